@@ -1,0 +1,124 @@
+/**
+ * The guardrail: one EventBridge event in (a CloudTrail CreateRepository / PutImageTagMutability),
+ * parse → load → decide → apply → record. Built by a factory so tests pass their own dependencies.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Auditor, AuditRecord, OutcomeCounts } from '../../lib/audit.ts';
+import type { GuardConfig } from '../../lib/config.ts';
+import type { EcrAdapter } from '../../lib/ecr.ts';
+import { enforceRepository, failedRecord, goneRecord } from '../../lib/enforce.ts';
+import { EcrCallError, InvalidEventError } from '../../lib/errors.ts';
+import { interpretEvent } from '../../lib/events.ts';
+
+export interface GuardrailDependencies {
+  readonly config: GuardConfig;
+  readonly ecr: EcrAdapter;
+  readonly logger: Logger;
+  /** A fresh auditor per invocation (counts are per event). */
+  readonly createAuditor: () => Auditor;
+  readonly now?: () => Date;
+}
+
+export interface GuardrailSummary {
+  readonly counts: OutcomeCounts;
+  readonly records: AuditRecord[];
+}
+
+export function createGuardrailHandler(
+  deps: GuardrailDependencies,
+): (event: unknown) => Promise<GuardrailSummary> {
+  const now = deps.now ?? (() => new Date());
+  const { config, logger } = deps;
+
+  return async (event) => {
+    const auditor = deps.createAuditor();
+    const records: AuditRecord[] = [];
+    const record = (entry: AuditRecord) => {
+      records.push(entry);
+      auditor.record(entry);
+    };
+    const finish = async () => {
+      await auditor.flush();
+      return { counts: { ...auditor.counts }, records };
+    };
+
+    let interpretation: ReturnType<typeof interpretEvent>;
+    try {
+      interpretation = interpretEvent(event, config.policy.target);
+    } catch (error) {
+      if (error instanceof InvalidEventError) {
+        // Logged once with the failing paths, never the event itself; rethrown so the async-invoke
+        // retry and dead-letter path keep the event.
+        logger.error('rejected invalid event', { errorName: error.name, issues: error.issues });
+      }
+      throw error;
+    }
+
+    const trigger = 'event' as const;
+    const dryRun = config.dryRun;
+    if (interpretation.kind === 'ignored') {
+      const { context } = interpretation;
+      record({
+        outcome: 'ignored',
+        repositoryName: undefined,
+        repositoryArn: undefined,
+        registryId: context.account,
+        region: context.region,
+        before: undefined,
+        after: undefined,
+        trigger,
+        dryRun,
+        reason: interpretation.reason,
+        eventId: context.eventId,
+        eventName: context.eventName,
+        actor: context.actor,
+        sourceIp: context.sourceIp,
+      });
+      return finish();
+    }
+
+    const { target } = interpretation;
+    const options = {
+      ecr: deps.ecr,
+      policy: config.policy,
+      dryRun,
+      now: now(),
+      trigger,
+      region: target.region,
+    };
+    try {
+      const described = await deps.ecr.describeRepository(
+        { registryId: target.registryId, repositoryName: target.repositoryName },
+        { awaitCreation: target.isCreation },
+      );
+      if (described.kind === 'gone') {
+        record(
+          goneRecord(
+            target,
+            'repository does not exist (deleted before we got to it)',
+            options,
+            target.context,
+          ),
+        );
+      } else {
+        record(await enforceRepository(described.facts, options, target.context));
+      }
+      return await finish();
+    } catch (error) {
+      if (error instanceof EcrCallError && !error.retryable) {
+        // Permanent (e.g. AccessDeniedException): recorded and counted, then rethrown so the
+        // invocation fails visibly and the event lands in the dead-letter queue.
+        record(failedRecord(target, error, options, target.context));
+        await finish();
+      } else {
+        // Throttling or a server fault that outlasted the SDK's retries: async invoke redelivers.
+        logger.warn('transient error; rethrowing for redelivery', {
+          repositoryName: target.repositoryName,
+          errorCode: error instanceof EcrCallError ? error.code : 'UnknownError',
+        });
+        await auditor.flush();
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Per-container wiring shared by the Lambda entry points: configuration read once, Powertools
+ * logger and metrics, SDK clients created once and reused across invocations.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { type Auditor, createAuditor } from '../../lib/audit.ts';
+import { type GuardConfig, loadConfig } from '../../lib/config.ts';
+import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';
+
+export interface Runtime {
+  readonly config: GuardConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly ecr: EcrAdapter;
+  readonly createAuditor: (options?: { logCompliant?: boolean }) => Auditor;
+}
+
+/**
+ * Builds the runtime from the environment. The EventBridge client is loaded only when an audit bus
+ * is configured, so deployments without one never pay for it at cold start.
+ */
+export async function createRuntime(env: Readonly<Record<string, string | undefined>>): Promise<Runtime> {
+  const config = loadConfig(env);
+  const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
+  const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
+  // Adaptive retries: the SDK backs off and rate-limits itself client-side under throttling.
+  // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+  const ecrClient = new ECRClient({ retryMode: 'adaptive' });
+  const ecr = createEcrAdapter(ecrClient);
+
+  let publisher: import('../../lib/audit.ts').AuditPublisher | undefined;
+  if (config.auditEventBusName !== undefined) {
+    const [{ EventBridgeClient }, { createAuditPublisher }] = await Promise.all([
+      import('@aws-sdk/client-eventbridge'),
+      import('../../lib/audit-events.ts'),
+    ]);
+    publisher = createAuditPublisher(new EventBridgeClient({ retryMode: 'adaptive' }), {
+      eventBusName: config.auditEventBusName,
+      logger,
+    });
+  }
+
+  return {
+    config,
+    logger,
+    metrics,
+    ecr,
+    createAuditor: (options) =>
+      createAuditor({ logger, metrics, publisher, logCompliant: options?.logCompliant ?? true }),
+  };
+}

@@ -1,0 +1,333 @@
+/**
+ * The ECR adapter: the only place that talks to `@aws-sdk/client-ecr`. It takes a ready client
+ * (so tests pass an `aws-sdk-client-mock`), uses modular commands, and translates SDK exceptions
+ * into {@link EcrCallError} or the `gone` result at this boundary and nowhere else.
+ */
+import {
+  DescribeRepositoriesCommand,
+  type ECRClient,
+  type ImageTagMutability,
+  ListTagsForResourceCommand,
+  PutImageTagMutabilityCommand,
+  type Repository,
+} from '@aws-sdk/client-ecr';
+import { EcrCallError, errorCodeOf } from './errors.ts';
+import type { RepositoryFacts, TargetSetting } from './policy.ts';
+
+/**
+ * The IAM actions each adapter operation needs, declared next to the operations. The CDK construct
+ * grants exactly {@link requiredEcrActions} and a test keeps the two equal.
+ */
+export const ECR_ACTIONS = {
+  describeRepository: ['ecr:DescribeRepositories'],
+  listRepositoryPages: ['ecr:DescribeRepositories'],
+  describeRepositoriesByName: ['ecr:DescribeRepositories'],
+  setMutability: ['ecr:PutImageTagMutability'],
+  listTags: ['ecr:ListTagsForResource'],
+  describeCreationTemplates: ['ecr:DescribeRepositoryCreationTemplates'],
+  updateCreationTemplate: ['ecr:UpdateRepositoryCreationTemplate'],
+} as const;
+
+/** The features that change which ECR actions a deployment uses. */
+export interface EcrFeatures {
+  readonly tagExemptions: boolean;
+  readonly creationTemplates: boolean;
+}
+
+/** The exact set of ECR IAM actions a deployment with these features calls, sorted. */
+export function requiredEcrActions(features: EcrFeatures): string[] {
+  const actions = new Set<string>([
+    ...ECR_ACTIONS.describeRepository,
+    ...ECR_ACTIONS.listRepositoryPages,
+    ...ECR_ACTIONS.setMutability,
+  ]);
+  if (features.tagExemptions) for (const action of ECR_ACTIONS.listTags) actions.add(action);
+  if (features.creationTemplates) {
+    for (const action of [...ECR_ACTIONS.describeCreationTemplates, ...ECR_ACTIONS.updateCreationTemplate]) {
+      actions.add(action);
+    }
+  }
+  return [...actions].sort();
+}
+
+/** DescribeRepositories accepts at most 100 names per call and 1000 results per page. */
+export const MAX_NAMES_PER_DESCRIBE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** Error codes worth retrying later: throttling and server-side faults. */
+const RETRYABLE_CODES = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'ServerException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+function isRetryable(error: unknown, code: string): boolean {
+  if (RETRYABLE_CODES.has(code)) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const fault = '$fault' in error ? error.$fault : undefined;
+  const metadata = '$metadata' in error ? error.$metadata : undefined;
+  const status =
+    typeof metadata === 'object' && metadata !== null && 'httpStatusCode' in metadata
+      ? metadata.httpStatusCode
+      : undefined;
+  return fault === 'server' || (typeof status === 'number' && status >= 500);
+}
+
+/** Translates anything an SDK call threw into an {@link EcrCallError}. */
+export function translateError(operation: string, error: unknown): EcrCallError {
+  if (error instanceof EcrCallError) return error;
+  const code = errorCodeOf(error);
+  return new EcrCallError(operation, code, isRetryable(error, code), { cause: error });
+}
+
+function isNotFound(error: unknown): boolean {
+  return errorCodeOf(error) === 'RepositoryNotFoundException';
+}
+
+/** Maps an SDK repository to the facts the policy reads. Undefined for a malformed entry. */
+export function toRepositoryFacts(repository: Repository): RepositoryFacts | undefined {
+  const { repositoryName, repositoryArn, registryId } = repository;
+  if (!repositoryName || !repositoryArn || !registryId) return undefined;
+  return {
+    repositoryName,
+    repositoryArn,
+    registryId,
+    setting: {
+      // A repository created before the setting existed reports none: ECR's default is MUTABLE.
+      mutability: repository.imageTagMutability ?? 'MUTABLE',
+      exclusionFilters: (repository.imageTagMutabilityExclusionFilters ?? []).flatMap((entry) =>
+        entry.filter ? [entry.filter] : [],
+      ),
+    },
+  };
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface EcrAdapterOptions {
+  /**
+   * Delays between describe attempts while a just-created repository is not yet visible.
+   * ECR creates repositories asynchronously; a few seconds in all before concluding `gone`.
+   */
+  readonly creationRetryDelaysMs?: readonly number[];
+  readonly sleep?: Sleep;
+}
+
+export interface RepositoryRef {
+  readonly registryId?: string | undefined;
+  readonly repositoryName: string;
+}
+
+export type DescribeResult =
+  | { readonly kind: 'found'; readonly facts: RepositoryFacts }
+  | { readonly kind: 'gone' };
+export type SetResult = { readonly kind: 'set'; readonly facts: RepositoryFacts } | { readonly kind: 'gone' };
+
+export type TagsResult =
+  | { readonly kind: 'tags'; readonly tags: Readonly<Record<string, string>> }
+  | { readonly kind: 'gone' };
+
+export interface RepositoryPage {
+  readonly repositories: readonly RepositoryFacts[];
+  readonly nextToken: string | undefined;
+}
+
+export interface NamedDescribeResult {
+  readonly found: readonly RepositoryFacts[];
+  readonly missing: readonly string[];
+}
+
+/** What the rest of the project needs from ECR. */
+export interface EcrAdapter {
+  /** Describes one repository; `gone` when it does not exist (after creation retries when `awaitCreation`). */
+  describeRepository(ref: RepositoryRef, options?: { awaitCreation?: boolean }): Promise<DescribeResult>;
+  /** One page of the whole registry, `pageSize` up to 1000. */
+  listRepositoryPage(options: {
+    registryId?: string | undefined;
+    nextToken?: string | undefined;
+    pageSize?: number;
+  }): Promise<RepositoryPage>;
+  /** Describes up to 100 names in one call; missing names are reported, never hide the others. */
+  describeRepositoriesByName(
+    registryId: string | undefined,
+    names: readonly string[],
+  ): Promise<NamedDescribeResult>;
+  /** Writes the target setting; `gone` when the repository was deleted meanwhile. */
+  setMutability(facts: RepositoryFacts, desired: TargetSetting): Promise<SetResult>;
+  /** The repository's tags as a map; `gone` when the repository was deleted meanwhile. */
+  listTags(facts: RepositoryFacts): Promise<TagsResult>;
+}
+
+const DEFAULT_CREATION_RETRY_DELAYS_MS = [250, 500, 1000, 2000] as const;
+
+/** Extracts the repository name from ECR's not-found message ("The repository with name 'x' does not exist …"). */
+export function missingNameFromMessage(message: string): string | undefined {
+  return /repository with name '([^']+)'/.exec(message)?.[1];
+}
+
+/** Creates the adapter over a ready `ECRClient` (configure retries, e.g. `retryMode: 'adaptive'`, on the client). */
+export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions = {}): EcrAdapter {
+  const sleep = options.sleep ?? realSleep;
+  const creationDelays = options.creationRetryDelaysMs ?? DEFAULT_CREATION_RETRY_DELAYS_MS;
+
+  async function describeOnce(ref: RepositoryRef): Promise<DescribeResult> {
+    try {
+      const output = await client.send(
+        new DescribeRepositoriesCommand({
+          registryId: ref.registryId,
+          repositoryNames: [ref.repositoryName],
+        }),
+      );
+      const facts = (output.repositories ?? [])
+        .map(toRepositoryFacts)
+        .find((f) => f?.repositoryName === ref.repositoryName);
+      if (facts === undefined) return { kind: 'gone' };
+      return { kind: 'found', facts };
+    } catch (error) {
+      if (isNotFound(error)) return { kind: 'gone' };
+      throw translateError('DescribeRepositories', error);
+    }
+  }
+
+  return {
+    async describeRepository(ref, describeOptions) {
+      let result = await describeOnce(ref);
+      if (!describeOptions?.awaitCreation) return result;
+      for (const delay of creationDelays) {
+        if (result.kind === 'found') return result;
+        await sleep(delay);
+        result = await describeOnce(ref);
+      }
+      return result;
+    },
+
+    async listRepositoryPage({ registryId, nextToken, pageSize = MAX_PAGE_SIZE }) {
+      try {
+        const output = await client.send(
+          new DescribeRepositoriesCommand({
+            registryId,
+            nextToken,
+            maxResults: Math.min(pageSize, MAX_PAGE_SIZE),
+          }),
+        );
+        const repositories: RepositoryFacts[] = [];
+        for (const repository of output.repositories ?? []) {
+          const facts = toRepositoryFacts(repository);
+          if (facts !== undefined) repositories.push(facts);
+        }
+        return { repositories, nextToken: output.nextToken || undefined };
+      } catch (error) {
+        throw translateError('DescribeRepositories', error);
+      }
+    },
+
+    async describeRepositoriesByName(registryId, names) {
+      if (names.length > MAX_NAMES_PER_DESCRIBE) {
+        throw new RangeError(`at most ${MAX_NAMES_PER_DESCRIBE} names per call, got ${names.length}`);
+      }
+      // ECR fails the whole call when one name is missing and names only that one: drop it and ask again,
+      // so one deleted repository never hides the others.
+      let pending = [...new Set(names)];
+      const missing: string[] = [];
+      while (pending.length > 0) {
+        try {
+          const output = await client.send(
+            new DescribeRepositoriesCommand({ registryId, repositoryNames: pending }),
+          );
+          const found: RepositoryFacts[] = [];
+          for (const repository of output.repositories ?? []) {
+            const facts = toRepositoryFacts(repository);
+            if (facts !== undefined) found.push(facts);
+          }
+          const seen = new Set(found.map((facts) => facts.repositoryName));
+          for (const name of pending) if (!seen.has(name)) missing.push(name);
+          return { found, missing };
+        } catch (error) {
+          if (!isNotFound(error)) throw translateError('DescribeRepositories', error);
+          const message = error instanceof Error ? error.message : '';
+          const name = missingNameFromMessage(message);
+          if (name === undefined || !pending.includes(name)) {
+            // Cannot tell which one is missing: fall back to one call per name.
+            if (pending.length === 1) {
+              missing.push(...pending);
+              return { found: [], missing };
+            }
+            const found: RepositoryFacts[] = [];
+            for (const single of pending) {
+              const result = await describeOnce({ registryId, repositoryName: single });
+              if (result.kind === 'found') found.push(result.facts);
+              else missing.push(single);
+            }
+            return { found, missing };
+          }
+          missing.push(name);
+          pending = pending.filter((candidate) => candidate !== name);
+        }
+      }
+      return { found: [], missing };
+    },
+
+    async setMutability(facts, desired) {
+      try {
+        const output = await client.send(
+          new PutImageTagMutabilityCommand({
+            registryId: facts.registryId,
+            repositoryName: facts.repositoryName,
+            imageTagMutability: desired.mutability satisfies ImageTagMutability,
+            imageTagMutabilityExclusionFilters:
+              desired.mutability === 'IMMUTABLE_WITH_EXCLUSION'
+                ? desired.exclusionFilters.map((filter) => ({ filter, filterType: 'WILDCARD' }))
+                : undefined,
+          }),
+        );
+        return {
+          kind: 'set',
+          facts: {
+            ...facts,
+            setting: {
+              mutability: output.imageTagMutability ?? desired.mutability,
+              exclusionFilters: output.imageTagMutabilityExclusionFilters
+                ? output.imageTagMutabilityExclusionFilters.flatMap((entry) =>
+                    entry.filter ? [entry.filter] : [],
+                  )
+                : [...desired.exclusionFilters],
+            },
+          },
+        };
+      } catch (error) {
+        if (isNotFound(error)) return { kind: 'gone' };
+        throw translateError('PutImageTagMutability', error);
+      }
+    },
+
+    async listTags(facts) {
+      try {
+        const output = await client.send(
+          new ListTagsForResourceCommand({ resourceArn: facts.repositoryArn }),
+        );
+        const tags: Record<string, string> = Object.create(null);
+        for (const tag of output.tags ?? []) {
+          if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+        }
+        return { kind: 'tags', tags };
+      } catch (error) {
+        if (isNotFound(error)) return { kind: 'gone' };
+        throw translateError('ListTagsForResource', error);
+      }
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The project's error hierarchy. Every subclass sets `name` and keeps `cause`, so logs and the
+ * async-invoke dead-letter path show what failed and why without stringifying errors by hand.
+ */
+export class GuardError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GuardError';
+  }
+}
+
+/** An incoming event that is not a well-formed EventBridge event of a shape we handle. */
+export class InvalidEventError extends GuardError {
+  /** One entry per failing field, each naming its path (for example `detail.requestParameters.repositoryName`). */
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[], options?: ErrorOptions) {
+    super(`invalid event: ${issues.join('; ')}`, options);
+    this.name = 'InvalidEventError';
+    this.issues = issues;
+  }
+}
+
+/** An environment variable (or CLI flag) with a missing or malformed value. */
+export class ConfigError extends GuardError {
+  readonly variable: string;
+
+  constructor(variable: string, problem: string, options?: ErrorOptions) {
+    super(`${variable}: ${problem}`, options);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+/**
+ * An ECR call that failed after the SDK's own retries. `retryable` is true for throttling and
+ * server faults (worth redelivering later), false for permanent errors such as access denied.
+ */
+export class EcrCallError extends GuardError {
+  readonly code: string;
+  readonly operation: string;
+  readonly retryable: boolean;
+
+  constructor(operation: string, code: string, retryable: boolean, options?: ErrorOptions) {
+    const detail =
+      options?.cause instanceof Error && options.cause.message ? `: ${options.cause.message}` : '';
+    super(`${operation} failed with ${code}${detail}`, options);
+    this.name = 'EcrCallError';
+    this.code = code;
+    this.operation = operation;
+    this.retryable = retryable;
+  }
+}
+
+/** The invocation input (backfill payload, CLI arguments) is not valid. */
+export class InvalidInputError extends GuardError {
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[], options?: ErrorOptions) {
+    super(`invalid input: ${issues.join('; ')}`, options);
+    this.name = 'InvalidInputError';
+    this.issues = issues;
+  }
+}
+
+/** The error code of an unknown thrown value: the SDK exception name, or a Node network code (`ECONNRESET`). */
+export function errorCodeOf(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'UnknownError';
+  const code = 'code' in error ? error.code : undefined;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  const name = 'name' in error ? error.name : undefined;
+  if (typeof name === 'string' && name !== 'Error') return name;
+  return 'UnknownError';
+}

@@ -1,0 +1,264 @@
+/**
+ * Parsing of the EventBridge events the guardrail receives, and extraction of the repository
+ * they concern. Pure: zod schemas and data, no AWS calls.
+ *
+ * Shapes: CloudTrail record contents (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html)
+ * inside the EventBridge envelope (https://docs.aws.amazon.com/eventbridge/latest/ref/events-structure.html).
+ */
+import * as z from 'zod/mini';
+import { InvalidEventError } from './errors.ts';
+import {
+  EXCLUSION_FILTER_PATTERN,
+  MAX_EXCLUSION_FILTERS,
+  type MutabilitySetting,
+  requestMeetsTarget,
+  type TargetSetting,
+} from './policy.ts';
+
+export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
+export const ECR_EVENT_SOURCE = 'ecr.amazonaws.com';
+
+/** ECR's repository name rule (API_CreateRepository): 2-256 characters, lowercase path segments. */
+export const REPOSITORY_NAME_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+export const repositoryNameSchema = z
+  .string()
+  .check(
+    z.minLength(2, 'must be at least 2 characters'),
+    z.maxLength(256, 'must be at most 256 characters'),
+    z.regex(REPOSITORY_NAME_PATTERN, 'must be lowercase path segments of [a-z0-9] separated by . _ - /'),
+  );
+export const registryIdSchema = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id'));
+
+/**
+ * Which field of which event names the repository, and which fields carry the requested setting.
+ * A table, not code paths (Cloud Custodian's lesson): adding an event is adding a row.
+ */
+const HANDLED_EVENTS = {
+  [API_CALL_DETAIL_TYPE]: {
+    CreateRepository: { nameFrom: 'requestParameters', defaultMutability: 'MUTABLE' },
+    PutImageTagMutability: { nameFrom: 'requestParameters', defaultMutability: undefined },
+  },
+  [SERVICE_EVENT_DETAIL_TYPE]: {
+    // Repositories ECR creates itself (pull-through cache, replication, create-on-push) take their
+    // setting from a repository creation template we cannot see in the event: always inspect.
+    CreateRepository: { nameFrom: 'serviceEventDetails', defaultMutability: undefined },
+  },
+} as const;
+
+type HandledDetailType = keyof typeof HANDLED_EVENTS;
+export type HandledEventName = 'CreateRepository' | 'PutImageTagMutability';
+
+/**
+ * The EventBridge envelope: the fields of Powertools' `EventBridgeSchema`
+ * (@aws-lambda-powertools/parser/schemas/eventbridge), written with `zod/mini`. Importing the
+ * Powertools schema pulls zod's whole classic namespace with its 40+ locales into the bundle
+ * (≈ 350 KB of a 400 KB budget); a test keeps this schema accepting what Powertools' accepts.
+ * `resources` is optional here: trimmed real-world samples omit it and we never read it.
+ */
+export const EcrEventEnvelopeSchema = z.looseObject({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.optional(z.array(z.string())),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.optional(z.string()),
+});
+
+/** The CloudTrail record fields we read. Real records carry many more; they are accepted and ignored. */
+export const CloudTrailDetailSchema = z.looseObject({
+  eventSource: z.string(),
+  eventName: z.string(),
+  eventID: z.optional(z.string()),
+  eventType: z.optional(z.string()),
+  errorCode: z.nullish(z.string()),
+  errorMessage: z.nullish(z.string()),
+  sourceIPAddress: z.optional(z.string()),
+  userIdentity: z.nullish(
+    z.looseObject({
+      arn: z.optional(z.string()),
+      invokedBy: z.optional(z.string()),
+      accountId: z.optional(z.string()),
+    }),
+  ),
+  requestParameters: z.nullish(z.record(z.string(), z.unknown())),
+  serviceEventDetails: z.nullish(z.record(z.string(), z.unknown())),
+});
+
+const exclusionFilterSchema = z.object({
+  filter: z.string().check(z.regex(EXCLUSION_FILTER_PATTERN, 'must be 1-128 of [0-9a-zA-Z._*-]')),
+  filterType: z.literal('WILDCARD'),
+});
+
+const requestedSettingSchema = z.looseObject({
+  registryId: z.optional(registryIdSchema),
+  repositoryName: repositoryNameSchema,
+  imageTagMutability: z.optional(z.string().check(z.minLength(1))),
+  imageTagMutabilityExclusionFilters: z.nullish(
+    z
+      .array(exclusionFilterSchema)
+      .check(z.maxLength(MAX_EXCLUSION_FILTERS, `at most ${MAX_EXCLUSION_FILTERS} filters`)),
+  ),
+});
+
+const serviceEventDetailsSchema = z.looseObject({ repositoryName: repositoryNameSchema });
+
+/** Who did it, and where from: copied into the audit record. */
+export interface EventContext {
+  readonly eventId: string | undefined;
+  readonly eventName: string;
+  readonly actor: string | undefined;
+  readonly sourceIp: string | undefined;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** A repository the event asks us to inspect. */
+export interface EventTarget {
+  readonly registryId: string;
+  readonly region: string;
+  readonly repositoryName: string;
+  /** What the call asked for; undefined when the event does not say (service-created repositories). */
+  readonly requested: MutabilitySetting | undefined;
+  /** True for creations: ECR creates asynchronously, so a describe may briefly not find the repository. */
+  readonly isCreation: boolean;
+  readonly context: EventContext;
+}
+
+/** The result of reading one event. */
+export type EventInterpretation =
+  | { readonly kind: 'target'; readonly target: EventTarget }
+  | { readonly kind: 'ignored'; readonly reason: string; readonly context: Partial<EventContext> };
+
+function formatIssues(error: z.core.$ZodError, prefix: readonly (string | number)[]): string[] {
+  return error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
+    return `${path.length > 0 ? path.join('.') : '(event)'}: ${issue.message}`;
+  });
+}
+
+function parseOrThrow<T extends z.ZodMiniType>(
+  schema: T,
+  value: unknown,
+  prefix: readonly string[],
+): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new InvalidEventError(formatIssues(result.error, prefix), { cause: result.error });
+  return result.data;
+}
+
+function isHandledDetailType(value: string): value is HandledDetailType {
+  return Object.hasOwn(HANDLED_EVENTS, value);
+}
+
+/**
+ * Reads one EventBridge event and says which repository, if any, needs inspecting.
+ *
+ * @throws InvalidEventError when the input is not an EventBridge event, or when a handled event lacks
+ *   or malforms a field we need; the error lists every failing path.
+ */
+export function interpretEvent(event: unknown, target: TargetSetting): EventInterpretation {
+  const envelope = parseOrThrow(EcrEventEnvelopeSchema, event, []);
+  const base = { account: envelope.account, region: envelope.region };
+  const detailType = envelope['detail-type'];
+  if (envelope.source !== 'aws.ecr') {
+    return { kind: 'ignored', reason: `source '${envelope.source}' is not aws.ecr`, context: base };
+  }
+  if (!isHandledDetailType(detailType)) {
+    return {
+      kind: 'ignored',
+      reason: `detail-type '${detailType}' is not a CloudTrail event we handle`,
+      context: base,
+    };
+  }
+  const detail = parseOrThrow(CloudTrailDetailSchema, envelope.detail, ['detail']);
+  const context: EventContext = {
+    ...base,
+    eventId: detail.eventID,
+    eventName: detail.eventName,
+    actor: detail.userIdentity?.arn ?? detail.userIdentity?.invokedBy,
+    sourceIp: detail.sourceIPAddress,
+  };
+  if (detail.eventSource !== ECR_EVENT_SOURCE) {
+    return {
+      kind: 'ignored',
+      reason: `eventSource '${detail.eventSource}' is not ${ECR_EVENT_SOURCE}`,
+      context,
+    };
+  }
+  if (detail.errorCode) {
+    return { kind: 'ignored', reason: `the call failed with ${detail.errorCode}; nothing changed`, context };
+  }
+  const handled: Record<string, { nameFrom: string; defaultMutability: string | undefined }> =
+    HANDLED_EVENTS[detailType];
+  const rule = Object.hasOwn(handled, detail.eventName) ? handled[detail.eventName] : undefined;
+  if (rule === undefined) {
+    return { kind: 'ignored', reason: `event ${detail.eventName} (${detailType}) needs no action`, context };
+  }
+  parseOrThrow(registryIdSchema, envelope.account, ['account']);
+
+  if (rule.nameFrom === 'serviceEventDetails') {
+    const details = parseOrThrow(serviceEventDetailsSchema, detail.serviceEventDetails, [
+      'detail',
+      'serviceEventDetails',
+    ]);
+    return {
+      kind: 'target',
+      target: {
+        registryId: envelope.account,
+        region: envelope.region,
+        repositoryName: details.repositoryName,
+        requested: undefined,
+        isCreation: true,
+        context,
+      },
+    };
+  }
+
+  const request = parseOrThrow(requestedSettingSchema, detail.requestParameters, [
+    'detail',
+    'requestParameters',
+  ]);
+  const registryId = request.registryId ?? envelope.account;
+  if (registryId !== envelope.account) {
+    // A single-account deployment never writes outside its own account.
+    return {
+      kind: 'ignored',
+      reason: `registry ${registryId} is not this account (${envelope.account}); not acted on`,
+      context,
+    };
+  }
+  const mutability = request.imageTagMutability ?? rule.defaultMutability;
+  if (mutability === undefined) {
+    throw new InvalidEventError([
+      `detail.requestParameters.imageTagMutability: required for ${detail.eventName}`,
+    ]);
+  }
+  const requested: MutabilitySetting = {
+    mutability,
+    exclusionFilters: (request.imageTagMutabilityExclusionFilters ?? []).map((entry) => entry.filter),
+  };
+  if (requestMeetsTarget(requested, target)) {
+    return {
+      kind: 'ignored',
+      reason: `${detail.eventName} already requested the target ${mutability}; nothing to do`,
+      context,
+    };
+  }
+  return {
+    kind: 'target',
+    target: {
+      registryId,
+      region: envelope.region,
+      repositoryName: request.repositoryName,
+      requested,
+      isCreation: detail.eventName === 'CreateRepository',
+      context,
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The decision core: repository facts + policy in, a decision out. Pure: no AWS SDK, no
+ * environment, no clock (the caller passes `now`), no logging.
+ *
+ * Tag mutability values and exclusion filters follow the ECR API (2025 model):
+ * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImageTagMutability.html
+ */
+
+/** Every `imageTagMutability` value ECR documents today. Anything else is a future value we do not trust. */
+export const TAG_MUTABILITIES = [
+  'MUTABLE',
+  'IMMUTABLE',
+  'MUTABLE_WITH_EXCLUSION',
+  'IMMUTABLE_WITH_EXCLUSION',
+] as const;
+export type TagMutability = (typeof TAG_MUTABILITIES)[number];
+
+/** The values a policy may require. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` are never compliant. */
+export const TARGET_MUTABILITIES = ['IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION'] as const;
+export type TargetMutability = (typeof TARGET_MUTABILITIES)[number];
+
+/**
+ * ECR's pattern for one wildcard exclusion filter (API_ImageTagMutabilityExclusionFilter):
+ * 1-128 characters of letters, digits, `.`, `_`, `-` and the `*` wildcard.
+ */
+export const EXCLUSION_FILTER_PATTERN = /^[0-9a-zA-Z._*-]{1,128}$/;
+export const MAX_EXCLUSION_FILTERS = 5;
+
+/** A repository's tag mutability as ECR reports it. `mutability` is a string: ECR may add values. */
+export interface MutabilitySetting {
+  readonly mutability: string;
+  readonly exclusionFilters: readonly string[];
+}
+
+/** The setting a policy enforces. */
+export type TargetSetting =
+  | { readonly mutability: 'IMMUTABLE'; readonly exclusionFilters: readonly [] }
+  | { readonly mutability: 'IMMUTABLE_WITH_EXCLUSION'; readonly exclusionFilters: readonly string[] };
+
+/** Exemption by resource tag: the tag's value is the reason; an optional expiry tag holds an ISO date. */
+export interface TagExemptionRule {
+  readonly key: string;
+  readonly expiryKey?: string | undefined;
+}
+
+export interface Policy {
+  readonly target: TargetSetting;
+  /** A repository at IMMUTABLE_WITH_EXCLUSION whose filters are all in this list is compliant. */
+  readonly allowedExclusions?: readonly string[] | undefined;
+  /** Glob patterns over repository names (`*` within a path segment, `**` across segments, `?` one character). */
+  readonly exemptRepositories: readonly string[];
+  readonly exemptTag?: TagExemptionRule | undefined;
+}
+
+export interface RepositoryFacts {
+  readonly repositoryName: string;
+  readonly repositoryArn: string;
+  readonly registryId: string;
+  readonly setting: MutabilitySetting;
+  /** The repository's tags, only when they were fetched (see {@link Decision} `needs-tags`). */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * What to do with one repository.
+ * - `compliant`: leave it; it already meets the policy.
+ * - `remediate`: write `desired`.
+ * - `exempt`: leave it; the policy says so (reason names the rule).
+ * - `needs-tags`: it is non-compliant and tag exemptions are configured, so its tags decide; fetch them and decide again.
+ */
+export type Decision =
+  | { readonly kind: 'compliant'; readonly reason: string }
+  | { readonly kind: 'remediate'; readonly desired: TargetSetting; readonly reason: string }
+  | { readonly kind: 'exempt'; readonly reason: string }
+  | { readonly kind: 'needs-tags'; readonly reason: string };
+
+/** Returns true when `value` is one of the documented tag mutability values. */
+export function isKnownMutability(value: string): value is TagMutability {
+  return (TAG_MUTABILITIES as readonly string[]).includes(value);
+}
+
+/** Sorted, de-duplicated copy: filter order and repetition never change a decision. */
+export function normalizeFilters(filters: readonly string[]): string[] {
+  return [...new Set(filters)].sort();
+}
+
+/** Formats a setting for reasons and tables, e.g. `IMMUTABLE_WITH_EXCLUSION [dev-*, latest]`. */
+export function describeSetting(setting: MutabilitySetting): string {
+  const filters = normalizeFilters(setting.exclusionFilters);
+  return filters.length > 0 ? `${setting.mutability} [${filters.join(', ')}]` : setting.mutability;
+}
+
+/** Compiles a repository-name glob to an anchored regular expression. */
+export function compileNameGlob(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob.charAt(i);
+    if (char === '*' && glob.charAt(i + 1) === '*') {
+      // `**/` matches zero or more whole segments; a trailing `**` matches the rest.
+      if (glob.charAt(i + 2) === '/') {
+        source += '(?:.*/)?';
+        i += 2;
+      } else {
+        source += '.*';
+        i += 1;
+      }
+    } else if (char === '*') {
+      source += '[^/]*';
+    } else if (char === '?') {
+      source += '[^/]';
+    } else {
+      source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${source}$`);
+}
+
+function matchesTarget(setting: MutabilitySetting, target: TargetSetting): boolean {
+  if (setting.mutability !== target.mutability) return false;
+  const have = normalizeFilters(setting.exclusionFilters);
+  const want = normalizeFilters(target.exclusionFilters);
+  return have.length === want.length && have.every((filter, index) => filter === want[index]);
+}
+
+function nonComplianceReason(setting: MutabilitySetting, policy: Policy): string {
+  const target = describeSetting(policy.target);
+  if (!isKnownMutability(setting.mutability)) {
+    return `rule target: unknown imageTagMutability value '${setting.mutability}' is treated as non-compliant; target is ${target}`;
+  }
+  if (setting.mutability === 'MUTABLE' || setting.mutability === 'MUTABLE_WITH_EXCLUSION') {
+    return `rule target: ${describeSetting(setting)} allows tags to be overwritten; target is ${target}`;
+  }
+  if (setting.mutability === 'IMMUTABLE_WITH_EXCLUSION' && policy.allowedExclusions !== undefined) {
+    const allowed = new Set(policy.allowedExclusions);
+    const outside = normalizeFilters(setting.exclusionFilters).filter((filter) => !allowed.has(filter));
+    return `rule allowed-exclusions: filters [${outside.join(', ')}] are not in the allow-list; target is ${target}`;
+  }
+  return `rule target: ${describeSetting(setting)} differs from the target ${target}`;
+}
+
+function evaluateTagExemption(
+  tags: Readonly<Record<string, string>>,
+  rule: TagExemptionRule,
+  now: Date,
+): { exempt: true; reason: string } | { exempt: false; note: string } {
+  const value = Object.hasOwn(tags, rule.key) ? tags[rule.key] : undefined;
+  if (value === undefined) return { exempt: false, note: '' };
+  if (value.trim() === '') {
+    return { exempt: false, note: `; exemption tag ${rule.key} has no reason and is not honoured` };
+  }
+  const expiry =
+    rule.expiryKey !== undefined && Object.hasOwn(tags, rule.expiryKey) ? tags[rule.expiryKey] : undefined;
+  if (expiry !== undefined) {
+    const expiresAt = Date.parse(expiry);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(expiry) || Number.isNaN(expiresAt)) {
+      return {
+        exempt: false,
+        note: `; exemption expiry ${rule.expiryKey}='${expiry}' is not an ISO date, not honoured`,
+      };
+    }
+    if (expiresAt < now.getTime()) {
+      return { exempt: false, note: `; exemption tag ${rule.key} expired on ${expiry} and is not honoured` };
+    }
+    return { exempt: true, reason: `rule exempt-tag: ${rule.key}='${value}' until ${expiry}` };
+  }
+  return { exempt: true, reason: `rule exempt-tag: ${rule.key}='${value}'` };
+}
+
+/**
+ * Decides what to do with one repository.
+ *
+ * Order: name exemptions (no AWS call needed), then compliance, then tag exemptions, which are
+ * consulted only for a repository that would otherwise be written, so tags are fetched only then.
+ */
+export function evaluateRepository(facts: RepositoryFacts, policy: Policy, now: Date): Decision {
+  for (const glob of policy.exemptRepositories) {
+    if (compileNameGlob(glob).test(facts.repositoryName)) {
+      return { kind: 'exempt', reason: `rule exempt-name: repository name matches '${glob}'` };
+    }
+  }
+  const setting = facts.setting;
+  if (matchesTarget(setting, policy.target)) {
+    return {
+      kind: 'compliant',
+      reason: `rule target: repository is at the target ${describeSetting(policy.target)}`,
+    };
+  }
+  if (
+    setting.mutability === 'IMMUTABLE_WITH_EXCLUSION' &&
+    policy.allowedExclusions !== undefined &&
+    setting.exclusionFilters.length > 0
+  ) {
+    const allowed = new Set(policy.allowedExclusions);
+    if (setting.exclusionFilters.every((filter) => allowed.has(filter))) {
+      return {
+        kind: 'compliant',
+        reason: `rule allowed-exclusions: filters [${normalizeFilters(setting.exclusionFilters).join(', ')}] are all allowed`,
+      };
+    }
+  }
+  const reason = nonComplianceReason(setting, policy);
+  if (policy.exemptTag !== undefined) {
+    if (facts.tags === undefined) {
+      return { kind: 'needs-tags', reason };
+    }
+    const tagExemption = evaluateTagExemption(facts.tags, policy.exemptTag, now);
+    if (tagExemption.exempt) return { kind: 'exempt', reason: tagExemption.reason };
+    return { kind: 'remediate', desired: policy.target, reason: `${reason}${tagExemption.note}` };
+  }
+  return { kind: 'remediate', desired: policy.target, reason };
+}
+
+/** True when a requested setting (from an API call) already equals the target. */
+export function requestMeetsTarget(requested: MutabilitySetting, target: TargetSetting): boolean {
+  return matchesTarget(requested, target);
+}
