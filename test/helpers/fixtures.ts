@@ -1,0 +1,54 @@
+/** Typed loaders for sample events. Always returns a fresh copy, so a test may mutate it. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const eventsDir = path.join(projectRoot, 'events');
+/** Real CloudTrail/EventBridge samples kept outside the project (see ../shared/reference-events/SOURCES.md). */
+export const referenceEventsDir = path.resolve(projectRoot, '../shared/reference-events');
+
+export type JsonObject = Record<string, unknown>;
+
+function readJson(file: string): JsonObject {
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`${file} is not a JSON object`);
+  }
+  return parsed as JsonObject;
+}
+
+export function sampleEventNames(): string[] {
+  return readdirSync(eventsDir)
+    .filter((file) => file.endsWith('.json'))
+    .sort();
+}
+
+export function loadSampleEvent(name: string): JsonObject {
+  return structuredClone(readJson(path.join(eventsDir, name)));
+}
+
+export function referenceEventsAvailable(): boolean {
+  return existsSync(referenceEventsDir);
+}
+
+export function referenceEventNames(): string[] {
+  if (!referenceEventsAvailable()) return [];
+  return readdirSync(referenceEventsDir)
+    .filter((file) => file.endsWith('.json'))
+    .sort();
+}
+
+export function loadReferenceEvent(name: string): JsonObject {
+  return structuredClone(readJson(path.join(referenceEventsDir, name)));
+}
+
+/** Reads a nested field of a sample for assertions (`['detail', 'requestParameters']`). */
+export function field(value: unknown, ...keys: string[]): unknown {
+  let current: unknown = value;
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}

@@ -1,0 +1,122 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type AuditRecord, createAuditor } from '../../lib/audit.ts';
+import { AUDIT_DETAIL_TYPES, createAuditPublisher } from '../../lib/audit-events.ts';
+import { testLogger, testMetrics } from '../helpers/runtime.ts';
+
+const ebMock = mockClient(EventBridgeClient);
+
+function record(index: number, outcome: AuditRecord['outcome'] = 'remediated'): AuditRecord {
+  return {
+    outcome,
+    repositoryName: `repo-${index}`,
+    repositoryArn: `arn:aws:ecr:eu-west-1:123456789012:repository/repo-${index}`,
+    registryId: '123456789012',
+    region: 'eu-west-1',
+    before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+    after: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },
+    trigger: 'sweep',
+    dryRun: false,
+    reason: 'test',
+  };
+}
+
+describe('audit event publisher', () => {
+  beforeEach(() => ebMock.reset());
+  const publisher = () =>
+    createAuditPublisher(new EventBridgeClient({ region: 'eu-west-1' }), {
+      eventBusName: 'audit',
+      logger: testLogger().logger,
+    });
+
+  it('publishes in batches of at most 10 entries', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    const result = await publisher().publish(Array.from({ length: 23 }, (_, i) => record(i)));
+    expect(result).toEqual({ published: 23, failed: 0 });
+    expect(ebMock.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries?.length)).toEqual([
+      10, 10, 3,
+    ]);
+    const first = ebMock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(first).toMatchObject({
+      EventBusName: 'audit',
+      Source: 'ecr-immutability-guard',
+      DetailType: AUDIT_DETAIL_TYPES.enforced,
+      Resources: ['arn:aws:ecr:eu-west-1:123456789012:repository/repo-0'],
+    });
+    expect(JSON.parse(first?.Detail ?? '{}')).toMatchObject({
+      repositoryName: 'repo-0',
+      outcome: 'remediated',
+    });
+  });
+
+  it('retries only the entries that failed', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [
+          { EventId: '1' },
+          { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' },
+          { EventId: '3' },
+        ],
+      })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '4' }] });
+    const result = await publisher().publish([record(1), record(2), record(3)]);
+    expect(result).toEqual({ published: 3, failed: 0 });
+    const retried = ebMock.commandCalls(PutEventsCommand)[1]?.args[0].input.Entries ?? [];
+    expect(retried.map((entry) => JSON.parse(entry.Detail ?? '{}').repositoryName)).toEqual(['repo-2']);
+  });
+
+  it('never throws and reports what it could not publish', async () => {
+    ebMock.on(PutEventsCommand).rejects(new Error('network down'));
+    const result = await publisher().publish([record(1), record(2, 'exempt'), record(3, 'compliant')]);
+    expect(result).toEqual({ published: 0, failed: 2 });
+  });
+
+  it('maps outcomes to detail types and skips compliant, gone and ignored', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    await publisher().publish([
+      record(1, 'exempt'),
+      record(2, 'failed'),
+      record(3, 'gone'),
+      record(4, 'would-remediate'),
+    ]);
+    const entries = ebMock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((entry) => entry.DetailType)).toEqual([
+      AUDIT_DETAIL_TYPES.exempted,
+      AUDIT_DETAIL_TYPES.failed,
+      AUDIT_DETAIL_TYPES.enforced,
+    ]);
+  });
+});
+
+describe('auditor', () => {
+  it('counts compliant repositories without logging them when asked not to', async () => {
+    const log = testLogger();
+    const { metrics, addMetric } = testMetrics();
+    const auditor = createAuditor({ logger: log.logger, metrics, logCompliant: false });
+    auditor.record(record(1, 'compliant'));
+    auditor.record(record(2, 'compliant'));
+    auditor.record(record(3, 'remediated'));
+    await auditor.flush();
+    expect(auditor.counts).toMatchObject({ compliant: 2, remediated: 1 });
+    expect(log.info).toHaveBeenCalledTimes(1);
+    expect(addMetric).toHaveBeenCalledWith('Compliant', 'Count', 2);
+    expect(addMetric).toHaveBeenCalledWith('Remediated', 'Count', 1);
+  });
+
+  it('counts audit events it could not publish as a metric, without failing', async () => {
+    const log = testLogger();
+    const { metrics, addMetric } = testMetrics();
+    const auditor = createAuditor({
+      logger: log.logger,
+      metrics,
+      logCompliant: true,
+      publisher: { publish: async (records) => ({ published: 0, failed: records.length }) },
+    });
+    auditor.record(record(1, 'remediated'));
+    await auditor.flush();
+    expect(addMetric).toHaveBeenCalledWith('AuditPublishFailures', 'Count', 1);
+  });
+});

@@ -1,0 +1,294 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidEventError } from '../../lib/errors.ts';
+import { EcrEventEnvelopeSchema, type EventInterpretation, interpretEvent } from '../../lib/events.ts';
+import type { TargetSetting } from '../../lib/policy.ts';
+import {
+  field,
+  loadReferenceEvent,
+  loadSampleEvent,
+  referenceEventNames,
+  referenceEventsAvailable,
+  referenceEventsDir,
+  sampleEventNames,
+} from '../helpers/fixtures.ts';
+
+const IMMUTABLE: TargetSetting = { mutability: 'IMMUTABLE', exclusionFilters: [] };
+
+type Expected =
+  | { kind: 'target'; repositoryName: string; requested: string | undefined; isCreation: boolean }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'invalid'; path: string };
+
+function outcomeOf(
+  event: unknown,
+  target: TargetSetting = IMMUTABLE,
+): EventInterpretation | InvalidEventError {
+  try {
+    return interpretEvent(event, target);
+  } catch (error) {
+    if (error instanceof InvalidEventError) return error;
+    throw error;
+  }
+}
+
+function assertExpected(result: EventInterpretation | InvalidEventError, expected: Expected): void {
+  switch (expected.kind) {
+    case 'target':
+      expect(result).toMatchObject({
+        kind: 'target',
+        target: { repositoryName: expected.repositoryName, isCreation: expected.isCreation },
+      });
+      if (!(result instanceof InvalidEventError) && result.kind === 'target') {
+        expect(result.target.requested?.mutability).toBe(expected.requested);
+      }
+      return;
+    case 'ignored':
+      expect(result).toMatchObject({ kind: 'ignored' });
+      if (!(result instanceof InvalidEventError) && result.kind === 'ignored') {
+        expect(result.reason).toContain(expected.reason);
+      }
+      return;
+    case 'invalid':
+      expect(result).toBeInstanceOf(InvalidEventError);
+      if (result instanceof InvalidEventError) expect(result.issues.join('\n')).toContain(expected.path);
+      return;
+  }
+}
+
+const SAMPLES: Record<string, Expected> = {
+  'create-repository-default-mutable.json': {
+    kind: 'target',
+    repositoryName: 'payments/api',
+    requested: 'MUTABLE',
+    isCreation: true,
+  },
+  'create-repository-mutable-with-tags.json': {
+    kind: 'target',
+    repositoryName: 'team-a/web',
+    requested: 'MUTABLE',
+    isCreation: true,
+  },
+  'create-repository-immutable.json': { kind: 'ignored', reason: 'already requested the target IMMUTABLE' },
+  'put-image-tag-mutability-mutable.json': {
+    kind: 'target',
+    repositoryName: 'payments/ledger',
+    requested: 'MUTABLE',
+    isCreation: false,
+  },
+  'put-image-tag-mutability-mutable-with-exclusion.json': {
+    kind: 'target',
+    repositoryName: 'payments/ledger',
+    requested: 'MUTABLE_WITH_EXCLUSION',
+    isCreation: false,
+  },
+  'put-image-tag-mutability-immutable.json': {
+    kind: 'ignored',
+    reason: 'already requested the target IMMUTABLE',
+  },
+  'create-repository-failed.json': {
+    kind: 'ignored',
+    reason: 'failed with RepositoryAlreadyExistsException',
+  },
+  'delete-repository.json': { kind: 'ignored', reason: 'DeleteRepository' },
+  'service-event-create-repository.json': {
+    kind: 'target',
+    repositoryName: 'ecr-public/docker/library/nginx',
+    requested: undefined,
+    isCreation: true,
+  },
+  'malformed-missing-repository-name.json': {
+    kind: 'invalid',
+    path: 'detail.requestParameters.repositoryName',
+  },
+};
+
+/** Expected results for the real samples in ../shared/reference-events (see its SOURCES.md). */
+const REFERENCE: Record<string, Expected> = {
+  'createrepository-cloudtrail-docs-wrapped.json': {
+    kind: 'target',
+    repositoryName: 'testrepo',
+    requested: 'MUTABLE',
+    isCreation: true,
+  },
+  'createrepository-eventbridge-minimal-readme.json': {
+    kind: 'target',
+    repositoryName: 'my-new-repo',
+    requested: 'MUTABLE',
+    isCreation: true,
+  },
+  'putimage-cloudtrail-docs-wrapped.json': { kind: 'ignored', reason: 'PutImage' },
+  'batchgetimage-cloudtrail-docs-wrapped.json': { kind: 'ignored', reason: 'BatchGetImage' },
+  'policyexecutionevent-cloudtrail-docs-wrapped.json': { kind: 'ignored', reason: 'PolicyExecutionEvent' },
+  'putimage-eventbridge-vlesierse-blog.json': { kind: 'ignored', reason: 'PutImage' },
+  'ecr-image-action-push-eventbridge-docs.json': {
+    kind: 'ignored',
+    reason: "detail-type 'ECR Image Action'",
+  },
+  // Bare CloudTrail records are not EventBridge events: the envelope fields are missing.
+  'createrepository-cloudtrail-docs.json': { kind: 'invalid', path: 'detail-type' },
+  'putimage-cloudtrail-docs.json': { kind: 'invalid', path: 'detail-type' },
+  'batchgetimage-cloudtrail-docs.json': { kind: 'invalid', path: 'detail-type' },
+  'policyexecutionevent-cloudtrail-docs.json': { kind: 'invalid', path: 'detail-type' },
+  'kms-creategrant-for-ecr-cloudtrail-docs.json': { kind: 'invalid', path: 'detail-type' },
+};
+
+describe('interpretEvent on the samples in events/', () => {
+  it('has an expectation for every sample file', () => {
+    expect(sampleEventNames()).toEqual(Object.keys(SAMPLES).sort());
+  });
+
+  it.each(Object.entries(SAMPLES))('reads %s', (name, expected) => {
+    assertExpected(outcomeOf(loadSampleEvent(name)), expected);
+  });
+
+  it('takes the actor, event id and source IP from the record', () => {
+    const result = outcomeOf(loadSampleEvent('put-image-tag-mutability-mutable.json'));
+    expect(result).toMatchObject({
+      kind: 'target',
+      target: {
+        registryId: '123456789012',
+        region: 'eu-west-1',
+        context: {
+          actor: 'arn:aws:sts::123456789012:assumed-role/DeveloperAccess/jdoe@example.com',
+          eventId: '3c4d5e6f-7a8b-4c3d-8e4f-5a6b7c8d9e04',
+          sourceIp: '203.0.113.77',
+          eventName: 'PutImageTagMutability',
+        },
+      },
+    });
+  });
+
+  it('reads the requested exclusion filters', () => {
+    const result = outcomeOf(loadSampleEvent('put-image-tag-mutability-mutable-with-exclusion.json'));
+    expect(result).toMatchObject({ target: { requested: { exclusionFilters: ['release-*'] } } });
+  });
+
+  it('does not ignore an IMMUTABLE request when the target has exclusions', () => {
+    const target: TargetSetting = { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] };
+    expect(outcomeOf(loadSampleEvent('create-repository-immutable.json'), target)).toMatchObject({
+      kind: 'target',
+    });
+  });
+
+  it('ignores a request for another account registry and names both accounts', () => {
+    // Prepare
+    const event = loadSampleEvent('put-image-tag-mutability-mutable.json');
+    const request = field(event, 'detail', 'requestParameters') as Record<string, unknown>;
+    request.registryId = '999999999999';
+    // Act
+    const result = outcomeOf(event);
+    // Assess
+    expect(result).toMatchObject({ kind: 'ignored' });
+    if (!(result instanceof InvalidEventError) && result.kind === 'ignored') {
+      expect(result.reason).toContain('registry 999999999999');
+    }
+  });
+
+  it.each([
+    [
+      'detail.requestParameters.repositoryName',
+      (e: Record<string, unknown>) => {
+        (field(e, 'detail', 'requestParameters') as Record<string, unknown>).repositoryName = 'UPPER/Case';
+      },
+    ],
+    [
+      'detail.eventName',
+      (e: Record<string, unknown>) => {
+        (e.detail as Record<string, unknown>).eventName = 42;
+      },
+    ],
+    [
+      'detail.requestParameters',
+      (e: Record<string, unknown>) => {
+        (e.detail as Record<string, unknown>).requestParameters = null;
+      },
+    ],
+    [
+      'account',
+      (e: Record<string, unknown>) => {
+        e.account = '12345';
+      },
+    ],
+    [
+      'time',
+      (e: Record<string, unknown>) => {
+        e.time = 'yesterday';
+      },
+    ],
+  ])('rejects a malformed event naming %s', (path, mutate) => {
+    const event = loadSampleEvent('create-repository-default-mutable.json');
+    mutate(event);
+    assertExpected(outcomeOf(event), { kind: 'invalid', path });
+  });
+});
+
+describe('interpretEvent on the real samples in ../shared/reference-events', () => {
+  it('runs every reference sample through the parser', () => {
+    if (!referenceEventsAvailable()) {
+      // A fresh clone outside this workspace lacks the folder: say so plainly, keep the suite green.
+      console.warn(`reference events not found at ${referenceEventsDir}; this test checked nothing`);
+      return;
+    }
+    const names = referenceEventNames();
+    expect(names).toEqual(Object.keys(REFERENCE).sort());
+    for (const name of names) {
+      const expected = REFERENCE[name];
+      if (expected === undefined) throw new Error(`no expectation for ${name}`);
+      assertExpected(outcomeOf(loadReferenceEvent(name)), expected);
+    }
+  });
+
+  it('accepts every envelope that Powertools EventBridgeSchema accepts', () => {
+    const events = [
+      ...sampleEventNames().map(loadSampleEvent),
+      ...referenceEventNames().map(loadReferenceEvent),
+    ];
+    for (const event of events) {
+      if (EventBridgeSchema.safeParse(event).success) {
+        expect(EcrEventEnvelopeSchema.safeParse(event).success).toBe(true);
+      }
+    }
+  });
+});
+
+describe('interpretEvent under fuzzing', () => {
+  const base = loadSampleEvent('create-repository-default-mutable.json');
+
+  it('returns a decision or an InvalidEventError for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const result = outcomeOf(value);
+        expect(
+          result instanceof InvalidEventError || result.kind === 'ignored' || result.kind === 'target',
+        ).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('returns a decision or an InvalidEventError when any detail field is replaced', () => {
+    const detailKeys = Object.keys(base.detail as Record<string, unknown>);
+    fc.assert(
+      fc.property(fc.constantFrom(...detailKeys), fc.jsonValue(), (key, value) => {
+        const event = structuredClone(base);
+        (event.detail as Record<string, unknown>)[key] = value;
+        const result = outcomeOf(event);
+        if (!(result instanceof InvalidEventError) && result.kind === 'target') {
+          expect(result.target.repositoryName).toMatch(/^[a-z0-9]/);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('does not let prototype-pollution keys through', () => {
+    const event = JSON.parse(
+      '{"__proto__":{"polluted":true},"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.ecr","account":"123456789012","time":"2026-11-29T10:00:00Z","region":"eu-west-1","detail":{"__proto__":{"eventName":"CreateRepository"},"eventSource":"ecr.amazonaws.com","eventName":"CreateRepository","requestParameters":{"repositoryName":"ok-repo","constructor":{"prototype":{"x":1}}}}}',
+    );
+    const result = outcomeOf(event);
+    expect(result).toMatchObject({ kind: 'target', target: { repositoryName: 'ok-repo' } });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});

@@ -1,0 +1,261 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  compileNameGlob,
+  type Decision,
+  evaluateRepository,
+  type MutabilitySetting,
+  type Policy,
+  type RepositoryFacts,
+  TAG_MUTABILITIES,
+} from '../../lib/policy.ts';
+
+const NOW = new Date('2026-11-29T12:00:00Z');
+const IMMUTABLE_POLICY: Policy = {
+  target: { mutability: 'IMMUTABLE', exclusionFilters: [] },
+  exemptRepositories: [],
+};
+
+function facts(setting: MutabilitySetting, extra: Partial<RepositoryFacts> = {}): RepositoryFacts {
+  return {
+    repositoryName: 'team/app',
+    repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/app',
+    registryId: '123456789012',
+    setting,
+    ...extra,
+  };
+}
+
+describe('evaluateRepository with the default IMMUTABLE target', () => {
+  it.each([
+    ['IMMUTABLE', [], 'compliant'],
+    ['MUTABLE', [], 'remediate'],
+    ['MUTABLE_WITH_EXCLUSION', ['release-*'], 'remediate'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], 'remediate'],
+    ['SOMETHING_NEW', [], 'remediate'],
+  ] as const)('decides %s %j as %s', (mutability, filters, kind) => {
+    // Act
+    const decision = evaluateRepository(
+      facts({ mutability, exclusionFilters: filters }),
+      IMMUTABLE_POLICY,
+      NOW,
+    );
+    // Assess
+    expect(decision.kind).toBe(kind);
+    if (decision.kind === 'remediate') {
+      expect(decision.desired).toEqual({ mutability: 'IMMUTABLE', exclusionFilters: [] });
+    }
+  });
+
+  it('names an unknown future value in the reason', () => {
+    const decision = evaluateRepository(
+      facts({ mutability: 'IMMUTABLE_UNTIL_2030', exclusionFilters: [] }),
+      IMMUTABLE_POLICY,
+      NOW,
+    );
+    expect(decision.reason).toContain("unknown imageTagMutability value 'IMMUTABLE_UNTIL_2030'");
+  });
+
+  it('never accepts MUTABLE_WITH_EXCLUSION, even when its filters are allowed', () => {
+    const policy: Policy = { ...IMMUTABLE_POLICY, allowedExclusions: ['latest'] };
+    const decision = evaluateRepository(
+      facts({ mutability: 'MUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] }),
+      policy,
+      NOW,
+    );
+    expect(decision.kind).toBe('remediate');
+  });
+});
+
+describe('evaluateRepository with exclusions and exemptions', () => {
+  const withExclusion: Policy = {
+    target: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+    exemptRepositories: [],
+  };
+
+  it('is compliant when the filters equal the target in any order', () => {
+    const decision = evaluateRepository(
+      facts({ mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] }),
+      withExclusion,
+      NOW,
+    );
+    expect(decision.kind).toBe('compliant');
+  });
+
+  it('remediates to exactly the configured filters when they differ', () => {
+    const decision = evaluateRepository(
+      facts({ mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['*'] }),
+      withExclusion,
+      NOW,
+    );
+    expect(decision).toMatchObject({ kind: 'remediate', desired: withExclusion.target });
+  });
+
+  it('accepts filters inside the allow-list and names the rule', () => {
+    const policy: Policy = { ...IMMUTABLE_POLICY, allowedExclusions: ['latest', 'dev-*'] };
+    const decision = evaluateRepository(
+      facts({ mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] }),
+      policy,
+      NOW,
+    );
+    expect(decision.kind).toBe('compliant');
+    expect(decision.reason).toContain('rule allowed-exclusions');
+  });
+
+  it('rejects filters outside the allow-list and names them', () => {
+    const policy: Policy = { ...IMMUTABLE_POLICY, allowedExclusions: ['latest'] };
+    const decision = evaluateRepository(
+      facts({ mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', '*'] }),
+      policy,
+      NOW,
+    );
+    expect(decision.kind).toBe('remediate');
+    expect(decision.reason).toContain('filters [*] are not in the allow-list');
+  });
+
+  it('exempts by repository name glob without needing tags', () => {
+    const policy: Policy = {
+      ...IMMUTABLE_POLICY,
+      exemptRepositories: ['sandbox/**'],
+      exemptTag: { key: 'x' },
+    };
+    const decision = evaluateRepository(
+      facts({ mutability: 'MUTABLE', exclusionFilters: [] }, { repositoryName: 'sandbox/a/b' }),
+      policy,
+      NOW,
+    );
+    expect(decision).toEqual({
+      kind: 'exempt',
+      reason: "rule exempt-name: repository name matches 'sandbox/**'",
+    });
+  });
+
+  it('asks for tags only for a repository that would otherwise be written', () => {
+    const policy: Policy = { ...IMMUTABLE_POLICY, exemptTag: { key: 'ecr-guard:exempt' } };
+    expect(
+      evaluateRepository(facts({ mutability: 'IMMUTABLE', exclusionFilters: [] }), policy, NOW).kind,
+    ).toBe('compliant');
+    expect(evaluateRepository(facts({ mutability: 'MUTABLE', exclusionFilters: [] }), policy, NOW).kind).toBe(
+      'needs-tags',
+    );
+  });
+
+  it.each([
+    [{ 'ecr-guard:exempt': 'vendor image, INC-1234' }, 'exempt', "'vendor image, INC-1234'"],
+    [{ 'ecr-guard:exempt': '  ' }, 'remediate', 'has no reason and is not honoured'],
+    [{ 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2026-12-31' }, 'exempt', 'until 2026-12-31'],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2026-01-31' },
+      'remediate',
+      'expired on 2026-01-31',
+    ],
+    [{ 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': 'soon' }, 'remediate', 'is not an ISO date'],
+    [{ team: 'a' }, 'remediate', 'rule target'],
+  ])('decides tags %j as %s', (tags, kind, reasonPart) => {
+    const policy: Policy = {
+      ...IMMUTABLE_POLICY,
+      exemptTag: { key: 'ecr-guard:exempt', expiryKey: 'ecr-guard:exempt-until' },
+    };
+    const decision = evaluateRepository(
+      facts({ mutability: 'MUTABLE', exclusionFilters: [] }, { tags }),
+      policy,
+      NOW,
+    );
+    expect(decision.kind).toBe(kind);
+    expect(decision.reason).toContain(reasonPart);
+  });
+});
+
+describe('compileNameGlob', () => {
+  it.each([
+    ['sandbox/**', 'sandbox/a', true],
+    ['sandbox/**', 'sandbox/a/b/c', true],
+    ['sandbox/**', 'sandboxes/a', false],
+    ['*/tmp', 'team/tmp', true],
+    ['*/tmp', 'team/x/tmp', false],
+    ['**/tmp', 'tmp', true],
+    ['**/tmp', 'a/b/tmp', true],
+    ['app-?', 'app-1', true],
+    ['app.v1', 'appxv1', false],
+  ])('%s matches %s: %s', (glob, name, expected) => {
+    expect(compileNameGlob(glob).test(name)).toBe(expected);
+  });
+});
+
+describe('policy properties', () => {
+  const filterArb = fc.stringMatching(/^[a-z0-9*-]{1,8}$/);
+  const settingArb = fc.record({
+    mutability: fc.oneof(fc.constantFrom(...TAG_MUTABILITIES), fc.string({ maxLength: 12 })),
+    exclusionFilters: fc.array(filterArb, { maxLength: 5 }),
+  });
+  const policyArb: fc.Arbitrary<Policy> = fc.record({
+    target: fc.oneof(
+      fc.constant({ mutability: 'IMMUTABLE' as const, exclusionFilters: [] as [] }),
+      fc.uniqueArray(filterArb, { minLength: 1, maxLength: 5 }).map((filters) => ({
+        mutability: 'IMMUTABLE_WITH_EXCLUSION' as const,
+        exclusionFilters: filters,
+      })),
+    ),
+    allowedExclusions: fc.option(fc.array(filterArb, { maxLength: 5 }), { nil: undefined }),
+    exemptRepositories: fc.array(fc.constantFrom('sandbox/**', '*/tmp', 'legacy-*'), { maxLength: 2 }),
+    exemptTag: fc.option(fc.constant({ key: 'ecr-guard:exempt' }), { nil: undefined }),
+  });
+  const nameArb = fc.constantFrom('team/app', 'sandbox/x', 'a/tmp', 'legacy-1', 'web');
+  const tagsArb = fc.option(
+    fc.dictionary(fc.constantFrom('ecr-guard:exempt', 'team'), fc.string({ maxLength: 6 })),
+    {
+      nil: undefined,
+    },
+  );
+
+  function decideFully(repository: RepositoryFacts, policy: Policy): Decision {
+    const decision = evaluateRepository(repository, policy, NOW);
+    return decision.kind === 'needs-tags'
+      ? evaluateRepository({ ...repository, tags: repository.tags ?? {} }, policy, NOW)
+      : decision;
+  }
+
+  it('is deterministic', () => {
+    fc.assert(
+      fc.property(settingArb, policyArb, nameArb, tagsArb, (setting, policy, name, tags) => {
+        const repository = facts(setting, { repositoryName: name, tags });
+        expect(evaluateRepository(repository, policy, NOW)).toEqual(
+          evaluateRepository(repository, policy, NOW),
+        );
+      }),
+    );
+  });
+
+  it('yields compliant after applying a remediation and deciding again', () => {
+    fc.assert(
+      fc.property(settingArb, policyArb, nameArb, tagsArb, (setting, policy, name, tags) => {
+        const repository = facts(setting, { repositoryName: name, tags });
+        const decision = decideFully(repository, policy);
+        if (decision.kind !== 'remediate') return;
+        const after = decideFully({ ...repository, setting: decision.desired }, policy);
+        expect(after.kind).toBe('compliant');
+      }),
+    );
+  });
+
+  it('never writes a repository whose name is exempt', () => {
+    fc.assert(
+      fc.property(settingArb, policyArb, tagsArb, (setting, policy, tags) => {
+        const exemptPolicy: Policy = { ...policy, exemptRepositories: ['sandbox/**'] };
+        const decision = decideFully(facts(setting, { repositoryName: 'sandbox/x', tags }), exemptPolicy);
+        expect(decision.kind).toBe('exempt');
+      }),
+    );
+  });
+
+  it('does not depend on the order of exclusion filters', () => {
+    fc.assert(
+      fc.property(settingArb, policyArb, nameArb, (setting, policy, name) => {
+        const reversed = { ...setting, exclusionFilters: [...setting.exclusionFilters].reverse() };
+        const a = evaluateRepository(facts(setting, { repositoryName: name }), policy, NOW);
+        const b = evaluateRepository(facts(reversed, { repositoryName: name }), policy, NOW);
+        expect(a.kind).toBe(b.kind);
+      }),
+    );
+  });
+});
