@@ -14,6 +14,7 @@ import {
   requestMeetsTarget,
   type TargetSetting,
 } from './policy.ts';
+import { formatIssues } from './validation.ts';
 
 export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
@@ -133,13 +134,6 @@ export interface EventTarget {
 export type EventInterpretation =
   | { readonly kind: 'target'; readonly target: EventTarget }
   | { readonly kind: 'ignored'; readonly reason: string; readonly context: Partial<EventContext> };
-
-function formatIssues(error: z.core.$ZodError, prefix: readonly (string | number)[]): string[] {
-  return error.issues.map((issue) => {
-    const path = [...prefix, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
-    return `${path.length > 0 ? path.join('.') : '(event)'}: ${issue.message}`;
-  });
-}
 
 function parseOrThrow<T extends z.ZodMiniType>(
   schema: T,

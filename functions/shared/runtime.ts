@@ -15,20 +15,32 @@ export interface Runtime {
   readonly metrics: Metrics;
   readonly ecr: EcrAdapter;
   readonly createAuditor: (options?: { logCompliant?: boolean }) => Auditor;
+  /** The region the ECR client talks to (from AWS_REGION in Lambda). */
+  readonly region: string;
+}
+
+export interface RuntimeOptions {
+  /** SDK attempts per call, unless AWS_MAX_ATTEMPTS overrides it. */
+  readonly maxAttempts?: number;
 }
 
 /**
  * Builds the runtime from the environment. The EventBridge client is loaded only when an audit bus
  * is configured, so deployments without one never pay for it at cold start.
  */
-export async function createRuntime(env: Readonly<Record<string, string | undefined>>): Promise<Runtime> {
+export async function createRuntime(
+  env: Readonly<Record<string, string | undefined>>,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const config = loadConfig(env);
   const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
   const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
   // Adaptive retries: the SDK backs off and rate-limits itself client-side under throttling.
   // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
-  const ecrClient = new ECRClient({ retryMode: 'adaptive' });
+  const maxAttempts = env.AWS_MAX_ATTEMPTS ? undefined : (options.maxAttempts ?? 5);
+  const ecrClient = new ECRClient({ retryMode: 'adaptive', maxAttempts });
   const ecr = createEcrAdapter(ecrClient);
+  const region = await ecrClient.config.region();
 
   let publisher: import('../../lib/audit.ts').AuditPublisher | undefined;
   if (config.auditEventBusName !== undefined) {
@@ -47,7 +59,8 @@ export async function createRuntime(env: Readonly<Record<string, string | undefi
     logger,
     metrics,
     ecr,
-    createAuditor: (options) =>
-      createAuditor({ logger, metrics, publisher, logCompliant: options?.logCompliant ?? true }),
+    region,
+    createAuditor: (auditorOptions) =>
+      createAuditor({ logger, metrics, publisher, logCompliant: auditorOptions?.logCompliant ?? true }),
   };
 }

@@ -1,0 +1,346 @@
+/**
+ * The sweep: a full pass over the registry (or over given names) that decides every repository
+ * with the same policy as the guardrail and fixes drift. Bounded, adaptive concurrency; stops
+ * starting work before a deadline and returns a token that resumes exactly where it stopped.
+ * It talks to ECR only through the {@link EcrAdapter} interface.
+ */
+import * as z from 'zod/mini';
+import type { AuditRecord, Trigger } from './audit.ts';
+import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
+import { type EnforceOptions, enforceRepository, failedRecord, goneRecord } from './enforce.ts';
+import { EcrCallError, InvalidInputError } from './errors.ts';
+import { repositoryNameSchema } from './events.ts';
+import type { Policy, RepositoryFacts } from './policy.ts';
+import { formatIssues } from './validation.ts';
+
+/** The backfill payload (DESIGN.md), plus the trigger the state machine passes for scheduled runs. */
+export const SweepPayloadSchema = z.strictObject({
+  dryRun: z.optional(z.boolean()),
+  repositoryNames: z.optional(z.array(repositoryNameSchema).check(z.minLength(1, 'must not be empty'))),
+  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(262_144))),
+  maxRepositories: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
+  trigger: z.optional(z.enum(['sweep', 'backfill'])),
+});
+
+/** An EventBridge scheduled event (rule schedule or EventBridge Scheduler). */
+const ScheduledEventSchema = z.looseObject({
+  source: z.enum(['aws.events', 'aws.scheduler']),
+  'detail-type': z.literal('Scheduled Event'),
+});
+
+/** What a sweep invocation was asked to do, after validation. */
+export interface SweepRequest {
+  readonly trigger: Trigger;
+  readonly dryRun: boolean;
+  readonly repositoryNames: readonly string[] | undefined;
+  readonly resume: SweepCursor | undefined;
+  readonly maxRepositories: number | undefined;
+}
+
+/**
+ * Where a sweep stopped: the ECR page token to continue from (`next`, null when the listing is
+ * exhausted or when checking given names) and the names already listed but not yet decided
+ * (`pending`). Encoded as the opaque `nextToken`; it carries `dryRun` and `trigger` so a resumed
+ * invocation needs nothing else.
+ */
+export interface SweepCursor {
+  readonly mode: 'all' | 'names';
+  readonly next: string | null;
+  readonly pending: readonly string[];
+  readonly dryRun: boolean;
+  readonly trigger: Trigger;
+}
+
+const CursorSchema = z.strictObject({
+  v: z.literal(1),
+  mode: z.enum(['all', 'names']),
+  next: z.nullable(z.string()),
+  pending: z.array(repositoryNameSchema),
+  dryRun: z.boolean(),
+  trigger: z.enum(['event', 'sweep', 'backfill']),
+});
+
+export function encodeCursor(cursor: SweepCursor): string {
+  return Buffer.from(JSON.stringify({ v: 1, ...cursor }), 'utf8').toString('base64url');
+}
+
+/** @throws InvalidInputError when the token was not produced by {@link encodeCursor}. */
+export function decodeCursor(token: string): SweepCursor {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidInputError(['nextToken: not a token returned by a previous sweep']);
+  }
+  const result = CursorSchema.safeParse(json);
+  if (!result.success) throw new InvalidInputError(['nextToken: not a token returned by a previous sweep']);
+  const { v: _version, ...cursor } = result.data;
+  return cursor;
+}
+
+/**
+ * Validates a sweep invocation's input: a scheduled event, or a backfill payload.
+ *
+ * @throws InvalidInputError naming each bad field (unknown keys included).
+ */
+export function parseSweepInput(input: unknown, configDryRun: boolean): SweepRequest {
+  if (ScheduledEventSchema.safeParse(input).success) {
+    return {
+      trigger: 'sweep',
+      dryRun: configDryRun,
+      repositoryNames: undefined,
+      resume: undefined,
+      maxRepositories: undefined,
+    };
+  }
+  const result = SweepPayloadSchema.safeParse(input ?? {});
+  if (!result.success) throw new InvalidInputError(formatIssues(result.error));
+  const payload = result.data;
+  if (payload.nextToken !== undefined && payload.repositoryNames !== undefined) {
+    throw new InvalidInputError([
+      'repositoryNames: cannot be combined with nextToken (the token already carries the remaining names)',
+    ]);
+  }
+  const resume = payload.nextToken === undefined ? undefined : decodeCursor(payload.nextToken);
+  // A deployment in dry-run never writes, whatever the payload says; a payload may only add dry-run.
+  const dryRun = configDryRun || payload.dryRun === true || resume?.dryRun === true;
+  return {
+    trigger: resume?.trigger ?? payload.trigger ?? 'backfill',
+    dryRun,
+    repositoryNames:
+      payload.repositoryNames === undefined ? undefined : [...new Set(payload.repositoryNames)],
+    resume,
+    maxRepositories: payload.maxRepositories,
+  };
+}
+
+export interface SweepDependencies {
+  readonly ecr: EcrAdapter;
+  readonly policy: Policy;
+  readonly region: string;
+  readonly registryId?: string | undefined;
+  readonly now: () => Date;
+  /** Milliseconds left before the invocation must have returned (Lambda context). */
+  readonly remainingMs: () => number;
+  /** Stop starting work when fewer milliseconds than this remain. */
+  readonly safetyMarginMs: number;
+  readonly maxConcurrency: number;
+  readonly record: (record: AuditRecord) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Extra attempts per repository after a throttling/5xx error outlasted the SDK's retries. */
+  readonly repositoryRetries?: number;
+  /** Called after each page or batch, for progress displays. */
+  readonly onProgress?: (progress: { scanned: number }) => void;
+}
+
+export interface SweepResult {
+  readonly scanned: number;
+  /** Repositories whose decision was to remediate (written, would be written, or failed to be written). */
+  readonly nonCompliant: number;
+  readonly nextToken: string | undefined;
+  /** Errors that outlasted the SDK's retries and made us retry a repository ourselves. */
+  readonly retriedErrors: number;
+}
+
+/**
+ * Additive-increase / multiplicative-decrease limit on concurrent repositories: halves on a
+ * throttling error that outlasted the SDK's adaptive retries, grows by one after a run of successes.
+ */
+export class ConcurrencyLimit {
+  readonly max: number;
+  current: number;
+  #successes = 0;
+
+  constructor(max: number) {
+    this.max = Math.max(1, max);
+    this.current = this.max;
+  }
+
+  onThrottled(): void {
+    this.current = Math.max(1, Math.floor(this.current / 2));
+    this.#successes = 0;
+  }
+
+  onSuccess(): void {
+    this.#successes += 1;
+    if (this.current < this.max && this.#successes >= this.current * 4) {
+      this.current += 1;
+      this.#successes = 0;
+    }
+  }
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one sweep invocation.
+ *
+ * Every repository listed in this invocation ends in exactly one record (compliant, remediated,
+ * would-remediate, exempt, gone or failed) or in the returned token's `pending` list, never both.
+ */
+export async function runSweep(request: SweepRequest, deps: SweepDependencies): Promise<SweepResult> {
+  const sleep = deps.sleep ?? realSleep;
+  const repositoryRetries = deps.repositoryRetries ?? 3;
+  const limit = new ConcurrencyLimit(deps.maxConcurrency);
+  const options: EnforceOptions = {
+    ecr: deps.ecr,
+    policy: deps.policy,
+    dryRun: request.dryRun,
+    now: deps.now(),
+    trigger: request.trigger,
+    region: deps.region,
+  };
+  let scanned = 0;
+  let nonCompliant = 0;
+  let retriedErrors = 0;
+
+  const budgetLeft = () => deps.remainingMs() > deps.safetyMarginMs;
+  const quotaLeft = () => request.maxRepositories === undefined || scanned < request.maxRepositories;
+  // Always start at least one repository per invocation, so a resumed sweep makes progress even
+  // when the safety margin is (mis)configured larger than the time the function has.
+  const mayStart = () => (budgetLeft() || scanned === 0) && quotaLeft();
+
+  function recordOf(record: AuditRecord): void {
+    if (record.outcome === 'remediated' || record.outcome === 'would-remediate') nonCompliant += 1;
+    deps.record(record);
+  }
+
+  async function decideOne(facts: RepositoryFacts): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        recordOf(await enforceRepository(facts, options));
+        limit.onSuccess();
+        return;
+      } catch (error) {
+        const retryable = error instanceof EcrCallError && error.retryable;
+        if (!retryable || attempt >= repositoryRetries || !budgetLeft()) {
+          nonCompliant += 1;
+          deps.record(failedRecord(facts, error, options));
+          return;
+        }
+        retriedErrors += 1;
+        limit.onThrottled();
+        // Full jitter exponential backoff: https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+        await sleep(Math.random() * Math.min(20_000, 500 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Decides `repositories` in order with at most `limit.current` in flight. Returns how many were
+   * started; those all finished. The rest were never touched and belong in the resume token.
+   */
+  async function decideAll(repositories: readonly RepositoryFacts[]): Promise<number> {
+    let started = 0;
+    const inflight = new Set<Promise<void>>();
+    while (started < repositories.length && mayStart()) {
+      while (inflight.size >= limit.current) await Promise.race(inflight);
+      if (!mayStart()) break;
+      const facts = repositories[started];
+      if (facts === undefined) break;
+      started += 1;
+      scanned += 1;
+      const task: Promise<void> = decideOne(facts).finally(() => inflight.delete(task));
+      inflight.add(task);
+    }
+    await Promise.all(inflight);
+    return started;
+  }
+
+  /** Describes names in batches of 100 and decides them; returns the names not started. */
+  async function decideNames(names: readonly string[]): Promise<string[]> {
+    let index = 0;
+    while (index < names.length && mayStart()) {
+      const batch = names.slice(index, index + MAX_NAMES_PER_DESCRIBE);
+      let described: Awaited<ReturnType<EcrAdapter['describeRepositoriesByName']>>;
+      try {
+        described = await deps.ecr.describeRepositoriesByName(deps.registryId, batch);
+      } catch (error) {
+        // The batch could not be read at all: each name is failed and counted, never skipped.
+        for (const name of batch) {
+          scanned += 1;
+          deps.record(
+            failedRecord({ repositoryName: name, registryId: deps.registryId ?? '' }, error, options),
+          );
+        }
+        index += batch.length;
+        continue;
+      }
+      for (const name of described.missing) {
+        scanned += 1;
+        deps.record(
+          goneRecord(
+            { repositoryName: name, registryId: deps.registryId },
+            'repository does not exist',
+            options,
+          ),
+        );
+      }
+      const byName = new Map(described.found.map((facts) => [facts.repositoryName, facts]));
+      const ordered = batch.flatMap((name) => {
+        const facts = byName.get(name);
+        return facts === undefined ? [] : [facts];
+      });
+      const started = await decideAll(ordered);
+      deps.onProgress?.({ scanned });
+      if (started < ordered.length) {
+        const notStarted = new Set(ordered.slice(started).map((facts) => facts.repositoryName));
+        return [...batch.filter((name) => notStarted.has(name)), ...names.slice(index + batch.length)];
+      }
+      index += batch.length;
+    }
+    return names.slice(index);
+  }
+
+  async function listPage(token: string | undefined) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await deps.ecr.listRepositoryPage({
+          registryId: deps.registryId,
+          nextToken: token,
+          pageSize: MAX_PAGE_SIZE,
+        });
+      } catch (error) {
+        // A page we cannot read is not skipped: retry, then fail the invocation so the caller retries.
+        if (!(error instanceof EcrCallError && error.retryable) || attempt >= repositoryRetries) throw error;
+        retriedErrors += 1;
+        await sleep(Math.random() * Math.min(20_000, 500 * 2 ** attempt));
+      }
+    }
+  }
+
+  const finish = (cursor: Omit<SweepCursor, 'dryRun' | 'trigger'> | undefined): SweepResult => ({
+    scanned,
+    nonCompliant,
+    retriedErrors,
+    nextToken:
+      cursor === undefined
+        ? undefined
+        : encodeCursor({ ...cursor, dryRun: request.dryRun, trigger: request.trigger }),
+  });
+
+  // Checking given names (a backfill of a list, or a resumed invocation with pending names).
+  const mode = request.resume?.mode ?? (request.repositoryNames !== undefined ? 'names' : 'all');
+  const initialPending = request.resume?.pending ?? request.repositoryNames ?? [];
+  let next: string | null | undefined = request.resume === undefined ? undefined : request.resume.next;
+  if (initialPending.length > 0) {
+    const rest = await decideNames(initialPending);
+    if (rest.length > 0) return finish({ mode, next: next ?? null, pending: rest });
+  }
+  if (mode === 'names' || next === null) return finish(undefined);
+
+  // Listing the whole registry, 1000 repositories a page (the API maximum): ceil(N/1000) describes.
+  for (;;) {
+    if (!mayStart() && scanned > 0) return finish({ mode, next: next ?? null, pending: [] });
+    const page = await listPage(next);
+    const started = await decideAll(page.repositories);
+    deps.onProgress?.({ scanned });
+    const pageNext = page.nextToken ?? null;
+    if (started < page.repositories.length) {
+      const pending = page.repositories.slice(started).map((facts) => facts.repositoryName);
+      return finish({ mode, next: pageNext, pending });
+    }
+    if (pageNext === null) return finish(undefined);
+    next = pageNext;
+  }
+}

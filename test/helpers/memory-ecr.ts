@@ -1,0 +1,85 @@
+/** An in-memory EcrAdapter for unit tests of the sweep logic: sorted paging, call counters, injectable faults. */
+import type { EcrAdapter, RepositoryPage } from '../../lib/ecr.ts';
+import { EcrCallError } from '../../lib/errors.ts';
+import type { MutabilitySetting, RepositoryFacts } from '../../lib/policy.ts';
+
+export interface MemoryEcr extends EcrAdapter {
+  readonly repositories: Map<string, MutabilitySetting & { tags?: Record<string, string> }>;
+  readonly calls: { describe: number; describeByName: number; put: number; tags: number };
+  readonly writes: string[];
+  /** Throws this error (once per call) for puts on names matching. */
+  failPut?: (name: string) => EcrCallError | undefined;
+}
+
+function factsOf(name: string, setting: MutabilitySetting): RepositoryFacts {
+  return {
+    repositoryName: name,
+    repositoryArn: `arn:aws:ecr:eu-west-1:123456789012:repository/${name}`,
+    registryId: '123456789012',
+    setting: { mutability: setting.mutability, exclusionFilters: [...setting.exclusionFilters] },
+  };
+}
+
+export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
+  const repositories = new Map<string, MutabilitySetting & { tags?: Record<string, string> }>();
+  for (const [name, mutability] of Object.entries(seed))
+    repositories.set(name, { mutability, exclusionFilters: [] });
+  const calls = { describe: 0, describeByName: 0, put: 0, tags: 0 };
+  const writes: string[] = [];
+  const adapter: MemoryEcr = {
+    repositories,
+    calls,
+    writes,
+    async describeRepository(ref) {
+      calls.describe += 1;
+      const setting = repositories.get(ref.repositoryName);
+      return setting ? { kind: 'found', facts: factsOf(ref.repositoryName, setting) } : { kind: 'gone' };
+    },
+    async listRepositoryPage({ nextToken, pageSize = 1000 }): Promise<RepositoryPage> {
+      calls.describe += 1;
+      const names = [...repositories.keys()].sort();
+      const after = nextToken ?? '';
+      const rest = names.filter((name) => name > after);
+      const page = rest.slice(0, pageSize);
+      const last = page.at(-1);
+      return {
+        repositories: page.flatMap((name) => {
+          const setting = repositories.get(name);
+          return setting ? [factsOf(name, setting)] : [];
+        }),
+        nextToken: rest.length > page.length && last !== undefined ? last : undefined,
+      };
+    },
+    async describeRepositoriesByName(_registryId, names) {
+      calls.describeByName += 1;
+      const found: RepositoryFacts[] = [];
+      const missing: string[] = [];
+      for (const name of names) {
+        const setting = repositories.get(name);
+        if (setting) found.push(factsOf(name, setting));
+        else missing.push(name);
+      }
+      return { found, missing };
+    },
+    async setMutability(facts, desired) {
+      calls.put += 1;
+      const failure = adapter.failPut?.(facts.repositoryName);
+      if (failure) throw failure;
+      if (!repositories.has(facts.repositoryName)) return { kind: 'gone' };
+      const setting = { mutability: desired.mutability, exclusionFilters: [...desired.exclusionFilters] };
+      repositories.set(facts.repositoryName, setting);
+      writes.push(facts.repositoryName);
+      return { kind: 'set', facts: factsOf(facts.repositoryName, setting) };
+    },
+    async listTags(facts) {
+      calls.tags += 1;
+      const repository = repositories.get(facts.repositoryName);
+      return repository ? { kind: 'tags', tags: repository.tags ?? {} } : { kind: 'gone' };
+    },
+  };
+  return adapter;
+}
+
+export function throttled(operation = 'PutImageTagMutability'): EcrCallError {
+  return new EcrCallError(operation, 'ThrottlingException', true);
+}

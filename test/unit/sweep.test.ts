@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../lib/audit.ts';
+import { EcrCallError, InvalidInputError } from '../../lib/errors.ts';
+import type { Policy } from '../../lib/policy.ts';
+import {
+  ConcurrencyLimit,
+  decodeCursor,
+  encodeCursor,
+  parseSweepInput,
+  runSweep,
+  type SweepDependencies,
+  type SweepRequest,
+} from '../../lib/sweep.ts';
+import { createMemoryEcr, type MemoryEcr, throttled } from '../helpers/memory-ecr.ts';
+
+const POLICY: Policy = { target: { mutability: 'IMMUTABLE', exclusionFilters: [] }, exemptRepositories: [] };
+const FULL: SweepRequest = {
+  trigger: 'sweep',
+  dryRun: false,
+  repositoryNames: undefined,
+  resume: undefined,
+  maxRepositories: undefined,
+};
+
+function registry(count: number, mutableEvery = 20): Record<string, string> {
+  const seed: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    seed[`repo-${String(i).padStart(6, '0')}`] = i % mutableEvery === 0 ? 'MUTABLE' : 'IMMUTABLE';
+  }
+  return seed;
+}
+
+function deps(
+  ecr: MemoryEcr,
+  records: AuditRecord[],
+  extra: Partial<SweepDependencies> = {},
+): SweepDependencies {
+  return {
+    ecr,
+    policy: POLICY,
+    region: 'eu-west-1',
+    now: () => new Date('2026-11-29T12:00:00Z'),
+    remainingMs: () => 900_000,
+    safetyMarginMs: 30_000,
+    maxConcurrency: 4,
+    record: (record) => records.push(record),
+    sleep: async () => {},
+    ...extra,
+  };
+}
+
+describe('runSweep over the whole registry', () => {
+  it('pages 1000 at a time and writes only the non-compliant repositories', async () => {
+    // Prepare
+    const ecr = createMemoryEcr(registry(2500));
+    const records: AuditRecord[] = [];
+    // Act
+    const result = await runSweep(FULL, deps(ecr, records));
+    // Assess
+    expect(result).toMatchObject({ scanned: 2500, nextToken: undefined, nonCompliant: 125 });
+    expect(ecr.calls).toEqual({ describe: 3, describeByName: 0, put: 125, tags: 0 });
+    expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(125);
+    expect(records.filter((r) => r.outcome === 'compliant')).toHaveLength(2375);
+    expect([...ecr.repositories.values()].every((s) => s.mutability === 'IMMUTABLE')).toBe(true);
+  });
+
+  it('changes nothing in dry-run', async () => {
+    const ecr = createMemoryEcr(registry(300));
+    const records: AuditRecord[] = [];
+    await runSweep({ ...FULL, dryRun: true }, deps(ecr, records));
+    expect(ecr.calls.put).toBe(0);
+    expect(records.filter((r) => r.outcome === 'would-remediate')).toHaveLength(15);
+  });
+
+  it('covers every repository exactly once across resumptions with a tiny time budget', async () => {
+    // Prepare: each invocation may start only a few repositories before its "deadline".
+    const ecr = createMemoryEcr(registry(2345, 7));
+    const records: AuditRecord[] = [];
+    let request: SweepRequest = FULL;
+    let invocations = 0;
+    // Act
+    for (;;) {
+      invocations += 1;
+      let budget = 37;
+      const result = await runSweep(
+        request,
+        deps(ecr, records, { remainingMs: () => (budget-- > 0 ? 60_000 : 1_000), maxConcurrency: 3 }),
+      );
+      if (result.nextToken === undefined) break;
+      request = parseSweepInput({ nextToken: result.nextToken }, false);
+      expect(invocations).toBeLessThan(500);
+    }
+    // Assess
+    const names = records.map((record) => record.repositoryName);
+    expect(new Set(names).size).toBe(2345);
+    expect(names).toHaveLength(2345);
+    expect(invocations).toBeGreaterThan(10);
+    expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(Math.ceil(2345 / 7));
+  });
+
+  it('stops after maxRepositories and resumes from the token', async () => {
+    const ecr = createMemoryEcr(registry(50));
+    const records: AuditRecord[] = [];
+    const first = await runSweep({ ...FULL, maxRepositories: 20 }, deps(ecr, records));
+    expect(first.scanned).toBe(20);
+    expect(first.nextToken).toBeDefined();
+    const second = await runSweep(parseSweepInput({ nextToken: first.nextToken }, false), deps(ecr, records));
+    expect(second).toMatchObject({ scanned: 30, nextToken: undefined });
+    expect(new Set(records.map((r) => r.repositoryName)).size).toBe(50);
+  });
+
+  it('counts a repository whose write keeps failing as failed with its code, and goes on', async () => {
+    const ecr = createMemoryEcr(registry(100, 10));
+    ecr.failPut = (name) =>
+      name === 'repo-000010'
+        ? new EcrCallError('PutImageTagMutability', 'AccessDeniedException', false)
+        : undefined;
+    const records: AuditRecord[] = [];
+    const result = await runSweep(FULL, deps(ecr, records));
+    expect(result.scanned).toBe(100);
+    expect(records.find((r) => r.repositoryName === 'repo-000010')).toMatchObject({
+      outcome: 'failed',
+      errorCode: 'AccessDeniedException',
+    });
+    expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(9);
+  });
+
+  it('retries a throttled write itself after the SDK gave up, then succeeds', async () => {
+    const ecr = createMemoryEcr(registry(40, 2));
+    let throttles = 0;
+    ecr.failPut = () => (throttles++ % 3 === 0 ? throttled() : undefined);
+    const records: AuditRecord[] = [];
+    const result = await runSweep(FULL, deps(ecr, records));
+    expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(20);
+    expect(records.filter((r) => r.outcome === 'failed')).toHaveLength(0);
+    expect(result.retriedErrors).toBeGreaterThan(0);
+  });
+});
+
+describe('runSweep over given names', () => {
+  it('checks exactly the names in batches of 100 and reports missing ones as gone', async () => {
+    const ecr = createMemoryEcr(registry(250, 5));
+    const names = [...Object.keys(registry(250, 5)).slice(0, 230), 'deleted-a', 'deleted-b'];
+    const records: AuditRecord[] = [];
+    const result = await runSweep(
+      { ...FULL, trigger: 'backfill', repositoryNames: names },
+      deps(ecr, records),
+    );
+    expect(result).toMatchObject({ scanned: 232, nextToken: undefined });
+    expect(ecr.calls.describeByName).toBe(3);
+    expect(ecr.calls.describe).toBe(0);
+    expect(records.filter((r) => r.outcome === 'gone').map((r) => r.repositoryName)).toEqual([
+      'deleted-a',
+      'deleted-b',
+    ]);
+  });
+});
+
+describe('parseSweepInput', () => {
+  it('treats a scheduled event as a full sweep', () => {
+    const request = parseSweepInput(
+      {
+        source: 'aws.events',
+        'detail-type': 'Scheduled Event',
+        detail: {},
+        account: '1',
+        region: 'eu-west-1',
+      },
+      false,
+    );
+    expect(request).toMatchObject({ trigger: 'sweep', dryRun: false, repositoryNames: undefined });
+  });
+
+  it('never lets a payload turn off the deployment dry-run', () => {
+    expect(parseSweepInput({ dryRun: false }, true).dryRun).toBe(true);
+  });
+
+  it.each([
+    [{ dryrun: true }, 'dryrun'],
+    [{ dryRun: 'yes' }, 'dryRun'],
+    [{ repositoryNames: [] }, 'repositoryNames'],
+    [{ repositoryNames: ['Bad Name'] }, 'repositoryNames.0'],
+    [{ maxRepositories: 0 }, 'maxRepositories'],
+    [{ nextToken: 'garbage' }, 'nextToken'],
+    [
+      {
+        nextToken: encodeCursor({ mode: 'all', next: null, pending: [], dryRun: false, trigger: 'sweep' }),
+        repositoryNames: ['a1'],
+      },
+      'repositoryNames',
+    ],
+  ])('rejects %j naming %s', (input, path) => {
+    expect(() => parseSweepInput(input, false)).toThrow(InvalidInputError);
+    try {
+      parseSweepInput(input, false);
+    } catch (error) {
+      expect((error as InvalidInputError).issues.join('\n')).toContain(path);
+    }
+  });
+
+  it('round-trips a cursor, carrying dry-run and trigger', () => {
+    const cursor = {
+      mode: 'all' as const,
+      next: 'tok',
+      pending: ['a1', 'b2'],
+      dryRun: true,
+      trigger: 'backfill' as const,
+    };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    expect(parseSweepInput({ nextToken: encodeCursor(cursor) }, false)).toMatchObject({
+      dryRun: true,
+      trigger: 'backfill',
+    });
+  });
+});
+
+describe('ConcurrencyLimit', () => {
+  it('halves on throttling and grows back by one after successes', () => {
+    const limit = new ConcurrencyLimit(8);
+    limit.onThrottled();
+    expect(limit.current).toBe(4);
+    limit.onThrottled();
+    limit.onThrottled();
+    limit.onThrottled();
+    expect(limit.current).toBe(1);
+    for (let i = 0; i < 4; i++) limit.onSuccess();
+    expect(limit.current).toBe(2);
+  });
+});
