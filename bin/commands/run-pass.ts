@@ -1,0 +1,59 @@
+/** The one loop every command shares: run the sweep core per region until it needs no resumption. */
+import { type AuditRecord, emptyCounts, type OutcomeCounts } from '../../lib/audit.ts';
+import type { GuardConfig } from '../../lib/config.ts';
+import { runSweep, type SweepRequest } from '../../lib/sweep.ts';
+import { ecrFor, regionsOf } from '../context.ts';
+import type { CommonOptions } from '../options.ts';
+import type { RegionSummary, Reporter } from '../output.ts';
+
+/** Exit codes made for pipelines. */
+export const EXIT = { ok: 0, failures: 1, usage: 2, nonCompliant: 3 } as const;
+
+export async function runPass(
+  request: Omit<SweepRequest, 'resume' | 'maxRepositories'>,
+  options: CommonOptions,
+  config: GuardConfig,
+  reporter: Reporter,
+): Promise<number> {
+  const summaries: RegionSummary[] = [];
+  for (const region of await regionsOf(options)) {
+    const { ecr, close } = ecrFor(region, options);
+    const counts: OutcomeCounts = emptyCounts();
+    const started = Date.now();
+    let scanned = 0;
+    try {
+      const record = (entry: AuditRecord) => {
+        counts[entry.outcome] += 1;
+        reporter.record(entry);
+      };
+      // No Lambda deadline on a workstation: one invocation covers the whole registry.
+      const result = await runSweep(
+        { ...request, resume: undefined, maxRepositories: undefined },
+        {
+          ecr,
+          policy: config.policy,
+          region,
+          registryId: options.registryId,
+          now: () => new Date(),
+          remainingMs: () => Number.POSITIVE_INFINITY,
+          safetyMarginMs: 0,
+          maxConcurrency: config.sweepConcurrency,
+          record,
+          onProgress: (progress) => reporter.progress(region, progress.scanned, counts),
+        },
+      );
+      scanned = result.scanned;
+    } finally {
+      close();
+    }
+    summaries.push({ region, counts, scanned, seconds: (Date.now() - started) / 1000 });
+  }
+  reporter.summary(summaries);
+  const total = summaries.reduce((sum, line) => {
+    for (const [outcome, value] of Object.entries(line.counts)) sum[outcome as keyof OutcomeCounts] += value;
+    return sum;
+  }, emptyCounts());
+  if (total.failed > 0) return EXIT.failures;
+  if (total['would-remediate'] > 0) return EXIT.nonCompliant;
+  return EXIT.ok;
+}

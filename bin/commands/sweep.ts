@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { configFromOptions, parseCommonOptions } from '../options.ts';
+import { createReporter, type Io } from '../output.ts';
+import { runPass } from './run-pass.ts';
+
+export function registerSweep(program: Command, io: Io, setExitCode: (code: number) => void): void {
+  program
+    .command('sweep')
+    .description('check every repository in the registry and set the non-compliant ones to the target')
+    .option('--dry-run', 'report what would change, change nothing (exit 3 when something would)')
+    .option('--concurrency <n>', 'repositories decided in parallel (1-64; backs off under throttling)', '4')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ecr-guard sweep --dry-run --region eu-west-1 --region us-east-1\n  ecr-guard sweep --json | jq \'select(.outcome == "remediated")\'',
+    )
+    .action(async (_args, command: Command) => {
+      const options = parseCommonOptions(command.optsWithGlobals());
+      const config = configFromOptions(options, io.env);
+      const reporter = createReporter(io, options);
+      setExitCode(
+        await runPass(
+          { trigger: 'backfill', dryRun: options.dryRun, repositoryNames: undefined },
+          options,
+          config,
+          reporter,
+        ),
+      );
+    });
+}

@@ -1,0 +1,112 @@
+/**
+ * What the CLI prints. On a TTY: a progress bar on stderr and a readable summary table. Off a TTY
+ * or with --json: JSON lines on stdout only, no colour, no bar.
+ */
+import type { AuditRecord, Outcome, OutcomeCounts } from '../lib/audit.ts';
+
+export interface Io {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Reporter {
+  record(record: AuditRecord): void;
+  progress(region: string, scanned: number, counts: Readonly<OutcomeCounts>): void;
+  summary(lines: readonly RegionSummary[]): void;
+  error(message: string): void;
+}
+
+export interface RegionSummary {
+  readonly region: string;
+  readonly counts: OutcomeCounts;
+  readonly scanned: number;
+  readonly seconds: number;
+}
+
+const SUMMARY_OUTCOMES: readonly Outcome[] = [
+  'compliant',
+  'remediated',
+  'would-remediate',
+  'exempt',
+  'gone',
+  'failed',
+];
+
+function formatSetting(setting: AuditRecord['before']): string {
+  if (setting === undefined) return '-';
+  return setting.exclusionFilters.length > 0
+    ? `${setting.imageTagMutability} [${setting.exclusionFilters.join(', ')}]`
+    : setting.imageTagMutability;
+}
+
+export function createReporter(io: Io, options: { json: boolean; verbose: boolean }): Reporter {
+  const json = options.json || !io.stdout.isTTY;
+  const colour = !json && io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
+  const bar = !json && io.stderr.isTTY === true;
+  const paint = (code: number, text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const started = Date.now();
+  let barShown = false;
+
+  const clearBar = () => {
+    if (barShown) io.stderr.write('\r\u001b[2K');
+    barShown = false;
+  };
+
+  return {
+    record(record) {
+      if (record.outcome === 'compliant' && !options.verbose) return;
+      if (json) {
+        io.stdout.write(`${JSON.stringify({ type: 'audit', ...record })}\n`);
+        return;
+      }
+      clearBar();
+      const tone = record.outcome === 'failed' ? 31 : record.outcome === 'compliant' ? 32 : 33;
+      const change =
+        record.outcome === 'remediated' || record.outcome === 'would-remediate'
+          ? `${formatSetting(record.before)} -> ${formatSetting(record.after)}`
+          : formatSetting(record.before);
+      io.stdout.write(
+        `${paint(tone, record.outcome.padEnd(15))} ${record.region ?? ''} ${record.repositoryName ?? ''}  ${change}  (${record.reason})\n`,
+      );
+    },
+    progress(region, scanned, counts) {
+      if (!bar) return;
+      const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+      const found = counts.remediated + counts['would-remediate'] + counts.failed;
+      const fixed = counts.remediated;
+      const width = 20;
+      const filled = Math.min(width, Math.floor((scanned % 10_000) / (10_000 / width)));
+      io.stderr.write(
+        `\r\u001b[2K${region} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] scanned ${scanned.toLocaleString('en')} | non-compliant ${found} | fixed ${fixed} | ${Math.round(scanned / seconds)} repos/s`,
+      );
+      barShown = true;
+    },
+    summary(lines) {
+      clearBar();
+      if (json) {
+        for (const line of lines) io.stdout.write(`${JSON.stringify({ type: 'summary', ...line })}\n`);
+        return;
+      }
+      const header = ['region', 'scanned', ...SUMMARY_OUTCOMES, 'seconds'];
+      const rows = lines.map((line) => [
+        line.region,
+        String(line.scanned),
+        ...SUMMARY_OUTCOMES.map((outcome) => String(line.counts[outcome])),
+        line.seconds.toFixed(1),
+      ]);
+      const widths = header.map((title, index) =>
+        Math.max(title.length, ...rows.map((row) => row[index]?.length ?? 0)),
+      );
+      const format = (row: readonly string[]) =>
+        row.map((cell, index) => cell.padStart(widths[index] ?? 0)).join('  ');
+      io.stdout.write(`\n${paint(1, format(header))}\n`);
+      for (const row of rows) io.stdout.write(`${format(row)}\n`);
+    },
+    error(message) {
+      clearBar();
+      if (json) io.stdout.write(`${JSON.stringify({ type: 'error', message })}\n`);
+      io.stderr.write(`ecr-guard: ${message}\n`);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/** The `ecr-guard` command line: commander for parsing, zod for validating, no process.exit inside. */
+import { Command, CommanderError, Option } from 'commander';
+import { GuardError, InvalidInputError } from '../lib/errors.ts';
+import { registerCheck } from './commands/check.ts';
+import { registerRemediate } from './commands/remediate.ts';
+import { EXIT } from './commands/run-pass.ts';
+import { registerSweep } from './commands/sweep.ts';
+import type { Io } from './output.ts';
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+  const program = new Command('ecr-guard')
+    .description(
+      'Keep Amazon ECR repositories at IMMUTABLE image tags: find the ones that are not and set them, ' +
+        'with an audit line for each. Uses the standard AWS credential chain (environment, --profile, SSO, ' +
+        'instance role) and honours AWS_ENDPOINT_URL_ECR.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes:',
+        '  0  every repository compliant (or fixed)',
+        '  1  some repositories failed (see the failed lines)',
+        '  2  bad usage',
+        '  3  non-compliant repositories found by --dry-run or check',
+        '',
+        'Examples:',
+        '  ecr-guard check payments/api            # gate a CI job on one repository',
+        '  ecr-guard sweep --dry-run --region eu-west-1 --region us-east-1',
+        '  ecr-guard sweep --exempt-repository "sandbox/**" --json > audit.jsonl',
+      ].join('\n'),
+    )
+    .version('0.1.0')
+    .option(
+      '--region <region>',
+      'region to act on; repeat for several (default: your configured region)',
+      collect,
+    )
+    .option('--profile <name>', 'AWS named profile')
+    .option('--registry-id <account>', 'registry (account id) to act on; default: your own')
+    .option('--json', 'JSON lines on stdout (the default when stdout is not a terminal)')
+    .option('--verbose', 'also list repositories that are already compliant')
+    .addOption(
+      new Option('--target <mutability>', 'target setting').choices([
+        'IMMUTABLE',
+        'IMMUTABLE_WITH_EXCLUSION',
+      ]),
+    )
+    .option(
+      '--exclusion-filter <filter>',
+      'with IMMUTABLE_WITH_EXCLUSION: a wildcard tag filter to keep mutable; repeatable',
+      collect,
+    )
+    .option(
+      '--allowed-exclusion <filter>',
+      'accept IMMUTABLE_WITH_EXCLUSION repositories whose filters are all allowed; repeatable',
+      collect,
+    )
+    .option(
+      '--exempt-repository <glob>',
+      'leave matching repositories alone (e.g. "sandbox/**"); repeatable',
+      collect,
+    )
+    .option('--exempt-tag-key <key>', 'leave repositories carrying this tag alone; its value is the reason')
+    .option('--exempt-expiry-tag-key <key>', 'tag holding an ISO date after which the exemption lapses')
+    .showHelpAfterError('(run ecr-guard --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  registerSweep(program, io, setExitCode);
+  registerCheck(program, io, setExitCode);
+  registerRemediate(program, io, setExitCode);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; only the entry point calls process.exit. */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof InvalidInputError) {
+      io.stderr.write(`ecr-guard: ${error.issues.join('\n  ')}\n`);
+      return EXIT.usage;
+    }
+    const message = error instanceof GuardError || error instanceof Error ? error.message : String(error);
+    io.stderr.write(`ecr-guard: ${message}\n`);
+    return EXIT.failures;
+  }
+}
