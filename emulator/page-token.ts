@@ -1,0 +1,56 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AwsError } from './errors.ts';
+import { isJsonObject } from './validate.ts';
+
+/** Where a listing stopped: the registry it walks and the last name it returned. */
+export interface PagePosition {
+  readonly account: string;
+  readonly region: string;
+  readonly after: string;
+}
+
+/** Seals and opens opaque `nextToken`s. */
+export interface PageTokens {
+  encode(position: PagePosition): string;
+  /** The name to resume after; a forged, damaged or foreign token is an `InvalidParameterException`. */
+  decode(token: string, account: string, region: string): string;
+}
+
+const SIGNATURE_BYTES = 16;
+
+function invalidToken(): AwsError {
+  return new AwsError(
+    'InvalidParameterException',
+    "Invalid parameter at 'nextToken': the pagination token is invalid",
+  );
+}
+
+/**
+ * Tokens are `base64url(JSON {a, r, n}) + "." + base64url(HMAC-SHA256(secret, payload))`, so a client cannot
+ * forge a position and a token from another account or region is refused rather than silently misread.
+ */
+export function createPageTokens(secret: string): PageTokens {
+  const sign = (payload: string): Buffer =>
+    createHmac('sha256', secret).update(payload).digest().subarray(0, SIGNATURE_BYTES);
+  return {
+    encode({ account, region, after }) {
+      const payload = Buffer.from(JSON.stringify({ a: account, r: region, n: after })).toString('base64url');
+      return `${payload}.${sign(payload).toString('base64url')}`;
+    },
+    decode(token, account, region) {
+      const [payload, signature, extra] = token.split('.');
+      if (payload === undefined || signature === undefined || extra !== undefined) throw invalidToken();
+      const given = Buffer.from(signature, 'base64url');
+      if (given.length !== SIGNATURE_BYTES || !timingSafeEqual(given, sign(payload))) throw invalidToken();
+      let position: unknown;
+      try {
+        position = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      } catch {
+        throw invalidToken();
+      }
+      if (!isJsonObject(position) || position.a !== account || position.r !== region) throw invalidToken();
+      if (typeof position.n !== 'string') throw invalidToken();
+      return position.n;
+    },
+  };
+}
