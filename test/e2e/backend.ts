@@ -1,0 +1,178 @@
+/**
+ * The ECR implementation end-to-end tests run against: the embedded emulator (default, started
+ * on a free loopback port by the test itself) or, when E2E_ECR_ENDPOINT is set (npm run test:moto),
+ * another implementation such as moto's server. Tests ask `backend.capabilities` before asserting
+ * behaviour only the emulator has (call statistics, fault injection, page sizes).
+ */
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  type ImageTagMutability,
+  PutImageTagMutabilityCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-ecr';
+import {
+  type AdminClient,
+  emulatorAdmin,
+  type RunningEmulator,
+  startEmulator,
+} from '../../emulator/index.ts';
+
+export const E2E_REGION = 'eu-west-1';
+export const E2E_ACCOUNT = '123456789012';
+
+export interface SeedSpec {
+  readonly name: string;
+  readonly mutability?: ImageTagMutability;
+  readonly exclusionFilters?: readonly string[];
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface Backend {
+  readonly kind: 'emulator' | 'external';
+  readonly url: string;
+  /** The emulator's control client; undefined against another implementation. */
+  readonly admin: AdminClient | undefined;
+  readonly ecr: ECRClient;
+  /** Removes every repository (and, on the emulator, stats, events and faults). */
+  reset(): Promise<void>;
+  seed(repositories: readonly SeedSpec[]): Promise<void>;
+  /** name -> mutability (and filters) as DescribeRepositories reports it. */
+  snapshot(): Promise<Map<string, { mutability: string; exclusionFilters: string[] }>>;
+  /** Calls per operation since the last reset; undefined when the backend cannot tell. */
+  calls(): Promise<Record<string, number> | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Environment that points the unmodified SDK inside the bundles at this backend. */
+export function bundleEnv(backend: Backend, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_ECR: backend.url,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: backend.url,
+    AWS_REGION: E2E_REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ...extra,
+  };
+}
+
+async function describeAll(ecr: ECRClient) {
+  const all: { name: string; mutability: string; exclusionFilters: string[] }[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecr.send(new DescribeRepositoriesCommand({ maxResults: 1000, nextToken }));
+    for (const repository of page.repositories ?? []) {
+      all.push({
+        name: repository.repositoryName ?? '',
+        mutability: repository.imageTagMutability ?? 'MUTABLE',
+        exclusionFilters: (repository.imageTagMutabilityExclusionFilters ?? []).map(
+          (entry) => entry.filter ?? '',
+        ),
+      });
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return all;
+}
+
+export async function startBackend(): Promise<Backend> {
+  const external = process.env.E2E_ECR_ENDPOINT;
+  let emulator: RunningEmulator | undefined;
+  const url = external ?? (emulator = await startEmulator({ port: 0 })).url;
+  const admin = emulator === undefined ? undefined : emulatorAdmin(url);
+  const ecr = new ECRClient({
+    region: E2E_REGION,
+    endpoint: url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+
+  return {
+    kind: emulator === undefined ? 'external' : 'emulator',
+    url,
+    admin,
+    ecr,
+    async reset() {
+      if (admin !== undefined) {
+        await admin.reset();
+        return;
+      }
+      for (const repository of await describeAll(ecr)) {
+        await ecr.send(new DeleteRepositoryCommand({ repositoryName: repository.name, force: true }));
+      }
+    },
+    async seed(repositories) {
+      if (admin !== undefined) {
+        await admin.seed({
+          region: E2E_REGION,
+          repositories: repositories.map((repository) => ({
+            name: repository.name,
+            imageTagMutability: repository.mutability ?? 'MUTABLE',
+            ...(repository.exclusionFilters
+              ? {
+                  imageTagMutabilityExclusionFilters: repository.exclusionFilters.map((filter) => ({
+                    filter,
+                    filterType: 'WILDCARD' as const,
+                  })),
+                }
+              : {}),
+            ...(repository.tags ? { tags: repository.tags } : {}),
+          })),
+        });
+        return;
+      }
+      for (const repository of repositories) {
+        const created = await ecr.send(
+          new CreateRepositoryCommand({
+            repositoryName: repository.name,
+            imageTagMutability: repository.mutability ?? 'MUTABLE',
+            ...(repository.exclusionFilters
+              ? {
+                  imageTagMutabilityExclusionFilters: repository.exclusionFilters.map((filter) => ({
+                    filter,
+                    filterType: 'WILDCARD' as const,
+                  })),
+                }
+              : {}),
+          }),
+        );
+        const arn = created.repository?.repositoryArn;
+        if (repository.tags && arn) {
+          await ecr.send(
+            new TagResourceCommand({
+              resourceArn: arn,
+              tags: Object.entries(repository.tags).map(([Key, Value]) => ({ Key, Value })),
+            }),
+          );
+        }
+      }
+    },
+    async snapshot() {
+      return new Map((await describeAll(ecr)).map(({ name, ...setting }) => [name, setting]));
+    },
+    async calls() {
+      if (admin === undefined) return undefined;
+      const stats = await admin.stats();
+      return Object.fromEntries(
+        Object.entries(stats.operations).map(([operation, counts]) => [operation, counts.calls]),
+      );
+    },
+    async stop() {
+      ecr.destroy();
+      await emulator?.stop();
+    },
+  };
+}
+
+/** Sets a repository's mutability through the API (used to simulate drift). */
+export async function setMutability(
+  backend: Backend,
+  name: string,
+  mutability: ImageTagMutability,
+): Promise<void> {
+  await backend.ecr.send(
+    new PutImageTagMutabilityCommand({ repositoryName: name, imageTagMutability: mutability }),
+  );
+}
