@@ -80,8 +80,8 @@ async function describeAll(ecr: ECRClient) {
 
 export async function startBackend(): Promise<Backend> {
   const external = process.env.E2E_ECR_ENDPOINT;
-  let emulator: RunningEmulator | undefined;
-  const url = external ?? (emulator = await startEmulator({ port: 0 })).url;
+  const emulator: RunningEmulator | undefined = external === undefined ? await startEmulator({ port: 0 }) : undefined;
+  const url = external ?? emulator?.url ?? '';
   const admin = emulator === undefined ? undefined : emulatorAdmin(url);
   const ecr = new ECRClient({
     region: E2E_REGION,
