@@ -1,0 +1,19 @@
+/**
+ * The CDK app (`cdk.json`: `node infra/app.ts`): one environment-agnostic stack (no lookups, so
+ * synthesis needs no credentials), settings from context (infra/app-config.ts), and cdk-nag's AWS
+ * Solutions checks on everything. cdk-nag 3 runs as a CDK policy validation plugin: a finding that
+ * is not acknowledged (with its reason, on the resource) fails synthesis, error or warning alike;
+ * `--strict` in the `synth` script also fails on CDK's own warnings.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { guardPropsFromContext } from './app-config.ts';
+import { EcrImmutabilityGuardStack } from './stack.ts';
+
+const app = new App();
+new EcrImmutabilityGuardStack(app, 'EcrImmutabilityGuardStack', {
+  guard: (stack) => guardPropsFromContext(stack),
+});
+// cdk-nag 3 is a policy validation plugin: any unacknowledged finding fails synthesis.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+app.synth();

@@ -1,0 +1,138 @@
+/**
+ * The sweep workflow: a Step Functions state machine (JSONata) that invokes the sweep function page
+ * by page until it returns no `nextToken`, sums the failed repositories across pages, and ends in a
+ * Fail state when any repository could not be handled, so the execution (and its alarm) shows it.
+ *
+ * Input: the scheduled EventBridge event, or a backfill request
+ * `{ "dryRun"?: boolean, "repositoryNames"?: string[], "maxRepositories"?: number, "nextToken"?: string }`.
+ * The first page receives the input unchanged, so the function's zod schema rejects typos (a
+ * mistyped `dryrun` fails the execution instead of silently running for real). Later pages receive
+ * `{ nextToken }` (plus `maxRepositories`, the page size, when given): the token already carries the
+ * remaining names, `dryRun` and the trigger (lib/sweep.ts), and the function refuses names with it.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** Lambda errors that mean "the invoke did not happen or was throttled", never a sweep failure. */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+export const SWEEP_STATE_NAMES = {
+  init: 'Init',
+  sweepPage: 'SweepPage',
+  morePages: 'MorePages',
+  anyFailed: 'AnyRepositoryFailed',
+  repositoriesFailed: 'RepositoriesFailed',
+  invocationFailed: 'SweepInvocationFailed',
+  succeeded: 'SweepSucceeded',
+} as const;
+
+export interface SweepWorkflowProps {
+  readonly sweepFunction: lambda.IFunction;
+  /** The sweep function's own timeout: a page's task times out shortly after it. */
+  readonly sweepTimeout: Duration;
+  /** @default Duration.hours(6) */
+  readonly executionTimeout?: Duration;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+export class SweepWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: SweepWorkflowProps) {
+    super(scope, id);
+
+    const init = sfn.Pass.jsonata(this, SWEEP_STATE_NAMES.init, {
+      comment: 'The first page gets the input as it came; later pages get the nextToken and the page size.',
+      assign: {
+        payload: '{% $states.input %}',
+        base: "{% $exists($states.input.maxRepositories) ? {'maxRepositories': $states.input.maxRepositories} : {} %}",
+        failedTotal: 0,
+        scannedTotal: 0,
+        pages: 0,
+      },
+    });
+
+    const sweepPage = tasks.LambdaInvoke.jsonata(this, SWEEP_STATE_NAMES.sweepPage, {
+      comment: 'One page of the sweep; the function stops before its deadline and returns a nextToken.',
+      lambdaFunction: props.sweepFunction,
+      payload: sfn.TaskInput.fromText('{% $payload %}'),
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(props.sweepTimeout.plus(Duration.minutes(1))),
+      assign: {
+        // A result without counts.failed breaks the contract: fail loudly rather than count zero.
+        failedTotal:
+          "{% $failedTotal + ($exists($states.result.Payload.counts.failed) ? $states.result.Payload.counts.failed : $error('sweep result has no counts.failed')) %}",
+        scannedTotal:
+          '{% $scannedTotal + ($exists($states.result.Payload.scanned) ? $states.result.Payload.scanned : 0) %}',
+        pages: '{% $pages + 1 %}',
+        more: '{% $exists($states.result.Payload.nextToken) %}',
+        payload:
+          "{% $exists($states.result.Payload.nextToken) ? $merge([$base, {'nextToken': $states.result.Payload.nextToken}]) : {} %}",
+      },
+      outputs: '{% $states.result.Payload %}',
+    });
+    sweepPage.addRetry({
+      errors: [...LAMBDA_TRANSIENT_ERRORS],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.seconds(60),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const invocationFailed = sfn.Fail.jsonata(this, SWEEP_STATE_NAMES.invocationFailed, {
+      comment: 'The sweep function itself failed (bad input, crash, timeout): fail the execution visibly.',
+      error: "{% $exists($states.input.Error) ? $states.input.Error : 'SweepInvocationFailed' %}",
+      cause: "{% $exists($states.input.Cause) ? $states.input.Cause : 'the sweep function failed' %}",
+    });
+    sweepPage.addCatch(invocationFailed, { errors: ['States.ALL'], outputs: '{% $states.errorOutput %}' });
+
+    const repositoriesFailed = sfn.Fail.jsonata(this, SWEEP_STATE_NAMES.repositoriesFailed, {
+      comment: 'Every page ran, but some repositories ended as failed: see the audit records.',
+      error: 'RepositoriesFailed',
+      cause:
+        "{% $string($failedTotal) & ' of ' & $string($scannedTotal) & ' scanned repositories failed over ' & $string($pages) & ' page(s); see the audit records with outcome failed' %}",
+    });
+
+    const succeeded = sfn.Succeed.jsonata(this, SWEEP_STATE_NAMES.succeeded, {
+      outputs: { scanned: '{% $scannedTotal %}', failed: '{% $failedTotal %}', pages: '{% $pages %}' },
+    });
+
+    const anyFailed = sfn.Choice.jsonata(this, SWEEP_STATE_NAMES.anyFailed)
+      .when(sfn.Condition.jsonata('{% $failedTotal > 0 %}'), repositoriesFailed)
+      .otherwise(succeeded);
+
+    const morePages = sfn.Choice.jsonata(this, SWEEP_STATE_NAMES.morePages, {
+      comment: 'Loop while the sweep returns a nextToken.',
+    })
+      .when(sfn.Condition.jsonata('{% $more %}'), sweepPage)
+      .otherwise(anyFailed);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment: 'ECR immutability sweep: pages through every repository until no nextToken is returned.',
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      definitionBody: sfn.DefinitionBody.fromChainable(init.next(sweepPage).next(morePages)),
+      timeout: props.executionTimeout ?? Duration.hours(6),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The synthesized guardrail rule pattern, evaluated against every sample event in events/ and
+ * every AWS-sourced sample in ../shared/reference-events: exactly the expected events match.
+ */
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  API_CALL_DETAIL_TYPE,
+  guardrailEventPattern,
+  SERVICE_EVENT_DETAIL_TYPE,
+  type TargetMutability,
+} from '../../infra/guardrail-event-pattern.ts';
+import {
+  loadSampleEvent,
+  referenceEventNames,
+  referenceEventsAvailable,
+  referenceEventsDir,
+  sampleEventNames,
+} from '../helpers/fixtures.ts';
+import { matchesEventPattern } from './event-pattern.ts';
+import { findResource, synthesize } from './helpers.ts';
+
+/** Every file of events/, classified: does the rule deliver it to the guardrail, per target? */
+const SAMPLE_EVENTS: Record<
+  string,
+  { readonly immutable: boolean; readonly withExclusion: boolean; readonly why: string }
+> = {
+  'create-repository-default-mutable.json': {
+    immutable: true,
+    withExclusion: true,
+    why: 'no setting requested: ECR makes it MUTABLE',
+  },
+  'create-repository-mutable-with-tags.json': {
+    immutable: true,
+    withExclusion: true,
+    why: 'asks for MUTABLE',
+  },
+  'create-repository-immutable.json': {
+    immutable: false,
+    withExclusion: true,
+    why: 'already asks for IMMUTABLE',
+  },
+  'put-image-tag-mutability-mutable.json': { immutable: true, withExclusion: true, why: 'sets MUTABLE' },
+  'put-image-tag-mutability-mutable-with-exclusion.json': {
+    immutable: true,
+    withExclusion: true,
+    why: 'sets MUTABLE_WITH_EXCLUSION',
+  },
+  'put-image-tag-mutability-immutable.json': {
+    immutable: false,
+    withExclusion: true,
+    why: 'our own write: dropped by the rule for IMMUTABLE; with exclusions only the handler can compare filters',
+  },
+  'create-repository-failed.json': { immutable: false, withExclusion: false, why: 'failed call (errorCode)' },
+  'delete-repository.json': { immutable: false, withExclusion: false, why: 'not an event we handle' },
+  'service-event-create-repository.json': {
+    immutable: true,
+    withExclusion: true,
+    why: 'ECR created it from a template',
+  },
+  'malformed-missing-repository-name.json': {
+    immutable: true,
+    withExclusion: true,
+    why: 'the rule cannot validate names: the handler rejects it with InvalidEventError',
+  },
+};
+
+/** AWS-sourced samples (see ../shared/reference-events/SOURCES.md): only the wrapped CreateRepository ones match. */
+const REFERENCE_EVENTS: Record<string, boolean> = {
+  'batchgetimage-cloudtrail-docs-wrapped.json': false,
+  'batchgetimage-cloudtrail-docs.json': false,
+  'createrepository-cloudtrail-docs-wrapped.json': true,
+  'createrepository-cloudtrail-docs.json': false,
+  'createrepository-eventbridge-minimal-readme.json': true,
+  'ecr-image-action-push-eventbridge-docs.json': false,
+  'kms-creategrant-for-ecr-cloudtrail-docs.json': false,
+  'policyexecutionevent-cloudtrail-docs-wrapped.json': false,
+  'policyexecutionevent-cloudtrail-docs.json': false,
+  'putimage-cloudtrail-docs-wrapped.json': false,
+  'putimage-cloudtrail-docs.json': false,
+  'putimage-eventbridge-vlesierse-blog.json': false,
+};
+
+/** The pattern as synthesized into the template (not the builder's return value). */
+function synthesizedPattern(target: TargetMutability): unknown {
+  const { template } = synthesize(
+    target === 'IMMUTABLE' ? {} : { targetMutability: target, exclusionFilters: ['latest', 'dev-*'] },
+  );
+  const [, rule] = findResource(template, 'AWS::Events::Rule', 'GuardGuardrailRule');
+  return rule.EventPattern;
+}
+
+const patterns = {
+  immutable: synthesizedPattern('IMMUTABLE'),
+  withExclusion: synthesizedPattern('IMMUTABLE_WITH_EXCLUSION'),
+};
+
+describe('the guardrail rule pattern', () => {
+  it('is the pattern the builder documents, for both targets', () => {
+    expect(patterns.immutable).toEqual(guardrailEventPattern('IMMUTABLE'));
+    expect(patterns.withExclusion).toEqual(guardrailEventPattern('IMMUTABLE_WITH_EXCLUSION'));
+  });
+
+  it('has one $or branch per case: other setting, default setting, created by ECR', () => {
+    const pattern = guardrailEventPattern('IMMUTABLE');
+    expect(pattern.source).toEqual(['aws.ecr']);
+    expect(pattern.$or.map((branch) => branch['detail-type'])).toEqual([
+      [API_CALL_DETAIL_TYPE],
+      [API_CALL_DETAIL_TYPE],
+      [SERVICE_EVENT_DETAIL_TYPE],
+    ]);
+    for (const branch of pattern.$or) {
+      expect(branch.detail.eventSource).toEqual(['ecr.amazonaws.com']);
+      expect(branch.detail.errorCode).toEqual([{ exists: false }]);
+    }
+    expect(pattern.$or[0]?.detail.requestParameters).toEqual({
+      imageTagMutability: [{ 'anything-but': ['IMMUTABLE'] }],
+    });
+    expect(pattern.$or[1]?.detail).toMatchObject({
+      eventName: ['CreateRepository'],
+      requestParameters: { imageTagMutability: [{ exists: false }] },
+    });
+    expect(pattern.$or[2]?.detail.eventName).toEqual(['CreateRepository']);
+  });
+
+  it('classifies every file in events/ (add new samples to the table)', () => {
+    const unclassified = sampleEventNames().filter((name) => !Object.hasOwn(SAMPLE_EVENTS, name));
+    expect(unclassified, 'sample events without an expected rule result').toEqual([]);
+    const missing = Object.keys(SAMPLE_EVENTS).filter((name) => !sampleEventNames().includes(name));
+    expect(missing, 'table entries without a file in events/').toEqual([]);
+  });
+
+  it.each(Object.entries(SAMPLE_EVENTS))('delivers %s as expected (%o)', (name, expected) => {
+    const event = loadSampleEvent(name);
+    expect(matchesEventPattern(patterns.immutable, event), `target IMMUTABLE: ${expected.why}`).toBe(
+      expected.immutable,
+    );
+    expect(
+      matchesEventPattern(patterns.withExclusion, event),
+      `target IMMUTABLE_WITH_EXCLUSION: ${expected.why}`,
+    ).toBe(expected.withExclusion);
+  });
+
+  it('drops our own IMMUTABLE write but not a CreateRepository that omits the setting', () => {
+    const ownWrite = loadSampleEvent('put-image-tag-mutability-immutable.json');
+    const omitted = loadSampleEvent('create-repository-default-mutable.json');
+    expect(matchesEventPattern(patterns.immutable, ownWrite)).toBe(false);
+    expect(matchesEventPattern(patterns.immutable, omitted)).toBe(true);
+  });
+
+  it('still delivers a service-created repository when requestParameters is null or absent', () => {
+    const event = loadSampleEvent('service-event-create-repository.json');
+    expect(matchesEventPattern(patterns.immutable, event)).toBe(true);
+    const detail = event.detail;
+    if (typeof detail !== 'object' || detail === null) throw new Error('sample has no detail');
+    const withoutParameters = {
+      ...event,
+      detail: Object.fromEntries(Object.entries(detail).filter(([k]) => k !== 'requestParameters')),
+    };
+    expect(matchesEventPattern(patterns.immutable, withoutParameters)).toBe(true);
+  });
+
+  it('matches exactly the expected AWS reference events from ../shared/reference-events', () => {
+    if (!referenceEventsAvailable()) {
+      console.warn(
+        `reference events folder ../shared/reference-events not found (${referenceEventsDir}); pattern test against AWS samples not run`,
+      );
+      return;
+    }
+    const names = referenceEventNames();
+    expect(
+      names.filter((name) => !Object.hasOwn(REFERENCE_EVENTS, name)),
+      'unclassified reference events',
+    ).toEqual([]);
+    const actual = Object.fromEntries(
+      names.map((name) => {
+        const event: unknown = JSON.parse(readFileSync(path.join(referenceEventsDir, name), 'utf8'));
+        return [name, matchesEventPattern(patterns.immutable, event)];
+      }),
+    );
+    expect(actual).toEqual(Object.fromEntries(names.map((name) => [name, REFERENCE_EVENTS[name]])));
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * cdk-nag's AWS Solutions checks on the stack in its plain and its fullest configuration: no finding
+ * is left unacknowledged, and every acknowledgement is on a resource (not the stack) with a reason.
+ */
+import { Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { synthesize } from './helpers.ts';
+
+function acknowledgements(scope: IConstruct): { path: string; id: string; reason: unknown }[] {
+  return scope.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => {
+        const data: unknown = entry.data;
+        if (typeof data !== 'object' || data === null) return [];
+        // CDK records acknowledgements of plugin rules under an `Annotation::` prefix.
+        return Object.entries(data).map(([id, reason]: [string, unknown]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        }));
+      }),
+  );
+}
+
+describe('cdk-nag AWS Solutions checks', () => {
+  it.each([
+    ['the defaults', {}],
+    ['every option', { fullest: true }],
+  ])('leave no unacknowledged finding with %s', (_name, options) => {
+    const { app, stack } = synthesize((scope) =>
+      'fullest' in options
+        ? {
+            alarmEmail: 'ops@example.com',
+            createTrail: true,
+            exemptTagKey: 'ecr-guard:exempt',
+            auditEventBus: events.EventBus.fromEventBusName(scope, 'Audit', 'audit'),
+          }
+        : {},
+    );
+    const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack);
+    expect(
+      report.violations.map(
+        (violation) =>
+          `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('acknowledges findings on resources only, each with a written reason', () => {
+    const { stack } = synthesize({ createTrail: true });
+    const acknowledged = acknowledgements(stack);
+    const ids = acknowledged.map((entry) =>
+      entry.id.replace(/GuardSweepFunction[0-9A-F]{8}\b/, 'GuardSweepFunction<hash>'),
+    );
+    expect(ids.sort()).toEqual(
+      [
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::<GuardSweepFunction<hash>.Arn>:*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
+        'AwsSolutions-S1',
+        'AwsSolutions-SQS3',
+      ].sort(),
+    );
+    for (const entry of acknowledged) {
+      expect(entry.path).not.toBe(stack.node.path);
+      expect(String(entry.reason).length).toBeGreaterThan(40);
+    }
+  });
+
+  it('still reports a finding nobody acknowledged (the checks are live)', () => {
+    const { app, stack } = synthesize();
+    // A queue added next to the construct, with neither a DLQ nor TLS enforcement, is flagged.
+    new sqs.Queue(stack, 'Unchecked');
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual(
+      expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']),
+    );
+  });
+});
