@@ -13,7 +13,14 @@ export async function regionsOf(options: CommonOptions): Promise<string[]> {
   }
 }
 
-export function ecrFor(region: string, options: CommonOptions): { ecr: EcrAdapter; close: () => void } {
-  const client = new ECRClient({ region, profile: options.profile, retryMode: 'adaptive', maxAttempts: 8 });
+export function ecrFor(
+  region: string,
+  options: CommonOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): { ecr: EcrAdapter; close: () => void } {
+  // Adaptive retries back off and rate-limit client-side under throttling; AWS_MAX_ATTEMPTS / AWS_RETRY_MODE override.
+  const maxAttempts = env.AWS_MAX_ATTEMPTS ? undefined : 8;
+  const retryMode = env.AWS_RETRY_MODE ? undefined : 'adaptive';
+  const client = new ECRClient({ region, profile: options.profile, retryMode, maxAttempts });
   return { ecr: createEcrAdapter(client), close: () => client.destroy() };
 }

@@ -23,6 +23,7 @@ export function registerCheck(program: Command, io: Io, setExitCode: (code: numb
           options,
           config,
           reporter,
+          io.env,
         ),
       );
     });

@@ -20,6 +20,7 @@ export function registerRemediate(program: Command, io: Io, setExitCode: (code: 
           options,
           config,
           reporter,
+          io.env,
         ),
       );
     });

@@ -14,10 +14,11 @@ export async function runPass(
   options: CommonOptions,
   config: GuardConfig,
   reporter: Reporter,
+  env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
   const summaries: RegionSummary[] = [];
   for (const region of await regionsOf(options)) {
-    const { ecr, close } = ecrFor(region, options);
+    const { ecr, close } = ecrFor(region, options, env);
     const counts: OutcomeCounts = emptyCounts();
     const started = Date.now();
     let scanned = 0;

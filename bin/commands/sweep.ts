@@ -23,6 +23,7 @@ export function registerSweep(program: Command, io: Io, setExitCode: (code: numb
           options,
           config,
           reporter,
+          io.env,
         ),
       );
     });

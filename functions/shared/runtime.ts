@@ -37,8 +37,11 @@ export async function createRuntime(
   const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
   // Adaptive retries: the SDK backs off and rate-limits itself client-side under throttling.
   // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+  // AWS_MAX_ATTEMPTS and AWS_RETRY_MODE (the SDK's standard variables) override these defaults. Adaptive
+  // mode assumes rate-based throttling, as ECR's is; under random throttling it slows to its floor.
   const maxAttempts = env.AWS_MAX_ATTEMPTS ? undefined : (options.maxAttempts ?? 5);
-  const ecrClient = new ECRClient({ retryMode: 'adaptive', maxAttempts });
+  const retryMode = env.AWS_RETRY_MODE ? undefined : 'adaptive';
+  const ecrClient = new ECRClient({ retryMode, maxAttempts });
   const ecr = createEcrAdapter(ecrClient);
   const region = await ecrClient.config.region();
 
@@ -48,7 +51,7 @@ export async function createRuntime(
       import('@aws-sdk/client-eventbridge'),
       import('../../lib/audit-events.ts'),
     ]);
-    publisher = createAuditPublisher(new EventBridgeClient({ retryMode: 'adaptive' }), {
+    publisher = createAuditPublisher(new EventBridgeClient({ retryMode }), {
       eventBusName: config.auditEventBusName,
       logger,
     });

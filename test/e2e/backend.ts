@@ -80,7 +80,8 @@ async function describeAll(ecr: ECRClient) {
 
 export async function startBackend(): Promise<Backend> {
   const external = process.env.E2E_ECR_ENDPOINT;
-  const emulator: RunningEmulator | undefined = external === undefined ? await startEmulator({ port: 0 }) : undefined;
+  const emulator: RunningEmulator | undefined =
+    external === undefined ? await startEmulator({ port: 0 }) : undefined;
   const url = external ?? emulator?.url ?? '';
   const admin = emulator === undefined ? undefined : emulatorAdmin(url);
   const ecr = new ECRClient({
