@@ -40,6 +40,7 @@ export const CommonOptionsSchema = z.object({
   exemptRepository: z.optional(z.array(z.string())),
   exemptTagKey: z.optional(z.string()),
   exemptExpiryTagKey: z.optional(z.string()),
+  checkTemplates: z._default(z.boolean(), false),
 });
 export type CommonOptions = z.infer<typeof CommonOptionsSchema>;
 
@@ -69,6 +70,7 @@ export function configFromOptions(
     EXEMPT_TAG_KEY: options.exemptTagKey,
     EXEMPT_EXPIRY_TAG_KEY: options.exemptExpiryTagKey,
     SWEEP_CONCURRENCY: String(options.concurrency),
+    CHECK_CREATION_TEMPLATES: options.checkTemplates ? 'true' : undefined,
   };
   const merged: Record<string, string | undefined> = { ...env };
   for (const [key, value] of Object.entries(flagVariables)) if (value !== undefined) merged[key] = value;

@@ -66,8 +66,12 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
         record.outcome === 'remediated' || record.outcome === 'would-remediate'
           ? `${formatSetting(record.before)} -> ${formatSetting(record.after)}`
           : formatSetting(record.before);
+      const subject =
+        record.templatePrefix !== undefined
+          ? `creation template ${record.templatePrefix}`
+          : (record.repositoryName ?? '');
       io.stdout.write(
-        `${paint(tone, record.outcome.padEnd(15))} ${record.region ?? ''} ${record.repositoryName ?? ''}  ${change}  (${record.reason})\n`,
+        `${paint(tone, record.outcome.padEnd(15))} ${record.region ?? ''} ${subject}  ${change}  (${record.reason})\n`,
       );
     },
     progress(region, scanned, counts) {

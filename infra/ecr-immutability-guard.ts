@@ -77,6 +77,13 @@ export interface EcrImmutabilityGuardProps {
   readonly auditEventBus?: events.IEventBus;
   /** Log every compliant repository too (`VERBOSE_AUDIT`). @default false */
   readonly verboseAudit?: boolean;
+  /**
+   * The sweep also checks repository creation templates and sets non-compliant ones to the target
+   * (`CHECK_CREATION_TEMPLATES`), so repositories ECR creates itself are born compliant. Grants the
+   * sweep `ecr:DescribeRepositoryCreationTemplates` and `ecr:UpdateRepositoryCreationTemplate`.
+   * @default false
+   */
+  readonly checkCreationTemplates?: boolean;
 
   /** Powertools service name: log field and the `service` metric dimension. @default 'ecr-immutability-guard' */
   readonly serviceName?: string;
@@ -165,6 +172,8 @@ export class EcrImmutabilityGuard extends Construct {
   readonly guardrailLogGroup: logs.LogGroup;
   readonly sweepLogGroup: logs.LogGroup;
   readonly deadLetterQueue: sqs.Queue;
+  /** Whether the sweep checks repository creation templates (and holds the two registry-level actions). */
+  readonly checksCreationTemplates: boolean;
   readonly guardrailRule: events.Rule;
   readonly sweepStateMachine: sfn.StateMachine;
   readonly scheduleRule: events.Rule | undefined;
@@ -204,12 +213,16 @@ export class EcrImmutabilityGuard extends Construct {
       // The ARN works for PutEvents whether the bus was given by name or by ARN.
       AUDIT_EVENT_BUS_NAME: props.auditEventBus?.eventBusArn,
       VERBOSE_AUDIT: String(props.verboseAudit ?? false),
+      CHECK_CREATION_TEMPLATES: String(props.checkCreationTemplates ?? false),
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
       POWERTOOLS_LOG_LEVEL: logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     });
-    const features = { tagExemptions: props.exemptTagKey !== undefined, creationTemplates: false };
+    this.checksCreationTemplates = props.checkCreationTemplates === true;
+    // Only the sweep checks creation templates; the guardrail never gets those actions.
+    const guardrailFeatures = { tagExemptions: props.exemptTagKey !== undefined, creationTemplates: false };
+    const sweepFeatures = { ...guardrailFeatures, creationTemplates: props.checkCreationTemplates === true };
 
     // Dead-letter queue: the guardrail's on-failure destination after its retries, and the DLQ of
     // both EventBridge targets (guardrail rule, sweep schedule) when they cannot deliver at all.
@@ -263,7 +276,10 @@ export class EcrImmutabilityGuard extends Construct {
     this.sweepFunction = sweep.fn;
     this.sweepLogGroup = sweep.logGroup;
 
-    for (const fn of [guardrail, sweep]) {
+    for (const [fn, features] of [
+      [guardrail, guardrailFeatures],
+      [sweep, sweepFeatures],
+    ] as const) {
       for (const statement of ecrPolicyStatements(stack, features)) fn.role.addToPrincipalPolicy(statement);
       if (props.auditEventBus !== undefined) {
         fn.role.addToPrincipalPolicy(
@@ -582,6 +598,16 @@ export class EcrImmutabilityGuard extends Construct {
         reason:
           'ECR access is on repository/* of this account and Region only: the guardrail and the sweep must reach every repository, including ones created after deployment. The actions are exactly requiredEcrActions() from lib/ecr.ts.',
       });
+    }
+    if (this.checksCreationTemplates) {
+      const sweepRole = functionRoles.at(-1);
+      if (sweepRole !== undefined) {
+        Validations.of(sweepRole).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'ecr:DescribeRepositoryCreationTemplates and ecr:UpdateRepositoryCreationTemplate have no resource type in the IAM service authorization reference, so they can only be granted on *; only the sweep gets them, only with checkCreationTemplates.',
+        });
+      }
     }
     const stateMachineRole = workflow.stateMachine.role;
     const cfnSweep = this.sweepFunction.node.defaultChild;

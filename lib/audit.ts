@@ -46,6 +46,8 @@ export interface AuditRecord {
   readonly actor?: string | undefined;
   readonly sourceIp?: string | undefined;
   readonly errorCode?: string | undefined;
+  /** Set when the record is about a repository creation template rather than a repository. */
+  readonly templatePrefix?: string | undefined;
 }
 
 /** Metric name per outcome (namespace and `service` dimension come from Powertools configuration). */
@@ -90,7 +92,10 @@ export interface AuditorOptions {
 /** Collects, logs and counts the records of one invocation. */
 export interface Auditor {
   record(record: AuditRecord): void;
+  /** Outcomes of repositories (and ignored events). */
   readonly counts: Readonly<OutcomeCounts>;
+  /** Outcomes of repository creation templates, kept apart so repository counts add up to `scanned`. */
+  readonly templateCounts: Readonly<OutcomeCounts>;
   /** Publishes pending audit events and adds one metric per outcome seen. Call once per invocation. */
   flush(): Promise<void>;
 }
@@ -114,6 +119,7 @@ const PUBLISH_BATCH = 10;
 
 export function createAuditor(options: AuditorOptions): Auditor {
   const counts = emptyCounts();
+  const templateCounts = emptyCounts();
   let pending: AuditRecord[] = [];
   let inflight: Promise<void> = Promise.resolve();
 
@@ -132,8 +138,10 @@ export function createAuditor(options: AuditorOptions): Auditor {
 
   return {
     counts,
+    templateCounts,
     record(record) {
-      counts[record.outcome] += 1;
+      if (record.templatePrefix !== undefined) templateCounts[record.outcome] += 1;
+      else counts[record.outcome] += 1;
       if (record.outcome === 'failed') {
         options.logger.error(AUDIT_MESSAGE, { ...record });
       } else if (record.outcome !== 'compliant' || options.logCompliant) {

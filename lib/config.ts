@@ -61,6 +61,7 @@ const EnvSchema = z.object({
   ALLOWED_EXCLUSIONS: filterListVar,
   DRY_RUN: booleanVar,
   VERBOSE_AUDIT: booleanVar,
+  CHECK_CREATION_TEMPLATES: booleanVar,
   AUDIT_EVENT_BUS_NAME: optionalText(1600),
   EXEMPT_REPOSITORIES: listVar,
   EXEMPT_TAG_KEY: optionalText(128),
@@ -85,6 +86,8 @@ export interface GuardConfig {
   readonly policy: Policy;
   readonly dryRun: boolean;
   readonly verboseAudit: boolean;
+  /** The sweep also checks (and fixes) repository creation templates. */
+  readonly checkCreationTemplates: boolean;
   readonly auditEventBusName: string | undefined;
   readonly sweepConcurrency: number;
   readonly sweepSafetyMarginMs: number;
@@ -144,6 +147,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): G
     },
     dryRun: vars.DRY_RUN,
     verboseAudit: vars.VERBOSE_AUDIT,
+    checkCreationTemplates: vars.CHECK_CREATION_TEMPLATES,
     auditEventBusName: vars.AUDIT_EVENT_BUS_NAME,
     sweepConcurrency: vars.SWEEP_CONCURRENCY,
     sweepSafetyMarginMs: vars.SWEEP_SAFETY_MARGIN_MS,

@@ -5,14 +5,17 @@
  */
 import {
   DescribeRepositoriesCommand,
+  DescribeRepositoryCreationTemplatesCommand,
   type ECRClient,
   type ImageTagMutability,
   ListTagsForResourceCommand,
   PutImageTagMutabilityCommand,
   type Repository,
+  type RepositoryCreationTemplate,
+  UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
 import { EcrCallError, errorCodeOf } from './errors.ts';
-import type { RepositoryFacts, TargetSetting } from './policy.ts';
+import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
 
 /**
  * The IAM actions each adapter operation needs, declared next to the operations. The CDK construct
@@ -170,6 +173,35 @@ export interface EcrAdapter {
   setMutability(facts: RepositoryFacts, desired: TargetSetting): Promise<SetResult>;
   /** The repository's tags as a map; `gone` when the repository was deleted meanwhile. */
   listTags(facts: RepositoryFacts): Promise<TagsResult>;
+  /** One page of repository creation templates. */
+  listCreationTemplatePage(options: {
+    registryId?: string | undefined;
+    nextToken?: string | undefined;
+  }): Promise<{ templates: TemplateFacts[]; nextToken: string | undefined }>;
+  /** Writes the target setting on a template; `gone` when it was deleted meanwhile. */
+  setTemplateMutability(template: TemplateFacts, desired: TargetSetting): Promise<TemplateSetResult>;
+}
+
+export type TemplateSetResult =
+  | { readonly kind: 'set'; readonly template: TemplateFacts }
+  | { readonly kind: 'gone' };
+
+/** Maps an SDK creation template to the facts the policy reads. */
+export function toTemplateFacts(
+  template: RepositoryCreationTemplate,
+  registryId: string,
+): TemplateFacts | undefined {
+  if (!template.prefix) return undefined;
+  return {
+    prefix: template.prefix,
+    registryId,
+    setting: {
+      mutability: template.imageTagMutability ?? 'MUTABLE',
+      exclusionFilters: (template.imageTagMutabilityExclusionFilters ?? []).flatMap((entry) =>
+        entry.filter ? [entry.filter] : [],
+      ),
+    },
+  };
 }
 
 const DEFAULT_CREATION_RETRY_DELAYS_MS = [250, 500, 1000, 2000] as const;
@@ -311,6 +343,45 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
       } catch (error) {
         if (isNotFound(error)) return { kind: 'gone' };
         throw translateError('PutImageTagMutability', error);
+      }
+    },
+
+    async listCreationTemplatePage({ registryId, nextToken }) {
+      try {
+        const output = await client.send(
+          new DescribeRepositoryCreationTemplatesCommand({ nextToken, maxResults: 100 }),
+        );
+        const owner = output.registryId ?? registryId ?? '';
+        const templates: TemplateFacts[] = [];
+        for (const template of output.repositoryCreationTemplates ?? []) {
+          const facts = toTemplateFacts(template, owner);
+          if (facts !== undefined) templates.push(facts);
+        }
+        return { templates, nextToken: output.nextToken || undefined };
+      } catch (error) {
+        throw translateError('DescribeRepositoryCreationTemplates', error);
+      }
+    },
+
+    async setTemplateMutability(template, desired) {
+      try {
+        const output = await client.send(
+          new UpdateRepositoryCreationTemplateCommand({
+            prefix: template.prefix,
+            imageTagMutability: desired.mutability,
+            imageTagMutabilityExclusionFilters:
+              desired.mutability === 'IMMUTABLE_WITH_EXCLUSION'
+                ? desired.exclusionFilters.map((filter) => ({ filter, filterType: 'WILDCARD' }))
+                : undefined,
+          }),
+        );
+        const updated = output.repositoryCreationTemplate
+          ? toTemplateFacts(output.repositoryCreationTemplate, template.registryId)
+          : undefined;
+        return { kind: 'set', template: updated ?? { ...template, setting: desired } };
+      } catch (error) {
+        if (errorCodeOf(error) === 'TemplateNotFoundException') return { kind: 'gone' };
+        throw translateError('UpdateRepositoryCreationTemplate', error);
       }
     },
 

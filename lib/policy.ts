@@ -166,6 +166,50 @@ function evaluateTagExemption(
   return { exempt: true, reason: `rule exempt-tag: ${rule.key}='${value}'` };
 }
 
+/** A repository creation template (ECR applies its setting to repositories it creates itself). */
+export interface TemplateFacts {
+  readonly prefix: string;
+  readonly registryId: string;
+  readonly setting: MutabilitySetting;
+}
+
+export type TemplateDecision =
+  | { readonly kind: 'compliant'; readonly reason: string }
+  | { readonly kind: 'remediate'; readonly desired: TargetSetting; readonly reason: string };
+
+/** True when `setting` meets the policy: the target, or an allowed IMMUTABLE_WITH_EXCLUSION. */
+function meetsPolicy(setting: MutabilitySetting, policy: Policy): { ok: boolean; reason: string } {
+  if (matchesTarget(setting, policy.target)) {
+    return { ok: true, reason: `rule target: at the target ${describeSetting(policy.target)}` };
+  }
+  if (
+    setting.mutability === 'IMMUTABLE_WITH_EXCLUSION' &&
+    policy.allowedExclusions !== undefined &&
+    setting.exclusionFilters.length > 0
+  ) {
+    const allowed = new Set(policy.allowedExclusions);
+    if (setting.exclusionFilters.every((filter) => allowed.has(filter))) {
+      return {
+        ok: true,
+        reason: `rule allowed-exclusions: filters [${normalizeFilters(setting.exclusionFilters).join(', ')}] are all allowed`,
+      };
+    }
+  }
+  return { ok: false, reason: nonComplianceReason(setting, policy) };
+}
+
+/**
+ * Decides a repository creation template: non-compliant templates make every repository ECR creates
+ * from them (pull-through cache, replication, create-on-push) born non-compliant. Name exemptions do
+ * not apply: they are about repositories, not about what new repositories inherit.
+ */
+export function evaluateTemplate(template: TemplateFacts, policy: Policy): TemplateDecision {
+  const verdict = meetsPolicy(template.setting, policy);
+  return verdict.ok
+    ? { kind: 'compliant', reason: verdict.reason }
+    : { kind: 'remediate', desired: policy.target, reason: verdict.reason };
+}
+
 /**
  * Decides what to do with one repository.
  *

@@ -5,12 +5,13 @@
  * It talks to ECR only through the {@link EcrAdapter} interface.
  */
 import * as z from 'zod/mini';
-import type { AuditRecord, Trigger } from './audit.ts';
+import type { AuditRecord, Outcome, Trigger } from './audit.ts';
+import { toAuditSetting } from './audit.ts';
 import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
 import { type EnforceOptions, enforceRepository, failedRecord, goneRecord } from './enforce.ts';
 import { EcrCallError, InvalidInputError } from './errors.ts';
 import { repositoryNameSchema } from './events.ts';
-import type { Policy, RepositoryFacts } from './policy.ts';
+import { evaluateTemplate, type Policy, type RepositoryFacts, type TemplateFacts } from './policy.ts';
 import { formatIssues } from './validation.ts';
 
 /** The backfill payload (DESIGN.md), plus the trigger the state machine passes for scheduled runs. */
@@ -129,6 +130,8 @@ export interface SweepDependencies {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Extra attempts per repository after a throttling/5xx error outlasted the SDK's retries. */
   readonly repositoryRetries?: number;
+  /** Check (and fix) repository creation templates at the start of a fresh full sweep. */
+  readonly checkCreationTemplates?: boolean;
   /** Called after each page or batch, for progress displays. */
   readonly onProgress?: (progress: { scanned: number }) => void;
 }
@@ -247,6 +250,24 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     return started;
   }
 
+  /**
+   * Describes one batch of names, retrying throttling and server errors like a page: a whole batch
+   * of up to 100 repositories is at stake, so one throttled call must not fail them all.
+   */
+  async function describeBatch(batch: readonly string[]) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await deps.ecr.describeRepositoriesByName(deps.registryId, batch);
+      } catch (error) {
+        const retryable = error instanceof EcrCallError && error.retryable;
+        if (!retryable || attempt >= repositoryRetries || !budgetLeft()) throw error;
+        retriedErrors += 1;
+        limit.onThrottled();
+        await sleep(Math.random() * Math.min(20_000, 500 * 2 ** attempt));
+      }
+    }
+  }
+
   /** Describes names in batches of 100 and decides them; returns the names not started. */
   async function decideNames(names: readonly string[]): Promise<string[]> {
     let index = 0;
@@ -254,7 +275,7 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
       const batch = names.slice(index, index + MAX_NAMES_PER_DESCRIBE);
       let described: Awaited<ReturnType<EcrAdapter['describeRepositoriesByName']>>;
       try {
-        described = await deps.ecr.describeRepositoriesByName(deps.registryId, batch);
+        described = await describeBatch(batch);
       } catch (error) {
         // The batch could not be read at all: each name is failed and counted, never skipped.
         for (const name of batch) {
@@ -309,6 +330,68 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     }
   }
 
+  function templateRecord(
+    template: TemplateFacts,
+    outcome: Outcome,
+    reason: string,
+    after: TemplateFacts['setting'] | undefined,
+    errorCode?: string,
+  ): AuditRecord {
+    return {
+      outcome,
+      repositoryName: undefined,
+      repositoryArn: undefined,
+      registryId: template.registryId,
+      region: deps.region,
+      before: toAuditSetting(template.setting),
+      after: toAuditSetting(after ?? template.setting),
+      trigger: request.trigger,
+      dryRun: request.dryRun,
+      reason,
+      templatePrefix: template.prefix,
+      ...(errorCode !== undefined ? { errorCode } : {}),
+    };
+  }
+
+  /** Repository creation templates decide how repositories ECR creates itself are born. */
+  async function checkTemplates(): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await deps.ecr.listCreationTemplatePage({ registryId: deps.registryId, nextToken: token });
+      for (const template of page.templates) {
+        const decision = evaluateTemplate(template, deps.policy);
+        if (decision.kind === 'compliant') {
+          deps.record(templateRecord(template, 'compliant', decision.reason, undefined));
+        } else if (request.dryRun) {
+          deps.record(
+            templateRecord(template, 'would-remediate', `dry-run: ${decision.reason}`, decision.desired),
+          );
+        } else {
+          try {
+            const result = await deps.ecr.setTemplateMutability(template, decision.desired);
+            deps.record(
+              result.kind === 'gone'
+                ? templateRecord(template, 'gone', 'template was deleted before it could be set', undefined)
+                : templateRecord(template, 'remediated', decision.reason, result.template.setting),
+            );
+          } catch (error) {
+            const code = error instanceof EcrCallError ? error.code : 'UnknownError';
+            deps.record(
+              templateRecord(
+                template,
+                'failed',
+                `UpdateRepositoryCreationTemplate failed with ${code}`,
+                undefined,
+                code,
+              ),
+            );
+          }
+        }
+      }
+      token = page.nextToken;
+    } while (token !== undefined);
+  }
+
   const finish = (cursor: Omit<SweepCursor, 'dryRun' | 'trigger'> | undefined): SweepResult => ({
     scanned,
     nonCompliant,
@@ -328,6 +411,29 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     if (rest.length > 0) return finish({ mode, next: next ?? null, pending: rest });
   }
   if (mode === 'names' || next === null) return finish(undefined);
+
+  if (deps.checkCreationTemplates === true && request.resume === undefined) {
+    try {
+      await checkTemplates();
+    } catch (error) {
+      // Listing templates failed after retries: recorded, and the repository sweep still runs.
+      const code = error instanceof EcrCallError ? error.code : 'UnknownError';
+      deps.record({
+        outcome: 'failed',
+        repositoryName: undefined,
+        repositoryArn: undefined,
+        registryId: deps.registryId,
+        region: deps.region,
+        before: undefined,
+        after: undefined,
+        trigger: request.trigger,
+        dryRun: request.dryRun,
+        reason: `DescribeRepositoryCreationTemplates failed with ${code}`,
+        templatePrefix: '*',
+        errorCode: code,
+      });
+    }
+  }
 
   // Listing the whole registry, 1000 repositories a page (the API maximum): ceil(N/1000) describes.
   for (;;) {

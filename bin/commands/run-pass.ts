@@ -17,6 +17,8 @@ export async function runPass(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
   const summaries: RegionSummary[] = [];
+  let templateFailures = 0;
+  let templatesNonCompliant = 0;
   for (const region of await regionsOf(options)) {
     const { ecr, close } = ecrFor(region, options, env);
     const counts: OutcomeCounts = emptyCounts();
@@ -24,7 +26,10 @@ export async function runPass(
     let scanned = 0;
     try {
       const record = (entry: AuditRecord) => {
-        counts[entry.outcome] += 1;
+        // Template outcomes are reported but kept out of the repository counts.
+        if (entry.templatePrefix === undefined) counts[entry.outcome] += 1;
+        else if (entry.outcome === 'failed') templateFailures += 1;
+        else if (entry.outcome === 'would-remediate') templatesNonCompliant += 1;
         reporter.record(entry);
       };
       // No Lambda deadline on a workstation: one invocation covers the whole registry.
@@ -40,6 +45,7 @@ export async function runPass(
           safetyMarginMs: 0,
           maxConcurrency: config.sweepConcurrency,
           record,
+          checkCreationTemplates: config.checkCreationTemplates,
           onProgress: (progress) => reporter.progress(region, progress.scanned, counts),
         },
       );
@@ -54,7 +60,7 @@ export async function runPass(
     for (const [outcome, value] of Object.entries(line.counts)) sum[outcome as keyof OutcomeCounts] += value;
     return sum;
   }, emptyCounts());
-  if (total.failed > 0) return EXIT.failures;
-  if (total['would-remediate'] > 0) return EXIT.nonCompliant;
+  if (total.failed > 0 || templateFailures > 0) return EXIT.failures;
+  if (total['would-remediate'] > 0 || templatesNonCompliant > 0) return EXIT.nonCompliant;
   return EXIT.ok;
 }

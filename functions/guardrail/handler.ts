@@ -3,6 +3,7 @@
  * parse → load → decide → apply → record. Built by a factory so tests pass their own dependencies.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import type { Auditor, AuditRecord, OutcomeCounts } from '../../lib/audit.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
@@ -24,13 +25,27 @@ export interface GuardrailSummary {
   readonly records: AuditRecord[];
 }
 
+/**
+ * The account and region this function runs in, from its own ARN
+ * (`arn:<partition>:lambda:<region>:<account>:function:<name>`); undefined without a Lambda context.
+ */
+export function deploymentOf(
+  context: Pick<Context, 'invokedFunctionArn'> | undefined,
+): { account: string; region: string } | undefined {
+  const [arn, , service, region, account] = context?.invokedFunctionArn?.split(':') ?? [];
+  if (arn !== 'arn' || service !== 'lambda' || !region || !account || !/^\d{12}$/.test(account)) {
+    return undefined;
+  }
+  return { account, region };
+}
+
 export function createGuardrailHandler(
   deps: GuardrailDependencies,
-): (event: unknown) => Promise<GuardrailSummary> {
+): (event: unknown, context?: Pick<Context, 'invokedFunctionArn'>) => Promise<GuardrailSummary> {
   const now = deps.now ?? (() => new Date());
   const { config, logger } = deps;
 
-  return async (event) => {
+  return async (event, context) => {
     const auditor = deps.createAuditor();
     const records: AuditRecord[] = [];
     const record = (entry: AuditRecord) => {
@@ -78,6 +93,28 @@ export function createGuardrailHandler(
     }
 
     const { target } = interpretation;
+    const home = deploymentOf(context);
+    if (home !== undefined && (target.registryId !== home.account || target.region !== home.region)) {
+      // An event forwarded from another account or region: a single-account, single-region deployment
+      // never reads or writes a registry other than its own (nor a same-named repository of its own).
+      record({
+        outcome: 'ignored',
+        repositoryName: target.repositoryName,
+        repositoryArn: undefined,
+        registryId: target.registryId,
+        region: target.region,
+        before: undefined,
+        after: undefined,
+        trigger,
+        dryRun,
+        reason: `registry ${target.registryId} in ${target.region} is not this deployment's (${home.account} in ${home.region}); not acted on`,
+        eventId: target.context.eventId,
+        eventName: target.context.eventName,
+        actor: target.context.actor,
+        sourceIp: target.context.sourceIp,
+      });
+      return finish();
+    }
     const options = {
       ecr: deps.ecr,
       policy: config.policy,

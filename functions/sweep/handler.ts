@@ -27,6 +27,8 @@ export interface SweepSummary {
   readonly counts: Omit<OutcomeCounts, 'ignored'>;
   readonly scanned: number;
   readonly nextToken?: string;
+  /** Outcomes of repository creation templates, when CHECK_CREATION_TEMPLATES is on and they were checked. */
+  readonly templates?: Omit<OutcomeCounts, 'ignored'>;
 }
 
 export function createSweepHandler(
@@ -58,14 +60,18 @@ export function createSweepHandler(
       safetyMarginMs: config.sweepSafetyMarginMs,
       maxConcurrency: config.sweepConcurrency,
       record: (record) => auditor.record(record),
+      checkCreationTemplates: config.checkCreationTemplates,
     });
     deps.metrics.addMetric(NON_COMPLIANT_METRIC, MetricUnit.Count, result.nonCompliant);
     await auditor.flush();
     const { ignored: _ignored, ...counts } = auditor.counts;
+    const { ignored: _templatesIgnored, ...templates } = auditor.templateCounts;
+    const templatesChecked = Object.values(templates).some((count) => count > 0);
     const summary: SweepSummary = {
       counts,
       scanned: result.scanned,
       ...(result.nextToken !== undefined ? { nextToken: result.nextToken } : {}),
+      ...(templatesChecked ? { templates } : {}),
     };
     logger.info('sweep finished', {
       counts,

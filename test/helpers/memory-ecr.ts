@@ -5,7 +5,15 @@ import type { MutabilitySetting, RepositoryFacts } from '../../lib/policy.ts';
 
 export interface MemoryEcr extends EcrAdapter {
   readonly repositories: Map<string, MutabilitySetting & { tags?: Record<string, string> }>;
-  readonly calls: { describe: number; describeByName: number; put: number; tags: number };
+  readonly calls: {
+    describe: number;
+    describeByName: number;
+    put: number;
+    tags: number;
+    templates: number;
+    templateWrites: number;
+  };
+  readonly templates: Map<string, MutabilitySetting>;
   readonly writes: string[];
   /** Throws this error (once per call) for puts on names matching. */
   failPut?: (name: string) => EcrCallError | undefined;
@@ -24,12 +32,14 @@ export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
   const repositories = new Map<string, MutabilitySetting & { tags?: Record<string, string> }>();
   for (const [name, mutability] of Object.entries(seed))
     repositories.set(name, { mutability, exclusionFilters: [] });
-  const calls = { describe: 0, describeByName: 0, put: 0, tags: 0 };
+  const calls = { describe: 0, describeByName: 0, put: 0, tags: 0, templates: 0, templateWrites: 0 };
+  const templates = new Map<string, MutabilitySetting>();
   const writes: string[] = [];
   const adapter: MemoryEcr = {
     repositories,
     calls,
     writes,
+    templates,
     async describeRepository(ref) {
       calls.describe += 1;
       const setting = repositories.get(ref.repositoryName);
@@ -70,6 +80,24 @@ export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
       repositories.set(facts.repositoryName, setting);
       writes.push(facts.repositoryName);
       return { kind: 'set', facts: factsOf(facts.repositoryName, setting) };
+    },
+    async listCreationTemplatePage() {
+      calls.templates += 1;
+      return {
+        templates: [...templates.entries()].map(([prefix, setting]) => ({
+          prefix,
+          registryId: '123456789012',
+          setting,
+        })),
+        nextToken: undefined,
+      };
+    },
+    async setTemplateMutability(template, desired) {
+      calls.templateWrites += 1;
+      if (!templates.has(template.prefix)) return { kind: 'gone' };
+      const setting = { mutability: desired.mutability, exclusionFilters: [...desired.exclusionFilters] };
+      templates.set(template.prefix, setting);
+      return { kind: 'set', template: { ...template, setting } };
     },
     async listTags(facts) {
       calls.tags += 1;

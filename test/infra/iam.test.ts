@@ -89,6 +89,24 @@ describe('IAM', () => {
     });
   });
 
+  it('grants the creation-template actions to the sweep only, on *, when the feature is on', () => {
+    const { template } = synthesize({ checkCreationTemplates: true });
+    const sweep = allowedPairs(template, roleId(template, 'GuardSweepRole'));
+    const guardrail = allowedPairs(template, roleId(template, 'GuardGuardrailRole'));
+    for (const action of REGISTRY_LEVEL_ECR_ACTIONS) {
+      expect(sweep).toContain(`${action} on *`);
+      expect(guardrail.some((pair) => pair.startsWith(`${action} `))).toBe(false);
+    }
+    const without = synthesize().template;
+    for (const action of REGISTRY_LEVEL_ECR_ACTIONS) {
+      expect(
+        allowedPairs(without, roleId(without, 'GuardSweepRole')).some((pair) =>
+          pair.startsWith(`${action} `),
+        ),
+      ).toBe(false);
+    }
+  });
+
   it('grants events:PutEvents on the audit bus only, and only when one is set', () => {
     const { template } = synthesize((stack) => ({
       auditEventBus: events.EventBus.fromEventBusArn(

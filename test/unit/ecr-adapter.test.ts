@@ -1,9 +1,12 @@
 import {
   DescribeRepositoriesCommand,
+  DescribeRepositoryCreationTemplatesCommand,
   ECRClient,
   ListTagsForResourceCommand,
   PutImageTagMutabilityCommand,
   RepositoryNotFoundException,
+  TemplateNotFoundException,
+  UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -162,6 +165,58 @@ describe('createEcrAdapter', () => {
     expect(await adapter().listTags(facts)).toEqual({ kind: 'tags', tags: { team: 'a' } });
   });
 
+  it('lists creation templates with their setting', async () => {
+    ecrMock.on(DescribeRepositoryCreationTemplatesCommand).resolves({
+      registryId: '123456789012',
+      repositoryCreationTemplates: [
+        { prefix: 'ROOT', imageTagMutability: 'MUTABLE' },
+        {
+          prefix: 'ecr-public',
+          imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+          imageTagMutabilityExclusionFilters: [{ filter: 'latest', filterType: 'WILDCARD' }],
+        },
+      ],
+    });
+    const page = await adapter().listCreationTemplatePage({});
+    expect(page).toEqual({
+      nextToken: undefined,
+      templates: [
+        {
+          prefix: 'ROOT',
+          registryId: '123456789012',
+          setting: { mutability: 'MUTABLE', exclusionFilters: [] },
+        },
+        {
+          prefix: 'ecr-public',
+          registryId: '123456789012',
+          setting: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] },
+        },
+      ],
+    });
+  });
+
+  it('updates a template and reports gone for a deleted one', async () => {
+    const template = {
+      prefix: 'ROOT',
+      registryId: '1',
+      setting: { mutability: 'MUTABLE', exclusionFilters: [] },
+    };
+    ecrMock
+      .on(UpdateRepositoryCreationTemplateCommand)
+      .resolvesOnce({ repositoryCreationTemplate: { prefix: 'ROOT', imageTagMutability: 'IMMUTABLE' } })
+      .rejects(new TemplateNotFoundException({ message: 'no template', $metadata: {} }));
+    const desired = { mutability: 'IMMUTABLE' as const, exclusionFilters: [] as [] };
+    expect(await adapter().setTemplateMutability(template, desired)).toMatchObject({
+      kind: 'set',
+      template: { setting: { mutability: 'IMMUTABLE' } },
+    });
+    expect(ecrMock).toHaveReceivedCommandWith(UpdateRepositoryCreationTemplateCommand, {
+      prefix: 'ROOT',
+      imageTagMutability: 'IMMUTABLE',
+    });
+    expect(await adapter().setTemplateMutability(template, desired)).toEqual({ kind: 'gone' });
+  });
+
   it.each([
     ['ThrottlingException', 400, 'client', true],
     ['ServerException', 500, 'server', true],
@@ -204,6 +259,12 @@ describe('requiredEcrActions', () => {
       'ecr:DescribeRepositories',
       'ecr:ListTagsForResource',
       'ecr:PutImageTagMutability',
+    ]);
+    expect(requiredEcrActions({ tagExemptions: false, creationTemplates: true })).toEqual([
+      'ecr:DescribeRepositories',
+      'ecr:DescribeRepositoryCreationTemplates',
+      'ecr:PutImageTagMutability',
+      'ecr:UpdateRepositoryCreationTemplate',
     ]);
   });
 });

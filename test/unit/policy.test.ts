@@ -4,6 +4,7 @@ import {
   compileNameGlob,
   type Decision,
   evaluateRepository,
+  evaluateTemplate,
   type MutabilitySetting,
   type Policy,
   type RepositoryFacts,
@@ -163,6 +164,24 @@ describe('evaluateRepository with exclusions and exemptions', () => {
     );
     expect(decision.kind).toBe(kind);
     expect(decision.reason).toContain(reasonPart);
+  });
+});
+
+describe('evaluateTemplate', () => {
+  const template = (mutability: string, exclusionFilters: string[] = []) => ({
+    prefix: 'ROOT',
+    registryId: '123456789012',
+    setting: { mutability, exclusionFilters },
+  });
+
+  it.each([
+    ['IMMUTABLE', [], 'compliant'],
+    ['MUTABLE', [], 'remediate'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], 'compliant'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['*'], 'remediate'],
+  ] as const)('decides a template at %s %j as %s with latest allowed', (mutability, filters, kind) => {
+    const policy: Policy = { ...IMMUTABLE_POLICY, allowedExclusions: ['latest'], exemptRepositories: ['**'] };
+    expect(evaluateTemplate(template(mutability, [...filters]), policy).kind).toBe(kind);
   });
 });
 

@@ -58,7 +58,14 @@ describe('runSweep over the whole registry', () => {
     const result = await runSweep(FULL, deps(ecr, records));
     // Assess
     expect(result).toMatchObject({ scanned: 2500, nextToken: undefined, nonCompliant: 125 });
-    expect(ecr.calls).toEqual({ describe: 3, describeByName: 0, put: 125, tags: 0 });
+    expect(ecr.calls).toEqual({
+      describe: 3,
+      describeByName: 0,
+      put: 125,
+      tags: 0,
+      templates: 0,
+      templateWrites: 0,
+    });
     expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(125);
     expect(records.filter((r) => r.outcome === 'compliant')).toHaveLength(2375);
     expect([...ecr.repositories.values()].every((s) => s.mutability === 'IMMUTABLE')).toBe(true);
@@ -134,6 +141,51 @@ describe('runSweep over the whole registry', () => {
     expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(20);
     expect(records.filter((r) => r.outcome === 'failed')).toHaveLength(0);
     expect(result.retriedErrors).toBeGreaterThan(0);
+  });
+});
+
+describe('runSweep and repository creation templates', () => {
+  function withTemplates() {
+    const ecr = createMemoryEcr(registry(30));
+    ecr.templates.set('ROOT', { mutability: 'MUTABLE', exclusionFilters: [] });
+    ecr.templates.set('ecr-public', { mutability: 'IMMUTABLE', exclusionFilters: [] });
+    return ecr;
+  }
+
+  it('reports and fixes a non-compliant template, apart from the repository counts', async () => {
+    const ecr = withTemplates();
+    const records: AuditRecord[] = [];
+    const result = await runSweep(FULL, deps(ecr, records, { checkCreationTemplates: true }));
+    expect(result.scanned).toBe(30);
+    const templateRecords = records.filter((record) => record.templatePrefix !== undefined);
+    expect(templateRecords.map((record) => [record.templatePrefix, record.outcome])).toEqual([
+      ['ROOT', 'remediated'],
+      ['ecr-public', 'compliant'],
+    ]);
+    expect(ecr.templates.get('ROOT')?.mutability).toBe('IMMUTABLE');
+  });
+
+  it('writes no template in dry-run', async () => {
+    const ecr = withTemplates();
+    const records: AuditRecord[] = [];
+    await runSweep({ ...FULL, dryRun: true }, deps(ecr, records, { checkCreationTemplates: true }));
+    expect(records.find((record) => record.templatePrefix === 'ROOT')?.outcome).toBe('would-remediate');
+    expect(ecr.calls.templateWrites).toBe(0);
+  });
+
+  it('checks templates once per sweep, not on resumed invocations, and not unless asked', async () => {
+    const ecr = withTemplates();
+    const first = await runSweep(
+      { ...FULL, maxRepositories: 10 },
+      deps(ecr, [], { checkCreationTemplates: true }),
+    );
+    await runSweep(
+      parseSweepInput({ nextToken: first.nextToken }, false),
+      deps(ecr, [], { checkCreationTemplates: true }),
+    );
+    expect(ecr.calls.templates).toBe(1);
+    await runSweep(FULL, deps(ecr, []));
+    expect(ecr.calls.templates).toBe(1);
   });
 });
 
