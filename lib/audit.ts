@@ -62,6 +62,7 @@ export const OUTCOME_METRICS = {
 } as const satisfies Record<Outcome, string>;
 
 export const NON_COMPLIANT_METRIC = 'NonCompliantRepositories';
+export const INVALID_EVENTS_METRIC = 'InvalidEvents';
 export const AUDIT_PUBLISH_FAILURES_METRIC = 'AuditPublishFailures';
 
 /** The log message of every audit line: filter on it in CloudWatch Logs Insights. */
@@ -96,6 +97,8 @@ export interface Auditor {
   readonly counts: Readonly<OutcomeCounts>;
   /** Outcomes of repository creation templates, kept apart so repository counts add up to `scanned`. */
   readonly templateCounts: Readonly<OutcomeCounts>;
+  /** Counts an event rejected as invalid (it has no audit record: it names no repository we trust). */
+  countInvalidEvent(): void;
   /** Publishes pending audit events and adds one metric per outcome seen. Call once per invocation. */
   flush(): Promise<void>;
 }
@@ -120,6 +123,7 @@ const PUBLISH_BATCH = 10;
 export function createAuditor(options: AuditorOptions): Auditor {
   const counts = emptyCounts();
   const templateCounts = emptyCounts();
+  let invalidEvents = 0;
   let pending: AuditRecord[] = [];
   let inflight: Promise<void> = Promise.resolve();
 
@@ -152,9 +156,15 @@ export function createAuditor(options: AuditorOptions): Auditor {
         if (pending.length >= PUBLISH_BATCH) publishPending();
       }
     },
+    countInvalidEvent() {
+      invalidEvents += 1;
+    },
     async flush() {
       publishPending();
       await inflight;
+      if (invalidEvents > 0)
+        options.metrics.addMetric(INVALID_EVENTS_METRIC, MetricUnit.Count, invalidEvents);
+      invalidEvents = 0;
       for (const outcome of OUTCOMES) {
         if (counts[outcome] > 0)
           options.metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, counts[outcome]);

@@ -65,6 +65,8 @@ export function createGuardrailHandler(
         // Logged once with the failing paths, never the event itself; rethrown so the async-invoke
         // retry and dead-letter path keep the event.
         logger.error('rejected invalid event', { errorName: error.name, issues: error.issues });
+        auditor.countInvalidEvent();
+        await auditor.flush();
       }
       throw error;
     }
