@@ -31,10 +31,29 @@ export interface ListedRepository {
   readonly imageCount: number;
 }
 
+/** A repository creation template as `GET /_emulator/templates` lists it (ECR's wire shape, epoch seconds). */
+export interface ListedTemplate {
+  readonly prefix: string;
+  readonly description?: string;
+  readonly encryptionConfiguration: { readonly encryptionType: string; readonly kmsKey?: string };
+  readonly resourceTags: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
+  readonly imageTagMutability: string;
+  readonly imageTagMutabilityExclusionFilters?: ReadonlyArray<{
+    readonly filter: string;
+    readonly filterType: string;
+  }>;
+  readonly repositoryPolicy?: string;
+  readonly lifecyclePolicy?: string;
+  readonly appliedFor: readonly string[];
+  readonly customRoleArn?: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
 /** Typed client of the `/_emulator/*` control routes. */
 export interface AdminClient {
   stats(): Promise<StatsSnapshot>;
-  /** Clears repositories, events, stats and faults. */
+  /** Clears repositories, repository creation templates, events, stats and faults. */
   reset(): Promise<void>;
   seed(request: SeedRequest): Promise<SeedResult>;
   /** Replaces the fault configuration. */
@@ -47,6 +66,11 @@ export interface AdminClient {
     readonly account?: string;
     readonly limit?: number;
   }): Promise<{ readonly count: number; readonly repositories: ListedRepository[] }>;
+  /** Repository creation templates of one registry, in prefix order. */
+  templates(query?: {
+    readonly region?: string;
+    readonly account?: string;
+  }): Promise<{ readonly count: number; readonly templates: ListedTemplate[] }>;
 }
 
 /**
@@ -55,6 +79,12 @@ export interface AdminClient {
  */
 export function emulatorAdmin(url: string): AdminClient {
   const base = url.replace(/\/+$/, '');
+  const query = (values: Readonly<Record<string, string | number | undefined>>): string => {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(values))
+      if (value !== undefined) search.set(key, String(value));
+    return search.toString();
+  };
   const call = async (method: string, path: string, body?: unknown): Promise<JsonObject> => {
     const response = await fetch(`${base}/_emulator/${path}`, {
       method,
@@ -81,12 +111,13 @@ export function emulatorAdmin(url: string): AdminClient {
       const { events } = await call('GET', 'events');
       return Array.isArray(events) ? (events as StoredEvent[]) : [];
     },
-    repositories: async (query = {}) => {
-      const search = new URLSearchParams();
-      for (const [key, value] of Object.entries(query))
-        if (value !== undefined) search.set(key, String(value));
-      const answer = await call('GET', `repositories?${search}`);
+    repositories: async (filter = {}) => {
+      const answer = await call('GET', `repositories?${query(filter)}`);
       return answer as unknown as { count: number; repositories: ListedRepository[] };
+    },
+    templates: async (filter = {}) => {
+      const answer = await call('GET', `templates?${query(filter)}`);
+      return answer as unknown as { count: number; templates: ListedTemplate[] };
     },
   };
 }

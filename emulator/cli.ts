@@ -76,6 +76,12 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(
           `seeded ${result.created} new, ${result.replaced} replaced in ${result.account}/${result.region} (total ${result.total})\n`,
         );
+        if (result.templates !== undefined) {
+          const { created, replaced, total } = result.templates;
+          process.stdout.write(
+            `seeded ${created} new, ${replaced} replaced templates in ${result.account}/${result.region} (total ${total})\n`,
+          );
+        }
       }
     }
     if (values.faults !== undefined) await admin.faults((await readJson(values.faults)) as FaultInput);

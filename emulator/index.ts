@@ -1,6 +1,7 @@
 /**
  * Embedded Amazon ECR emulator: a loopback HTTP server speaking the ECR wire protocol (AWS JSON 1.1) for the
- * operations this project uses, plus an EventBridge PutEvents sink and `/_emulator/*` control routes.
+ * operations this project uses (repositories, their tags, repository creation templates), plus an EventBridge
+ * PutEvents sink and `/_emulator/*` control routes.
  *
  * ```ts
  * const emulator = await startEmulator();
@@ -13,12 +14,31 @@ import { createServer } from 'node:http';
 import { createRequestHandler, DEFAULT_MAX_BODY_BYTES } from './server.ts';
 import { EmulatorState, type EmulatorStateOptions } from './state.ts';
 
-export type { AdminClient, FaultInput, FaultSpecInput, ListedRepository } from './admin-client.ts';
+export type {
+  AdminClient,
+  FaultInput,
+  FaultSpecInput,
+  ListedRepository,
+  ListedTemplate,
+} from './admin-client.ts';
 export { emulatorAdmin } from './admin-client.ts';
 export type { StoredEvent } from './events.ts';
 export type { FaultConfig, FaultSpec } from './faults.ts';
-export type { ExclusionFilter, ImageTagMutability, Repository } from './model.ts';
-export type { SeedGenerator, SeedRepository, SeedRequest, SeedResult } from './seed.ts';
+export type {
+  AppliedFor,
+  ExclusionFilter,
+  ImageTagMutability,
+  Repository,
+  RepositoryCreationTemplate,
+} from './model.ts';
+export type {
+  SeedCounts,
+  SeedGenerator,
+  SeedRepository,
+  SeedRequest,
+  SeedResult,
+  SeedTemplate,
+} from './seed.ts';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, EmulatorState } from './state.ts';
 export type { CallCounts, StatsSnapshot } from './stats.ts';
 

@@ -52,6 +52,31 @@ export interface Repository {
   readonly imageCount: number;
 }
 
+/** Values of `appliedFor` (RCTAppliedFor): the repository creation scenarios a template applies to. */
+export const APPLIED_FOR_VALUES = ['REPLICATION', 'PULL_THROUGH_CACHE', 'CREATE_ON_PUSH'] as const;
+/** One repository creation scenario. */
+export type AppliedFor = (typeof APPLIED_FOR_VALUES)[number];
+
+/**
+ * A repository creation template (API_RepositoryCreationTemplate) as the emulator stores it. Optional text
+ * members are `undefined` when unset; `prefix` is kept as given (see `templateKey` for its identity).
+ */
+export interface RepositoryCreationTemplate {
+  readonly prefix: string;
+  description: string | undefined;
+  encryptionConfiguration: Repository['encryptionConfiguration'];
+  /** Tags in insertion order. */
+  resourceTags: Map<string, string>;
+  imageTagMutability: ImageTagMutability;
+  imageTagMutabilityExclusionFilters: readonly ExclusionFilter[] | undefined;
+  repositoryPolicy: string | undefined;
+  lifecyclePolicy: string | undefined;
+  appliedFor: readonly AppliedFor[];
+  customRoleArn: string | undefined;
+  readonly createdAtMs: number;
+  updatedAtMs: number;
+}
+
 /** Most tags a repository may carry. */
 export const MAX_TAGS = 50;
 
@@ -167,7 +192,8 @@ export function readMutabilitySetting(
   return { imageTagMutability, imageTagMutabilityExclusionFilters: filters };
 }
 
-function readExclusionFilters(list: unknown[], field: string): ExclusionFilter[] {
+/** Reads an `imageTagMutabilityExclusionFilters` list: 1–5 WILDCARD filters of `[0-9a-zA-Z._*-]{1,128}`. */
+export function readExclusionFilters(list: unknown[], field: string): ExclusionFilter[] {
   if (list.length < 1 || list.length > 5)
     throw invalidParameter(field, 'Member must have length between 1 and 5');
   return list.map((entry, index) => {

@@ -20,6 +20,12 @@ import {
 } from './model.ts';
 import type { PageTokens } from './page-token.ts';
 import type { RegionRegistry, RepositoryStore } from './store.ts';
+import {
+  createRepositoryCreationTemplate,
+  deleteRepositoryCreationTemplate,
+  describeRepositoryCreationTemplates,
+  updateRepositoryCreationTemplate,
+} from './templates.ts';
 import { checkLength, checkRange, type JsonObject, type MemberReader, readMembers } from './validate.ts';
 
 /** Operations of `AmazonEC2ContainerRegistry_V20150921` the emulator implements. */
@@ -31,6 +37,10 @@ export const ECR_OPERATIONS = [
   'ListTagsForResource',
   'TagResource',
   'UntagResource',
+  'CreateRepositoryCreationTemplate',
+  'DescribeRepositoryCreationTemplates',
+  'UpdateRepositoryCreationTemplate',
+  'DeleteRepositoryCreationTemplate',
 ] as const;
 /** Name of an implemented ECR operation. */
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
@@ -72,6 +82,14 @@ export function runEcrOperation(operation: EcrOperation, context: EcrContext, in
       return tagResource(context, input);
     case 'UntagResource':
       return untagResource(context, input);
+    case 'CreateRepositoryCreationTemplate':
+      return createRepositoryCreationTemplate(context, input);
+    case 'DescribeRepositoryCreationTemplates':
+      return describeRepositoryCreationTemplates(context, input);
+    case 'UpdateRepositoryCreationTemplate':
+      return updateRepositoryCreationTemplate(context, input);
+    case 'DeleteRepositoryCreationTemplate':
+      return deleteRepositoryCreationTemplate(context, input);
   }
 }
 

@@ -2,18 +2,23 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AwsError } from './errors.ts';
 import { isJsonObject } from './validate.ts';
 
-/** Where a listing stopped: the registry it walks and the last name it returned. */
+/** Where a listing stopped: the registry it walks, what it lists, and the last name it returned. */
 export interface PagePosition {
   readonly account: string;
   readonly region: string;
   readonly after: string;
+  /** What is listed when not repositories (e.g. `templates`), so a token cannot cross listings. */
+  readonly scope?: string;
 }
 
 /** Seals and opens opaque `nextToken`s. */
 export interface PageTokens {
   encode(position: PagePosition): string;
-  /** The name to resume after; a forged, damaged or foreign token is an `InvalidParameterException`. */
-  decode(token: string, account: string, region: string): string;
+  /**
+   * The name to resume after; a forged, damaged or foreign token (another account, region or `scope`) is
+   * an `InvalidParameterException`.
+   */
+  decode(token: string, account: string, region: string, scope?: string): string;
 }
 
 const SIGNATURE_BYTES = 16;
@@ -26,18 +31,20 @@ function invalidToken(): AwsError {
 }
 
 /**
- * Tokens are `base64url(JSON {a, r, n}) + "." + base64url(HMAC-SHA256(secret, payload))`, so a client cannot
- * forge a position and a token from another account or region is refused rather than silently misread.
+ * Tokens are `base64url(JSON {a, r, n, s?}) + "." + base64url(HMAC-SHA256(secret, payload))`, so a client
+ * cannot forge a position and a token from another account, region or listing is refused rather than
+ * silently misread.
  */
 export function createPageTokens(secret: string): PageTokens {
   const sign = (payload: string): Buffer =>
     createHmac('sha256', secret).update(payload).digest().subarray(0, SIGNATURE_BYTES);
   return {
-    encode({ account, region, after }) {
-      const payload = Buffer.from(JSON.stringify({ a: account, r: region, n: after })).toString('base64url');
+    encode({ account, region, after, scope }) {
+      const position = { a: account, r: region, n: after, ...(scope === undefined ? {} : { s: scope }) };
+      const payload = Buffer.from(JSON.stringify(position)).toString('base64url');
       return `${payload}.${sign(payload).toString('base64url')}`;
     },
-    decode(token, account, region) {
+    decode(token, account, region, scope) {
       const [payload, signature, extra] = token.split('.');
       if (payload === undefined || signature === undefined || extra !== undefined) throw invalidToken();
       const given = Buffer.from(signature, 'base64url');
@@ -49,6 +56,7 @@ export function createPageTokens(secret: string): PageTokens {
         throw invalidToken();
       }
       if (!isJsonObject(position) || position.a !== account || position.r !== region) throw invalidToken();
+      if (position.s !== scope) throw invalidToken();
       if (typeof position.n !== 'string') throw invalidToken();
       return position.n;
     },

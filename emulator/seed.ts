@@ -1,18 +1,22 @@
 /**
  * Bulk seeding for `POST /_emulator/seed`: explicit repositories, or a generator that makes 100,000 in
- * well under a second. Seeded repositories are visible at once and are not counted in stats.
+ * well under a second, and repository creation templates. Seeded repositories are visible at once; nothing
+ * seeded is counted in stats.
  */
 import { AdminRequestError, AwsError } from './errors.ts';
 import { mulberry32 } from './faults.ts';
 import {
+  type AppliedFor,
   checkRepositoryName,
   type ImageTagMutability,
   type MutabilitySetting,
   type Repository,
+  type RepositoryCreationTemplate,
   readMutabilitySetting,
   readTagList,
 } from './model.ts';
 import type { RepositoryStore } from './store.ts';
+import { checkPrefix, newTemplate, readAppliedFor } from './templates.ts';
 import { isJsonObject, type JsonObject, type MemberReader, readMembers } from './validate.ts';
 
 /** One repository to seed. */
@@ -48,6 +52,17 @@ export interface SeedGenerator {
   readonly imageCount?: number;
 }
 
+/** One repository creation template to seed; an existing template with the same prefix is replaced. */
+export interface SeedTemplate {
+  /** `ROOT` or a repository namespace prefix, as CreateRepositoryCreationTemplate takes it. */
+  readonly prefix: string;
+  /** Default MUTABLE. */
+  readonly imageTagMutability?: ImageTagMutability;
+  readonly imageTagMutabilityExclusionFilters?: SeedRepository['imageTagMutabilityExclusionFilters'];
+  /** Default `['PULL_THROUGH_CACHE']`. */
+  readonly appliedFor?: readonly AppliedFor[];
+}
+
 /** The body of `POST /_emulator/seed`. */
 export interface SeedRequest {
   /** Default: the emulator's default region (`us-east-1`). */
@@ -56,18 +71,25 @@ export interface SeedRequest {
   readonly account?: string;
   readonly repositories?: readonly SeedRepository[];
   readonly generate?: SeedGenerator;
+  readonly templates?: readonly SeedTemplate[];
 }
 
-/** What a seed request did. */
-export interface SeedResult {
+/** Counts of one kind of seeded item. */
+export interface SeedCounts {
+  /** Items that did not exist before. */
+  readonly created: number;
+  /** Existing items replaced by the seed. */
+  readonly replaced: number;
+  /** Items in that registry afterwards. */
+  readonly total: number;
+}
+
+/** What a seed request did; the top-level counts are repositories. */
+export interface SeedResult extends SeedCounts {
   readonly account: string;
   readonly region: string;
-  /** Repositories that did not exist before. */
-  readonly created: number;
-  /** Existing repositories replaced by the seed. */
-  readonly replaced: number;
-  /** Repositories in that registry afterwards. */
-  readonly total: number;
+  /** Present when the request seeded templates. */
+  readonly templates?: SeedCounts;
 }
 
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-[0-9]+$/;
@@ -183,6 +205,24 @@ function readGenerated(defaults: Defaults, generator: JsonObject): Repository[] 
   return repositories;
 }
 
+const DEFAULT_SEED_APPLIED_FOR: readonly AppliedFor[] = ['PULL_THROUGH_CACHE'];
+
+function readTemplates(defaults: Defaults, list: unknown[]): RepositoryCreationTemplate[] {
+  return list.map((entry, index) => {
+    const path = `templates[${index}]`;
+    if (!isJsonObject(entry)) throw new AdminRequestError(`${path} must be an object`);
+    const reader = readMembers(entry, `${path}.`);
+    const prefix = checkPrefix(reader.requiredString('prefix'), reader.path('prefix'));
+    const setting = readMutabilitySetting(reader, 'MUTABLE');
+    const scenarios = reader.array('appliedFor');
+    const appliedFor =
+      scenarios === undefined
+        ? DEFAULT_SEED_APPLIED_FOR
+        : readAppliedFor(scenarios, reader.path('appliedFor'));
+    return newTemplate(prefix, setting, appliedFor, defaults.nowMs);
+  });
+}
+
 /** Seeds one registry from a {@link SeedRequest}-shaped body; invalid input is an {@link AdminRequestError}. */
 export function seedRepositories(store: RepositoryStore, body: unknown, defaults: Defaults): SeedResult {
   if (!isJsonObject(body)) throw new AdminRequestError('the seed request must be a JSON object');
@@ -196,15 +236,35 @@ export function seedRepositories(store: RepositoryStore, body: unknown, defaults
     const scoped: Defaults = { account, region, nowMs: defaults.nowMs };
     const explicit = reader.array('repositories');
     const generator = reader.object('generate');
-    if (explicit === undefined && generator === undefined) {
-      throw new AdminRequestError('the seed request needs "repositories" or "generate"');
+    const templateList = reader.array('templates');
+    if (explicit === undefined && generator === undefined && templateList === undefined) {
+      throw new AdminRequestError('the seed request needs "repositories", "generate" or "templates"');
     }
     const repositories = [
       ...(explicit === undefined ? [] : readExplicit(scoped, explicit)),
       ...(generator === undefined ? [] : readGenerated(scoped, generator)),
     ];
+    const templates = templateList === undefined ? undefined : readTemplates(scoped, templateList);
+    // Everything is read and checked before the registry changes, so a bad request seeds nothing.
     const registry = store.registry(account, region);
     const created = registry.upsertMany(repositories);
-    return { account, region, created, replaced: repositories.length - created, total: registry.size };
+    const result = {
+      account,
+      region,
+      created,
+      replaced: repositories.length - created,
+      total: registry.size,
+    };
+    if (templates === undefined) return result;
+    let templatesCreated = 0;
+    for (const template of templates) if (registry.templates.upsert(template)) templatesCreated += 1;
+    return {
+      ...result,
+      templates: {
+        created: templatesCreated,
+        replaced: templates.length - templatesCreated,
+        total: registry.templates.size,
+      },
+    };
   });
 }

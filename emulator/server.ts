@@ -12,6 +12,7 @@ import { toWireRepository } from './model.ts';
 import { ECR_OPERATIONS, type EcrOperation, isEcrOperation, runEcrOperation } from './operations.ts';
 import { seedRepositories } from './seed.ts';
 import { DEFAULT_REGION, type EmulatorState } from './state.ts';
+import { toWireTemplate } from './templates.ts';
 import { isJsonObject, type JsonObject } from './validate.ts';
 
 /** Default cap on a request body: 1 MiB. */
@@ -234,6 +235,8 @@ function adminRoute(state: EmulatorState, method: string, url: URL, bytes: Buffe
       return { status: 200, body: { ...state.faults.current() } };
     case 'GET /_emulator/repositories':
       return { status: 200, body: listRepositories(state, url) };
+    case 'GET /_emulator/templates':
+      return { status: 200, body: listTemplates(state, url) };
     default:
       return { status: 404, body: { error: `no control route ${route}` } };
   }
@@ -259,6 +262,13 @@ function listRepositories(state: EmulatorState, url: URL): JsonObject {
         visibleAt: repository.visibleAtMs / 1000,
       })),
   };
+}
+
+function listTemplates(state: EmulatorState, url: URL): JsonObject {
+  const account = queryValue(url, 'account') ?? state.account;
+  const region = queryValue(url, 'region') ?? DEFAULT_REGION;
+  const { templates } = state.store.registry(account, region);
+  return { account, region, count: templates.size, templates: templates.list().map(toWireTemplate) };
 }
 
 /** Options of {@link createRequestHandler}. */

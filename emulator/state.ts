@@ -71,7 +71,7 @@ export class EmulatorState {
     return this.accessKeyAccounts.get(accessKeyId) ?? this.account;
   }
 
-  /** Clears repositories, events, stats and faults. */
+  /** Clears repositories, repository creation templates, events, stats and faults. */
   reset(): void {
     this.store.clear();
     this.events.clear();

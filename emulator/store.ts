@@ -1,4 +1,4 @@
-import type { Repository } from './model.ts';
+import type { Repository, RepositoryCreationTemplate } from './model.ts';
 
 /** First index whose name is `>= name` (or `> name` when `strict`), by binary search over sorted names. */
 function searchSorted(names: readonly string[], name: string, strict: boolean): number {
@@ -16,6 +16,86 @@ function searchSorted(names: readonly string[], name: string, strict: boolean): 
 /** Bulk inserts above this size append and re-sort once instead of splicing one by one. */
 const BULK_INSERT_THRESHOLD = 64;
 
+/**
+ * The identity of a template prefix. ECR always assumes a `/` after a prefix (`prod` is treated as
+ * `prod/`), so `prod` and `prod/` name the same template.
+ */
+export function templateKey(prefix: string): string {
+  return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+}
+
+/** One page of repository creation templates in key order. */
+export interface TemplatePage {
+  readonly templates: readonly RepositoryCreationTemplate[];
+  /** True when at least one more (wanted) template follows the page. */
+  readonly more: boolean;
+}
+
+/** The repository creation templates of one registry in one region, kept in {@link templateKey} order. */
+export class TemplateSet {
+  private readonly keys: string[] = [];
+  private readonly byKey = new Map<string, RepositoryCreationTemplate>();
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** The template for `prefix` (with or without its trailing `/`). */
+  get(prefix: string): RepositoryCreationTemplate | undefined {
+    return this.byKey.get(templateKey(prefix));
+  }
+
+  /** Adds a template; returns false (and changes nothing) when its prefix is taken. */
+  insert(template: RepositoryCreationTemplate): boolean {
+    const key = templateKey(template.prefix);
+    if (this.byKey.has(key)) return false;
+    this.byKey.set(key, template);
+    this.keys.splice(searchSorted(this.keys, key, false), 0, key);
+    return true;
+  }
+
+  /** Adds or replaces a template (seeding); returns true when it is new. */
+  upsert(template: RepositoryCreationTemplate): boolean {
+    const added = this.insert(template);
+    if (!added) this.byKey.set(templateKey(template.prefix), template);
+    return added;
+  }
+
+  /** Removes the template for `prefix` and returns it. */
+  remove(prefix: string): RepositoryCreationTemplate | undefined {
+    const key = templateKey(prefix);
+    const template = this.byKey.get(key);
+    if (template === undefined) return undefined;
+    this.byKey.delete(key);
+    const index = searchSorted(this.keys, key, false);
+    if (this.keys[index] === key) this.keys.splice(index, 1);
+    return template;
+  }
+
+  /**
+   * Up to `limit` templates whose keys sort strictly after `after` and, when `wanted` is given, are in it.
+   * As for repositories, resuming after the last returned key keeps paging stable while templates change.
+   */
+  page(after: string | undefined, limit: number, wanted?: ReadonlySet<string>): TemplatePage {
+    const templates: RepositoryCreationTemplate[] = [];
+    let index = after === undefined ? 0 : searchSorted(this.keys, after, true);
+    for (; index < this.keys.length; index++) {
+      const key = this.keys[index] ?? '';
+      if (wanted !== undefined && !wanted.has(key)) continue;
+      const template = this.byKey.get(key);
+      if (template === undefined) continue;
+      if (templates.length === limit) return { templates, more: true };
+      templates.push(template);
+    }
+    return { templates, more: false };
+  }
+
+  /** All templates in key order. */
+  list(): RepositoryCreationTemplate[] {
+    return this.page(undefined, Number.POSITIVE_INFINITY).templates.slice();
+  }
+}
+
 /** One page of repositories in name order. */
 export interface RepositoryPage {
   readonly repositories: readonly Repository[];
@@ -32,6 +112,8 @@ export class RegionRegistry {
   readonly region: string;
   private readonly names: string[] = [];
   private readonly byName = new Map<string, Repository>();
+  /** The registry's repository creation templates. */
+  readonly templates = new TemplateSet();
 
   constructor(account: string, region: string) {
     this.account = account;

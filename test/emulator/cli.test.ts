@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
+import { DescribeRepositoriesCommand, DescribeRepositoryCreationTemplatesCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecrClient } from './helpers.ts';
 
@@ -48,7 +48,11 @@ describe('emulator CLI', () => {
     const seedFile = join(directory, 'seed.json');
     await writeFile(
       seedFile,
-      JSON.stringify([{ repositories: [{ name: 'from-file' }] }, { generate: { count: 3 } }]),
+      JSON.stringify([
+        { repositories: [{ name: 'from-file' }] },
+        { generate: { count: 3 } },
+        { templates: [{ prefix: 'ROOT' }] },
+      ]),
     );
 
     // Act
@@ -56,6 +60,9 @@ describe('emulator CLI', () => {
     const [, url] = await waitFor(output, /export AWS_ENDPOINT_URL_ECR=(http:\/\/127\.0\.0\.1:\d+)\n/);
     const client = ecrClient(url ?? '');
     const { repositories } = await client.send(new DescribeRepositoriesCommand({}));
+    const { repositoryCreationTemplates } = await client.send(
+      new DescribeRepositoryCreationTemplatesCommand({}),
+    );
     client.destroy();
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
@@ -69,6 +76,8 @@ describe('emulator CLI', () => {
       'repo-2',
       'repo-3',
     ]);
+    expect(repositoryCreationTemplates?.map((template) => template.prefix)).toEqual(['ROOT']);
+    expect(output()).toContain('seeded 1 new, 0 replaced templates in 123456789012/us-east-1 (total 1)');
     expect(code).toBe(0);
     expect(output()).toContain('ECR emulator stopped');
   });

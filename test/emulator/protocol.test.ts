@@ -137,7 +137,15 @@ describe('AWS JSON 1.1 wire protocol', () => {
   });
 
   it('answers any JSON body with a result or a client error, never a crash', async () => {
-    const operations = ['CreateRepository', 'DescribeRepositories', 'PutImageTagMutability', 'TagResource'];
+    const operations = [
+      'CreateRepository',
+      'DescribeRepositories',
+      'PutImageTagMutability',
+      'TagResource',
+      'CreateRepositoryCreationTemplate',
+      'DescribeRepositoryCreationTemplates',
+      'UpdateRepositoryCreationTemplate',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...operations), fc.jsonValue(), async (operation, value) => {
         const reply = await rawCall(
