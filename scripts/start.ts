@@ -24,6 +24,7 @@ const heading = (text: string) => console.log(`\n${paint(1, `== ${text}`)}`);
 interface AuditLine {
   outcome: string;
   repositoryName?: string;
+  templatePrefix?: string;
   before?: { imageTagMutability: string; exclusionFilters: string[] };
   after?: { imageTagMutability: string; exclusionFilters: string[] };
   reason: string;
@@ -102,9 +103,9 @@ function printAudits(audits: readonly AuditLine[]): void {
       audit.after && setting(audit.after) !== setting(audit.before)
         ? `${setting(audit.before)} -> ${setting(audit.after)}`
         : setting(audit.before);
-    console.log(
-      `  ${paint(tone, audit.outcome.padEnd(16))}${(audit.repositoryName ?? '').padEnd(30)}${change}`,
-    );
+    const subject =
+      audit.templatePrefix !== undefined ? `template ${audit.templatePrefix}` : (audit.repositoryName ?? '');
+    console.log(`  ${paint(tone, audit.outcome.padEnd(16))}${subject.padEnd(30)}${change}`);
     console.log(`  ${' '.repeat(16)}${paint(2, audit.reason)}`);
   }
 }
@@ -134,12 +135,13 @@ async function main(): Promise<void> {
       EXEMPT_TAG_KEY: 'ecr-guard:exempt',
       EXEMPT_EXPIRY_TAG_KEY: 'ecr-guard:exempt-until',
       ALLOWED_EXCLUSIONS: 'latest,dev-*',
+      CHECK_CREATION_TEMPLATES: 'true',
     });
     console.log(
       `${paint(1, 'ecr-immutability-guard demo')}: emulator on ${emulator.url} (account ${ACCOUNT}, ${REGION})`,
     );
     console.log(
-      'policy: target IMMUTABLE; allowed exclusions latest, dev-*; exempt sandbox/** and tag ecr-guard:exempt',
+      'policy: target IMMUTABLE; allowed exclusions latest, dev-*; exempt sandbox/** and tag ecr-guard:exempt; templates checked',
     );
 
     await admin.seed({
@@ -172,7 +174,16 @@ async function main(): Promise<void> {
           tags: { 'ecr-guard:exempt': 'migration', 'ecr-guard:exempt-until': '2025-06-30' },
         },
       ],
+      // Pull-through-cache repositories are born from this template: MUTABLE unless the sweep fixes it.
+      templates: [
+        {
+          prefix: 'ROOT',
+          imageTagMutability: 'MUTABLE',
+          appliedFor: ['PULL_THROUGH_CACHE', 'CREATE_ON_PUSH'],
+        },
+      ],
     });
+    const templatesBefore = await admin.templates({ region: REGION });
     const before = await admin.repositories({ region: REGION });
 
     heading('1. guardrail: someone creates payments/api without imageTagMutability (ECR makes it MUTABLE)');
@@ -232,6 +243,23 @@ async function main(): Promise<void> {
         show(repository),
       ]),
     ]);
+
+    const templatesAfter = await admin.templates({ region: REGION });
+    const templateSetting = (template: (typeof templatesAfter.templates)[number] | undefined) =>
+      template === undefined
+        ? '-'
+        : setting({
+            imageTagMutability: template.imageTagMutability,
+            exclusionFilters: (template.imageTagMutabilityExclusionFilters ?? []).map(
+              (entry) => entry.filter,
+            ),
+          });
+    for (const template of templatesAfter.templates) {
+      const before = templatesBefore.templates.find((candidate) => candidate.prefix === template.prefix);
+      console.log(
+        `  creation template ${template.prefix}: ${templateSetting(before)} -> ${templateSetting(template)}`,
+      );
+    }
 
     const stats = await admin.stats();
     const events = await admin.events();

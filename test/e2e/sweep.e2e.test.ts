@@ -192,6 +192,54 @@ describe('dist/sweep and the CLI against ECR', () => {
     expect(result).toMatchObject({ scanned: 151, counts: { gone: 1, remediated: 8, compliant: 142 } });
   });
 
+  it('checks and fixes repository creation templates when asked, apart from repository counts', async () => {
+    if (backend.admin === undefined) return; // creation templates: the emulator models them; moto does not.
+    await backend.admin.seed({
+      region: 'eu-west-1',
+      templates: [
+        { prefix: 'ROOT', imageTagMutability: 'MUTABLE' },
+        {
+          prefix: 'ecr-public',
+          imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+          imageTagMutabilityExclusionFilters: [{ filter: 'latest', filterType: 'WILDCARD' }],
+        },
+      ],
+    });
+    const sweep = await loadBundle(
+      'sweep',
+      bundleEnv(backend, {
+        CHECK_CREATION_TEMPLATES: 'true',
+        ALLOWED_EXCLUSIONS: 'latest',
+        DRY_RUN: 'false',
+      }),
+    );
+    const result = await sweep(SCHEDULED, fakeContext(900_000));
+    expect(result).toMatchObject({
+      scanned: size + 2,
+      templates: { remediated: 1, compliant: 1, failed: 0 },
+    });
+    const templates = await backend.admin.templates({ region: 'eu-west-1' });
+    expect(templates.templates.map((t) => [t.prefix, t.imageTagMutability])).toEqual([
+      ['ROOT', 'IMMUTABLE'],
+      ['ecr-public', 'IMMUTABLE_WITH_EXCLUSION'],
+    ]);
+  });
+
+  it('accepts allowed exclusions and resets others to the target', async () => {
+    await backend.seed([
+      { name: 'tools/allowed', mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] },
+      { name: 'tools/too-wide', mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['*'] },
+    ]);
+    const sweep = await loadBundle('sweep', bundleEnv(backend, { ALLOWED_EXCLUSIONS: 'latest,dev-*' }));
+    await sweep({ repositoryNames: ['tools/allowed', 'tools/too-wide'] }, fakeContext(900_000));
+    const registryAfter = await backend.snapshot();
+    expect(registryAfter.get('tools/allowed')).toEqual({
+      mutability: 'IMMUTABLE_WITH_EXCLUSION',
+      exclusionFilters: ['latest'],
+    });
+    expect(registryAfter.get('tools/too-wide')).toEqual({ mutability: 'IMMUTABLE', exclusionFilters: [] });
+  });
+
   it('rejects a payload with an unknown key, naming it', async () => {
     const sweep = await loadBundle('sweep', bundleEnv(backend));
     const error = await sweep({ dryrun: true }, fakeContext()).catch((caught: unknown) => caught);
