@@ -4,18 +4,27 @@
  *   npm run bench                 all parts
  *   npm run bench -- --only cold-start
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runColdStartBench } from './cold-start.ts';
+import { runSweepBench } from './sweep.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, runs: { type: 'string', default: '15' } },
+  options: {
+    only: { type: 'string' },
+    runs: { type: 'string', default: '15' },
+    sizes: { type: 'string', default: '10000,100000' },
+    'put-tps': { type: 'string', default: '10' },
+    'latency-ms': { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '4' },
+    'no-naive': { type: 'boolean', default: false },
+  },
 });
-const parts = values.only === undefined ? ['cold-start'] : values.only.split(',');
+const parts = values.only === undefined ? ['cold-start', 'sweep'] : values.only.split(',');
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   node: process.version,
@@ -48,6 +57,65 @@ if (parts.includes('cold-start')) {
   console.log();
 }
 
+if (parts.includes('sweep')) {
+  const options = {
+    sizes: values.sizes.split(',').map(Number),
+    latencyMs: Number(values['latency-ms']),
+    putTps: Number(values['put-tps']),
+    concurrency: Number(values.concurrency),
+    naive: !values['no-naive'],
+  };
+  console.log(
+    `sweep: ${options.sizes.join(', ')} repositories, 5 % mutable, +${options.latencyMs} ms per call, puts throttled at ${options.putTps} TPS`,
+  );
+  const rows = await runSweepBench(root, options);
+  results.sweep = { options, rows };
+  console.log(
+    table(
+      rows.map((row) => ({
+        ...row,
+        describes: row.calls.DescribeRepositories ?? 0,
+        puts: row.calls.PutImageTagMutability ?? 0,
+        tags: row.calls.ListTagsForResource ?? 0,
+      })),
+      [
+        'n',
+        'mode',
+        'describes',
+        'puts',
+        'tags',
+        'callFloor',
+        'callsToFloor',
+        'seconds',
+        'floorSeconds',
+        'wallToFloor',
+        'reposPerSecond',
+        'throttlesSeen',
+        'failed',
+        'maxRssMiB',
+        'retainedHeapMiB',
+      ],
+    ),
+  );
+  for (const n of options.sizes) {
+    const shipped = rows.find((row) => row.n === n && row.mode === 'shipped');
+    const naive = rows.find((row) => row.n === n && row.mode === 'naive');
+    if (shipped && naive) {
+      const callsOf = (row: typeof shipped) =>
+        Object.values(row.calls).reduce((sum, value) => sum + value, 0);
+      console.log(
+        `N=${n}: naive/shipped calls ${(callsOf(naive) / callsOf(shipped)).toFixed(2)}x, wall time ${(naive.seconds / shipped.seconds).toFixed(2)}x`,
+      );
+    }
+  }
+  console.log();
+}
+
 const file = path.join(root, 'bench', 'results.json');
-writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+// With --only, keep the other parts' last results in the file.
+const previous: Record<string, unknown> =
+  values.only !== undefined && existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+writeFileSync(file, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
 console.log(`wrote ${path.relative(root, file)}`);

@@ -2,7 +2,7 @@
  * What the CLI prints. On a TTY: a progress bar on stderr and a readable summary table. Off a TTY
  * or with --json: JSON lines on stdout only, no colour, no bar.
  */
-import type { AuditRecord, Outcome, OutcomeCounts } from '../lib/audit.ts';
+import { type AuditRecord, OUTCOMES, type Outcome, type OutcomeCounts } from '../lib/audit.ts';
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -24,14 +24,7 @@ export interface RegionSummary {
   readonly seconds: number;
 }
 
-const SUMMARY_OUTCOMES: readonly Outcome[] = [
-  'compliant',
-  'remediated',
-  'would-remediate',
-  'exempt',
-  'gone',
-  'failed',
-];
+const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter((outcome) => outcome !== 'ignored');
 
 function formatSetting(setting: AuditRecord['before']): string {
   if (setting === undefined) return '-';

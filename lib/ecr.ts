@@ -100,6 +100,18 @@ function isNotFound(error: unknown): boolean {
   return errorCodeOf(error) === 'RepositoryNotFoundException';
 }
 
+/** ECR's filter list → plain filter strings. */
+function filtersOf(entries: readonly { filter?: string | undefined }[] | undefined): string[] {
+  return (entries ?? []).flatMap((entry) => (entry.filter ? [entry.filter] : []));
+}
+
+/** The target's filters as ECR wants them: WILDCARD filters, only with IMMUTABLE_WITH_EXCLUSION. */
+function sdkFiltersOf(desired: TargetSetting) {
+  return desired.mutability === 'IMMUTABLE_WITH_EXCLUSION'
+    ? desired.exclusionFilters.map((filter) => ({ filter, filterType: 'WILDCARD' as const }))
+    : undefined;
+}
+
 /** Maps an SDK repository to the facts the policy reads. Undefined for a malformed entry. */
 export function toRepositoryFacts(repository: Repository): RepositoryFacts | undefined {
   const { repositoryName, repositoryArn, registryId } = repository;
@@ -111,9 +123,7 @@ export function toRepositoryFacts(repository: Repository): RepositoryFacts | und
     setting: {
       // A repository created before the setting existed reports none: ECR's default is MUTABLE.
       mutability: repository.imageTagMutability ?? 'MUTABLE',
-      exclusionFilters: (repository.imageTagMutabilityExclusionFilters ?? []).flatMap((entry) =>
-        entry.filter ? [entry.filter] : [],
-      ),
+      exclusionFilters: filtersOf(repository.imageTagMutabilityExclusionFilters),
     },
   };
 }
@@ -197,9 +207,7 @@ export function toTemplateFacts(
     registryId,
     setting: {
       mutability: template.imageTagMutability ?? 'MUTABLE',
-      exclusionFilters: (template.imageTagMutabilityExclusionFilters ?? []).flatMap((entry) =>
-        entry.filter ? [entry.filter] : [],
-      ),
+      exclusionFilters: filtersOf(template.imageTagMutabilityExclusionFilters),
     },
   };
 }
@@ -320,10 +328,7 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
             registryId: facts.registryId,
             repositoryName: facts.repositoryName,
             imageTagMutability: desired.mutability satisfies ImageTagMutability,
-            imageTagMutabilityExclusionFilters:
-              desired.mutability === 'IMMUTABLE_WITH_EXCLUSION'
-                ? desired.exclusionFilters.map((filter) => ({ filter, filterType: 'WILDCARD' }))
-                : undefined,
+            imageTagMutabilityExclusionFilters: sdkFiltersOf(desired),
           }),
         );
         return {
@@ -333,9 +338,7 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
             setting: {
               mutability: output.imageTagMutability ?? desired.mutability,
               exclusionFilters: output.imageTagMutabilityExclusionFilters
-                ? output.imageTagMutabilityExclusionFilters.flatMap((entry) =>
-                    entry.filter ? [entry.filter] : [],
-                  )
+                ? filtersOf(output.imageTagMutabilityExclusionFilters)
                 : [...desired.exclusionFilters],
             },
           },
@@ -369,10 +372,7 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
           new UpdateRepositoryCreationTemplateCommand({
             prefix: template.prefix,
             imageTagMutability: desired.mutability,
-            imageTagMutabilityExclusionFilters:
-              desired.mutability === 'IMMUTABLE_WITH_EXCLUSION'
-                ? desired.exclusionFilters.map((filter) => ({ filter, filterType: 'WILDCARD' }))
-                : undefined,
+            imageTagMutabilityExclusionFilters: sdkFiltersOf(desired),
           }),
         );
         const updated = output.repositoryCreationTemplate

@@ -222,27 +222,9 @@ export function evaluateRepository(facts: RepositoryFacts, policy: Policy, now: 
       return { kind: 'exempt', reason: `rule exempt-name: repository name matches '${glob}'` };
     }
   }
-  const setting = facts.setting;
-  if (matchesTarget(setting, policy.target)) {
-    return {
-      kind: 'compliant',
-      reason: `rule target: repository is at the target ${describeSetting(policy.target)}`,
-    };
-  }
-  if (
-    setting.mutability === 'IMMUTABLE_WITH_EXCLUSION' &&
-    policy.allowedExclusions !== undefined &&
-    setting.exclusionFilters.length > 0
-  ) {
-    const allowed = new Set(policy.allowedExclusions);
-    if (setting.exclusionFilters.every((filter) => allowed.has(filter))) {
-      return {
-        kind: 'compliant',
-        reason: `rule allowed-exclusions: filters [${normalizeFilters(setting.exclusionFilters).join(', ')}] are all allowed`,
-      };
-    }
-  }
-  const reason = nonComplianceReason(setting, policy);
+  const verdict = meetsPolicy(facts.setting, policy);
+  if (verdict.ok) return { kind: 'compliant', reason: verdict.reason };
+  const reason = verdict.reason;
   if (policy.exemptTag !== undefined) {
     if (facts.tags === undefined) {
       return { kind: 'needs-tags', reason };

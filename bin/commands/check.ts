@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { configFromOptions, parseCommonOptions } from '../options.ts';
-import { createReporter, type Io } from '../output.ts';
-import { runPass } from './run-pass.ts';
+import type { Io } from '../output.ts';
+import { passAction } from './run-pass.ts';
 
 export function registerCheck(program: Command, io: Io, setExitCode: (code: number) => void): void {
   program
@@ -14,17 +13,12 @@ export function registerCheck(program: Command, io: Io, setExitCode: (code: numb
       '\nExample (gate a CI job):\n  ecr-guard check payments/api payments/ledger || exit 1',
     )
     .action(async (names: string[], _options, command: Command) => {
-      const options = parseCommonOptions(command.optsWithGlobals());
-      const config = configFromOptions(options, io.env);
-      const reporter = createReporter(io, options);
-      setExitCode(
-        await runPass(
-          { trigger: 'backfill', dryRun: true, repositoryNames: names },
-          options,
-          config,
-          reporter,
-          io.env,
-        ),
-      );
+      // check never writes, whatever the flags say.
+      const action = passAction(io, setExitCode, (_options, repositoryNames) => ({
+        trigger: 'backfill',
+        dryRun: true,
+        repositoryNames,
+      }));
+      await action(command.optsWithGlobals(), names);
     });
 }

@@ -3,8 +3,8 @@ import { type AuditRecord, emptyCounts, type OutcomeCounts } from '../../lib/aud
 import type { GuardConfig } from '../../lib/config.ts';
 import { runSweep, type SweepRequest } from '../../lib/sweep.ts';
 import { ecrFor, regionsOf } from '../context.ts';
-import type { CommonOptions } from '../options.ts';
-import type { RegionSummary, Reporter } from '../output.ts';
+import { type CommonOptions, configFromOptions, parseCommonOptions } from '../options.ts';
+import { createReporter, type Io, type RegionSummary, type Reporter } from '../output.ts';
 
 /** Exit codes made for pipelines. */
 export const EXIT = { ok: 0, failures: 1, usage: 2, nonCompliant: 3 } as const;
@@ -63,4 +63,24 @@ export async function runPass(
   if (total.failed > 0 || templateFailures > 0) return EXIT.failures;
   if (total['would-remediate'] > 0 || templatesNonCompliant > 0) return EXIT.nonCompliant;
   return EXIT.ok;
+}
+
+/**
+ * The action every command shares: validate the options, build the policy, run the pass and hand
+ * its exit code back. `request` turns the validated options (and positional names) into the pass.
+ */
+export function passAction(
+  io: Io,
+  setExitCode: (code: number) => void,
+  request: (
+    options: CommonOptions,
+    names: readonly string[] | undefined,
+  ) => Omit<SweepRequest, 'resume' | 'maxRepositories'>,
+) {
+  return async (rawOptions: Record<string, unknown>, names?: readonly string[]) => {
+    const options = parseCommonOptions(rawOptions);
+    const config = configFromOptions(options, io.env);
+    const reporter = createReporter(io, options);
+    setExitCode(await runPass(request(options, names), options, config, reporter, io.env));
+  };
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { configFromOptions, parseCommonOptions } from '../options.ts';
-import { createReporter, type Io } from '../output.ts';
-import { runPass } from './run-pass.ts';
+import type { Io } from '../output.ts';
+import { passAction } from './run-pass.ts';
 
 export function registerSweep(program: Command, io: Io, setExitCode: (code: number) => void): void {
   program
@@ -18,17 +17,11 @@ export function registerSweep(program: Command, io: Io, setExitCode: (code: numb
       '\nExamples:\n  ecr-guard sweep --dry-run --region eu-west-1 --region us-east-1\n  ecr-guard sweep --json | jq \'select(.outcome == "remediated")\'',
     )
     .action(async (_args, command: Command) => {
-      const options = parseCommonOptions(command.optsWithGlobals());
-      const config = configFromOptions(options, io.env);
-      const reporter = createReporter(io, options);
-      setExitCode(
-        await runPass(
-          { trigger: 'backfill', dryRun: options.dryRun, repositoryNames: undefined },
-          options,
-          config,
-          reporter,
-          io.env,
-        ),
-      );
+      const action = passAction(io, setExitCode, (options) => ({
+        trigger: 'backfill',
+        dryRun: options.dryRun,
+        repositoryNames: undefined,
+      }));
+      await action(command.optsWithGlobals());
     });
 }

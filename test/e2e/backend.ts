@@ -78,6 +78,18 @@ async function describeAll(ecr: ECRClient) {
   return all;
 }
 
+/** The spec's filters in ECR's wire shape, or nothing. */
+function exclusionFiltersOf(repository: SeedSpec) {
+  return repository.exclusionFilters
+    ? {
+        imageTagMutabilityExclusionFilters: repository.exclusionFilters.map((filter) => ({
+          filter,
+          filterType: 'WILDCARD' as const,
+        })),
+      }
+    : {};
+}
+
 export async function startBackend(): Promise<Backend> {
   const external = process.env.E2E_ECR_ENDPOINT;
   const emulator: RunningEmulator | undefined =
@@ -111,14 +123,7 @@ export async function startBackend(): Promise<Backend> {
           repositories: repositories.map((repository) => ({
             name: repository.name,
             imageTagMutability: repository.mutability ?? 'MUTABLE',
-            ...(repository.exclusionFilters
-              ? {
-                  imageTagMutabilityExclusionFilters: repository.exclusionFilters.map((filter) => ({
-                    filter,
-                    filterType: 'WILDCARD' as const,
-                  })),
-                }
-              : {}),
+            ...exclusionFiltersOf(repository),
             ...(repository.tags ? { tags: repository.tags } : {}),
           })),
         });
@@ -129,14 +134,7 @@ export async function startBackend(): Promise<Backend> {
           new CreateRepositoryCommand({
             repositoryName: repository.name,
             imageTagMutability: repository.mutability ?? 'MUTABLE',
-            ...(repository.exclusionFilters
-              ? {
-                  imageTagMutabilityExclusionFilters: repository.exclusionFilters.map((filter) => ({
-                    filter,
-                    filterType: 'WILDCARD' as const,
-                  })),
-                }
-              : {}),
+            ...exclusionFiltersOf(repository),
           }),
         );
         const arn = created.repository?.repositoryArn;
