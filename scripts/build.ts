@@ -107,7 +107,9 @@ async function main(): Promise<void> {
   for (const name of functionNames()) {
     const outdir = path.join(dist, name);
     const metafile = await buildLambda(path.join(root, 'functions', name, 'index.ts'), outdir);
-    writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(metafile));
+    // Kept outside the function's folder: that folder is the Lambda asset, shipped as it is.
+    mkdirSync(path.join(dist, 'meta'), { recursive: true });
+    writeFileSync(path.join(dist, 'meta', `${name}.json`), JSON.stringify(metafile));
     const file = path.join(outdir, 'index.mjs');
     const { initialBytes, lazyBytes } = measureBundle(metafile, file);
     bundles.push({ name, file, bytes: initialBytes, totalBytes: initialBytes + lazyBytes });
