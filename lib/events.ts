@@ -51,6 +51,13 @@ type HandledDetailType = keyof typeof HANDLED_EVENTS;
 export type HandledEventName = 'CreateRepository' | 'PutImageTagMutability';
 
 /**
+ * A string copied into audit records or reasons. Bounded (generously above AWS's own limits) so that
+ * a hostile event cannot make an audit line larger than CloudWatch Logs keeps (256 KB per event),
+ * which would cut the JSON and lose the record.
+ */
+const boundedText = (max: number) => z.string().check(z.maxLength(max));
+
+/**
  * The EventBridge envelope: the fields of Powertools' `EventBridgeSchema`
  * (@aws-lambda-powertools/parser/schemas/eventbridge), written with `zod/mini`. Importing the
  * Powertools schema pulls zod's whole classic namespace with its 40+ locales into the bundle
@@ -60,29 +67,30 @@ export type HandledEventName = 'CreateRepository' | 'PutImageTagMutability';
 export const EcrEventEnvelopeSchema = z.looseObject({
   version: z.string(),
   id: z.string(),
-  source: z.string(),
-  account: z.string(),
+  source: boundedText(256),
+  account: boundedText(64),
   time: z.iso.datetime(),
-  region: z.string(),
+  region: boundedText(64),
   resources: z.optional(z.array(z.string())),
-  'detail-type': z.string(),
+  'detail-type': boundedText(256),
   detail: z.unknown(),
   'replay-name': z.optional(z.string()),
 });
 
 /** The CloudTrail record fields we read. Real records carry many more; they are accepted and ignored. */
 export const CloudTrailDetailSchema = z.looseObject({
-  eventSource: z.string(),
-  eventName: z.string(),
-  eventID: z.optional(z.string()),
+  eventSource: boundedText(256),
+  eventName: boundedText(256),
+  eventID: z.optional(boundedText(256)),
   eventType: z.optional(z.string()),
-  errorCode: z.nullish(z.string()),
+  errorCode: z.nullish(boundedText(256)),
   errorMessage: z.nullish(z.string()),
-  sourceIPAddress: z.optional(z.string()),
+  sourceIPAddress: z.optional(boundedText(256)),
   userIdentity: z.nullish(
     z.looseObject({
-      arn: z.optional(z.string()),
-      invokedBy: z.optional(z.string()),
+      // IAM ARNs are at most 2048 characters.
+      arn: z.optional(boundedText(2048)),
+      invokedBy: z.optional(boundedText(256)),
       accountId: z.optional(z.string()),
     }),
   ),

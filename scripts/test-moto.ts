@@ -1,0 +1,175 @@
+/**
+ * `npm run test:moto`: the end-to-end suite (test/e2e) against a second, independent ECR
+ * implementation, moto's server (https://docs.getmoto.org/en/latest/docs/server_mode.html). Starts
+ * `python3 -m moto.server` on a free loopback port, runs `vitest run test/e2e` with
+ * E2E_ECR_ENDPOINT pointing at it, and always stops moto: on success, failure, Ctrl-C or SIGTERM.
+ * Extra arguments go to vitest (`npm run test:moto -- -t exclusion`).
+ *
+ * Needs Python 3 with moto 5 and its server extras (`pip install 'moto[server]>=5'`); `npm test`
+ * never does. PYTHON overrides the interpreter.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const python = process.env.PYTHON ?? 'python3';
+/** Where the summary for scripts/reliability-report.ts goes (as test/reliability/harness/results.ts). */
+const resultsDir = process.env.RELIABILITY_RESULTS_DIR ?? path.join(tmpdir(), 'ecr-guard-reliability');
+
+/** Keeps vitest's JSON report of this run as `moto.json` for docs/reliability.md. */
+function recordRun(jsonReport: string, motoVersion: string): void {
+  if (!existsSync(jsonReport)) return;
+  const report = JSON.parse(readFileSync(jsonReport, 'utf8')) as Record<string, unknown>;
+  rmSync(jsonReport, { force: true });
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    path.join(resultsDir, 'moto.json'),
+    `${JSON.stringify(
+      {
+        motoVersion,
+        recordedAt: new Date().toISOString(),
+        numTotalTests: report.numTotalTests,
+        numPassedTests: report.numPassedTests,
+        numFailedTests: report.numFailedTests,
+        success: report.success,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+function motoVersion(): string | undefined {
+  const probe = spawnSync(python, ['-c', 'import moto.server, moto; print(moto.__version__)'], {
+    encoding: 'utf8',
+  });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Stops moto and everything it started (it runs in its own process group). */
+function stopMoto(moto: ChildProcess): Promise<void> {
+  if (moto.exitCode !== null || moto.signalCode !== null || moto.pid === undefined) return Promise.resolve();
+  const pid = moto.pid;
+  return new Promise((resolve) => {
+    const killed = setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 5_000);
+    moto.once('exit', () => {
+      clearTimeout(killed);
+      resolve();
+    });
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      clearTimeout(killed);
+      resolve();
+    }
+  });
+}
+
+async function waitUntilReady(url: string, moto: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (moto.exitCode !== null) throw new Error(`moto exited with code ${moto.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(`${url}/moto-api/data.json`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`moto did not answer on ${url} within 30 s:\n${output()}`);
+}
+
+async function main(): Promise<number> {
+  const version = motoVersion();
+  if (version === undefined) {
+    console.error(
+      `test:moto: ${python} with moto is not available (pip install 'moto[server]>=5'); nothing was run.`,
+    );
+    return 1;
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let log = '';
+  const moto = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    cwd: root,
+    detached: true, // its own process group, so that stopping it stops all of it
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONUNBUFFERED: '1' },
+  });
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  moto.stdout?.on('data', keep);
+  moto.stderr?.on('data', keep);
+
+  let vitest: ChildProcess | undefined;
+  let stopping = false;
+  const stopAll = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    vitest?.kill(signal);
+    await stopMoto(moto);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', () => void stopAll('SIGINT'));
+  process.once('SIGTERM', () => void stopAll('SIGTERM'));
+
+  try {
+    await waitUntilReady(url, moto, () => log);
+    console.log(`test:moto: moto ${version} on ${url}; running test/e2e against it`);
+    const vitestEntry = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+    const jsonReport = path.join(tmpdir(), `ecr-guard-moto-${process.pid}.json`);
+    const args = [
+      'run',
+      'test/e2e',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${jsonReport}`,
+    ];
+    const child = spawn(process.execPath, [vitestEntry, ...args, ...process.argv.slice(2)], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, E2E_ECR_ENDPOINT: url },
+    });
+    vitest = child;
+    const code = await new Promise<number>((resolve) => {
+      child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal === null ? 1 : 128)));
+    });
+    if (process.argv.length <= 2 && !stopping) recordRun(jsonReport, version);
+    else rmSync(jsonReport, { force: true });
+    if (code !== 0) console.error(`test:moto: the end-to-end suite failed against moto (exit ${code})`);
+    return code;
+  } catch (error) {
+    console.error(`test:moto: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await stopMoto(moto);
+  }
+}
+
+process.exitCode = await main();
