@@ -73,8 +73,9 @@ export class SweepWorkflow extends Construct {
       taskTimeout: sfn.Timeout.duration(props.sweepTimeout.plus(Duration.minutes(1))),
       assign: {
         // A result without counts.failed breaks the contract: fail loudly rather than count zero.
+        // Creation templates that could not be fixed (templates.failed, present only when checked) fail the execution too.
         failedTotal:
-          "{% $failedTotal + ($exists($states.result.Payload.counts.failed) ? $states.result.Payload.counts.failed : $error('sweep result has no counts.failed')) %}",
+          "{% $failedTotal + ($exists($states.result.Payload.counts.failed) ? $states.result.Payload.counts.failed : $error('sweep result has no counts.failed')) + ($exists($states.result.Payload.templates.failed) ? $states.result.Payload.templates.failed : 0) %}",
         scannedTotal:
           '{% $scannedTotal + ($exists($states.result.Payload.scanned) ? $states.result.Payload.scanned : 0) %}',
         pages: '{% $pages + 1 %}',

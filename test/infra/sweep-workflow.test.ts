@@ -73,6 +73,7 @@ describe('the sweep state machine', () => {
     expect(page.Assign?.failedTotal).toMatch(
       /^\{% \$failedTotal \+ .*\$states\.result\.Payload\.counts\.failed/,
     );
+    expect(page.Assign?.failedTotal).toContain('$states.result.Payload.templates.failed');
     expect(page.Assign?.more).toBe('{% $exists($states.result.Payload.nextToken) %}');
     expect(page.Assign?.payload).toBe(
       "{% $exists($states.result.Payload.nextToken) ? $merge([$base, {'nextToken': $states.result.Payload.nextToken}]) : {} %}",
