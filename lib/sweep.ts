@@ -9,7 +9,7 @@ import type { AuditRecord, Outcome, Trigger } from './audit.ts';
 import { toAuditSetting } from './audit.ts';
 import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
 import { type EnforceOptions, enforceRepository, failedRecord, goneRecord } from './enforce.ts';
-import { EcrCallError, InvalidInputError } from './errors.ts';
+import { EcrCallError, errorCodeOf, InvalidInputError } from './errors.ts';
 import { repositoryNameSchema } from './events.ts';
 import { evaluateTemplate, type Policy, type RepositoryFacts, type TemplateFacts } from './policy.ts';
 import { formatIssues } from './validation.ts';
@@ -208,24 +208,37 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     deps.record(record);
   }
 
-  async function decideOne(facts: RepositoryFacts): Promise<void> {
+  /**
+   * Runs `call`, retrying throttling and server errors that outlasted the SDK's own retries with
+   * full-jitter exponential backoff (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+   * `withinBudget` stops retrying when the deadline nears; `slowDown` also halves the concurrency.
+   */
+  async function retrying<T>(
+    call: () => Promise<T>,
+    { withinBudget, slowDown }: { withinBudget: boolean; slowDown: boolean },
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        recordOf(await enforceRepository(facts, options));
-        limit.onSuccess();
-        return;
+        return await call();
       } catch (error) {
         const retryable = error instanceof EcrCallError && error.retryable;
-        if (!retryable || attempt >= repositoryRetries || !budgetLeft()) {
-          nonCompliant += 1;
-          deps.record(failedRecord(facts, error, options));
-          return;
-        }
+        if (!retryable || attempt >= repositoryRetries || (withinBudget && !budgetLeft())) throw error;
         retriedErrors += 1;
-        limit.onThrottled();
-        // Full jitter exponential backoff: https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+        if (slowDown) limit.onThrottled();
         await sleep(Math.random() * Math.min(20_000, 500 * 2 ** attempt));
       }
+    }
+  }
+
+  async function decideOne(facts: RepositoryFacts): Promise<void> {
+    try {
+      recordOf(
+        await retrying(() => enforceRepository(facts, options), { withinBudget: true, slowDown: true }),
+      );
+      limit.onSuccess();
+    } catch (error) {
+      nonCompliant += 1;
+      deps.record(failedRecord(facts, error, options));
     }
   }
 
@@ -250,24 +263,6 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     return started;
   }
 
-  /**
-   * Describes one batch of names, retrying throttling and server errors like a page: a whole batch
-   * of up to 100 repositories is at stake, so one throttled call must not fail them all.
-   */
-  async function describeBatch(batch: readonly string[]) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await deps.ecr.describeRepositoriesByName(deps.registryId, batch);
-      } catch (error) {
-        const retryable = error instanceof EcrCallError && error.retryable;
-        if (!retryable || attempt >= repositoryRetries || !budgetLeft()) throw error;
-        retriedErrors += 1;
-        limit.onThrottled();
-        await sleep(Math.random() * Math.min(20_000, 500 * 2 ** attempt));
-      }
-    }
-  }
-
   /** Describes names in batches of 100 and decides them; returns the names not started. */
   async function decideNames(names: readonly string[]): Promise<string[]> {
     let index = 0;
@@ -275,7 +270,11 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
       const batch = names.slice(index, index + MAX_NAMES_PER_DESCRIBE);
       let described: Awaited<ReturnType<EcrAdapter['describeRepositoriesByName']>>;
       try {
-        described = await describeBatch(batch);
+        // A whole batch of up to 100 repositories is at stake: one throttled call must not fail them all.
+        described = await retrying(() => deps.ecr.describeRepositoriesByName(deps.registryId, batch), {
+          withinBudget: true,
+          slowDown: true,
+        });
       } catch (error) {
         // The batch could not be read at all: each name is failed and counted, never skipped.
         for (const name of batch) {
@@ -313,21 +312,17 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     return names.slice(index);
   }
 
-  async function listPage(token: string | undefined) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await deps.ecr.listRepositoryPage({
+  /** A page we cannot read is not skipped: retried, then the invocation fails so the caller retries it. */
+  function listPage(token: string | undefined) {
+    return retrying(
+      () =>
+        deps.ecr.listRepositoryPage({
           registryId: deps.registryId,
           nextToken: token,
           pageSize: MAX_PAGE_SIZE,
-        });
-      } catch (error) {
-        // A page we cannot read is not skipped: retry, then fail the invocation so the caller retries.
-        if (!(error instanceof EcrCallError && error.retryable) || attempt >= repositoryRetries) throw error;
-        retriedErrors += 1;
-        await sleep(Math.random() * Math.min(20_000, 500 * 2 ** attempt));
-      }
-    }
+        }),
+      { withinBudget: false, slowDown: false },
+    );
   }
 
   function templateRecord(
@@ -375,7 +370,7 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
                 : templateRecord(template, 'remediated', decision.reason, result.template.setting),
             );
           } catch (error) {
-            const code = error instanceof EcrCallError ? error.code : 'UnknownError';
+            const code = errorCodeOf(error);
             deps.record(
               templateRecord(
                 template,
@@ -417,7 +412,7 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
       await checkTemplates();
     } catch (error) {
       // Listing templates failed after retries: recorded, and the repository sweep still runs.
-      const code = error instanceof EcrCallError ? error.code : 'UnknownError';
+      const code = errorCodeOf(error);
       deps.record({
         outcome: 'failed',
         repositoryName: undefined,
