@@ -85,7 +85,7 @@ export function failedRecord(
   options: Pick<EnforceOptions, 'trigger' | 'dryRun' | 'region'>,
   context?: EventContext,
 ): AuditRecord {
-  const errorCode = error instanceof EcrCallError ? error.code : errorCodeOf(error);
+  const errorCode = errorCodeOf(error);
   const operation = error instanceof EcrCallError ? `${error.operation} ` : '';
   return {
     outcome: 'failed',

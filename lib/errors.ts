@@ -63,8 +63,12 @@ export class InvalidInputError extends GuardError {
   }
 }
 
-/** The error code of an unknown thrown value: the SDK exception name, or a Node network code (`ECONNRESET`). */
+/**
+ * The error code of an unknown thrown value: an {@link EcrCallError}'s AWS code, the SDK exception name, or a
+ * Node network code (`ECONNRESET`).
+ */
 export function errorCodeOf(error: unknown): string {
+  if (error instanceof EcrCallError) return error.code;
   if (typeof error !== 'object' || error === null) return 'UnknownError';
   const code = 'code' in error ? error.code : undefined;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;

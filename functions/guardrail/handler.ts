@@ -8,7 +8,7 @@ import type { Auditor, AuditRecord, OutcomeCounts } from '../../lib/audit.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { enforceRepository, failedRecord, goneRecord } from '../../lib/enforce.ts';
-import { EcrCallError, InvalidEventError } from '../../lib/errors.ts';
+import { EcrCallError, errorCodeOf, InvalidEventError } from '../../lib/errors.ts';
 import { interpretEvent } from '../../lib/events.ts';
 
 export interface GuardrailDependencies {
@@ -153,7 +153,7 @@ export function createGuardrailHandler(
         // Throttling or a server fault that outlasted the SDK's retries: async invoke redelivers.
         logger.warn('transient error; rethrowing for redelivery', {
           repositoryName: target.repositoryName,
-          errorCode: error instanceof EcrCallError ? error.code : 'UnknownError',
+          errorCode: errorCodeOf(error),
         });
         await auditor.flush();
       }
