@@ -115,6 +115,17 @@ export function compileNameGlob(glob: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
+// The sweep decides up to 100,000 repositories against the same few globs: compile each glob once.
+const compiledGlobs = new Map<string, RegExp>();
+function nameGlob(glob: string): RegExp {
+  let compiled = compiledGlobs.get(glob);
+  if (compiled === undefined) {
+    compiled = compileNameGlob(glob);
+    compiledGlobs.set(glob, compiled);
+  }
+  return compiled;
+}
+
 function matchesTarget(setting: MutabilitySetting, target: TargetSetting): boolean {
   if (setting.mutability !== target.mutability) return false;
   const have = normalizeFilters(setting.exclusionFilters);
@@ -218,7 +229,7 @@ export function evaluateTemplate(template: TemplateFacts, policy: Policy): Templ
  */
 export function evaluateRepository(facts: RepositoryFacts, policy: Policy, now: Date): Decision {
   for (const glob of policy.exemptRepositories) {
-    if (compileNameGlob(glob).test(facts.repositoryName)) {
+    if (nameGlob(glob).test(facts.repositoryName)) {
       return { kind: 'exempt', reason: `rule exempt-name: repository name matches '${glob}'` };
     }
   }
