@@ -178,3 +178,37 @@ export function allowedPairs(template: Template, roleLogicalId: string): string[
     )
     .sort();
 }
+
+/** One state of the sweep state machine's definition, as synthesized (the fields the tests read). */
+export interface State {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  Choices?: { Condition: string; Next: string }[];
+  Retry?: Record<string, unknown>[];
+  Catch?: { ErrorEquals: string[]; Next: string; Output?: string }[];
+  Arguments?: Record<string, unknown>;
+  Assign?: Record<string, unknown>;
+  Output?: unknown;
+  Error?: string;
+  Cause?: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+}
+
+export interface Definition {
+  StartAt: string;
+  QueryLanguage: string;
+  TimeoutSeconds: number;
+  States: Record<string, State>;
+}
+
+/** The sweep state machine's definition, parsed from the synthesized template. */
+export function sweepDefinitionOf(template: Template): Definition {
+  const [, machine] = findResource(
+    template,
+    'AWS::StepFunctions::StateMachine',
+    'GuardSweepWorkflowStateMachine',
+  );
+  return JSON.parse(renderIntrinsics(machine.DefinitionString));
+}

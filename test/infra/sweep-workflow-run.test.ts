@@ -9,25 +9,7 @@
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { SWEEP_STATE_NAMES } from '../../infra/sweep-workflow.ts';
-import { findResource, renderIntrinsics, synthesize } from './helpers.ts';
-
-interface State {
-  Type: 'Pass' | 'Task' | 'Choice' | 'Succeed' | 'Fail';
-  Next?: string;
-  Default?: string;
-  Choices?: { Condition: string; Next: string }[];
-  Catch?: { ErrorEquals: string[]; Next: string; Output?: string }[];
-  Arguments?: Record<string, unknown>;
-  Assign?: Record<string, unknown>;
-  Output?: unknown;
-  Error?: string;
-  Cause?: string;
-}
-
-interface Definition {
-  StartAt: string;
-  States: Record<string, State>;
-}
+import { type Definition, sweepDefinitionOf, synthesize } from './helpers.ts';
 
 type Sweep = (payload: unknown) => unknown;
 
@@ -126,6 +108,8 @@ async function run(definition: Definition, input: unknown, sweep: Sweep): Promis
           cause: await evaluate(state.Cause, bindings({})),
           payloads,
         };
+      default:
+        throw new Error(`the interpreter does not know state type ${state.Type}`);
     }
   }
   throw new Error('the state machine did not stop');
@@ -153,12 +137,7 @@ const counts = (failed: number) => ({
 
 describe('the sweep state machine, executed', () => {
   const { template } = synthesize();
-  const [, machine] = findResource(
-    template,
-    'AWS::StepFunctions::StateMachine',
-    'GuardSweepWorkflowStateMachine',
-  );
-  const definition = JSON.parse(renderIntrinsics(machine.DefinitionString)) as Definition;
+  const definition = sweepDefinitionOf(template);
 
   it('loops on nextToken, sending the input first and only the token after', async () => {
     const input = { dryRun: true };

@@ -3,39 +3,14 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_TRANSIENT_ERRORS, SWEEP_STATE_NAMES } from '../../infra/sweep-workflow.ts';
-import { findResource, renderIntrinsics, resources, synthesize } from './helpers.ts';
-
-interface State {
-  Type: string;
-  Next?: string;
-  Default?: string;
-  Choices?: { Condition: string; Next: string }[];
-  Retry?: Record<string, unknown>[];
-  Catch?: { ErrorEquals: string[]; Next: string; Output?: string }[];
-  Arguments?: Record<string, unknown>;
-  Assign?: Record<string, unknown>;
-  Output?: unknown;
-  Error?: string;
-  Cause?: string;
-  Resource?: string;
-  TimeoutSeconds?: number;
-}
-
-interface Definition {
-  StartAt: string;
-  QueryLanguage: string;
-  TimeoutSeconds: number;
-  States: Record<string, State>;
-}
-
-function definitionOf(template: ReturnType<typeof synthesize>['template']): Definition {
-  const [, machine] = findResource(
-    template,
-    'AWS::StepFunctions::StateMachine',
-    'GuardSweepWorkflowStateMachine',
-  );
-  return JSON.parse(renderIntrinsics(machine.DefinitionString));
-}
+import {
+  type Definition,
+  findResource,
+  resources,
+  type State,
+  sweepDefinitionOf,
+  synthesize,
+} from './helpers.ts';
 
 function state(definition: Definition, name: string): State {
   const found = definition.States[name];
@@ -45,7 +20,7 @@ function state(definition: Definition, name: string): State {
 
 describe('the sweep state machine', () => {
   const { template } = synthesize();
-  const definition = definitionOf(template);
+  const definition = sweepDefinitionOf(template);
   const [sweepFunctionId] = findResource(template, 'AWS::Lambda::Function', 'GuardSweepFunction');
 
   it('uses JSONata, starts at Init and times out after 6 hours', () => {
@@ -178,7 +153,7 @@ describe('the sweep state machine', () => {
     });
     const [, schedule] = findResource(custom, 'AWS::Events::Rule', 'GuardSweepSchedule');
     expect(schedule.ScheduleExpression).toBe('cron(0 3 * * ? *)');
-    expect(definitionOf(custom).TimeoutSeconds).toBe(7200);
+    expect(sweepDefinitionOf(custom).TimeoutSeconds).toBe(7200);
   });
 
   it('has no schedule when disabled, and the state machine stays for backfills', () => {
@@ -188,7 +163,7 @@ describe('the sweep state machine', () => {
     );
     expect(rules).toHaveLength(1);
     expect(rules[0]?.Properties?.ScheduleExpression).toBeUndefined();
-    expect(definitionOf(unscheduled).StartAt).toBe(SWEEP_STATE_NAMES.init);
+    expect(sweepDefinitionOf(unscheduled).StartAt).toBe(SWEEP_STATE_NAMES.init);
   });
 
   it('outputs the state machine ARN for backfills', () => {
