@@ -137,6 +137,27 @@ function matchesTarget(setting: MutabilitySetting, target: TargetSetting): boole
   return have.length === want.length && have.every((filter, index) => filter === want[index]);
 }
 
+/**
+ * Milliseconds since the epoch of an ISO 8601 date (`2026-12-31`, UTC midnight) or date-time
+ * (`2026-12-31T18:00:00Z`), or undefined when `value` is not one or names a day that does not exist:
+ * `Date.parse` rolls `2099-02-30` over to 2 March and accepts trailing text after the date.
+ */
+function parseExpiry(value: string): number | undefined {
+  const date = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(value);
+  if (date === null) return undefined;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (
+    calendar.getUTCFullYear() !== year ||
+    calendar.getUTCMonth() !== month - 1 ||
+    calendar.getUTCDate() !== day
+  ) {
+    return undefined;
+  }
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
 function evaluateTagExemption(
   tags: Readonly<Record<string, string>>,
   rule: TagExemptionRule,
@@ -150,8 +171,8 @@ function evaluateTagExemption(
   const expiry =
     rule.expiryKey !== undefined && Object.hasOwn(tags, rule.expiryKey) ? tags[rule.expiryKey] : undefined;
   if (expiry !== undefined) {
-    const expiresAt = Date.parse(expiry);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(expiry) || Number.isNaN(expiresAt)) {
+    const expiresAt = parseExpiry(expiry);
+    if (expiresAt === undefined) {
       return {
         exempt: false,
         note: `; exemption expiry ${rule.expiryKey}='${expiry}' is not an ISO date, not honoured`,

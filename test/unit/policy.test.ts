@@ -154,6 +154,37 @@ describe('evaluateRepository with exclusions and exemptions', () => {
       'expired on 2026-01-31',
     ],
     [{ 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': 'soon' }, 'remediate', 'is not an ISO date'],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-02-30' },
+      'remediate',
+      "exemption expiry ecr-guard:exempt-until='2099-02-30' is not an ISO date, not honoured",
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2027-02-29' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-04-31' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-13-01' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-12-31x' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [{ 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2028-02-29' }, 'exempt', 'until 2028-02-29'],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-12-31T18:00:00Z' },
+      'exempt',
+      'until 2099-12-31T18:00:00Z',
+    ],
     [{ team: 'a' }, 'remediate', 'rule target'],
   ])('decides tags %j as %s', (tags, kind, reasonPart) => {
     const policy: Policy = {
