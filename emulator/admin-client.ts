@@ -1,22 +1,48 @@
-import type { StoredEvent } from './events.ts';
-import type { FaultConfig, ProbabilityThrottle } from './faults.ts';
-import type { EcrOperation } from './operations.ts';
-import type { SeedRequest, SeedResult } from './seed.ts';
-import type { StatsSnapshot } from './stats.ts';
-import { isJsonObject, type JsonObject } from './validate.ts';
+import type { OrganizationSeed } from './core/directory.ts';
+import type { FaultConfig, FaultScope, ProbabilityThrottle } from './core/faults.ts';
+import type { StatsScope, StatsSnapshot } from './core/stats.ts';
+import { isJsonObject, type JsonObject } from './core/validate.ts';
+import type { EcrOperation } from './ecr/operations.ts';
+import type { SeedRequest, SeedResult } from './ecr/seed.ts';
+import type { StoredEvent } from './events/events.ts';
+import type { ORGANIZATIONS_OPERATIONS } from './organizations/service.ts';
+import type { STS_OPERATIONS } from './sts/service.ts';
 
 /** Faults for one operation as the control route takes them (`burst` defaults to `tps`). */
 export interface FaultSpecInput {
   readonly throttle?: { readonly tps: number; readonly burst?: number } | ProbabilityThrottle;
   readonly latencyMs?: number;
   readonly serverErrorProbability?: number;
+  /** Refuse every call with the service's access-denied error. */
+  readonly accessDenied?: boolean;
 }
+
+/** Every operation the emulator serves. */
+export type EmulatorOperation =
+  | EcrOperation
+  | 'PutEvents'
+  | (typeof STS_OPERATIONS)[number]
+  | (typeof ORGANIZATIONS_OPERATIONS)[number];
 
 /** The body of `POST /_emulator/faults`; `{}` clears every fault. */
 export type FaultInput = {
   readonly seed?: number;
   readonly visibilityDelayMs?: number;
-} & { readonly [operation in EcrOperation | 'PutEvents' | '*']?: FaultSpecInput };
+} & { readonly [operation in EmulatorOperation | '*']?: FaultSpecInput };
+
+/** An organisation seed with per-account-region registries (the seed file format; see emulator/README.md). */
+export interface OrganizationSeedRequest extends OrganizationSeed {
+  /** `POST /_emulator/seed` bodies; `account` defaults to the management account. */
+  readonly registries?: readonly SeedRequest[];
+}
+
+/** What an organisation seed did. */
+export interface OrganizationSeedResult {
+  readonly accounts: number;
+  readonly organizationalUnits: number;
+  readonly roles: number;
+  readonly registries: SeedResult[];
+}
 
 /** A repository as `GET /_emulator/repositories` lists it. */
 export interface ListedRepository {
@@ -52,13 +78,17 @@ export interface ListedTemplate {
 
 /** Typed client of the `/_emulator/*` control routes. */
 export interface AdminClient {
-  stats(): Promise<StatsSnapshot>;
+  /** Call counts: all calls, or those of one account, region, or account in a region. */
+  stats(scope?: StatsScope): Promise<StatsSnapshot>;
   /** Clears repositories, repository creation templates, events, stats and faults. */
   reset(): Promise<void>;
   seed(request: SeedRequest): Promise<SeedResult>;
-  /** Replaces the fault configuration. */
-  faults(config: FaultInput): Promise<FaultConfig>;
-  clearFaults(): Promise<FaultConfig>;
+  /** Replaces the fault configuration (of one account / region / account-region when `scope` is given). */
+  faults(config: FaultInput, scope?: FaultScope): Promise<FaultConfig>;
+  /** Clears one scope's faults; without a scope, every fault. */
+  clearFaults(scope?: FaultScope): Promise<FaultConfig>;
+  /** Replaces accounts, OUs and roles, then seeds the registries. */
+  organization(seed: OrganizationSeedRequest): Promise<OrganizationSeedResult>;
   /** PutEvents entries received so far. */
   events(): Promise<StoredEvent[]>;
   repositories(query?: {
@@ -100,13 +130,18 @@ export function emulatorAdmin(url: string): AdminClient {
   };
   // The control routes are this module's own server; their shapes are the types below.
   return {
-    stats: async () => (await call('GET', 'stats')) as unknown as StatsSnapshot,
+    stats: async (scope = {}) =>
+      (await call('GET', `stats?${query({ ...scope })}`)) as unknown as StatsSnapshot,
     reset: async () => {
       await call('POST', 'reset');
     },
     seed: async (request) => (await call('POST', 'seed', request)) as unknown as SeedResult,
-    faults: async (config) => (await call('POST', 'faults', config)) as unknown as FaultConfig,
-    clearFaults: async () => (await call('DELETE', 'faults')) as unknown as FaultConfig,
+    faults: async (config, scope = {}) =>
+      (await call('POST', `faults?${query({ ...scope })}`, config)) as unknown as FaultConfig,
+    clearFaults: async (scope = {}) =>
+      (await call('DELETE', `faults?${query({ ...scope })}`)) as unknown as FaultConfig,
+    organization: async (seed) =>
+      (await call('POST', 'organization', seed)) as unknown as OrganizationSeedResult,
     events: async () => {
       const { events } = await call('GET', 'events');
       return Array.isArray(events) ? (events as StoredEvent[]) : [];

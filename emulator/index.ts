@@ -1,7 +1,8 @@
 /**
- * Embedded Amazon ECR emulator: a loopback HTTP server speaking the ECR wire protocol (AWS JSON 1.1) for the
- * operations this project uses (repositories, their tags, repository creation templates), plus an EventBridge
- * PutEvents sink and `/_emulator/*` control routes.
+ * Embedded AWS emulator: a loopback HTTP server speaking the ECR wire protocol (AWS JSON 1.1) for the
+ * operations this project uses (repositories, their tags, repository creation templates), an EventBridge
+ * PutEvents sink, STS AssumeRole/GetCallerIdentity, the Organizations list calls, and `/_emulator/*` control
+ * routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
  *
  * ```ts
  * const emulator = await startEmulator();
@@ -11,7 +12,8 @@
  * ```
  */
 import { createServer } from 'node:http';
-import { createRequestHandler, DEFAULT_MAX_BODY_BYTES } from './server.ts';
+import { adminRoute } from './admin-routes.ts';
+import { createRequestHandler, DEFAULT_MAX_BODY_BYTES } from './core/server.ts';
 import { EmulatorState, type EmulatorStateOptions } from './state.ts';
 
 export type {
@@ -22,15 +24,16 @@ export type {
   ListedTemplate,
 } from './admin-client.ts';
 export { emulatorAdmin } from './admin-client.ts';
-export type { StoredEvent } from './events.ts';
-export type { FaultConfig, FaultSpec } from './faults.ts';
+export type { AccountState, OrganizationSeed } from './core/directory.ts';
+export type { FaultConfig, FaultScope, FaultSpec } from './core/faults.ts';
+export type { CallCounts, StatsScope, StatsSnapshot } from './core/stats.ts';
 export type {
   AppliedFor,
   ExclusionFilter,
   ImageTagMutability,
   Repository,
   RepositoryCreationTemplate,
-} from './model.ts';
+} from './ecr/model.ts';
 export type {
   SeedCounts,
   SeedGenerator,
@@ -38,9 +41,9 @@ export type {
   SeedRequest,
   SeedResult,
   SeedTemplate,
-} from './seed.ts';
+} from './ecr/seed.ts';
+export type { StoredEvent } from './events/events.ts';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, EmulatorState } from './state.ts';
-export type { CallCounts, StatsSnapshot } from './stats.ts';
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions extends EmulatorStateOptions {
@@ -69,10 +72,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const host = options.host ?? '127.0.0.1';
   const stopping = new AbortController();
   const server = createServer(
-    createRequestHandler(state, {
-      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      signal: stopping.signal,
-    }),
+    createRequestHandler(
+      {
+        services: state.services,
+        faults: state.faults,
+        stats: state.stats,
+        defaultAccount: state.account,
+        now: state.now,
+        identify: (scope, sessionToken) => state.identify(scope, sessionToken),
+        admin: (method, url, bytes) => adminRoute(state, method, url, bytes),
+      },
+      {
+        maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        signal: stopping.signal,
+      },
+    ),
   );
   // The SDK keeps connections alive; a short idle timeout keeps stray sockets from holding the process.
   server.keepAliveTimeout = 5_000;

@@ -1,16 +1,32 @@
+/**
+ * The emulator's state: the shared core (accounts and access keys, AssumeRole sessions, faults, stats, page
+ * tokens, the clock) and each service's own data, wired into the services the server routes to.
+ */
 import { randomBytes } from 'node:crypto';
-import { EventSink } from './events.ts';
-import { FaultInjector } from './faults.ts';
-import { createPageTokens, type PageTokens } from './page-token.ts';
-import { CallStats } from './stats.ts';
-import { RepositoryStore } from './store.ts';
+import { Directory, type OrganizationSeed, parseOrganizationSeed } from './core/directory.ts';
+import { AdminRequestError } from './core/errors.ts';
+import { FaultBook } from './core/faults.ts';
+import { type Caller, type CredentialScope, identifyCaller, SessionStore } from './core/identity.ts';
+import { createPageTokens, type PageTokens } from './core/page-token.ts';
+import type { Service } from './core/service.ts';
+import { ScopedStats } from './core/stats.ts';
+import { ecrService } from './ecr/service.ts';
+import { RepositoryStore } from './ecr/store.ts';
+import { EventSink } from './events/events.ts';
+import { eventsService } from './events/service.ts';
+import { organizationsService } from './organizations/service.ts';
+import { stsService } from './sts/service.ts';
+
+export { DEFAULT_REGION } from './core/server.ts';
 
 /** Options of {@link EmulatorState} (and of `startEmulator`). */
 export interface EmulatorStateOptions {
-  /** The account of every caller not listed in `accounts`; default `123456789012`. */
+  /** The account of every caller whose access key is not known; default `123456789012`. */
   readonly account?: string;
   /** Access key ID → account, to emulate several accounts side by side. */
   readonly accounts?: Readonly<Record<string, string>>;
+  /** Accounts, organisation, OUs and roles (the organisation part of a seed file; see emulator/README.md). */
+  readonly organization?: OrganizationSeed;
   /** Milliseconds a repository made by CreateRepository stays invisible to DescribeRepositories; default 0. */
   readonly visibilityDelayMs?: number;
   /** Default seed of the fault PRNG; default 1. */
@@ -21,8 +37,6 @@ export interface EmulatorStateOptions {
 
 /** Default account of the emulator. */
 export const DEFAULT_ACCOUNT = '123456789012';
-/** Region used by control routes when none is given. */
-export const DEFAULT_REGION = 'us-east-1';
 
 const ACCOUNT = /^[0-9]{12}$/;
 
@@ -37,16 +51,19 @@ export class EmulatorState {
   readonly account: string;
   readonly store = new RepositoryStore();
   readonly events = new EventSink();
-  readonly stats = new CallStats();
-  readonly faults: FaultInjector;
+  readonly stats = new ScopedStats();
+  readonly sessions = new SessionStore();
+  readonly faults: FaultBook;
   readonly tokens: PageTokens;
   readonly now: () => number;
+  readonly services: readonly Service[];
   private readonly baseVisibilityDelayMs: number;
-  private readonly accessKeyAccounts: ReadonlyMap<string, string>;
+  private readonly legacyKeys: ReadonlyMap<string, string>;
+  private currentDirectory: Directory;
 
   constructor(options: EmulatorStateOptions = {}) {
     this.account = checkAccount(options.account ?? DEFAULT_ACCOUNT, 'account');
-    this.accessKeyAccounts = new Map(
+    this.legacyKeys = new Map(
       Object.entries(options.accounts ?? {}).map(([key, account]) => [
         key,
         checkAccount(account, `accounts.${key}`),
@@ -55,27 +72,79 @@ export class EmulatorState {
     const delay = options.visibilityDelayMs ?? 0;
     if (!Number.isFinite(delay) || delay < 0) throw new TypeError('visibilityDelayMs must be a number >= 0');
     this.baseVisibilityDelayMs = delay;
-    this.faults = new FaultInjector(options.seed ?? 1);
+    this.faults = new FaultBook(options.seed ?? 1);
     // A fresh secret per emulator: tokens cannot be forged, nor reused across emulator instances.
     this.tokens = createPageTokens(randomBytes(32).toString('hex'));
     this.now = options.now ?? Date.now;
+    this.currentDirectory = new Directory({ accessKeys: this.legacyKeys });
+    if (options.organization !== undefined) {
+      try {
+        this.seedOrganization(options.organization);
+      } catch (error) {
+        if (error instanceof AdminRequestError) throw new TypeError(`organization: ${error.message}`);
+        throw error;
+      }
+    }
+    const directory = (): Directory => this.currentDirectory;
+    this.services = [
+      ecrService({
+        store: this.store,
+        tokens: this.tokens,
+        visibilityDelayMs: (account, region) => this.visibilityDelayFor(account, region),
+      }),
+      eventsService(this.events),
+      stsService({ directory, sessions: this.sessions }),
+      organizationsService({ directory, tokens: this.tokens }),
+    ];
   }
 
-  /** The visibility delay in force: the fault override if set, else the option. */
+  /** Accounts, organisation, roles and access keys in force. */
+  get directory(): Directory {
+    return this.currentDirectory;
+  }
+
+  /** Replaces the accounts, organisation, OUs and roles (the `accounts` option's access keys are kept). */
+  seedOrganization(body: unknown): Directory {
+    this.currentDirectory = parseOrganizationSeed(body, this.legacyKeys, this.now());
+    return this.currentDirectory;
+  }
+
+  /** The global visibility delay in force: the fault override if set, else the option. */
   get visibilityDelayMs(): number {
-    return this.faults.visibilityDelayMs ?? this.baseVisibilityDelayMs;
+    return this.faults.global.visibilityDelayMs ?? this.baseVisibilityDelayMs;
   }
 
-  /** The account a caller acts as, from its access key ID. */
+  /** The visibility delay in force for one account and region (a scoped fault override wins). */
+  visibilityDelayFor(account: string, region: string): number {
+    return this.faults.visibilityDelayMs(account, region) ?? this.baseVisibilityDelayMs;
+  }
+
+  /** The account a long-term access key acts as (unknown keys act as the default account). */
   accountFor(accessKeyId: string): string {
-    return this.accessKeyAccounts.get(accessKeyId) ?? this.account;
+    return this.currentDirectory.accessKeys.get(accessKeyId) ?? this.account;
   }
 
-  /** Clears repositories, repository creation templates, events, stats and faults. */
+  /** The caller of a request with this credential scope and session token. */
+  identify(scope: CredentialScope, sessionToken: string | undefined): Caller {
+    return identifyCaller(
+      scope,
+      sessionToken,
+      this.currentDirectory.accessKeys,
+      this.sessions,
+      this.account,
+      this.now(),
+    );
+  }
+
+  /**
+   * Clears repositories, repository creation templates, events, stats, faults and issued sessions; the
+   * accounts, organisation and roles stay (they are configuration, like the `accounts` option). O(1).
+   */
   reset(): void {
     this.store.clear();
     this.events.clear();
     this.stats.clear();
     this.faults.clear();
+    this.sessions.clear();
   }
 }

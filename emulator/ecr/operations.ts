@@ -2,7 +2,15 @@
  * The ECR operations the emulator serves, one function each: validate the request as ECR does, act on the
  * store, and return the response body. Errors are thrown as {@link AwsError}s.
  */
-import { AwsError, invalidParameter, serializationError } from './errors.ts';
+import { AwsError, invalidParameter, serializationError } from '../core/errors.ts';
+import {
+  checkLength,
+  checkRange,
+  type JsonObject,
+  type MemberReader,
+  readMembers,
+} from '../core/validate.ts';
+import type { EcrContext } from './context.ts';
 import {
   checkRepositoryName,
   MAX_TAGS,
@@ -18,15 +26,13 @@ import {
   repositoryNotFound,
   toWireRepository,
 } from './model.ts';
-import type { PageTokens } from './page-token.ts';
-import type { RegionRegistry, RepositoryStore } from './store.ts';
+import type { RegionRegistry } from './store.ts';
 import {
   createRepositoryCreationTemplate,
   deleteRepositoryCreationTemplate,
   describeRepositoryCreationTemplates,
   updateRepositoryCreationTemplate,
 } from './templates.ts';
-import { checkLength, checkRange, type JsonObject, type MemberReader, readMembers } from './validate.ts';
 
 /** Operations of `AmazonEC2ContainerRegistry_V20150921` the emulator implements. */
 export const ECR_OPERATIONS = [
@@ -48,19 +54,6 @@ export type EcrOperation = (typeof ECR_OPERATIONS)[number];
 /** True when `name` is an implemented ECR operation. */
 export function isEcrOperation(name: string): name is EcrOperation {
   return ECR_OPERATIONS.some((operation) => operation === name);
-}
-
-/** What one ECR call runs against. */
-export interface EcrContext {
-  readonly store: RepositoryStore;
-  /** The caller's account (its own registry). */
-  readonly account: string;
-  /** The region from the request's SigV4 credential scope. */
-  readonly region: string;
-  readonly nowMs: number;
-  /** How long a newly created repository stays invisible to DescribeRepositories. */
-  readonly visibilityDelayMs: number;
-  readonly tokens: PageTokens;
 }
 
 const DEFAULT_MAX_RESULTS = 100;

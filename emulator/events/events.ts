@@ -3,8 +3,8 @@
  * the accepted ones for assertions. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
  */
 import { randomUUID } from 'node:crypto';
-import { AwsError, serializationError } from './errors.ts';
-import { isJsonObject, type JsonObject, readMembers } from './validate.ts';
+import { AwsError, serializationError } from '../core/errors.ts';
+import { isJsonObject, type JsonObject, readMembers } from '../core/validate.ts';
 
 /** An event accepted by PutEvents. */
 export interface StoredEvent {

@@ -18,12 +18,12 @@ export interface PageTokens {
    * The name to resume after; a forged, damaged or foreign token (another account, region or `scope`) is
    * an `InvalidParameterException`.
    */
-  decode(token: string, account: string, region: string, scope?: string): string;
+  decode(token: string, account: string, region: string, scope?: string, invalid?: () => AwsError): string;
 }
 
 const SIGNATURE_BYTES = 16;
 
-function invalidToken(): AwsError {
+function invalidEcrToken(): AwsError {
   return new AwsError(
     'InvalidParameterException',
     "Invalid parameter at 'nextToken': the pagination token is invalid",
@@ -44,7 +44,8 @@ export function createPageTokens(secret: string): PageTokens {
       const payload = Buffer.from(JSON.stringify(position)).toString('base64url');
       return `${payload}.${sign(payload).toString('base64url')}`;
     },
-    decode(token, account, region, scope) {
+    decode(token, account, region, scope, invalid = invalidEcrToken) {
+      const invalidToken = invalid;
       const [payload, signature, extra] = token.split('.');
       if (payload === undefined || signature === undefined || extra !== undefined) throw invalidToken();
       const given = Buffer.from(signature, 'base64url');

@@ -3,8 +3,9 @@
  * well under a second, and repository creation templates. Seeded repositories are visible at once; nothing
  * seeded is counted in stats.
  */
-import { AdminRequestError, AwsError } from './errors.ts';
-import { mulberry32 } from './faults.ts';
+import { AdminRequestError, AwsError } from '../core/errors.ts';
+import { mulberry32 } from '../core/faults.ts';
+import { isJsonObject, type JsonObject, type MemberReader, readMembers } from '../core/validate.ts';
 import {
   type AppliedFor,
   checkRepositoryName,
@@ -17,7 +18,6 @@ import {
 } from './model.ts';
 import type { RepositoryStore } from './store.ts';
 import { checkPrefix, newTemplate, readAppliedFor } from './templates.ts';
-import { isJsonObject, type JsonObject, type MemberReader, readMembers } from './validate.ts';
 
 /** One repository to seed. */
 export interface SeedRepository {

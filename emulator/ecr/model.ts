@@ -2,7 +2,7 @@
  * The ECR data model: repository records, their wire shape, and the request-member rules ECR applies to
  * them, from the API reference (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/).
  */
-import { AwsError, invalidParameter } from './errors.ts';
+import { AwsError, invalidParameter } from '../core/errors.ts';
 import {
   checkEnum,
   checkLength,
@@ -11,7 +11,7 @@ import {
   type JsonObject,
   type MemberReader,
   readMembers,
-} from './validate.ts';
+} from '../core/validate.ts';
 
 /** Values of `imageTagMutability` (API_Repository). */
 export const IMAGE_TAG_MUTABILITIES = [

@@ -4,7 +4,17 @@
  * DeleteRepositoryCreationTemplate). Constraints are those of the ECR service model
  * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_RepositoryCreationTemplate.html).
  */
-import { AwsError, invalidParameter, serializationError } from './errors.ts';
+import { AwsError, invalidParameter, serializationError } from '../core/errors.ts';
+import {
+  checkEnum,
+  checkLength,
+  checkPattern,
+  checkRange,
+  type JsonObject,
+  type MemberReader,
+  readMembers,
+} from '../core/validate.ts';
+import type { EcrContext } from './context.ts';
 import {
   APPLIED_FOR_VALUES,
   type AppliedFor,
@@ -16,17 +26,7 @@ import {
   readMutabilitySetting,
   readTagList,
 } from './model.ts';
-import type { EcrContext } from './operations.ts';
 import { type TemplateSet, templateKey } from './store.ts';
-import {
-  checkEnum,
-  checkLength,
-  checkPattern,
-  checkRange,
-  type JsonObject,
-  type MemberReader,
-  readMembers,
-} from './validate.ts';
 
 /** `Prefix`: `ROOT`, or repository-name-like segments with an optional trailing `/` (1–256 characters). */
 const PREFIX_SOURCE =

@@ -48,3 +48,42 @@ export class CallStats {
     this.total = emptyCounts();
   }
 }
+
+/** Where calls are counted: all of them, one account, one region, or one account in one region. */
+export interface StatsScope {
+  readonly account?: string;
+  readonly region?: string;
+}
+
+/**
+ * {@link CallStats} overall and per account, per region and per account-region, so a test can ask what one
+ * account (or one account in one region) was sent. Each call is counted in four places: O(1).
+ */
+export class ScopedStats {
+  private readonly global = new CallStats();
+  private scoped = new Map<string, CallStats>();
+
+  record(operation: string, errorCode: string | undefined, account: string, region: string): void {
+    this.global.record(operation, errorCode);
+    for (const key of [`${account}/${region}`, `${account}/*`, `*/${region}`]) {
+      let stats = this.scoped.get(key);
+      if (stats === undefined) {
+        stats = new CallStats();
+        this.scoped.set(key, stats);
+      }
+      stats.record(operation, errorCode);
+    }
+  }
+
+  /** The counts of one scope (all calls without one); an unused scope has zero counts. */
+  snapshot(scope: StatsScope = {}): StatsSnapshot {
+    if (scope.account === undefined && scope.region === undefined) return this.global.snapshot();
+    const stats = this.scoped.get(`${scope.account ?? '*'}/${scope.region ?? '*'}`) ?? new CallStats();
+    return stats.snapshot();
+  }
+
+  clear(): void {
+    this.global.clear();
+    this.scoped = new Map();
+  }
+}

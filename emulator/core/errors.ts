@@ -10,12 +10,15 @@ export class AwsError extends Error {
   readonly code: string;
   /** HTTP status code sent with the error. */
   readonly status: number;
+  /** Extra members of the error body, e.g. Organizations' `Reason`. */
+  readonly fields: Readonly<Record<string, string>>;
 
-  constructor(code: string, message: string, status = 400) {
+  constructor(code: string, message: string, status = 400, fields: Readonly<Record<string, string>> = {}) {
     super(message);
     this.name = code;
     this.code = code;
     this.status = status;
+    this.fields = fields;
   }
 }
 
