@@ -76,6 +76,23 @@ export interface ListedTemplate {
   readonly updatedAt: number;
 }
 
+const ORGANIZATION_SEED_KEYS = [
+  'organization',
+  'organizationalUnits',
+  'accounts',
+  'roles',
+  'registries',
+  'credentialLifetimeSeconds',
+];
+
+/**
+ * True when a seed file is in the organisation format (it has `accounts`, `roles`, `registries`, … at the
+ * top level); otherwise it is the single-account format: one `POST /_emulator/seed` body or a list of them.
+ */
+export function isOrganizationSeed(value: unknown): boolean {
+  return isJsonObject(value) && ORGANIZATION_SEED_KEYS.some((key) => key in value);
+}
+
 /** Typed client of the `/_emulator/*` control routes. */
 export interface AdminClient {
   /** Call counts: all calls, or those of one account, region, or account in a region. */

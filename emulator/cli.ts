@@ -1,17 +1,27 @@
 /**
- * Runs the ECR emulator until SIGINT/SIGTERM: `npm run emulator -- --port 4566 [--seed seed.json]`.
+ * Runs the emulator until SIGINT/SIGTERM: `npm run emulator -- --port 4566 [--seed seed.json]`.
  * Prints the URL and the environment lines that point the AWS SDK and CLI at it.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { emulatorAdmin, type FaultInput, type SeedRequest, startEmulator } from './index.ts';
+import {
+  type AdminClient,
+  emulatorAdmin,
+  type FaultInput,
+  isOrganizationSeed,
+  type OrganizationSeedRequest,
+  type SeedRequest,
+  type SeedResult,
+  startEmulator,
+} from './index.ts';
 
 const USAGE = `Usage: node emulator/cli.ts [options]
 
   --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
   --host ADDRESS            interface to bind (default 127.0.0.1)
   --account ID              12-digit account of the emulated registry (default 123456789012)
-  --seed FILE               JSON seed request, or a list of them, as POST /_emulator/seed takes
+  --seed FILE               JSON seed: an organisation (accounts, OUs, roles, registries; see
+                            emulator/README.md), or a request / list of requests as POST /_emulator/seed takes
   --faults FILE             JSON fault configuration, as POST /_emulator/faults takes
   --visibility-delay-ms N   hide new repositories from DescribeRepositories for N ms
   --fault-seed N            seed of the fault PRNG (default 1)
@@ -35,6 +45,32 @@ async function readJson(path: string): Promise<unknown> {
       `cannot read JSON from ${path}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+function reportSeed(result: SeedResult): void {
+  process.stdout.write(
+    `seeded ${result.created} new, ${result.replaced} replaced in ${result.account}/${result.region} (total ${result.total})\n`,
+  );
+  if (result.templates !== undefined) {
+    const { created, replaced, total } = result.templates;
+    process.stdout.write(
+      `seeded ${created} new, ${replaced} replaced templates in ${result.account}/${result.region} (total ${total})\n`,
+    );
+  }
+}
+
+// The file holds our own control-route shapes; the routes validate them.
+async function seedFromFile(admin: AdminClient, seed: unknown): Promise<void> {
+  if (isOrganizationSeed(seed)) {
+    const result = await admin.organization(seed as OrganizationSeedRequest);
+    process.stdout.write(
+      `organisation: ${result.accounts} accounts, ${result.organizationalUnits} OUs, ${result.roles} roles\n`,
+    );
+    for (const registry of result.registries) reportSeed(registry);
+    return;
+  }
+  for (const request of Array.isArray(seed) ? seed : [seed])
+    reportSeed(await admin.seed(request as SeedRequest));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -68,22 +104,7 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     const admin = emulatorAdmin(emulator.url);
-    if (values.seed !== undefined) {
-      const seed = await readJson(values.seed);
-      // The file holds our own control-route shape; the route validates it.
-      for (const request of Array.isArray(seed) ? seed : [seed]) {
-        const result = await admin.seed(request as SeedRequest);
-        process.stdout.write(
-          `seeded ${result.created} new, ${result.replaced} replaced in ${result.account}/${result.region} (total ${result.total})\n`,
-        );
-        if (result.templates !== undefined) {
-          const { created, replaced, total } = result.templates;
-          process.stdout.write(
-            `seeded ${created} new, ${replaced} replaced templates in ${result.account}/${result.region} (total ${total})\n`,
-          );
-        }
-      }
-    }
+    if (values.seed !== undefined) await seedFromFile(admin, await readJson(values.seed));
     if (values.faults !== undefined) await admin.faults((await readJson(values.faults)) as FaultInput);
   } catch (error) {
     await emulator.stop();
@@ -93,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
     `ECR emulator listening on ${emulator.url} (account ${emulator.state.account})\n` +
       `export AWS_ENDPOINT_URL_ECR=${emulator.url}\n` +
       `export AWS_ENDPOINT_URL_EVENTBRIDGE=${emulator.url}\n` +
+      `export AWS_ENDPOINT_URL_STS=${emulator.url}\n` +
+      `export AWS_ENDPOINT_URL_ORGANIZATIONS=${emulator.url}\n` +
       '# any credentials work, e.g. export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n',
   );
   await new Promise<void>((resolve) => {

@@ -22,8 +22,10 @@ export type {
   FaultSpecInput,
   ListedRepository,
   ListedTemplate,
+  OrganizationSeedRequest,
+  OrganizationSeedResult,
 } from './admin-client.ts';
-export { emulatorAdmin } from './admin-client.ts';
+export { emulatorAdmin, isOrganizationSeed } from './admin-client.ts';
 export type { AccountState, OrganizationSeed } from './core/directory.ts';
 export type { FaultConfig, FaultScope, FaultSpec } from './core/faults.ts';
 export type { CallCounts, StatsScope, StatsSnapshot } from './core/stats.ts';

@@ -1,5 +1,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient } from '@aws-sdk/client-sts';
 import {
   type AdminClient,
   type EmulatorOptions,
@@ -22,6 +24,31 @@ export function ecrClient(
     credentials: { ...TEST_CREDENTIALS, accessKeyId: options.accessKeyId ?? TEST_CREDENTIALS.accessKeyId },
     maxAttempts: options.maxAttempts ?? 1,
   });
+}
+
+/** Long-term or temporary credentials for a client. */
+export interface ClientCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** An STS client pointed at the emulator, acting with `credentials`. */
+export function stsClient(url: string, credentials: ClientCredentials = TEST_CREDENTIALS): STSClient {
+  return new STSClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts: 1 });
+}
+
+/** An Organizations client pointed at the emulator, acting with `credentials`. */
+export function organizationsClient(
+  url: string,
+  credentials: ClientCredentials = TEST_CREDENTIALS,
+): OrganizationsClient {
+  return new OrganizationsClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts: 1 });
+}
+
+/** An ECR client in `region` acting with `credentials` (e.g. from AssumeRole). */
+export function ecrClientWith(url: string, credentials: ClientCredentials, region = 'us-east-1'): ECRClient {
+  return new ECRClient({ region, endpoint: url, credentials, maxAttempts: 1 });
 }
 
 /** An EventBridge client pointed at the emulator. */
