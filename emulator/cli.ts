@@ -19,7 +19,7 @@ const USAGE = `Usage: node emulator/cli.ts [options]
 
   --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
   --host ADDRESS            interface to bind (default 127.0.0.1)
-  --account ID              12-digit account of the emulated registry (default 123456789012)
+  --account ID              12-digit account of unknown access keys (default 123456789012)
   --seed FILE               JSON seed: an organisation (accounts, OUs, roles, registries; see
                             emulator/README.md), or a request / list of requests as POST /_emulator/seed takes
   --faults FILE             JSON fault configuration, as POST /_emulator/faults takes

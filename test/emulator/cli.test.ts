@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeRepositoriesCommand, DescribeRepositoryCreationTemplatesCommand } from '@aws-sdk/client-ecr';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ecrClient } from './helpers.ts';
+import { ecrClient, ecrClientWith, organizationsClient, stsClient } from './helpers.ts';
 
 const CLI = join(import.meta.dirname, '../../emulator/cli.ts');
 
@@ -80,6 +82,59 @@ describe('emulator CLI', () => {
     expect(output()).toContain('seeded 1 new, 0 replaced templates in 123456789012/us-east-1 (total 1)');
     expect(code).toBe(0);
     expect(output()).toContain('ECR emulator stopped');
+  });
+
+  it('seeds the organisation example of emulator/README.md, whose roles and registries then work', async () => {
+    // Prepare: the README's example is the seed file, so the documentation cannot drift from the format.
+    const readme = await readFile(join(import.meta.dirname, '../../emulator/README.md'), 'utf8');
+    const example = /## Accounts, regions and the organisation seed[\s\S]*?```json\n([\s\S]*?)```/.exec(
+      readme,
+    )?.[1];
+    expect(example).toBeDefined();
+    const seedFile = join(directory, 'organization.json');
+    await writeFile(seedFile, example ?? '');
+
+    // Act
+    const { child, output } = run(['--port', '0', '--seed', seedFile]);
+    const [, url = ''] = await waitFor(output, /export AWS_ENDPOINT_URL_STS=(http:\/\/127\.0\.0\.1:\d+)\n/);
+    const management = { accessKeyId: 'AKIAMANAGEMENT000001', secretAccessKey: 'x' };
+    const sts = stsClient(url, management);
+    const { Credentials } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::333333333333:role/EcrImmutabilityGuardMember',
+        RoleSessionName: 'ecr-guard',
+      }),
+    );
+    const member = ecrClientWith(
+      url,
+      {
+        accessKeyId: Credentials?.AccessKeyId ?? '',
+        secretAccessKey: Credentials?.SecretAccessKey ?? '',
+        sessionToken: Credentials?.SessionToken ?? '',
+      },
+      'eu-west-1',
+    );
+    const { repositories = [] } = await member.send(new DescribeRepositoriesCommand({ maxResults: 1000 }));
+    const organizations = organizationsClient(url, management);
+    const { Accounts = [] } = await organizations.send(new ListAccountsCommand({}));
+    for (const client of [sts, member, organizations]) client.destroy();
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+
+    // Assess
+    expect(output()).toContain('organisation: 5 accounts, 2 OUs, 2 roles');
+    expect(output()).toContain('seeded 500 new, 0 replaced in 333333333333/eu-west-1 (total 500)');
+    expect(repositories).toHaveLength(500);
+    expect(Credentials?.Expiration).toBeInstanceOf(Date);
+    expect(Accounts.map((account) => account.State)).toEqual([
+      'ACTIVE',
+      'ACTIVE',
+      'ACTIVE',
+      'ACTIVE',
+      'SUSPENDED',
+    ]);
+    expect(code).toBe(0);
   });
 
   it('exits with code 2 and a message on a bad option', async () => {
