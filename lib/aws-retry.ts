@@ -21,6 +21,7 @@ const RETRYABLE_CODES = new Set([
   'InternalError',
   'InternalServerError',
   'IDPCommunicationError',
+  'IDPCommunicationErrorException',
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',
