@@ -1,9 +1,9 @@
 /**
- * Member-account credentials (docs/architecture.md, "Organisation scale"): the only place that talks to
- * `@aws-sdk/client-sts`. One `sts:AssumeRole` into `arn:<partition>:iam::<account>:role/<name>` per
- * account per run, shared by all of that account's regions (concurrent callers share one in-flight
- * request) and cached until shortly before the credentials expire, so a sweep longer than the session
- * refreshes them instead of failing. The caller's own account uses its own credentials.
+ * Member-account credentials: the only place that talks to `@aws-sdk/client-sts`. One `sts:AssumeRole` into
+ * `arn:<partition>:iam::<account>:role/<name>` per account per run, shared by all of that account's regions
+ * (concurrent callers share one in-flight request) and cached until shortly before the credentials expire,
+ * so a sweep longer than the session refreshes them instead of failing. The caller's own account uses its
+ * own credentials.
  *
  * Takes a ready `STSClient` (built with `retryMode: 'adaptive'`, in the caller's region: regional STS
  * endpoints issue session tokens valid in every region, opt-in ones included,

@@ -1,11 +1,10 @@
 /**
- * The organisation runner (docs/architecture.md, "Organisation scale"): runs one job per account-region
- * of a {@link Scope}, at most `maxParallel` at a time (ECR's request quotas are per account and region,
- * so parallel account-regions multiply throughput while each job keeps the sweep's own adaptive
- * concurrency). A job that fails (a role that cannot be assumed, access denied, a region not enabled)
- * ends its account-region as `failed` with the AWS error code and the counts it reached; the others
- * carry on. The summary lists every account-region of the scope, skipped accounts included, and the
- * overall result is `failed` as soon as one account-region failed.
+ * The organisation runner: runs one job per account-region of a {@link Scope}, at most `maxParallel` at a
+ * time (ECR's request quotas are per account and region, so parallel account-regions multiply throughput
+ * while each job keeps the sweep's own adaptive concurrency). A job that fails (a role that cannot be
+ * assumed, access denied, a region not enabled) ends its account-region as `failed` with the AWS error code
+ * and the counts it reached; the others carry on. The summary lists every account-region of the scope,
+ * skipped accounts included, and the overall result is `failed` as soon as one account-region failed.
  */
 import { type AuditRecord, emptyCounts, OUTCOMES, type OutcomeCounts } from './audit.ts';
 import { errorCodeOf } from './errors.ts';

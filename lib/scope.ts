@@ -1,11 +1,11 @@
 /**
- * Organisation scope (docs/architecture.md, "Organisation scale"): which (account, region) pairs a run
- * covers, and whether the guardrail may act on an event from a given account and region. Pure: the
- * organisation's accounts come from an injected {@link OrganizationLister} (lib/organizations.ts
- * implements it over AWS Organizations), so this file has no SDK, clock or environment.
+ * Organisation scope: which (account, region) pairs a run covers, and whether the guardrail may act on an
+ * event from a given account and region. Pure: the organisation's accounts come from an injected
+ * {@link OrganizationLister} (lib/organizations.ts implements it over AWS Organizations), so this file has
+ * no SDK, clock or environment.
  *
- * Nothing is silently dropped: an account that is in the requested scope but will not be acted on
- * (excluded, suspended, closing, closed, not yet active, unknown to the organisation) is listed in
+ * Nothing is silently dropped: an account that is in the requested scope but will not be acted on (excluded,
+ * suspended, closing, closed, not yet active, unknown to the organisation) is listed in
  * {@link Scope.skipped} with its reason.
  */
 import * as z from 'zod/mini';
