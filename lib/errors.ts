@@ -52,6 +52,28 @@ export class EcrCallError extends GuardError {
   }
 }
 
+/**
+ * A call to an AWS service other than ECR (Organizations, STS) that failed after the SDK's and our own
+ * retries. `retryable` as for {@link EcrCallError}.
+ */
+export class AwsCallError extends GuardError {
+  readonly service: string;
+  readonly operation: string;
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(service: string, operation: string, code: string, retryable: boolean, options?: ErrorOptions) {
+    const detail =
+      options?.cause instanceof Error && options.cause.message ? `: ${options.cause.message}` : '';
+    super(`${service}:${operation} failed with ${code}${detail}`, options);
+    this.name = 'AwsCallError';
+    this.service = service;
+    this.operation = operation;
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
 /** The invocation input (backfill payload, CLI arguments) is not valid. */
 export class InvalidInputError extends GuardError {
   readonly issues: readonly string[];
@@ -68,7 +90,7 @@ export class InvalidInputError extends GuardError {
  * Node network code (`ECONNRESET`).
  */
 export function errorCodeOf(error: unknown): string {
-  if (error instanceof EcrCallError) return error.code;
+  if (error instanceof EcrCallError || error instanceof AwsCallError) return error.code;
   if (typeof error !== 'object' || error === null) return 'UnknownError';
   const code = 'code' in error ? error.code : undefined;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;

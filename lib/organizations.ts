@@ -1,0 +1,140 @@
+/**
+ * The AWS Organizations adapter: the only place that talks to `@aws-sdk/client-organizations`. It
+ * takes a ready client (built with `retryMode: 'adaptive'`; tests pass an `aws-sdk-client-mock`), pages
+ * every listing to the end, retries throttling that outlasted the SDK (lib/aws-retry.ts), and translates
+ * SDK exceptions into {@link AwsCallError} at this boundary.
+ *
+ * Organizations answers only in the management account or a delegated administrator
+ * (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_delegate_policies.html); elsewhere the
+ * calls fail with `AccessDeniedException` or `AWSOrganizationsNotInUseException`, which surface as such.
+ */
+import {
+  type Account,
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { callWithRetries, type RetryOptions } from './aws-retry.ts';
+import { ACCOUNT_ID_PATTERN, type OrganizationAccount, type OrganizationLister } from './scope.ts';
+
+/**
+ * The IAM actions each operation needs, declared next to the operations; infra grants exactly
+ * {@link requiredOrganizationsActions} for the scope a deployment uses.
+ */
+export const ORGANIZATIONS_ACTIONS = {
+  listAccounts: ['organizations:ListAccounts'],
+  listAccountsUnder: [
+    'organizations:ListAccountsForParent',
+    'organizations:ListOrganizationalUnitsForParent',
+  ],
+} as const;
+
+/** The Organizations actions a deployment calls: none without organisation mode; sorted. */
+export function requiredOrganizationsActions(scope: {
+  readonly organization: boolean;
+  readonly organizationalUnits: boolean;
+}): string[] {
+  if (!scope.organization) return [];
+  const actions = scope.organizationalUnits
+    ? ORGANIZATIONS_ACTIONS.listAccountsUnder
+    : ORGANIZATIONS_ACTIONS.listAccounts;
+  return [...actions].sort();
+}
+
+/** Organizations returns at most 20 results per page. */
+export const MAX_ORGANIZATIONS_PAGE_SIZE = 20;
+
+const SERVICE = 'organizations';
+
+export type OrganizationsAdapterOptions = RetryOptions;
+
+/** Maps an SDK account to what the scope reads; undefined for an entry without a valid id. */
+export function toOrganizationAccount(account: Account): OrganizationAccount | undefined {
+  if (account.Id === undefined || !ACCOUNT_ID_PATTERN.test(account.Id)) return undefined;
+  // `State` replaces `Status` (retired September 2026); older responses carry only `Status`.
+  return { accountId: account.Id, name: account.Name, state: account.State ?? account.Status };
+}
+
+/** Creates the {@link OrganizationLister} over a ready `OrganizationsClient`. */
+export function createOrganizationsAdapter(
+  client: OrganizationsClient,
+  options: OrganizationsAdapterOptions = {},
+): OrganizationLister {
+  /** Calls `page` with each NextToken until there is none; each page is retried on its own. */
+  async function everyPage<T>(
+    operation: string,
+    page: (nextToken: string | undefined) => Promise<{ items: readonly T[]; nextToken: string | undefined }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+      const current = token;
+      const result = await callWithRetries(SERVICE, operation, () => page(current), options);
+      items.push(...result.items);
+      token = result.nextToken || undefined;
+    } while (token !== undefined);
+    return items;
+  }
+
+  const accountsOf = (accounts: readonly Account[] | undefined) =>
+    (accounts ?? []).flatMap((account) => {
+      const mapped = toOrganizationAccount(account);
+      return mapped === undefined ? [] : [mapped];
+    });
+
+  function accountsDirectlyUnder(parentId: string) {
+    return everyPage('ListAccountsForParent', async (nextToken) => {
+      const output = await client.send(
+        new ListAccountsForParentCommand({
+          ParentId: parentId,
+          NextToken: nextToken,
+          MaxResults: MAX_ORGANIZATIONS_PAGE_SIZE,
+        }),
+      );
+      return { items: accountsOf(output.Accounts), nextToken: output.NextToken };
+    });
+  }
+
+  function childUnitsOf(parentId: string) {
+    return everyPage('ListOrganizationalUnitsForParent', async (nextToken) => {
+      const output = await client.send(
+        new ListOrganizationalUnitsForParentCommand({
+          ParentId: parentId,
+          NextToken: nextToken,
+          MaxResults: MAX_ORGANIZATIONS_PAGE_SIZE,
+        }),
+      );
+      const ids = (output.OrganizationalUnits ?? []).flatMap((unit) => (unit.Id ? [unit.Id] : []));
+      return { items: ids, nextToken: output.NextToken };
+    });
+  }
+
+  return {
+    listAccounts() {
+      return everyPage('ListAccounts', async (nextToken) => {
+        const output = await client.send(
+          new ListAccountsCommand({ NextToken: nextToken, MaxResults: MAX_ORGANIZATIONS_PAGE_SIZE }),
+        );
+        return { items: accountsOf(output.Accounts), nextToken: output.NextToken };
+      });
+    },
+
+    async listAccountsUnder(parentIds) {
+      // Breadth-first, one call at a time: Organizations' request rate is low and shared by the whole
+      // organisation. An OU given twice, or nested under another given one, is walked once.
+      const seenUnits = new Set<string>();
+      const accounts = new Map<string, OrganizationAccount>();
+      const queue = [...parentIds];
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        if (seenUnits.has(next)) continue;
+        seenUnits.add(next);
+        for (const account of await accountsDirectlyUnder(next)) {
+          if (!accounts.has(account.accountId)) accounts.set(account.accountId, account);
+        }
+        queue.push(...(await childUnitsOf(next)));
+      }
+      return [...accounts.values()];
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { callWithRetries, isRetryableAwsError, translateAwsError } from '../../lib/aws-retry.ts';
+import { AwsCallError, errorCodeOf } from '../../lib/errors.ts';
+
+function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
+  return Object.assign(new Error(`${name} happened`), {
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status },
+  });
+}
+
+describe('isRetryableAwsError', () => {
+  it.each([
+    ['STS throttling', sdkError('Throttling', 400), true],
+    ['Organizations throttling', sdkError('TooManyRequestsException', 400), true],
+    ['an Organizations server fault', sdkError('ServiceException', 500, 'server'), true],
+    ['an unmodelled 503', sdkError('SomethingNew', 503, 'server'), true],
+    ['a bare 429', sdkError('SlowDown', 429), true],
+    ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+    ['access denied', sdkError('AccessDenied', 403), false],
+    ['an Organizations access denied', sdkError('AccessDeniedException', 400), false],
+    ['a region not enabled', sdkError('RegionDisabledException', 403), false],
+    ['a string', 'boom', false],
+  ])('%s: %s', (_case, error, retryable) => {
+    expect(isRetryableAwsError(error)).toBe(retryable);
+  });
+});
+
+describe('translateAwsError', () => {
+  it('names service, operation and the AWS code, keeps the cause, and errorCodeOf reads the code', () => {
+    const cause = sdkError('AccessDenied', 403);
+    const error = translateAwsError('sts', 'AssumeRole', cause);
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error.message).toBe('sts:AssumeRole failed with AccessDenied: AccessDenied happened');
+    expect(error.cause).toBe(cause);
+    expect(errorCodeOf(error)).toBe('AccessDenied');
+    expect(translateAwsError('organizations', 'ListAccounts', error)).toBe(error);
+  });
+});
+
+describe('callWithRetries', () => {
+  it('stops at the first permanent error', async () => {
+    let calls = 0;
+    const failing = () => {
+      calls += 1;
+      return Promise.reject(sdkError('AccessDenied', 403));
+    };
+    await expect(
+      callWithRetries('sts', 'AssumeRole', failing, { sleep: async () => {} }),
+    ).rejects.toMatchObject({
+      code: 'AccessDenied',
+    });
+    expect(calls).toBe(1);
+  });
+
+  it('backs off with full jitter, capped, for the configured number of retries', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const throttled = () => {
+      calls += 1;
+      return Promise.reject(sdkError('Throttling', 400));
+    };
+    await expect(
+      callWithRetries('sts', 'AssumeRole', throttled, {
+        retries: 5,
+        baseDelayMs: 100,
+        maxDelayMs: 1000,
+        random: () => 0.999,
+        sleep: async (ms) => {
+          delays.push(Math.round(ms));
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'Throttling', retryable: true });
+    expect(calls).toBe(6);
+    expect(delays).toEqual([100, 200, 400, 799, 999]);
+  });
+});
