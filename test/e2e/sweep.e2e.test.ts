@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
-import { type Backend, bundleEnv, type SeedSpec, startBackend } from './backend.ts';
+import { adminOf, type Backend, bundleEnv, itOnEmulator, type SeedSpec, startBackend } from './backend.ts';
 
 interface SweepSummary {
   counts: Record<string, number>;
@@ -167,9 +167,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     });
   });
 
-  it('still counts every repository when puts are throttled', async () => {
-    if (backend.admin === undefined) return; // fault injection is the emulator's; moto has none.
-    await backend.admin.faults({ seed: 7, PutImageTagMutability: { throttle: { probability: 0.3 } } });
+  itOnEmulator('faults', 60_000)('still counts every repository when puts are throttled', async () => {
+    const admin = adminOf(backend);
+    await admin.faults({ seed: 7, PutImageTagMutability: { throttle: { probability: 0.3 } } });
     // Random (not rate-based) throttling drives the SDK's adaptive rate limiter to its floor; real ECR
     // throttles by rate, so this test uses the standard retry mode to stay fast.
     const sweep = await loadBundle(
@@ -181,9 +181,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     const total = Object.values(result.counts).reduce((sum, count) => sum + count, 0);
     expect(total).toBe(size + 2);
     expect((result.counts.remediated ?? 0) + (result.counts.failed ?? 0)).toBe(mutable + 2);
-    const stats = await backend.admin.stats();
+    const stats = await admin.stats();
     expect(stats.operations.PutImageTagMutability?.errors.ThrottlingException ?? 0).toBeGreaterThan(0);
-  }, 60_000);
+  });
 
   it('checks given names in batches and reports a missing one as gone without hiding the others', async () => {
     const sweep = await loadBundle('sweep', bundleEnv(backend));
@@ -197,9 +197,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     });
   });
 
-  it('checks and fixes repository creation templates when asked, apart from repository counts', async () => {
-    if (backend.admin === undefined) return; // creation templates: the emulator models them; moto does not.
-    await backend.admin.seed({
+  itOnEmulator('creation templates')('checks and fixes creation templates when asked', async () => {
+    const admin = adminOf(backend);
+    await admin.seed({
       region: 'eu-west-1',
       templates: [
         { prefix: 'ROOT', imageTagMutability: 'MUTABLE' },
@@ -223,7 +223,7 @@ describe('dist/sweep and the CLI against ECR', () => {
       scanned: size + 2,
       templates: { remediated: 1, compliant: 1, failed: 0 },
     });
-    const templates = await backend.admin.templates({ region: 'eu-west-1' });
+    const templates = await admin.templates({ region: 'eu-west-1' });
     expect(templates.templates.map((t) => [t.prefix, t.imageTagMutability])).toEqual([
       ['ROOT', 'IMMUTABLE'],
       ['ecr-public', 'IMMUTABLE_WITH_EXCLUSION'],
@@ -294,9 +294,8 @@ describe('dist/sweep and the CLI against ECR', () => {
       expect(result.stderr).toContain('--concurrency');
     });
 
-    it('exits 1 when a repository fails', async () => {
-      if (backend.admin === undefined) return; // needs injected faults.
-      await backend.admin.faults({ PutImageTagMutability: { throttle: { probability: 1 } } });
+    itOnEmulator('faults')('exits 1 when a repository fails', async () => {
+      await adminOf(backend).faults({ PutImageTagMutability: { throttle: { probability: 1 } } });
       const result = await runCli(['remediate', 'svc/repo-00000', '--json'], {
         ...env(),
         AWS_MAX_ATTEMPTS: '1',
