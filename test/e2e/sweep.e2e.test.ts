@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AUDIT_MESSAGE } from '../../lib/audit.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
 import { adminOf, type Backend, bundleEnv, itOnEmulator, type SeedSpec, startBackend } from './backend.ts';
@@ -30,6 +31,30 @@ function registry(count: number): SeedSpec[] {
   specs.push({ name: 'sandbox/a', mutability: 'MUTABLE' }, { name: 'sandbox/b', mutability: 'MUTABLE' });
   return specs;
 }
+
+/** Runs `act` and returns the audit lines (`ecr-guard audit`) the bundle logged at INFO meanwhile. */
+async function auditLinesOf(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  let output = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    output += String(chunk);
+    return true;
+  });
+  try {
+    await act();
+  } finally {
+    write.mockRestore();
+  }
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line): unknown => JSON.parse(line))
+    .filter((line): line is Record<string, unknown> => {
+      return typeof line === 'object' && line !== null && 'message' in line && line.message === AUDIT_MESSAGE;
+    });
+}
+
+const IMMUTABLE = { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] };
+const MUTABLE = { imageTagMutability: 'MUTABLE', exclusionFilters: [] };
 
 const SCHEDULED = {
   version: '0',
@@ -84,8 +109,18 @@ describe('dist/sweep and the CLI against ECR', () => {
   afterAll(async () => backend.stop());
 
   it('changes nothing in a backfill dry-run and reports what it would change', async () => {
-    const sweep = await loadBundle('sweep', bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**' }));
-    const result = await sweep({ dryRun: true }, fakeContext(900_000));
+    const sweep = await loadBundle(
+      'sweep',
+      bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**', POWERTOOLS_LOG_LEVEL: 'INFO' }),
+    );
+    let result: unknown;
+    const audit = await auditLinesOf(async () => {
+      result = await sweep({ dryRun: true }, fakeContext(900_000));
+    });
+    const wouldRemediate = audit.filter((line) => line.outcome === 'would-remediate');
+    expect(wouldRemediate).toHaveLength(mutable);
+    for (const line of wouldRemediate)
+      expect(line).toMatchObject({ dryRun: true, before: MUTABLE, after: IMMUTABLE });
     expect(result).toEqual({
       counts: {
         compliant: size - mutable,
@@ -106,8 +141,24 @@ describe('dist/sweep and the CLI against ECR', () => {
   });
 
   it('fixes exactly the non-compliant repositories with ceil(N/1000) describes', async () => {
-    const sweep = await loadBundle('sweep', bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**' }));
-    const result = await sweep(SCHEDULED, fakeContext(900_000));
+    const sweep = await loadBundle(
+      'sweep',
+      bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**', POWERTOOLS_LOG_LEVEL: 'INFO' }),
+    );
+    let result: unknown;
+    const audit = await auditLinesOf(async () => {
+      result = await sweep(SCHEDULED, fakeContext(900_000));
+    });
+    // Each audit record shows the setting found and the one written; exempt ones are left as found.
+    const remediated = audit.filter((line) => line.outcome === 'remediated');
+    expect(remediated).toHaveLength(mutable);
+    for (const line of remediated)
+      expect(line).toMatchObject({ dryRun: false, before: MUTABLE, after: IMMUTABLE });
+    const exempt = audit.filter((line) => line.outcome === 'exempt');
+    expect(exempt.map((line) => [line.repositoryName, line.before, line.after])).toEqual([
+      ['sandbox/a', MUTABLE, MUTABLE],
+      ['sandbox/b', MUTABLE, MUTABLE],
+    ]);
     expect(result).toEqual({
       counts: {
         compliant: size - mutable,
