@@ -1,8 +1,21 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest project per folder of test/ that holds tests (unit, emulator, e2e, infra, bundle,
+ * reliability): `npm test` runs them all in parallel; `npx vitest run --project unit` (or
+ * `npm run test:unit`) runs one. Derived from the folders, so a new folder is never left out.
+ */
+const testDir = path.join(import.meta.dirname, 'test');
+const projects = readdirSync(testDir, { withFileTypes: true, recursive: true })
+  .filter((entry) => entry.isFile() && entry.name.endsWith('.test.ts'))
+  .map((entry) => path.relative(testDir, entry.parentPath).split(path.sep)[0] ?? '')
+  .filter((folder, index, all) => folder !== '' && all.indexOf(folder) === index)
+  .sort();
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
@@ -14,5 +27,9 @@ export default defineConfig({
       AWS_EC2_METADATA_DISABLED: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
+    projects: projects.map((name) => ({
+      extends: true,
+      test: { name, include: [`test/${name}/**/*.test.ts`] },
+    })),
   },
 });

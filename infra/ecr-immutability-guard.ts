@@ -440,6 +440,17 @@ export class EcrImmutabilityGuard extends Construct {
         masterKey: key,
         enforceSSL: true,
       });
+      // enforceSSL replaces the topic's default policy, so CloudWatch must be allowed to publish:
+      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarmsPublish',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
     }
     if (topic !== undefined && props.alarmEmail !== undefined) {
       topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));

@@ -46,6 +46,8 @@ interface MotoRun {
   numTotalTests: number;
   numPassedTests: number;
   numFailedTests: number;
+  /** Visible skips (tests that need the emulator); absent in records written before they were counted. */
+  numPendingTests?: number;
   success: boolean;
 }
 
@@ -193,16 +195,21 @@ function render(
     '',
     moto === undefined
       ? '`npm run test:moto` has not been run on this machine; CI runs it when `python3 -c "import moto"` succeeds.'
-      : `Last \`npm run test:moto\`: moto ${moto.motoVersion}, ${moto.recordedAt}: ${moto.numPassedTests} of ${moto.numTotalTests} end-to-end tests passed${moto.numFailedTests > 0 ? `, ${moto.numFailedTests} failed` : ''}.`,
+      : `Last \`npm run test:moto\`: moto ${moto.motoVersion}, ${moto.recordedAt}: ${moto.numPassedTests} of ${moto.numTotalTests} end-to-end tests passed${moto.numFailedTests > 0 ? `, ${moto.numFailedTests} failed` : ''}${(moto.numPendingTests ?? 0) > 0 ? `, ${moto.numPendingTests} skipped (they need the emulator's fault injection or creation templates)` : ''}.`,
     '',
     '`npm run test:moto` starts `python3 -m moto.server` on a free loopback port and runs the same',
-    'end-to-end tests (`test/e2e`) with `E2E_ECR_ENDPOINT` pointing at it. Where moto 5 differs from ECR,',
-    'only that assertion is skipped (with a comment naming the difference); the scenario still runs:',
+    'end-to-end tests (`test/e2e`) with `E2E_ECR_ENDPOINT` pointing at it. A test that needs what only the',
+    'emulator has is a visible skip whose name says why (`itOnEmulator` in `test/e2e/backend.ts`); elsewhere,',
+    'where moto 5 differs from ECR, only that assertion is skipped (with a comment naming the difference) and',
+    'the scenario still runs:',
     '',
     '- `DescribeRepositories` ignores `maxResults` and `nextToken`: every repository comes in one page, so',
-    '  page counts (`ceil(N/1000)` describes) are asserted on the emulator only.',
-    '- No call statistics, fault injection, visibility delay or creation templates: those assertions are',
-    '  the emulator’s.',
+    '  page counts (`ceil(N/1000)` describes) are asserted on the emulator only, and there the resumption',
+    '  test never crosses a page boundary (the emulator run and `test/unit/sweep.test.ts` do).',
+    '- No call statistics or visibility delay: those assertions are the emulator’s. No fault injection or',
+    '  creation templates: the three tests that need them are skipped (`still counts every repository when',
+    '  puts are throttled`, `checks and fixes creation templates when asked`, `exits 1 when a repository',
+    '  fails`).',
     '- Supported as ECR does: all four `imageTagMutability` values including `*_WITH_EXCLUSION` and',
     '  `imageTagMutabilityExclusionFilters` (create, put, describe), tags (`TagResource`,',
     '  `ListTagsForResource`), the `RepositoryNotFoundException` message naming the missing repository,',

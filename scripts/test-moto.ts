@@ -35,6 +35,7 @@ function recordRun(jsonReport: string, motoVersion: string): void {
         numTotalTests: report.numTotalTests,
         numPassedTests: report.numPassedTests,
         numFailedTests: report.numFailedTests,
+        numPendingTests: report.numPendingTests,
         success: report.success,
       },
       null,

@@ -13,6 +13,7 @@ import {
   PutImageTagMutabilityCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-ecr';
+import { it } from 'vitest';
 import {
   type AdminClient,
   emulatorAdmin,
@@ -44,6 +45,24 @@ export interface Backend {
   /** Calls per operation since the last reset; undefined when the backend cannot tell. */
   calls(): Promise<Record<string, number> | undefined>;
   stop(): Promise<void>;
+}
+
+/** True under `npm run test:moto`: the tests run against another implementation than the emulator. */
+const external = process.env.E2E_ECR_ENDPOINT !== undefined;
+
+/**
+ * `itOnEmulator(why)(name, test)`, for a test that needs what only the emulator has (faults, templates):
+ * against another implementation it is a visible skip whose name says why, never an empty pass.
+ */
+export function itOnEmulator(why: string, timeout?: number) {
+  return (name: string, test: () => Promise<void>): void =>
+    it.skipIf(external)(external ? `${name} (skipped: needs the emulator's ${why})` : name, test, timeout);
+}
+
+/** The emulator's control client, for tests declared with {@link itOnEmulator}. */
+export function adminOf(backend: Backend): AdminClient {
+  if (backend.admin === undefined) throw new Error(`${backend.url} is not the emulator: no control API`);
+  return backend.admin;
 }
 
 /** Environment that points the unmodified SDK inside the bundles at this backend. */

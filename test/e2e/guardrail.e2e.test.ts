@@ -108,6 +108,22 @@ describe('dist/guardrail against ECR', () => {
     } else {
       expect(result).toMatchObject({ counts: { [scenario.outcome]: 1 } });
     }
+    const seeded = scenario.seed[0];
+    if (scenario.outcome === 'remediated' && seeded !== undefined) {
+      // The audit record shows the setting found and the one written.
+      expect(result).toMatchObject({
+        records: [
+          {
+            outcome: 'remediated',
+            before: {
+              imageTagMutability: seeded.mutability,
+              exclusionFilters: [...(seeded.exclusionFilters ?? [])],
+            },
+            after: { imageTagMutability: scenario.after, exclusionFilters: [] },
+          },
+        ],
+      });
+    }
     if (scenario.repository !== undefined) {
       const registry = await backend.snapshot();
       expect(registry.get(scenario.repository)?.mutability).toBe(scenario.after);
@@ -131,7 +147,16 @@ describe('dist/guardrail against ECR', () => {
         EXCLUSION_FILTERS: 'latest,dev-*',
       }),
     );
-    await handler(loadSampleEvent('put-image-tag-mutability-mutable.json'), fakeContext());
+    const result = await handler(loadSampleEvent('put-image-tag-mutability-mutable.json'), fakeContext());
+    expect(result).toMatchObject({
+      records: [
+        {
+          outcome: 'remediated',
+          before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+          after: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+        },
+      ],
+    });
     expect((await backend.snapshot()).get('payments/ledger')).toEqual({
       mutability: 'IMMUTABLE_WITH_EXCLUSION',
       exclusionFilters: expect.arrayContaining(['latest', 'dev-*']),
@@ -143,8 +168,15 @@ describe('dist/guardrail against ECR', () => {
     const handler = await loadBundle('guardrail', bundleEnv(backend));
     const first = await handler(loadSampleEvent('create-repository-default-mutable.json'), fakeContext());
     const second = await handler(loadSampleEvent('create-repository-default-mutable.json'), fakeContext());
-    expect(first).toMatchObject({ counts: { remediated: 1 } });
-    expect(second).toMatchObject({ counts: { compliant: 1 } });
+    const immutable = { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] };
+    expect(first).toMatchObject({
+      counts: { remediated: 1 },
+      records: [{ before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] }, after: immutable }],
+    });
+    expect(second).toMatchObject({
+      counts: { compliant: 1 },
+      records: [{ before: immutable, after: immutable }],
+    });
     const calls = await backend.calls();
     if (calls !== undefined) expect(calls.PutImageTagMutability).toBe(1);
   });
@@ -160,7 +192,13 @@ describe('dist/guardrail against ECR', () => {
     const result = await handler(loadSampleEvent('put-image-tag-mutability-mutable.json'), fakeContext());
     expect(result).toMatchObject({
       counts: { exempt: 1 },
-      records: [{ reason: "rule exempt-tag: ecr-guard:exempt='vendor mirror'" }],
+      records: [
+        {
+          reason: "rule exempt-tag: ecr-guard:exempt='vendor mirror'",
+          before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+          after: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+        },
+      ],
     });
     expect((await backend.snapshot()).get('payments/ledger')?.mutability).toBe('MUTABLE');
     if (backend.admin !== undefined) {

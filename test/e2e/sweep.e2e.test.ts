@@ -6,10 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AUDIT_MESSAGE } from '../../lib/audit.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
-import { type Backend, bundleEnv, type SeedSpec, startBackend } from './backend.ts';
+import { adminOf, type Backend, bundleEnv, itOnEmulator, type SeedSpec, startBackend } from './backend.ts';
 
 interface SweepSummary {
   counts: Record<string, number>;
@@ -30,6 +31,30 @@ function registry(count: number): SeedSpec[] {
   specs.push({ name: 'sandbox/a', mutability: 'MUTABLE' }, { name: 'sandbox/b', mutability: 'MUTABLE' });
   return specs;
 }
+
+/** Runs `act` and returns the audit lines (`ecr-guard audit`) the bundle logged at INFO meanwhile. */
+async function auditLinesOf(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  let output = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    output += String(chunk);
+    return true;
+  });
+  try {
+    await act();
+  } finally {
+    write.mockRestore();
+  }
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line): unknown => JSON.parse(line))
+    .filter((line): line is Record<string, unknown> => {
+      return typeof line === 'object' && line !== null && 'message' in line && line.message === AUDIT_MESSAGE;
+    });
+}
+
+const IMMUTABLE = { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] };
+const MUTABLE = { imageTagMutability: 'MUTABLE', exclusionFilters: [] };
 
 const SCHEDULED = {
   version: '0',
@@ -84,8 +109,18 @@ describe('dist/sweep and the CLI against ECR', () => {
   afterAll(async () => backend.stop());
 
   it('changes nothing in a backfill dry-run and reports what it would change', async () => {
-    const sweep = await loadBundle('sweep', bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**' }));
-    const result = await sweep({ dryRun: true }, fakeContext(900_000));
+    const sweep = await loadBundle(
+      'sweep',
+      bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**', POWERTOOLS_LOG_LEVEL: 'INFO' }),
+    );
+    let result: unknown;
+    const audit = await auditLinesOf(async () => {
+      result = await sweep({ dryRun: true }, fakeContext(900_000));
+    });
+    const wouldRemediate = audit.filter((line) => line.outcome === 'would-remediate');
+    expect(wouldRemediate).toHaveLength(mutable);
+    for (const line of wouldRemediate)
+      expect(line).toMatchObject({ dryRun: true, before: MUTABLE, after: IMMUTABLE });
     expect(result).toEqual({
       counts: {
         compliant: size - mutable,
@@ -106,8 +141,24 @@ describe('dist/sweep and the CLI against ECR', () => {
   });
 
   it('fixes exactly the non-compliant repositories with ceil(N/1000) describes', async () => {
-    const sweep = await loadBundle('sweep', bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**' }));
-    const result = await sweep(SCHEDULED, fakeContext(900_000));
+    const sweep = await loadBundle(
+      'sweep',
+      bundleEnv(backend, { EXEMPT_REPOSITORIES: 'sandbox/**', POWERTOOLS_LOG_LEVEL: 'INFO' }),
+    );
+    let result: unknown;
+    const audit = await auditLinesOf(async () => {
+      result = await sweep(SCHEDULED, fakeContext(900_000));
+    });
+    // Each audit record shows the setting found and the one written; exempt ones are left as found.
+    const remediated = audit.filter((line) => line.outcome === 'remediated');
+    expect(remediated).toHaveLength(mutable);
+    for (const line of remediated)
+      expect(line).toMatchObject({ dryRun: false, before: MUTABLE, after: IMMUTABLE });
+    const exempt = audit.filter((line) => line.outcome === 'exempt');
+    expect(exempt.map((line) => [line.repositoryName, line.before, line.after])).toEqual([
+      ['sandbox/a', MUTABLE, MUTABLE],
+      ['sandbox/b', MUTABLE, MUTABLE],
+    ]);
     expect(result).toEqual({
       counts: {
         compliant: size - mutable,
@@ -167,9 +218,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     });
   });
 
-  it('still counts every repository when puts are throttled', async () => {
-    if (backend.admin === undefined) return; // fault injection is the emulator's; moto has none.
-    await backend.admin.faults({ seed: 7, PutImageTagMutability: { throttle: { probability: 0.3 } } });
+  itOnEmulator('faults', 60_000)('still counts every repository when puts are throttled', async () => {
+    const admin = adminOf(backend);
+    await admin.faults({ seed: 7, PutImageTagMutability: { throttle: { probability: 0.3 } } });
     // Random (not rate-based) throttling drives the SDK's adaptive rate limiter to its floor; real ECR
     // throttles by rate, so this test uses the standard retry mode to stay fast.
     const sweep = await loadBundle(
@@ -181,9 +232,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     const total = Object.values(result.counts).reduce((sum, count) => sum + count, 0);
     expect(total).toBe(size + 2);
     expect((result.counts.remediated ?? 0) + (result.counts.failed ?? 0)).toBe(mutable + 2);
-    const stats = await backend.admin.stats();
+    const stats = await admin.stats();
     expect(stats.operations.PutImageTagMutability?.errors.ThrottlingException ?? 0).toBeGreaterThan(0);
-  }, 60_000);
+  });
 
   it('checks given names in batches and reports a missing one as gone without hiding the others', async () => {
     const sweep = await loadBundle('sweep', bundleEnv(backend));
@@ -197,9 +248,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     });
   });
 
-  it('checks and fixes repository creation templates when asked, apart from repository counts', async () => {
-    if (backend.admin === undefined) return; // creation templates: the emulator models them; moto does not.
-    await backend.admin.seed({
+  itOnEmulator('creation templates')('checks and fixes creation templates when asked', async () => {
+    const admin = adminOf(backend);
+    await admin.seed({
       region: 'eu-west-1',
       templates: [
         { prefix: 'ROOT', imageTagMutability: 'MUTABLE' },
@@ -223,7 +274,7 @@ describe('dist/sweep and the CLI against ECR', () => {
       scanned: size + 2,
       templates: { remediated: 1, compliant: 1, failed: 0 },
     });
-    const templates = await backend.admin.templates({ region: 'eu-west-1' });
+    const templates = await admin.templates({ region: 'eu-west-1' });
     expect(templates.templates.map((t) => [t.prefix, t.imageTagMutability])).toEqual([
       ['ROOT', 'IMMUTABLE'],
       ['ecr-public', 'IMMUTABLE_WITH_EXCLUSION'],
@@ -294,9 +345,8 @@ describe('dist/sweep and the CLI against ECR', () => {
       expect(result.stderr).toContain('--concurrency');
     });
 
-    it('exits 1 when a repository fails', async () => {
-      if (backend.admin === undefined) return; // needs injected faults.
-      await backend.admin.faults({ PutImageTagMutability: { throttle: { probability: 1 } } });
+    itOnEmulator('faults')('exits 1 when a repository fails', async () => {
+      await adminOf(backend).faults({ PutImageTagMutability: { throttle: { probability: 1 } } });
       const result = await runCli(['remediate', 'svc/repo-00000', '--json'], {
         ...env(),
         AWS_MAX_ATTEMPTS: '1',

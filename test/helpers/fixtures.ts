@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { it } from 'vitest';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const eventsDir = path.join(projectRoot, 'events');
@@ -30,6 +31,15 @@ export function loadSampleEvent(name: string): JsonObject {
 
 export function referenceEventsAvailable(): boolean {
   return existsSync(referenceEventsDir);
+}
+
+/**
+ * `it` for a test that needs ../shared/reference-events: where the folder is missing (a fresh clone
+ * outside this workspace) it is a visible skip whose name says why, never a pass that checked nothing.
+ */
+export function itWithReferenceEvents(name: string, test: () => void): void {
+  const missing = !referenceEventsAvailable();
+  it.skipIf(missing)(missing ? `${name} (skipped: ${referenceEventsDir} not found)` : name, test);
 }
 
 export function referenceEventNames(): string[] {

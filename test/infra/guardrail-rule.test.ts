@@ -14,9 +14,9 @@ import {
 } from '../../infra/guardrail-event-pattern.ts';
 import {
   field,
+  itWithReferenceEvents,
   loadSampleEvent,
   referenceEventNames,
-  referenceEventsAvailable,
   referenceEventsDir,
   sampleEventNames,
 } from '../helpers/fixtures.ts';
@@ -180,13 +180,7 @@ describe('the guardrail rule pattern', () => {
     expect(matchesEventPattern(patterns.immutable, withoutParameters)).toBe(true);
   });
 
-  it('matches exactly the expected AWS reference events from ../shared/reference-events', () => {
-    if (!referenceEventsAvailable()) {
-      console.warn(
-        `reference events folder ../shared/reference-events not found (${referenceEventsDir}); pattern test against AWS samples not run`,
-      );
-      return;
-    }
+  itWithReferenceEvents('matches exactly the expected AWS reference events in ../shared', () => {
     const names = referenceEventNames();
     expect(
       names.filter((name) => !Object.hasOwn(REFERENCE_EVENTS, name)),

@@ -119,6 +119,30 @@ describe('monitoring', () => {
     });
   });
 
+  it('lets CloudWatch publish alarms to the TLS-only topic, from this account only', () => {
+    const { template: notified } = synthesize({ alarmEmail: 'ops@example.com' });
+    const [topicId] = findResource(notified, 'AWS::SNS::Topic', 'GuardAlarmTopic');
+    const [, topicPolicy] = findResource(notified, 'AWS::SNS::TopicPolicy', 'GuardAlarmTopicPolicy');
+    expect(topicPolicy.Topics).toEqual([{ Ref: topicId }]);
+    const document = topicPolicy.PolicyDocument as { Statement: unknown[] };
+    expect(document.Statement).toContainEqual({
+      Sid: 'CloudWatchAlarmsPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topicId },
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    // enforceSSL's deny stays: no publish without TLS, CloudWatch's included.
+    expect(document.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
   it('shows every outcome metric on the dashboard', () => {
     const [, dashboard] = findResource(template, 'AWS::CloudWatch::Dashboard', 'GuardDashboard');
     const body = renderIntrinsics(dashboard.DashboardBody);

@@ -223,7 +223,7 @@ describe('createMemberCredentials', () => {
 
   it('is usable as an SDK client’s credentials', async () => {
     answerWithKeys(clock);
-    const credentials = create({ now: () => Date.now() });
+    const credentials = create();
     const config: ECRClientConfig = { region: 'us-east-1', credentials: credentials.providerFor(MEMBER) };
     const ecr = new ECRClient(config);
     const identity = await ecr.config.credentials();

@@ -116,6 +116,58 @@ describe('runSweep over the whole registry', () => {
     expect(new Set(records.map((r) => r.repositoryName)).size).toBe(50);
   });
 
+  it.each([
+    [1000, 'at the end of the first page'],
+    [1500, 'in the middle of the second page'],
+  ])('resumes a sweep stopped after %i repositories (%s) on the page after, not the first', async (stop) => {
+    // Prepare: three pages of 1000; a sweep that forgot the page token would relist page one or stop early.
+    const ecr = createMemoryEcr(registry(2500));
+    const records: AuditRecord[] = [];
+    // Act
+    const first = await runSweep({ ...FULL, maxRepositories: stop }, deps(ecr, records));
+    const second = await runSweep(parseSweepInput({ nextToken: first.nextToken }, false), deps(ecr, records));
+    // Assess
+    expect(first).toMatchObject({ scanned: stop, nextToken: expect.any(String) });
+    expect(second).toMatchObject({ scanned: 2500 - stop, nextToken: undefined });
+    const names = records.map((record) => record.repositoryName);
+    expect(new Set(names).size).toBe(2500);
+    expect(names).toHaveLength(2500);
+    expect(ecr.calls.describe, 'each page listed once').toBe(3);
+  });
+
+  it.each([
+    [true, 'would-remediate'],
+    [false, 'remediated'],
+  ])('records each decision with the setting before and after it (dry-run %s)', async (dryRun, fixed) => {
+    // Prepare
+    const ecr = createMemoryEcr({ 'a-mutable': 'MUTABLE', 'b-immutable': 'IMMUTABLE' });
+    ecr.repositories.set('c-with-exclusion', {
+      mutability: 'MUTABLE_WITH_EXCLUSION',
+      exclusionFilters: ['release-*', 'nightly'],
+    });
+    const records: AuditRecord[] = [];
+    // Act
+    await runSweep({ ...FULL, dryRun }, deps(ecr, records));
+    // Assess: `after` is what was (or would be) written; filters are reported sorted.
+    const immutable = { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] };
+    const mutable = { imageTagMutability: 'MUTABLE', exclusionFilters: [] };
+    const excluded = {
+      imageTagMutability: 'MUTABLE_WITH_EXCLUSION',
+      exclusionFilters: ['nightly', 'release-*'],
+    };
+    const decisions = Object.fromEntries(
+      records.map(({ repositoryName, outcome, before, after }) => [
+        repositoryName,
+        { outcome, before, after },
+      ]),
+    );
+    expect(decisions).toEqual({
+      'a-mutable': { outcome: fixed, before: mutable, after: immutable },
+      'b-immutable': { outcome: 'compliant', before: immutable, after: immutable },
+      'c-with-exclusion': { outcome: fixed, before: excluded, after: immutable },
+    });
+  });
+
   it('counts a repository whose write keeps failing as failed with its code, and goes on', async () => {
     const ecr = createMemoryEcr(registry(100, 10));
     ecr.failPut = (name) =>
