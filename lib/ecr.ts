@@ -79,15 +79,6 @@ function isRetryable(error: unknown): boolean {
   return isThrottlingError(error) || isTransientError(error) || isServerError(error);
 }
 
-/**
- * The code recorded for an error: a request that timed out is `TimeoutError` (the SDK's name for it),
- * whatever socket code Node attached; otherwise {@link errorCodeOf}.
- */
-function codeOf(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'TimeoutError';
-  return errorCodeOf(error);
-}
-
 /** Node codes meaning no connection could be made at all (nothing listening, no such host, no route). */
 const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
@@ -136,7 +127,7 @@ export function failFastWhenUnreachable(client: ECRClient, attempts = 2): void {
 /** Translates anything an SDK call threw into an {@link EcrCallError}. */
 export function translateError(operation: string, error: unknown): EcrCallError {
   if (error instanceof EcrCallError) return error;
-  return new EcrCallError(operation, codeOf(error), isRetryable(error), { cause: error });
+  return new EcrCallError(operation, errorCodeOf(error), isRetryable(error), { cause: error });
 }
 
 function isNotFound(error: unknown): boolean {

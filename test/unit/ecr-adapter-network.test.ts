@@ -5,13 +5,16 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
+import { createAuditPublisher } from '../../lib/audit-events.ts';
 import { createEcrAdapter, failFastWhenUnreachable } from '../../lib/ecr.ts';
 import { EcrCallError } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { runSweep } from '../../lib/sweep.ts';
+import { testLogger } from '../helpers/runtime.ts';
 
 const REGISTRY = '123456789012';
 
@@ -132,6 +135,52 @@ describe('the ECR adapter against an endpoint that accepts connections and never
         errorCode: 'TimeoutError',
       }),
     ]);
+  });
+});
+
+describe('the audit publisher against an EventBridge endpoint that never answers', () => {
+  it('retries each batch, then counts it lost with TimeoutError in the log, never hanging', async () => {
+    const server = await silentServer();
+    const events = new EventBridgeClient({
+      region: 'eu-west-1',
+      endpoint: server.url,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 200,
+        requestTimeout: 300,
+        throwOnRequestTimeout: true,
+      }),
+    });
+    const log = testLogger();
+    const record: AuditRecord = {
+      outcome: 'remediated',
+      repositoryName: 'payments/api',
+      repositoryArn: `arn:aws:ecr:eu-west-1:${REGISTRY}:repository/payments/api`,
+      registryId: REGISTRY,
+      region: 'eu-west-1',
+      before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+      after: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },
+      trigger: 'sweep',
+      dryRun: false,
+      reason: 'test',
+    };
+
+    const result = await createAuditPublisher(events, {
+      eventBusName: 'audit',
+      logger: log.logger,
+      attempts: 2,
+    }).publish([record]);
+    events.destroy();
+    await server.stop();
+
+    expect(result).toEqual({ published: 0, failed: 1 });
+    expect(log.warn).toHaveBeenCalledTimes(2);
+    expect(log.warn).toHaveBeenCalledWith('audit events could not be published', {
+      attempt: 2,
+      errorCode: 'TimeoutError',
+    });
+    expect(server.connections()).toBe(2);
   });
 });
 
