@@ -3,6 +3,7 @@
  * or with --json: JSON lines on stdout only, no colour, no bar.
  */
 import { type AuditRecord, OUTCOMES, type Outcome, type OutcomeCounts } from '../lib/audit.ts';
+import { describeSetting } from '../lib/policy.ts';
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -26,11 +27,13 @@ export interface RegionSummary {
 
 const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter((outcome) => outcome !== 'ignored');
 
+/** An audit record's setting, formatted as the policy formats settings in its reasons. */
 function formatSetting(setting: AuditRecord['before']): string {
   if (setting === undefined) return '-';
-  return setting.exclusionFilters.length > 0
-    ? `${setting.imageTagMutability} [${setting.exclusionFilters.join(', ')}]`
-    : setting.imageTagMutability;
+  return describeSetting({
+    mutability: setting.imageTagMutability,
+    exclusionFilters: setting.exclusionFilters,
+  });
 }
 
 export function createReporter(io: Io, options: { json: boolean; verbose: boolean }): Reporter {
