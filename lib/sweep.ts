@@ -331,9 +331,7 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
         // The batch could not be read at all: each name is failed and counted, never skipped.
         for (const name of batch) {
           scanned += 1;
-          deps.record(
-            failedRecord({ repositoryName: name, registryId: deps.registryId ?? '' }, error, options),
-          );
+          deps.record(failedRecord({ repositoryName: name, registryId: deps.registryId }, error, options));
         }
         index += batch.length;
         continue;
