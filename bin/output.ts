@@ -3,11 +3,14 @@
  * or with --json: JSON lines on stdout only, no colour, no bar.
  */
 import { type AuditRecord, OUTCOMES, type Outcome, type OutcomeCounts } from '../lib/audit.ts';
+import { describeSetting } from '../lib/policy.ts';
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C: the pass stops and prints its partial summary. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface Reporter {
@@ -19,18 +22,27 @@ export interface Reporter {
 
 export interface RegionSummary {
   readonly region: string;
+  /** Repository outcomes; they add up to `scanned`. */
   readonly counts: OutcomeCounts;
+  /** Repository creation template outcomes (with --check-templates), kept apart from `counts`. */
+  readonly templates: OutcomeCounts;
+  /** Names given on the command line that do not exist in this region. */
+  readonly missing: readonly string[];
   readonly scanned: number;
   readonly seconds: number;
+  /** Set when Ctrl-C stopped the pass: the counts are what was decided until then. */
+  readonly interrupted?: boolean;
 }
 
 const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter((outcome) => outcome !== 'ignored');
 
+/** An audit record's setting, formatted as the policy formats settings in its reasons. */
 function formatSetting(setting: AuditRecord['before']): string {
   if (setting === undefined) return '-';
-  return setting.exclusionFilters.length > 0
-    ? `${setting.imageTagMutability} [${setting.exclusionFilters.join(', ')}]`
-    : setting.imageTagMutability;
+  return describeSetting({
+    mutability: setting.imageTagMutability,
+    exclusionFilters: setting.exclusionFilters,
+  });
 }
 
 export function createReporter(io: Io, options: { json: boolean; verbose: boolean }): Reporter {
@@ -99,6 +111,17 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
         row.map((cell, index) => cell.padStart(widths[index] ?? 0)).join('  ');
       io.stdout.write(`\n${paint(1, format(header))}\n`);
       for (const row of rows) io.stdout.write(`${format(row)}\n`);
+      for (const line of lines) {
+        const templates = SUMMARY_OUTCOMES.filter((outcome) => line.templates[outcome] > 0).map(
+          (outcome) => `${line.templates[outcome]} ${outcome}`,
+        );
+        if (templates.length > 0) {
+          io.stdout.write(`${line.region} creation templates: ${templates.join(', ')}\n`);
+        }
+        if (line.interrupted === true) {
+          io.stdout.write(`${line.region}: interrupted; counts are what was decided until then\n`);
+        }
+      }
     },
     error(message) {
       clearBar();

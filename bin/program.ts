@@ -25,6 +25,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         '  1  some repositories failed (see the failed lines)',
         '  2  bad usage',
         '  3  non-compliant repositories found by --dry-run or check',
+        '  4  a repository named on the command line does not exist (typo, wrong region or registry)',
+        '  130 interrupted (Ctrl-C); the partial summary is printed',
         '',
         'Examples:',
         '  ecr-guard check payments/api            # gate a CI job on one repository',

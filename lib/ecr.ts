@@ -3,6 +3,8 @@
  * (so tests pass an `aws-sdk-client-mock`), uses modular commands, and translates SDK exceptions
  * into {@link EcrCallError} or the `gone` result at this boundary and nowhere else.
  */
+
+import { setTimeout } from 'node:timers/promises';
 import {
   DescribeRepositoriesCommand,
   DescribeRepositoryCreationTemplatesCommand,
@@ -14,22 +16,25 @@ import {
   type RepositoryCreationTemplate,
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
+import { HttpRequest } from '@smithy/core/protocols';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { EcrCallError, errorCodeOf } from './errors.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
 
 /**
- * The IAM actions each adapter operation needs, declared next to the operations. The CDK construct
- * grants exactly {@link requiredEcrActions} and a test keeps the two equal.
+ * The IAM actions each adapter operation needs, declared next to the operations: `satisfies` makes the
+ * type checker insist on one entry per {@link EcrAdapter} method, so a new method cannot ship without
+ * its actions. The CDK construct grants exactly {@link requiredEcrActions} and a test keeps the two equal.
  */
 export const ECR_ACTIONS = {
   describeRepository: ['ecr:DescribeRepositories'],
-  listRepositoryPages: ['ecr:DescribeRepositories'],
+  listRepositoryPage: ['ecr:DescribeRepositories'],
   describeRepositoriesByName: ['ecr:DescribeRepositories'],
   setMutability: ['ecr:PutImageTagMutability'],
   listTags: ['ecr:ListTagsForResource'],
-  describeCreationTemplates: ['ecr:DescribeRepositoryCreationTemplates'],
-  updateCreationTemplate: ['ecr:UpdateRepositoryCreationTemplate'],
-} as const;
+  listCreationTemplatePage: ['ecr:DescribeRepositoryCreationTemplates'],
+  setTemplateMutability: ['ecr:UpdateRepositoryCreationTemplate'],
+} as const satisfies Record<keyof EcrAdapter, readonly `ecr:${string}`[]>;
 
 /** The features that change which ECR actions a deployment uses. */
 export interface EcrFeatures {
@@ -37,63 +42,92 @@ export interface EcrFeatures {
   readonly creationTemplates: boolean;
 }
 
+/** Adapter methods every deployment calls; the others depend on {@link EcrFeatures}. */
+const ALWAYS_USED: readonly (keyof EcrAdapter)[] = [
+  'describeRepository',
+  'listRepositoryPage',
+  'describeRepositoriesByName',
+  'setMutability',
+];
+
 /** The exact set of ECR IAM actions a deployment with these features calls, sorted. */
 export function requiredEcrActions(features: EcrFeatures): string[] {
-  const actions = new Set<string>([
-    ...ECR_ACTIONS.describeRepository,
-    ...ECR_ACTIONS.listRepositoryPages,
-    ...ECR_ACTIONS.setMutability,
-  ]);
-  if (features.tagExemptions) for (const action of ECR_ACTIONS.listTags) actions.add(action);
-  if (features.creationTemplates) {
-    for (const action of [...ECR_ACTIONS.describeCreationTemplates, ...ECR_ACTIONS.updateCreationTemplate]) {
-      actions.add(action);
-    }
-  }
-  return [...actions].sort();
+  const methods: (keyof EcrAdapter)[] = [...ALWAYS_USED];
+  if (features.tagExemptions) methods.push('listTags');
+  if (features.creationTemplates) methods.push('listCreationTemplatePage', 'setTemplateMutability');
+  return [...new Set(methods.flatMap((method) => ECR_ACTIONS[method]))].sort();
 }
 
 /** DescribeRepositories accepts at most 100 names per call and 1000 results per page. */
 export const MAX_NAMES_PER_DESCRIBE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
-/** Error codes worth retrying later: throttling and server-side faults. */
-const RETRYABLE_CODES = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'ServerException',
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'ECONNRESET',
+type SdkError = Parameters<typeof isTransientError>[0];
+
+/** What the SDK throws: an `Error` whose `cause`, if any, is an `Error` too. */
+function isSdkError(error: unknown): error is SdkError {
+  return error instanceof Error && (error.cause === undefined || error.cause instanceof Error);
+}
+
+/**
+ * Worth retrying later: what the SDK's own retry strategy treats as retryable (throttling, transient
+ * errors such as timeouts and dropped or refused connections, and server faults), classified by the
+ * SDK's `@smithy/core/retry` so the list stays the SDK's, not ours.
+ */
+function isRetryable(error: unknown): boolean {
+  if (!isSdkError(error)) return false;
+  return isThrottlingError(error) || isTransientError(error) || isServerError(error);
+}
+
+/** Node codes meaning no connection could be made at all (nothing listening, no such host, no route). */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ]);
 
-function isRetryable(error: unknown, code: string): boolean {
-  if (RETRYABLE_CODES.has(code)) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  const fault = '$fault' in error ? error.$fault : undefined;
-  const metadata = '$metadata' in error ? error.$metadata : undefined;
-  const status =
-    typeof metadata === 'object' && metadata !== null && 'httpStatusCode' in metadata
-      ? metadata.httpStatusCode
-      : undefined;
-  return fault === 'server' || (typeof status === 'number' && status >= 500);
+/**
+ * Makes `client` give up on an endpoint it cannot connect to after `attempts` tries (each try of one
+ * call, counted below the SDK's retry middleware), instead of retrying with backoff for up to
+ * `maxAttempts` (16 s and more of silence for a CLI user with a wrong `--endpoint-url`). The call then
+ * fails with `EndpointConnectionError`, the AWS CLI's name for it, which is not retried again.
+ * Timeouts and dropped connections are unaffected: they stay transient.
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/middleware-stack.html
+ */
+export function failFastWhenUnreachable(client: ECRClient, attempts = 2): void {
+  client.middlewareStack.add(
+    (next) => {
+      let failures = 0;
+      return async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          const code = errorCodeOf(error);
+          if (!UNREACHABLE_CODES.has(code)) throw error;
+          failures += 1;
+          if (failures < attempts) throw error;
+          const request = HttpRequest.isInstance(args.request) ? args.request : undefined;
+          const url =
+            request === undefined
+              ? 'the endpoint'
+              : `"${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}/"`;
+          const detail = error instanceof Error ? error.message : code;
+          // No `cause`: the SDK would find the transient code in it and retry anyway.
+          const unreachable = new Error(`Could not connect to the endpoint URL: ${url} (${detail})`);
+          unreachable.name = 'EndpointConnectionError';
+          throw unreachable;
+        }
+      };
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'ecrGuardFailFastWhenUnreachable' },
+  );
 }
 
 /** Translates anything an SDK call threw into an {@link EcrCallError}. */
 export function translateError(operation: string, error: unknown): EcrCallError {
   if (error instanceof EcrCallError) return error;
-  const code = errorCodeOf(error);
-  return new EcrCallError(operation, code, isRetryable(error, code), { cause: error });
+  return new EcrCallError(operation, errorCodeOf(error), isRetryable(error), { cause: error });
 }
 
 function isNotFound(error: unknown): boolean {
@@ -129,7 +163,7 @@ export function toRepositoryFacts(repository: Repository): RepositoryFacts | und
 }
 
 export type Sleep = (ms: number) => Promise<void>;
-const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep: Sleep = (ms) => setTimeout(ms);
 
 export interface EcrAdapterOptions {
   /**

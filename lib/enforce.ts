@@ -79,8 +79,8 @@ export function goneRecord(
 
 /** A record for a repository we could not act on, with the AWS error code. */
 export function failedRecord(
-  facts: Pick<RepositoryFacts, 'repositoryName' | 'registryId'> &
-    Partial<Pick<RepositoryFacts, 'repositoryArn' | 'setting'>>,
+  facts: Pick<RepositoryFacts, 'repositoryName'> &
+    Partial<Pick<RepositoryFacts, 'repositoryArn' | 'setting'>> & { readonly registryId: string | undefined },
   error: unknown,
   options: Pick<EnforceOptions, 'trigger' | 'dryRun' | 'region'>,
   context?: EventContext,

@@ -92,6 +92,8 @@ export class InvalidInputError extends GuardError {
 export function errorCodeOf(error: unknown): string {
   if (error instanceof EcrCallError || error instanceof AwsCallError) return error.code;
   if (typeof error !== 'object' || error === null) return 'UnknownError';
+  // The SDK names a request that timed out `TimeoutError`, whatever socket code Node attached (ETIMEDOUT).
+  if ('name' in error && error.name === 'TimeoutError') return 'TimeoutError';
   const code = 'code' in error ? error.code : undefined;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
   const name = 'name' in error ? error.name : undefined;

@@ -59,6 +59,16 @@ export type HandledEventName = 'CreateRepository' | 'PutImageTagMutability';
 const boundedText = (max: number) => z.string().check(z.maxLength(max));
 
 /**
+ * An audit-only string (who, from where): cut to `max` characters with a trailing `…` instead of
+ * rejecting the event, since it never decides anything and a valid change must still be enforced.
+ */
+const truncatedText = (max: number) =>
+  z.pipe(
+    z.string(),
+    z.transform((value: string) => (value.length > max ? `${value.slice(0, max - 1)}…` : value)),
+  );
+
+/**
  * The EventBridge envelope: the fields of Powertools' `EventBridgeSchema`
  * (@aws-lambda-powertools/parser/schemas/eventbridge), written with `zod/mini`. Importing the
  * Powertools schema pulls zod's whole classic namespace with its 40+ locales into the bundle
@@ -82,16 +92,16 @@ export const EcrEventEnvelopeSchema = z.looseObject({
 export const CloudTrailDetailSchema = z.looseObject({
   eventSource: boundedText(256),
   eventName: boundedText(256),
-  eventID: z.optional(boundedText(256)),
+  eventID: z.optional(truncatedText(256)),
   eventType: z.optional(z.string()),
   errorCode: z.nullish(boundedText(256)),
   errorMessage: z.nullish(z.string()),
-  sourceIPAddress: z.optional(boundedText(256)),
+  sourceIPAddress: z.optional(truncatedText(256)),
   userIdentity: z.nullish(
     z.looseObject({
       // IAM ARNs are at most 2048 characters.
-      arn: z.optional(boundedText(2048)),
-      invokedBy: z.optional(boundedText(256)),
+      arn: z.optional(truncatedText(2048)),
+      invokedBy: z.optional(truncatedText(256)),
       accountId: z.optional(z.string()),
     }),
   ),

@@ -4,6 +4,8 @@
  * starting work before a deadline and returns a token that resumes exactly where it stopped.
  * It talks to ECR only through the {@link EcrAdapter} interface.
  */
+import { createHash } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import * as z from 'zod/mini';
 import type { AuditRecord, Outcome, Trigger } from './audit.ts';
 import { toAuditSetting } from './audit.ts';
@@ -14,11 +16,33 @@ import { repositoryNameSchema } from './events.ts';
 import { evaluateTemplate, type Policy, type RepositoryFacts, type TemplateFacts } from './policy.ts';
 import { formatIssues } from './validation.ts';
 
+/**
+ * The resume token never exceeds 64 KiB, for any repository names: a quarter of Step Functions'
+ * 256 KiB state limit (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), which
+ * also carries the rest of the state. A full sweep's token holds the ECR page token of the page it
+ * stopped in and an 11-character digest per repository of that page already decided (at most 1000,
+ * ≈ 19 KiB encoded), never the names themselves; a sweep of given names holds the names left, and
+ * the names a payload may give are bounded so that those always fit. See docs/architecture.md.
+ */
+export const MAX_TOKEN_CHARS = 65_536;
+/** Names given in one payload, as JSON: base64url of at most this (+ the cursor's fields) stays under {@link MAX_TOKEN_CHARS}. */
+export const MAX_NAMES_JSON_CHARS = 46_000;
+/** ECR's page tokens are opaque; a longer one would not leave room in ours (real ones are a few hundred characters). */
+const MAX_PAGE_TOKEN_CHARS = 16_384;
+
 /** The backfill payload (DESIGN.md), plus the trigger the state machine passes for scheduled runs. */
 export const SweepPayloadSchema = z.strictObject({
   dryRun: z.optional(z.boolean()),
-  repositoryNames: z.optional(z.array(repositoryNameSchema).check(z.minLength(1, 'must not be empty'))),
-  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(262_144))),
+  repositoryNames: z.optional(
+    z.array(repositoryNameSchema).check(
+      z.minLength(1, 'must not be empty'),
+      z.refine(
+        (names) => JSON.stringify(names).length <= MAX_NAMES_JSON_CHARS,
+        `must be at most ${MAX_NAMES_JSON_CHARS} characters as JSON (the names left to do travel in the resume token); split the backfill`,
+      ),
+    ),
+  ),
+  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_TOKEN_CHARS))),
   maxRepositories: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
   trigger: z.optional(z.enum(['sweep', 'backfill'])),
 });
@@ -39,30 +63,58 @@ export interface SweepRequest {
 }
 
 /**
- * Where a sweep stopped: the ECR page token to continue from (`next`, null when the listing is
- * exhausted or when checking given names) and the names already listed but not yet decided
- * (`pending`). Encoded as the opaque `nextToken`; it carries `dryRun` and `trigger` so a resumed
- * invocation needs nothing else.
+ * Where a sweep stopped, encoded as the opaque `nextToken`; it carries `dryRun` and `trigger` so a
+ * resumed invocation needs nothing else.
+ * - `all`: list again from the ECR page token `from` (null: the registry's first page) and skip the
+ *   repositories of that page whose {@link nameDigest} is in `done`: they were decided already.
+ * - `names`: the given names not decided yet.
  */
-export interface SweepCursor {
-  readonly mode: 'all' | 'names';
-  readonly next: string | null;
-  readonly pending: readonly string[];
-  readonly dryRun: boolean;
-  readonly trigger: Trigger;
+export type SweepCursor =
+  | {
+      readonly mode: 'all';
+      readonly from: string | null;
+      readonly done: readonly string[];
+      readonly dryRun: boolean;
+      readonly trigger: Trigger;
+    }
+  | {
+      readonly mode: 'names';
+      readonly pending: readonly string[];
+      readonly dryRun: boolean;
+      readonly trigger: Trigger;
+    };
+
+/** 66 bits of SHA-256 of a repository name: a collision within one page of 1000 is about 1 in 10^14. */
+export function nameDigest(name: string): string {
+  return createHash('sha256').update(name).digest('base64url').slice(0, 11);
 }
 
-const CursorSchema = z.strictObject({
-  v: z.literal(1),
-  mode: z.enum(['all', 'names']),
-  next: z.nullable(z.string()),
-  pending: z.array(repositoryNameSchema),
-  dryRun: z.boolean(),
-  trigger: z.enum(['event', 'sweep', 'backfill']),
-});
+const TriggerSchema = z.enum(['event', 'sweep', 'backfill']);
+const CursorSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    v: z.literal(2),
+    mode: z.literal('all'),
+    from: z.nullable(z.string().check(z.minLength(1), z.maxLength(MAX_PAGE_TOKEN_CHARS))),
+    done: z.array(z.string().check(z.length(11))).check(z.maxLength(MAX_PAGE_SIZE)),
+    dryRun: z.boolean(),
+    trigger: TriggerSchema,
+  }),
+  z.strictObject({
+    v: z.literal(2),
+    mode: z.literal('names'),
+    pending: z.array(repositoryNameSchema),
+    dryRun: z.boolean(),
+    trigger: TriggerSchema,
+  }),
+]);
 
+/** @throws RangeError when the cursor would exceed {@link MAX_TOKEN_CHARS} (an ECR page token of 16 KiB or more). */
 export function encodeCursor(cursor: SweepCursor): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...cursor }), 'utf8').toString('base64url');
+  const token = Buffer.from(JSON.stringify({ v: 2, ...cursor }), 'utf8').toString('base64url');
+  if (token.length > MAX_TOKEN_CHARS) {
+    throw new RangeError(`resume token of ${token.length} characters exceeds ${MAX_TOKEN_CHARS}`);
+  }
+  return token;
 }
 
 /** @throws InvalidInputError when the token was not produced by {@link encodeCursor}. */
@@ -173,7 +225,7 @@ export class ConcurrencyLimit {
   }
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number): Promise<void> => setTimeout(ms);
 
 /**
  * Runs one sweep invocation.
@@ -279,9 +331,7 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
         // The batch could not be read at all: each name is failed and counted, never skipped.
         for (const name of batch) {
           scanned += 1;
-          deps.record(
-            failedRecord({ repositoryName: name, registryId: deps.registryId ?? '' }, error, options),
-          );
+          deps.record(failedRecord({ repositoryName: name, registryId: deps.registryId }, error, options));
         }
         index += batch.length;
         continue;
@@ -387,25 +437,30 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     } while (token !== undefined);
   }
 
-  const finish = (cursor: Omit<SweepCursor, 'dryRun' | 'trigger'> | undefined): SweepResult => ({
+  type Position =
+    | { readonly mode: 'all'; readonly from: string | null; readonly done: readonly string[] }
+    | { readonly mode: 'names'; readonly pending: readonly string[] };
+  const finish = (position: Position | undefined): SweepResult => ({
     scanned,
     nonCompliant,
     retriedErrors,
     nextToken:
-      cursor === undefined
+      position === undefined
         ? undefined
-        : encodeCursor({ ...cursor, dryRun: request.dryRun, trigger: request.trigger }),
+        : encodeCursor({ ...position, dryRun: request.dryRun, trigger: request.trigger }),
   });
 
-  // Checking given names (a backfill of a list, or a resumed invocation with pending names).
-  const mode = request.resume?.mode ?? (request.repositoryNames !== undefined ? 'names' : 'all');
-  const initialPending = request.resume?.pending ?? request.repositoryNames ?? [];
-  let next: string | null | undefined = request.resume === undefined ? undefined : request.resume.next;
-  if (initialPending.length > 0) {
-    const rest = await decideNames(initialPending);
-    if (rest.length > 0) return finish({ mode, next: next ?? null, pending: rest });
+  // Checking given names (a backfill of a list, or its resumption): each distinct name decided once.
+  const names =
+    request.resume?.mode === 'names'
+      ? request.resume.pending
+      : request.resume === undefined && request.repositoryNames !== undefined
+        ? [...new Set(request.repositoryNames)]
+        : undefined;
+  if (names !== undefined) {
+    const rest = await decideNames(names);
+    return finish(rest.length > 0 ? { mode: 'names', pending: rest } : undefined);
   }
-  if (mode === 'names' || next === null) return finish(undefined);
 
   if (deps.checkCreationTemplates === true && request.resume === undefined) {
     try {
@@ -431,17 +486,25 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
   }
 
   // Listing the whole registry, 1000 repositories a page (the API maximum): ceil(N/1000) describes.
+  // A resumed sweep lists the page it stopped in again and skips what it had decided there.
+  let from = request.resume?.mode === 'all' ? request.resume.from : null;
+  let done: ReadonlySet<string> = new Set(request.resume?.mode === 'all' ? request.resume.done : []);
   for (;;) {
-    if (!mayStart() && scanned > 0) return finish({ mode, next: next ?? null, pending: [] });
-    const page = await listPage(next);
-    const started = await decideAll(page.repositories);
+    if (!mayStart() && scanned > 0) return finish({ mode: 'all', from, done: [...done] });
+    const page = await listPage(from ?? undefined);
+    const todo = page.repositories.filter((facts) => !done.has(nameDigest(facts.repositoryName)));
+    const started = await decideAll(todo);
     deps.onProgress?.({ scanned });
-    const pageNext = page.nextToken ?? null;
-    if (started < page.repositories.length) {
-      const pending = page.repositories.slice(started).map((facts) => facts.repositoryName);
-      return finish({ mode, next: pageNext, pending });
+    if (started < todo.length) {
+      // Only this page's digests: bounded by the page size, whatever the names' lengths.
+      const undecided = new Set(todo.slice(started).map((facts) => facts.repositoryName));
+      const decided = page.repositories
+        .filter((facts) => !undecided.has(facts.repositoryName))
+        .map((facts) => nameDigest(facts.repositoryName));
+      return finish({ mode: 'all', from, done: decided });
     }
-    if (pageNext === null) return finish(undefined);
-    next = pageNext;
+    if (page.nextToken === undefined) return finish(undefined);
+    from = page.nextToken;
+    done = new Set();
   }
 }

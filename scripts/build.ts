@@ -6,7 +6,7 @@
  * hands credentials over in environment variables, and the full chain (SSO, STS, INI files,
  * process and instance-metadata providers) is dead weight at cold start.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -127,6 +127,8 @@ async function main(): Promise<void> {
       },
     });
     const file = path.join(outdir, 'ecr-guard.mjs');
+    // Runnable as `./dist/bin/ecr-guard.mjs` and through npm's `bin` link: the shebang above and mode 0755.
+    chmodSync(file, 0o755);
     bundles.push({
       name: 'bin/ecr-guard',
       file,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { emulatorAdmin, startEmulator } from '../emulator/index.ts';
+import { describeSetting } from '../lib/policy.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REGION = 'eu-west-1';
@@ -89,11 +90,10 @@ async function invoke(handler: Handler, event: unknown, name: string) {
   return { result, audits, rawAudit: lines.find((line) => line.includes('"ecr-guard audit"')) };
 }
 
+/** An audit record's setting, formatted as the policy formats settings in its reasons. */
 function setting(value: AuditLine['before']): string {
   if (value === undefined) return '-';
-  return value.exclusionFilters.length > 0
-    ? `${value.imageTagMutability} [${value.exclusionFilters.join(', ')}]`
-    : value.imageTagMutability;
+  return describeSetting({ mutability: value.imageTagMutability, exclusionFilters: value.exclusionFilters });
 }
 
 function printAudits(audits: readonly AuditLine[]): void {

@@ -324,3 +324,32 @@ describe('interpretEvent under fuzzing', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('interpretEvent with over-long audit-only fields', () => {
+  it.each([
+    [
+      'sourceIPAddress',
+      256,
+      (detail: Record<string, unknown>, value: string) => Object.assign(detail, { sourceIPAddress: value }),
+    ],
+    [
+      'userIdentity.arn',
+      2048,
+      (detail: Record<string, unknown>, value: string) =>
+        Object.assign(detail, { userIdentity: { type: 'AssumedRole', arn: value } }),
+    ],
+  ])('truncates %s to %i characters and still enforces the change', (_field, max, set) => {
+    const event = loadSampleEvent('put-image-tag-mutability-mutable.json');
+    const value = 'x'.repeat(100_000);
+    set(event.detail as Record<string, unknown>, value);
+
+    const result = outcomeOf(event);
+
+    expect(result).toMatchObject({ kind: 'target', target: { requested: { mutability: 'MUTABLE' } } });
+    const context =
+      result instanceof InvalidEventError || result.kind !== 'target' ? undefined : result.target.context;
+    const kept = _field === 'sourceIPAddress' ? context?.sourceIp : context?.actor;
+    expect(kept).toHaveLength(max);
+    expect(kept?.endsWith('…')).toBe(true);
+  });
+});

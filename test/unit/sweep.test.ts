@@ -6,6 +6,9 @@ import {
   ConcurrencyLimit,
   decodeCursor,
   encodeCursor,
+  MAX_NAMES_JSON_CHARS,
+  MAX_TOKEN_CHARS,
+  nameDigest,
   parseSweepInput,
   runSweep,
   type SweepDependencies,
@@ -103,6 +106,93 @@ describe('runSweep over the whole registry', () => {
     expect(names).toHaveLength(2345);
     expect(invocations).toBeGreaterThan(10);
     expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(Math.ceil(2345 / 7));
+  });
+
+  it('keeps its resume token under 64 KiB at the worst case: 1000 names of 256 characters on one page', async () => {
+    // Prepare: one page of 1000 maximum-length names; the deadline comes after a few have started.
+    const long = (i: number) => `${'a'.repeat(249)}-${String(i).padStart(6, '0')}`;
+    const seed: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) seed[long(i)] = i % 3 === 0 ? 'MUTABLE' : 'IMMUTABLE';
+    const ecr = createMemoryEcr(seed);
+    const records: AuditRecord[] = [];
+    let request: SweepRequest = FULL;
+    const tokens: string[] = [];
+    // Act: every invocation may start only 19 repositories, so tokens stand for up to 981 undecided names.
+    for (let invocation = 0; invocation < 500; invocation++) {
+      let budget = 19;
+      const result = await runSweep(
+        request,
+        deps(ecr, records, { remainingMs: () => (budget-- > 0 ? 60_000 : 1_000), maxConcurrency: 2 }),
+      );
+      if (result.nextToken === undefined) break;
+      tokens.push(result.nextToken);
+      request = parseSweepInput({ nextToken: result.nextToken }, false);
+    }
+    // Assess
+    expect(long(0)).toHaveLength(256);
+    expect(tokens.length).toBeGreaterThan(40);
+    expect(Math.max(...tokens.map((token) => token.length))).toBeLessThanOrEqual(MAX_TOKEN_CHARS);
+    expect(Math.max(...tokens.map((token) => token.length))).toBeLessThan(20 * 1024);
+    const names = records.map((record) => record.repositoryName);
+    expect(names).toHaveLength(1000);
+    expect(new Set(names).size).toBe(1000);
+    expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(334);
+  });
+
+  it('resumes inside a page after a page boundary, deciding each repository once', async () => {
+    // 2,500 repositories, pages of 1000: invocations stop in the middle of the second and third pages.
+    const ecr = createMemoryEcr(registry(2500, 5));
+    const records: AuditRecord[] = [];
+    let request: SweepRequest = FULL;
+    for (let invocation = 0; invocation < 10; invocation++) {
+      let budget = 700;
+      const result = await runSweep(
+        request,
+        deps(ecr, records, { remainingMs: () => (budget-- > 0 ? 60_000 : 1_000), maxConcurrency: 1 }),
+      );
+      if (result.nextToken === undefined) break;
+      request = parseSweepInput({ nextToken: result.nextToken }, false);
+    }
+    const names = records.map((record) => record.repositoryName);
+    expect(names).toHaveLength(2500);
+    expect(new Set(names).size).toBe(2500);
+    expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(500);
+    expect(
+      records
+        .filter((r) => r.outcome === 'remediated')
+        .every(
+          (r) => r.before?.imageTagMutability === 'MUTABLE' && r.after?.imageTagMutability === 'IMMUTABLE',
+        ),
+    ).toBe(true);
+  });
+
+  it('rejects given names too long for a resume token, and keeps the token of the longest accepted list bounded', async () => {
+    const name = (i: number) => `${'b'.repeat(249)}-${String(i).padStart(6, '0')}`;
+    const fits = Math.floor(MAX_NAMES_JSON_CHARS / (256 + 3));
+    const accepted = Array.from({ length: fits }, (_, i) => name(i));
+    expect(() =>
+      parseSweepInput({ repositoryNames: [...accepted, name(fits), name(fits + 1)] }, false),
+    ).toThrow(/repositoryNames: must be at most 46000 characters as JSON/);
+    const seed: Record<string, string> = {};
+    for (const repositoryName of accepted) seed[repositoryName] = 'MUTABLE';
+    const ecr = createMemoryEcr(seed);
+    let budget = 1;
+    const result = await runSweep(
+      parseSweepInput({ repositoryNames: accepted }, false),
+      deps(ecr, [], { remainingMs: () => (budget-- > 0 ? 60_000 : 1_000), maxConcurrency: 1 }),
+    );
+    expect(result.nextToken?.length).toBeLessThanOrEqual(MAX_TOKEN_CHARS);
+    expect(decodeCursor(result.nextToken ?? '')).toMatchObject({ mode: 'names', pending: accepted.slice(1) });
+  });
+
+  it('decides a name given twice once', async () => {
+    const ecr = createMemoryEcr(registry(3));
+    const records: AuditRecord[] = [];
+    await runSweep(
+      { ...FULL, repositoryNames: ['repo-000001', 'repo-000001', 'repo-000002'] },
+      deps(ecr, records),
+    );
+    expect(records.map((record) => record.repositoryName)).toEqual(['repo-000001', 'repo-000002']);
   });
 
   it('stops after maxRepositories and resumes from the token', async () => {
@@ -288,7 +378,7 @@ describe('parseSweepInput', () => {
     [{ nextToken: 'garbage' }, 'nextToken'],
     [
       {
-        nextToken: encodeCursor({ mode: 'all', next: null, pending: [], dryRun: false, trigger: 'sweep' }),
+        nextToken: encodeCursor({ mode: 'all', from: null, done: [], dryRun: false, trigger: 'sweep' }),
         repositoryNames: ['a1'],
       },
       'repositoryNames',
@@ -305,8 +395,8 @@ describe('parseSweepInput', () => {
   it('round-trips a cursor, carrying dry-run and trigger', () => {
     const cursor = {
       mode: 'all' as const,
-      next: 'tok',
-      pending: ['a1', 'b2'],
+      from: 'tok',
+      done: [nameDigest('a1'), nameDigest('b2')],
       dryRun: true,
       trigger: 'backfill' as const,
     };
