@@ -19,7 +19,7 @@ export async function runPass(
   const summaries: RegionSummary[] = [];
   let templateFailures = 0;
   let templatesNonCompliant = 0;
-  for (const region of await regionsOf(options)) {
+  for (const region of await regionsOf(options, env)) {
     const { ecr, close } = ecrFor(region, options, env);
     const counts: OutcomeCounts = emptyCounts();
     const started = Date.now();
