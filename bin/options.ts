@@ -88,7 +88,11 @@ export function parseCommonOptions(raw: Record<string, unknown>): CommonOptions 
       if (seen.has(key)) continue;
       seen.add(key);
       const flag = Object.entries(CLI_FLAGS).find(([name]) => name === key)?.[1] ?? `--${key}`;
-      const input = typeof issue.input === 'string' ? `, got '${issue.input}'` : '';
+      const given = issue.path.reduce<unknown>(
+        (value, part) => (typeof value === 'object' && value !== null ? Reflect.get(value, part) : undefined),
+        raw,
+      );
+      const input = typeof given === 'string' ? `, got '${given}'` : '';
       issues.push(`${flag}: ${issue.message}${input}`);
     }
   }
@@ -120,13 +124,15 @@ export function configFromOptions(
   options: CommonOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): GuardConfig {
+  const fromEnv = settingsInputFromEnv(env);
   const fromFlags = new Set(Object.keys(options.settings));
+  // A value from the environment is named by its variable; one from a flag, or one not given, by its flag.
   const nameOf = (key: SettingKey): string => {
     const flag = flagName(SETTINGS[key]);
-    return fromFlags.has(key) && flag !== undefined ? flag : envName(key);
+    return flag === undefined || (key in fromEnv && !fromFlags.has(key)) ? envName(key) : flag;
   };
   try {
-    return configFromInput({ ...settingsInputFromEnv(env), ...options.settings }, nameOf);
+    return configFromInput({ ...fromEnv, ...options.settings }, nameOf);
   } catch (error) {
     if (error instanceof ConfigError) throw new InvalidInputError([error.message]);
     throw error;

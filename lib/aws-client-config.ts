@@ -23,7 +23,11 @@ export interface AwsClientConfig {
   readonly endpoint?: string;
   readonly maxAttempts: number;
   readonly retryMode: SdkSettings['retryMode'];
-  readonly requestHandler: { readonly connectionTimeout: number; readonly requestTimeout: number };
+  readonly requestHandler: {
+    readonly connectionTimeout: number;
+    readonly requestTimeout: number;
+    readonly throwOnRequestTimeout: true;
+  };
 }
 
 /**
@@ -38,6 +42,11 @@ export function awsClientConfig(sdk: SdkSettings, options: AwsClientOptions): Aw
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     maxAttempts: sdk.maxAttempts ?? options.defaultMaxAttempts,
     retryMode: sdk.retryMode,
-    requestHandler: { connectionTimeout: sdk.connectTimeoutMs, requestTimeout: sdk.requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: sdk.connectTimeoutMs,
+      requestTimeout: sdk.requestTimeoutMs,
+      // Without it the Node handler only logs a warning when requestTimeout passes and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   };
 }
