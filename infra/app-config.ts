@@ -90,10 +90,15 @@ export function guardPropsFromContext(
     input[row.key] = value;
     given.add(row.key);
   }
-  if (problems.length > 0) fail(problems);
   const nameOf = (key: SettingKey) => contextName(key) ?? key;
   const result = validateSettings(input, nameOf);
-  if (!result.ok) fail(result.issues.map((issue) => `context key ${nameOf(issue.key)}: ${issue.message}`));
+  if (!result.ok) {
+    fail([
+      ...problems,
+      ...result.issues.map((issue) => `context key ${nameOf(issue.key)}: ${issue.message}`),
+    ]);
+  }
+  if (problems.length > 0) fail(problems);
   const values = result.values;
   if (given.has('logLevel') && !isLambdaLogLevel(values.logLevel)) {
     fail([`context key logLevel: must be one of ${LAMBDA_LOG_LEVELS.join(', ')} (Lambda's log levels)`]);

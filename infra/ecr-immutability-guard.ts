@@ -33,13 +33,14 @@ import {
   OUTCOME_METRICS,
 } from '../lib/audit.ts';
 import { AUDIT_EVENT_ACTIONS } from '../lib/audit-events.ts';
+import type { LAMBDA_LOG_LEVELS } from '../lib/settings.ts';
 import { ecrPolicyStatements } from './ecr-permissions.ts';
 import { guardrailEventPattern, type TargetMutability } from './guardrail-event-pattern.ts';
 import { validateGuardProps } from './props-validation.ts';
 import { SweepWorkflow } from './sweep-workflow.ts';
 
 /** Log levels both Powertools and Lambda's advanced logging controls understand. */
-export type GuardLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type GuardLogLevel = (typeof LAMBDA_LOG_LEVELS)[number];
 
 /** The Lambda code of the two functions, when not taken from the bundle directory. */
 export interface GuardCode {

@@ -106,6 +106,12 @@ describe('the app settings from context', () => {
     );
   });
 
+  it('reports every unknown key and bad value at once', () => {
+    expect(() => propsFrom({ dryrun: 'true', sweepConcurrency: 'abc' })).toThrow(
+      /unknown context key dryrun; did you mean dryRun\?\n {2}context key sweepConcurrency: must be an integer/,
+    );
+  });
+
   it('names an unknown key without a suggestion when nothing is close', () => {
     expect(() => propsFrom({ colour: 'blue' })).toThrow(/unknown context key colour$/m);
   });
