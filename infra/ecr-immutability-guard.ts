@@ -141,7 +141,13 @@ export interface EcrImmutabilityGuardProps {
 
 const DEFAULT_SERVICE_NAME = 'ecr-immutability-guard';
 const DEFAULT_METRICS_NAMESPACE = 'EcrImmutabilityGuard';
-const DEFAULT_BUNDLE_DIR = resolve(import.meta.dirname, '..', 'dist');
+/**
+ * The bundles `npm run build` writes to `dist/`: beside `infra/` in this repository, and one level
+ * up from the library (`dist/lib-js/index.js`, built by `npm run build:lib`) in the npm package.
+ */
+const DEFAULT_BUNDLE_DIR = import.meta.filename.endsWith('.ts')
+  ? resolve(import.meta.dirname, '..', 'dist')
+  : resolve(import.meta.dirname, '..');
 /** How cdk-nag prints the repository ARN pattern of {@link ecrPolicyStatements} in its finding IDs. */
 const NAG_REPOSITORY_ARN_PATTERN = 'arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*';
 

@@ -7,18 +7,22 @@
  * - `anything-but` never matches a field that is missing, and `{ "exists": false }` only works on
  *   leaf fields. A `CreateRepository` without `imageTagMutability` (ECR then defaults to MUTABLE) is
  *   therefore its own branch, as is a service event whose `requestParameters` is `null`.
- * - EventBridge cannot compare arrays for equality, so the rule can never tell whether a request for
- *   `IMMUTABLE_WITH_EXCLUSION` carries the configured filters. With that target, every successful
- *   call is delivered and the handler (lib/events.ts) decides; our own write then costs one extra
- *   describe and no second write. Only with the target `IMMUTABLE` can the rule drop the calls that
- *   already ask for it, which is what keeps our own `PutImageTagMutability` from invoking us.
+ * - A request for `IMMUTABLE` is at least as strict as any target (lib/policy.ts `isAtLeastAsStrict`):
+ *   acting on it could only loosen the repository, so the rule drops it whatever the target. With
+ *   the target `IMMUTABLE` that also keeps our own `PutImageTagMutability` from invoking us.
+ * - EventBridge cannot compare arrays, so the rule can never tell whether a request for
+ *   `IMMUTABLE_WITH_EXCLUSION` has filters the policy covers: it delivers those and the handler
+ *   (lib/events.ts) decides. With that target our own write costs one extra invocation and no write.
  */
 
 export const GUARDRAIL_EVENT_NAMES = ['CreateRepository', 'PutImageTagMutability'] as const;
 export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
 
-/** The target setting the deployment enforces (lib/config.ts `TARGET_MUTABILITY`). */
+/**
+ * The target setting the deployment enforces (lib/config.ts `TARGET_MUTABILITY`). The pattern is the
+ * same for both: what it drops (`IMMUTABLE`) is at least as strict as either.
+ */
 export type TargetMutability = 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION';
 
 /** A JSON value as EventBridge patterns hold it. */
@@ -52,21 +56,19 @@ function successfulEcrCall(): PatternObject {
  * Builds the guardrail rule's event pattern for a target.
  *
  * Branches (EventBridge delivers an event once even when several match):
- * 1. `CreateRepository` / `PutImageTagMutability` API calls that ask for a setting other than the
- *    target `IMMUTABLE` (with target `IMMUTABLE_WITH_EXCLUSION`: any setting, see the file comment).
+ * 1. `CreateRepository` / `PutImageTagMutability` API calls that ask for a setting other than
+ *    `IMMUTABLE`, for either target (see the file comment).
  * 2. `CreateRepository` API calls that do not name a setting at all (ECR's default is MUTABLE).
  * 3. Repositories ECR creates itself (pull-through cache, replication, create-on-push): a service
  *    event with the name in `serviceEventDetails` and no request parameters; the handler always looks.
  */
-export function guardrailEventPattern(target: TargetMutability): GuardrailEventPattern {
+export function guardrailEventPattern(_target: TargetMutability): GuardrailEventPattern {
   const requestsOtherSetting: GuardrailPatternBranch = {
     'detail-type': [API_CALL_DETAIL_TYPE],
     detail: {
       ...successfulEcrCall(),
       eventName: [...GUARDRAIL_EVENT_NAMES],
-      ...(target === 'IMMUTABLE'
-        ? { requestParameters: { imageTagMutability: [{ 'anything-but': ['IMMUTABLE'] }] } }
-        : { requestParameters: { imageTagMutability: [{ exists: true }] } }),
+      requestParameters: { imageTagMutability: [{ 'anything-but': ['IMMUTABLE'] }] },
     },
   };
   const createsWithDefaultSetting: GuardrailPatternBranch = {

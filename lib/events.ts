@@ -8,11 +8,12 @@
 import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.ts';
 import {
+  describeSetting,
   EXCLUSION_FILTER_PATTERN,
+  isAtLeastAsStrict,
   MAX_EXCLUSION_FILTERS,
   type MutabilitySetting,
-  requestMeetsTarget,
-  type TargetSetting,
+  type StrictnessPolicy,
 } from './policy.ts';
 import { formatIssues } from './validation.ts';
 
@@ -164,7 +165,7 @@ function isHandledDetailType(value: string): value is HandledDetailType {
  * @throws InvalidEventError when the input is not an EventBridge event, or when a handled event lacks
  *   or malforms a field we need; the error lists every failing path.
  */
-export function interpretEvent(event: unknown, target: TargetSetting): EventInterpretation {
+export function interpretEvent(event: unknown, policy: StrictnessPolicy): EventInterpretation {
   const envelope = parseOrThrow(EcrEventEnvelopeSchema, event, []);
   const base = { account: envelope.account, region: envelope.region };
   const detailType = envelope['detail-type'];
@@ -245,10 +246,11 @@ export function interpretEvent(event: unknown, target: TargetSetting): EventInte
     mutability,
     exclusionFilters: (request.imageTagMutabilityExclusionFilters ?? []).map((entry) => entry.filter),
   };
-  if (requestMeetsTarget(requested, target)) {
+  if (isAtLeastAsStrict(requested, policy)) {
+    // Acting could only loosen it: IMMUTABLE, the target, or filters the policy covers.
     return {
       kind: 'ignored',
-      reason: `${detail.eventName} already requested the target ${mutability}; nothing to do`,
+      reason: `${detail.eventName} requested ${describeSetting(requested)}, at least as strict as the target ${describeSetting(policy.target)}; nothing to do`,
       context,
     };
   }

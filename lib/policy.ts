@@ -5,6 +5,7 @@
  * Tag mutability values and exclusion filters follow the ECR API (2025 model):
  * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImageTagMutability.html
  */
+import { coveringFilters, uncoveredPatterns } from './wildcard.ts';
 
 /** Every `imageTagMutability` value ECR documents today. Anything else is a future value we do not trust. */
 export const TAG_MUTABILITIES = [
@@ -45,7 +46,10 @@ export interface TagExemptionRule {
 
 export interface Policy {
   readonly target: TargetSetting;
-  /** A repository at IMMUTABLE_WITH_EXCLUSION whose filters are all in this list is compliant. */
+  /**
+   * Filters a repository may keep beyond the target's: a repository at IMMUTABLE_WITH_EXCLUSION whose
+   * filters are each covered by a target filter or one of these is compliant (see {@link isAtLeastAsStrict}).
+   */
   readonly allowedExclusions?: readonly string[] | undefined;
   /** Glob patterns over repository names (`*` within a path segment, `**` across segments, `?` one character). */
   readonly exemptRepositories: readonly string[];
@@ -133,20 +137,25 @@ function matchesTarget(setting: MutabilitySetting, target: TargetSetting): boole
   return have.length === want.length && have.every((filter, index) => filter === want[index]);
 }
 
-function nonComplianceReason(setting: MutabilitySetting, policy: Policy): string {
-  const target = describeSetting(policy.target);
-  if (!isKnownMutability(setting.mutability)) {
-    return `rule target: unknown imageTagMutability value '${setting.mutability}' is treated as non-compliant; target is ${target}`;
+/**
+ * Milliseconds since the epoch of an ISO 8601 date (`2026-12-31`, UTC midnight) or date-time
+ * (`2026-12-31T18:00:00Z`), or undefined when `value` is not one or names a day that does not exist:
+ * `Date.parse` rolls `2099-02-30` over to 2 March and accepts trailing text after the date.
+ */
+function parseExpiry(value: string): number | undefined {
+  const date = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(value);
+  if (date === null) return undefined;
+  const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (
+    calendar.getUTCFullYear() !== year ||
+    calendar.getUTCMonth() !== month - 1 ||
+    calendar.getUTCDate() !== day
+  ) {
+    return undefined;
   }
-  if (setting.mutability === 'MUTABLE' || setting.mutability === 'MUTABLE_WITH_EXCLUSION') {
-    return `rule target: ${describeSetting(setting)} allows tags to be overwritten; target is ${target}`;
-  }
-  if (setting.mutability === 'IMMUTABLE_WITH_EXCLUSION' && policy.allowedExclusions !== undefined) {
-    const allowed = new Set(policy.allowedExclusions);
-    const outside = normalizeFilters(setting.exclusionFilters).filter((filter) => !allowed.has(filter));
-    return `rule allowed-exclusions: filters [${outside.join(', ')}] are not in the allow-list; target is ${target}`;
-  }
-  return `rule target: ${describeSetting(setting)} differs from the target ${target}`;
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? undefined : parsed;
 }
 
 function evaluateTagExemption(
@@ -162,8 +171,8 @@ function evaluateTagExemption(
   const expiry =
     rule.expiryKey !== undefined && Object.hasOwn(tags, rule.expiryKey) ? tags[rule.expiryKey] : undefined;
   if (expiry !== undefined) {
-    const expiresAt = Date.parse(expiry);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(expiry) || Number.isNaN(expiresAt)) {
+    const expiresAt = parseExpiry(expiry);
+    if (expiresAt === undefined) {
       return {
         exempt: false,
         note: `; exemption expiry ${rule.expiryKey}='${expiry}' is not an ISO date, not honoured`,
@@ -188,25 +197,94 @@ export type TemplateDecision =
   | { readonly kind: 'compliant'; readonly reason: string }
   | { readonly kind: 'remediate'; readonly desired: TargetSetting; readonly reason: string };
 
-/** True when `setting` meets the policy: the target, or an allowed IMMUTABLE_WITH_EXCLUSION. */
+/** The parts of a policy that say which tags may stay mutable. A {@link Policy} is one. */
+export type StrictnessPolicy = Pick<Policy, 'target' | 'allowedExclusions'>;
+
+/** The filters a policy lets a repository keep: the target's, then the allowed exclusions. */
+export function permittedFilters(policy: StrictnessPolicy): string[] {
+  return normalizeFilters([...policy.target.exclusionFilters, ...(policy.allowedExclusions ?? [])]);
+}
+
+/**
+ * The filters of `setting` that leave tags mutable which the policy keeps immutable: those that no
+ * target filter or allowed exclusion covers (wildcard containment, lib/wildcard.ts). Undefined when
+ * the setting is not `IMMUTABLE_WITH_EXCLUSION`, whose filters are the only ones this question fits.
+ */
+export function uncoveredFilters(setting: MutabilitySetting, policy: StrictnessPolicy): string[] | undefined {
+  if (setting.mutability !== 'IMMUTABLE_WITH_EXCLUSION') return undefined;
+  return uncoveredPatterns(normalizeFilters(setting.exclusionFilters), permittedFilters(policy));
+}
+
+/**
+ * True when `setting` leaves no tag mutable that the policy keeps immutable, so enforcing the target
+ * on it could only loosen it:
+ * - `IMMUTABLE` always is, whatever the target;
+ * - `IMMUTABLE_WITH_EXCLUSION F` is when each filter of F is covered by (its tags are a subset of)
+ *   one of the target's filters or of the allowed exclusions: `dev-1*` by `dev-*`, `latest` by `*`;
+ * - `MUTABLE`, `MUTABLE_WITH_EXCLUSION` and values ECR may add later never are.
+ *
+ * Every decision uses it: the sweep, creation templates and the guardrail's reading of a request.
+ * The target itself always is, so a remediation's result is compliant when decided again.
+ */
+export function isAtLeastAsStrict(setting: MutabilitySetting, policy: StrictnessPolicy): boolean {
+  if (setting.mutability === 'IMMUTABLE') return true;
+  return uncoveredFilters(setting, policy)?.length === 0;
+}
+
+/** `dev-1* within dev-*` for each filter: which permitted filter covers it (the first, sorted). */
+function describeCoverage(filters: readonly string[], policy: StrictnessPolicy): string {
+  const permitted = permittedFilters(policy);
+  return normalizeFilters(filters)
+    .map((filter) => {
+      const cover = coveringFilters(filter, permitted);
+      return cover.includes(filter) || cover[0] === undefined ? filter : `${filter} within ${cover[0]}`;
+    })
+    .join(', ');
+}
+
+/** The verdict on `setting`, with a reason naming the rule that decided it. */
 function meetsPolicy(setting: MutabilitySetting, policy: Policy): { ok: boolean; reason: string } {
+  const target = describeSetting(policy.target);
   if (matchesTarget(setting, policy.target)) {
-    return { ok: true, reason: `rule target: at the target ${describeSetting(policy.target)}` };
+    return { ok: true, reason: `rule target: at the target ${target}` };
   }
-  if (
-    setting.mutability === 'IMMUTABLE_WITH_EXCLUSION' &&
-    policy.allowedExclusions !== undefined &&
-    setting.exclusionFilters.length > 0
-  ) {
-    const allowed = new Set(policy.allowedExclusions);
-    if (setting.exclusionFilters.every((filter) => allowed.has(filter))) {
-      return {
-        ok: true,
-        reason: `rule allowed-exclusions: filters [${normalizeFilters(setting.exclusionFilters).join(', ')}] are all allowed`,
-      };
-    }
+  if (!isKnownMutability(setting.mutability)) {
+    return {
+      ok: false,
+      reason: `rule target: unknown imageTagMutability value '${setting.mutability}' is treated as non-compliant; target is ${target}`,
+    };
   }
-  return { ok: false, reason: nonComplianceReason(setting, policy) };
+  if (setting.mutability === 'MUTABLE' || setting.mutability === 'MUTABLE_WITH_EXCLUSION') {
+    return {
+      ok: false,
+      reason: `rule target: ${describeSetting(setting)} allows tags to be overwritten; target is ${target}`,
+    };
+  }
+  if (setting.mutability === 'IMMUTABLE') {
+    return {
+      ok: true,
+      reason: `rule at-least-as-strict: IMMUTABLE keeps every tag immutable; stricter than the target ${target}`,
+    };
+  }
+  const outside = uncoveredFilters(setting, policy) ?? [];
+  if (outside.length === 0) {
+    const filters = setting.exclusionFilters;
+    return {
+      ok: true,
+      reason:
+        filters.length === 0
+          ? `rule at-least-as-strict: ${setting.mutability} without filters keeps every tag immutable; target is ${target}`
+          : `rule at-least-as-strict: every filter is covered by the target or the allowed exclusions (${describeCoverage(filters, policy)}); target is ${target}`,
+    };
+  }
+  const coveredBy =
+    policy.allowedExclusions === undefined
+      ? "not covered by the target's filters"
+      : 'covered by neither the target nor the allowed exclusions';
+  return {
+    ok: false,
+    reason: `rule target: filters [${outside.join(', ')}] of ${describeSetting(setting)} are ${coveredBy}; target is ${target}`,
+  };
 }
 
 /**
@@ -245,9 +323,4 @@ export function evaluateRepository(facts: RepositoryFacts, policy: Policy, now: 
     return { kind: 'remediate', desired: policy.target, reason: `${reason}${tagExemption.note}` };
   }
   return { kind: 'remediate', desired: policy.target, reason };
-}
-
-/** True when a requested setting (from an API call) already equals the target. */
-export function requestMeetsTarget(requested: MutabilitySetting, target: TargetSetting): boolean {
-  return matchesTarget(requested, target);
 }

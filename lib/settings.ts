@@ -112,7 +112,7 @@ export const SETTINGS = {
     kind: 'list',
     schema: z._default(filterList, []),
     defaultText: '–',
-    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) that stay mutable; remediation sets exactly these`,
+    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) that stay mutable; remediation sets exactly these, and only on a setting not at least as strict (\`IMMUTABLE\` is left alone)`,
   },
   allowedExclusions: {
     env: 'ALLOWED_EXCLUSIONS',
@@ -124,7 +124,7 @@ export const SETTINGS = {
     schema: z._default(filterList, []),
     defaultText: '–',
     description:
-      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are all in this list is compliant. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are',
+      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are',
   },
   dryRun: {
     env: 'DRY_RUN',
@@ -168,7 +168,7 @@ export const SETTINGS = {
     schema: z.optional(nonEmptyText(128)),
     defaultText: '–',
     description:
-      'optional tag holding an ISO date after which the exemption lapses (reported, not honoured); needs the tag key',
+      'optional tag holding an ISO date (`2026-12-31` or a date-time) after which the exemption lapses (reported, not honoured); a value that is not one, or a day that does not exist (`2099-02-30`), is not honoured either; needs the tag key',
   },
   auditEventBusName: {
     env: 'AUDIT_EVENT_BUS_NAME',

@@ -59,7 +59,7 @@ export function createGuardrailHandler(
 
     let interpretation: ReturnType<typeof interpretEvent>;
     try {
-      interpretation = interpretEvent(event, config.policy.target);
+      interpretation = interpretEvent(event, config.policy);
     } catch (error) {
       if (error instanceof InvalidEventError) {
         // Logged once with the failing paths, never the event itself; rethrown so the async-invoke

@@ -13,6 +13,7 @@ import {
   type TargetMutability,
 } from '../../infra/guardrail-event-pattern.ts';
 import {
+  field,
   loadSampleEvent,
   referenceEventNames,
   referenceEventsAvailable,
@@ -39,8 +40,8 @@ const SAMPLE_EVENTS: Record<
   },
   'create-repository-immutable.json': {
     immutable: false,
-    withExclusion: true,
-    why: 'already asks for IMMUTABLE',
+    withExclusion: false,
+    why: 'asks for IMMUTABLE, at least as strict as any target',
   },
   'put-image-tag-mutability-mutable.json': { immutable: true, withExclusion: true, why: 'sets MUTABLE' },
   'put-image-tag-mutability-mutable-with-exclusion.json': {
@@ -50,8 +51,8 @@ const SAMPLE_EVENTS: Record<
   },
   'put-image-tag-mutability-immutable.json': {
     immutable: false,
-    withExclusion: true,
-    why: 'our own write: dropped by the rule for IMMUTABLE; with exclusions only the handler can compare filters',
+    withExclusion: false,
+    why: 'sets IMMUTABLE (our own write with that target): at least as strict as any target',
   },
   'create-repository-failed.json': { immutable: false, withExclusion: false, why: 'failed call (errorCode)' },
   'delete-repository.json': { immutable: false, withExclusion: false, why: 'not an event we handle' },
@@ -141,6 +142,23 @@ describe('the guardrail rule pattern', () => {
       matchesEventPattern(patterns.withExclusion, event),
       `target IMMUTABLE_WITH_EXCLUSION: ${expected.why}`,
     ).toBe(expected.withExclusion);
+  });
+
+  it('never delivers a write to IMMUTABLE, whatever the target', () => {
+    for (const name of ['put-image-tag-mutability-immutable.json', 'create-repository-immutable.json']) {
+      const event = loadSampleEvent(name);
+      expect(matchesEventPattern(patterns.immutable, event), name).toBe(false);
+      expect(matchesEventPattern(patterns.withExclusion, event), name).toBe(false);
+    }
+  });
+
+  it('delivers a write to IMMUTABLE_WITH_EXCLUSION for the handler to compare its filters', () => {
+    const event = loadSampleEvent('put-image-tag-mutability-immutable.json');
+    const request = field(event, 'detail', 'requestParameters') as Record<string, unknown>;
+    request.imageTagMutability = 'IMMUTABLE_WITH_EXCLUSION';
+    request.imageTagMutabilityExclusionFilters = [{ filter: '*', filterType: 'WILDCARD' }];
+    expect(matchesEventPattern(patterns.immutable, event)).toBe(true);
+    expect(matchesEventPattern(patterns.withExclusion, event)).toBe(true);
   });
 
   it('drops our own IMMUTABLE write but not a CreateRepository that omits the setting', () => {

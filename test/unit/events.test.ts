@@ -26,7 +26,7 @@ function outcomeOf(
   target: TargetSetting = IMMUTABLE,
 ): EventInterpretation | InvalidEventError {
   try {
-    return interpretEvent(event, target);
+    return interpretEvent(event, { target });
   } catch (error) {
     if (error instanceof InvalidEventError) return error;
     throw error;
@@ -70,7 +70,10 @@ const SAMPLES: Record<string, Expected> = {
     requested: 'MUTABLE',
     isCreation: true,
   },
-  'create-repository-immutable.json': { kind: 'ignored', reason: 'already requested the target IMMUTABLE' },
+  'create-repository-immutable.json': {
+    kind: 'ignored',
+    reason: 'requested IMMUTABLE, at least as strict as the target IMMUTABLE',
+  },
   'put-image-tag-mutability-mutable.json': {
     kind: 'target',
     repositoryName: 'payments/ledger',
@@ -85,7 +88,7 @@ const SAMPLES: Record<string, Expected> = {
   },
   'put-image-tag-mutability-immutable.json': {
     kind: 'ignored',
-    reason: 'already requested the target IMMUTABLE',
+    reason: 'requested IMMUTABLE, at least as strict as the target IMMUTABLE',
   },
   'create-repository-failed.json': {
     kind: 'ignored',
@@ -165,12 +168,47 @@ describe('interpretEvent on the samples in events/', () => {
     expect(result).toMatchObject({ target: { requested: { exclusionFilters: ['release-*'] } } });
   });
 
-  it('does not ignore an IMMUTABLE request when the target has exclusions', () => {
+  it('ignores an IMMUTABLE request when the target has exclusions: acting could only loosen it', () => {
     const target: TargetSetting = { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] };
-    expect(outcomeOf(loadSampleEvent('create-repository-immutable.json'), target)).toMatchObject({
-      kind: 'target',
-    });
+    const result = outcomeOf(loadSampleEvent('create-repository-immutable.json'), target);
+    expect(result).toMatchObject({ kind: 'ignored' });
+    if (!(result instanceof InvalidEventError) && result.kind === 'ignored') {
+      expect(result.reason).toContain(
+        'requested IMMUTABLE, at least as strict as the target IMMUTABLE_WITH_EXCLUSION [latest]',
+      );
+    }
   });
+
+  it.each([
+    ['IMMUTABLE', [], [], 'ignored'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*', 'latest'], [], 'ignored'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-1*'], [], 'ignored'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['pr-7'], ['pr-*'], 'ignored'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['*'], [], 'target'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['pr-7'], [], 'target'],
+    ['MUTABLE', [], ['*'], 'target'],
+    ['MUTABLE_WITH_EXCLUSION', ['latest'], ['*'], 'target'],
+  ] as const)(
+    'with target [dev-*, latest] reads a request for %s %j (allowed %j) as %s',
+    (mutability, filters, allowed, kind) => {
+      // Prepare
+      const event = loadSampleEvent('put-image-tag-mutability-mutable.json');
+      const request = field(event, 'detail', 'requestParameters') as Record<string, unknown>;
+      request.imageTagMutability = mutability;
+      request.imageTagMutabilityExclusionFilters = filters.map((filter) => ({
+        filter,
+        filterType: 'WILDCARD',
+      }));
+      const policy = {
+        target: { mutability: 'IMMUTABLE_WITH_EXCLUSION' as const, exclusionFilters: ['latest', 'dev-*'] },
+        allowedExclusions: [...allowed],
+      };
+      // Act
+      const result = interpretEvent(event, policy);
+      // Assess
+      expect(result.kind).toBe(kind);
+    },
+  );
 
   it('ignores a request for another account registry and names both accounts', () => {
     // Prepare

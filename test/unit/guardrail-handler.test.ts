@@ -112,6 +112,38 @@ describe('guardrail handler', () => {
     expect(summary.records[0]?.reason).toBeTruthy();
   });
 
+  it.each(['create-repository-immutable.json', 'put-image-tag-mutability-immutable.json'])(
+    'ignores %s with the target IMMUTABLE_WITH_EXCLUSION [latest, dev-*]: no loosening write',
+    async (name) => {
+      const { handler } = setup({
+        TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION',
+        EXCLUSION_FILTERS: 'latest,dev-*',
+      });
+      const summary = await handler(loadSampleEvent(name));
+      expect(callCounts()).toEqual({ describe: 0, put: 0, tags: 0 });
+      expect(summary.counts.ignored).toBe(1);
+      expect(summary.records[0]?.reason).toContain('at least as strict as the target');
+    },
+  );
+
+  it('leaves a repository found at IMMUTABLE compliant under the target IMMUTABLE_WITH_EXCLUSION', async () => {
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .resolves({ repositories: [repository('payments/ledger', 'IMMUTABLE')] });
+    const { handler } = setup({
+      TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION',
+      EXCLUSION_FILTERS: 'latest,dev-*',
+    });
+    const summary = await handler(loadSampleEvent('put-image-tag-mutability-mutable.json'));
+    expect(callCounts()).toEqual({ describe: 1, put: 0, tags: 0 });
+    expect(summary.records[0]).toMatchObject({
+      outcome: 'compliant',
+      before: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },
+      after: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },
+      reason: expect.stringContaining('rule at-least-as-strict'),
+    });
+  });
+
   it('changes nothing in dry-run and records would-remediate', async () => {
     ecrMock
       .on(DescribeRepositoriesCommand)

@@ -5,6 +5,7 @@ import {
   type Decision,
   evaluateRepository,
   evaluateTemplate,
+  isAtLeastAsStrict,
   type MutabilitySetting,
   type Policy,
   type RepositoryFacts,
@@ -100,7 +101,7 @@ describe('evaluateRepository with exclusions and exemptions', () => {
       NOW,
     );
     expect(decision.kind).toBe('compliant');
-    expect(decision.reason).toContain('rule allowed-exclusions');
+    expect(decision.reason).toContain('rule at-least-as-strict');
   });
 
   it('rejects filters outside the allow-list and names them', () => {
@@ -111,7 +112,9 @@ describe('evaluateRepository with exclusions and exemptions', () => {
       NOW,
     );
     expect(decision.kind).toBe('remediate');
-    expect(decision.reason).toContain('filters [*] are not in the allow-list');
+    expect(decision.reason).toContain(
+      'filters [*] of IMMUTABLE_WITH_EXCLUSION [*, latest] are covered by neither the target nor the allowed exclusions',
+    );
   });
 
   it('exempts by repository name glob without needing tags', () => {
@@ -151,6 +154,37 @@ describe('evaluateRepository with exclusions and exemptions', () => {
       'expired on 2026-01-31',
     ],
     [{ 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': 'soon' }, 'remediate', 'is not an ISO date'],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-02-30' },
+      'remediate',
+      "exemption expiry ecr-guard:exempt-until='2099-02-30' is not an ISO date, not honoured",
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2027-02-29' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-04-31' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-13-01' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-12-31x' },
+      'remediate',
+      'is not an ISO date',
+    ],
+    [{ 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2028-02-29' }, 'exempt', 'until 2028-02-29'],
+    [
+      { 'ecr-guard:exempt': 'legacy', 'ecr-guard:exempt-until': '2099-12-31T18:00:00Z' },
+      'exempt',
+      'until 2099-12-31T18:00:00Z',
+    ],
     [{ team: 'a' }, 'remediate', 'rule target'],
   ])('decides tags %j as %s', (tags, kind, reasonPart) => {
     const policy: Policy = {
@@ -165,6 +199,94 @@ describe('evaluateRepository with exclusions and exemptions', () => {
     expect(decision.kind).toBe(kind);
     expect(decision.reason).toContain(reasonPart);
   });
+});
+
+describe('evaluateRepository never loosens a repository', () => {
+  const devAndLatest: Policy = {
+    target: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] },
+    exemptRepositories: [],
+  };
+  const immutableAllowing: Policy = { ...IMMUTABLE_POLICY, allowedExclusions: ['latest', 'pr-*'] };
+
+  it('leaves a repository a team set to IMMUTABLE alone under target IMMUTABLE_WITH_EXCLUSION [latest, dev-*]', () => {
+    const decision = evaluateRepository(
+      facts({ mutability: 'IMMUTABLE', exclusionFilters: [] }),
+      devAndLatest,
+      NOW,
+    );
+    expect(decision).toEqual({
+      kind: 'compliant',
+      reason:
+        'rule at-least-as-strict: IMMUTABLE keeps every tag immutable; stricter than the target IMMUTABLE_WITH_EXCLUSION [dev-*, latest]',
+    });
+  });
+
+  it.each([
+    ['IMMUTABLE', [], 'compliant', 'rule at-least-as-strict'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest', 'dev-*'], 'compliant', 'rule target: at the target'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-1*'], 'compliant', '(dev-1* within dev-*)'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], 'compliant', '(latest)'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-2*', 'dev-x', 'latest'], 'compliant', 'rule at-least-as-strict'],
+    ['IMMUTABLE_WITH_EXCLUSION', [], 'compliant', 'without filters keeps every tag immutable'],
+    [
+      'IMMUTABLE_WITH_EXCLUSION',
+      ['*'],
+      'remediate',
+      "filters [*] of IMMUTABLE_WITH_EXCLUSION [*] are not covered by the target's filters",
+    ],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev*'], 'remediate', 'filters [dev*]'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*', 'pr-1'], 'remediate', 'filters [pr-1]'],
+    ['MUTABLE', [], 'remediate', 'allows tags to be overwritten'],
+    ['MUTABLE_WITH_EXCLUSION', ['latest'], 'remediate', 'allows tags to be overwritten'],
+    ['IMMUTABLE_SOMEDAY', [], 'remediate', "unknown imageTagMutability value 'IMMUTABLE_SOMEDAY'"],
+  ] as const)('with target [latest, dev-*] decides %s %j as %s', (mutability, filters, kind, reasonPart) => {
+    const decision = evaluateRepository(
+      facts({ mutability, exclusionFilters: [...filters] }),
+      devAndLatest,
+      NOW,
+    );
+    expect(decision.kind).toBe(kind);
+    expect(decision.reason).toContain(reasonPart);
+    if (decision.kind === 'remediate') expect(decision.desired).toEqual(devAndLatest.target);
+  });
+
+  it.each([
+    ['IMMUTABLE_WITH_EXCLUSION', ['pr-12', 'latest'], 'compliant', '(latest, pr-12 within pr-*)'],
+    [
+      'IMMUTABLE_WITH_EXCLUSION',
+      ['pr*'],
+      'remediate',
+      'covered by neither the target nor the allowed exclusions',
+    ],
+    ['MUTABLE_WITH_EXCLUSION', ['pr-1'], 'remediate', 'allows tags to be overwritten'],
+  ] as const)(
+    'with target IMMUTABLE and [latest, pr-*] allowed decides %s %j as %s',
+    (mutability, filters, kind, reasonPart) => {
+      const decision = evaluateRepository(
+        facts({ mutability, exclusionFilters: [...filters] }),
+        immutableAllowing,
+        NOW,
+      );
+      expect(decision.kind).toBe(kind);
+      expect(decision.reason).toContain(reasonPart);
+    },
+  );
+
+  it.each([
+    ['IMMUTABLE', [], true],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-1*', 'latest'], true],
+    ['IMMUTABLE_WITH_EXCLUSION', ['pr-*'], true],
+    ['IMMUTABLE_WITH_EXCLUSION', ['*'], false],
+    ['MUTABLE', [], false],
+    ['MUTABLE_WITH_EXCLUSION', [], false],
+    ['', [], false],
+  ] as const)(
+    'isAtLeastAsStrict(%s %j) with target [dev-*, latest] and pr-* allowed: %s',
+    (mutability, filters, expected) => {
+      const policy = { target: devAndLatest.target, allowedExclusions: ['pr-*'] };
+      expect(isAtLeastAsStrict({ mutability, exclusionFilters: filters }, policy)).toBe(expected);
+    },
+  );
 });
 
 describe('evaluateTemplate', () => {
@@ -183,6 +305,24 @@ describe('evaluateTemplate', () => {
     const policy: Policy = { ...IMMUTABLE_POLICY, allowedExclusions: ['latest'], exemptRepositories: ['**'] };
     expect(evaluateTemplate(template(mutability, [...filters]), policy).kind).toBe(kind);
   });
+
+  it.each([
+    ['IMMUTABLE', [], 'compliant', 'rule at-least-as-strict: IMMUTABLE keeps every tag immutable'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-9*'], 'compliant', '(dev-9* within dev-*)'],
+    ['IMMUTABLE_WITH_EXCLUSION', ['release-*'], 'remediate', 'filters [release-*]'],
+    ['MUTABLE', [], 'remediate', 'MUTABLE allows tags to be overwritten'],
+  ] as const)(
+    'decides a template at %s %j as %s with target [latest, dev-*]',
+    (mutability, filters, kind, reasonPart) => {
+      const policy: Policy = {
+        target: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] },
+        exemptRepositories: [],
+      };
+      const decision = evaluateTemplate(template(mutability, [...filters]), policy);
+      expect(decision.kind).toBe(kind);
+      expect(decision.reason).toContain(reasonPart);
+    },
+  );
 });
 
 describe('compileNameGlob', () => {
@@ -202,7 +342,13 @@ describe('compileNameGlob', () => {
 });
 
 describe('policy properties', () => {
-  const filterArb = fc.stringMatching(/^[a-z0-9*-]{1,8}$/);
+  // A tiny alphabet makes filters that cover one another common; real-looking ones mix in.
+  const smallFilterArb = fc.stringMatching(/^[ab*-]{1,4}$/);
+  const filterArb = fc.oneof(
+    smallFilterArb,
+    fc.constantFrom('latest', 'dev-*', 'dev-1*', '*', 'a*b'),
+    fc.stringMatching(/^[a-z0-9*-]{1,8}$/),
+  );
   const settingArb = fc.record({
     mutability: fc.oneof(fc.constantFrom(...TAG_MUTABILITIES), fc.string({ maxLength: 12 })),
     exclusionFilters: fc.array(filterArb, { maxLength: 5 }),
@@ -255,6 +401,90 @@ describe('policy properties', () => {
         expect(after.kind).toBe('compliant');
       }),
     );
+  });
+
+  it('never loosens: it writes only what is not at least as strict, and only the target, which is', () => {
+    fc.assert(
+      fc.property(settingArb, policyArb, nameArb, tagsArb, (setting, policy, name, tags) => {
+        const decision = decideFully(facts(setting, { repositoryName: name, tags }), policy);
+        if (decision.kind === 'remediate') {
+          expect(isAtLeastAsStrict(setting, policy)).toBe(false);
+          expect(isAtLeastAsStrict(decision.desired, policy)).toBe(true);
+        }
+        if (decision.kind === 'compliant') expect(isAtLeastAsStrict(setting, policy)).toBe(true);
+        if (setting.mutability === 'IMMUTABLE') expect(decision.kind).not.toBe('remediate');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is idempotent: deciding the same facts twice, or the result again, writes nothing more', () => {
+    fc.assert(
+      fc.property(settingArb, policyArb, nameArb, (setting, policy, name) => {
+        const repository = facts(setting, { repositoryName: name });
+        const first = decideFully(repository, policy);
+        expect(decideFully(repository, policy)).toEqual(first);
+        const after = first.kind === 'remediate' ? first.desired : setting;
+        expect(decideFully({ ...repository, setting: after }, policy).kind).not.toBe('remediate');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  describe('against a brute-force matcher over every tag up to a length bound', () => {
+    // Filters over {a, b, -, *} of at most 4 characters: a tag that one filter leaves mutable and
+    // others do not exists among the tags over {a, b, -, _} of at most 4 characters (replace each
+    // `*` by `_`, which no filter holds), so this enumeration decides "leaves more tags mutable".
+    const alphabet = ['a', 'b', '-', '_'];
+    let tags = [''];
+    for (let layer = [''], length = 1; length <= 4; length++) {
+      layer = layer.flatMap((prefix) => alphabet.map((char) => prefix + char));
+      tags = [...tags, ...layer];
+    }
+    const matches = (pattern: string, tag: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/-/g, '\\-'))
+          .join('.*')}$`,
+      ).test(tag);
+    const smallPolicyArb: fc.Arbitrary<Policy> = fc.record({
+      target: fc.oneof(
+        fc.constant({ mutability: 'IMMUTABLE' as const, exclusionFilters: [] as [] }),
+        fc.uniqueArray(smallFilterArb, { minLength: 1, maxLength: 3 }).map((filters) => ({
+          mutability: 'IMMUTABLE_WITH_EXCLUSION' as const,
+          exclusionFilters: filters,
+        })),
+      ),
+      allowedExclusions: fc.option(fc.array(smallFilterArb, { maxLength: 3 }), { nil: undefined }),
+      exemptRepositories: fc.constant([]),
+    });
+    const exclusionSettingArb = fc.record({
+      mutability: fc.constant('IMMUTABLE_WITH_EXCLUSION'),
+      exclusionFilters: fc.array(smallFilterArb, { maxLength: 3 }),
+    });
+    /** Tags `setting` leaves mutable that neither the target's filters nor the allowed exclusions do. */
+    function loopholes(setting: MutabilitySetting, policy: Policy): string[] {
+      const permitted = [...policy.target.exclusionFilters, ...(policy.allowedExclusions ?? [])];
+      return tags.filter(
+        (tag) =>
+          setting.exclusionFilters.some((filter) => matches(filter, tag)) &&
+          !permitted.some((filter) => matches(filter, tag)),
+      );
+    }
+
+    it('writes a repository exactly when it leaves some tag mutable that the policy does not', () => {
+      fc.assert(
+        fc.property(exclusionSettingArb, smallPolicyArb, (setting, policy) => {
+          const decision = evaluateRepository(facts(setting), policy, NOW);
+          expect(
+            decision.kind === 'remediate',
+            `${JSON.stringify(setting)} under ${JSON.stringify(policy)}`,
+          ).toBe(loopholes(setting, policy).length > 0);
+        }),
+        { numRuns: 1000 },
+      );
+    });
   });
 
   it('never writes a repository whose name is exempt', () => {
