@@ -222,7 +222,10 @@ describe('runSweep over the whole registry', () => {
     const names = records.map((record) => record.repositoryName);
     expect(new Set(names).size).toBe(2500);
     expect(names).toHaveLength(2500);
-    expect(ecr.calls.describe, 'each page listed once').toBe(3);
+    // A sweep stopped inside a page lists that page again on resume (the token keeps the page's
+    // token and digests of the names already decided there, not the names); every other page once.
+    const relisted = stop % 1000 === 0 ? 0 : 1;
+    expect(ecr.calls.describe, 'each page listed once, the interrupted one twice').toBe(3 + relisted);
   });
 
   it.each([
