@@ -6,6 +6,7 @@
 import { AdminRequestError, AwsError } from '../core/errors.ts';
 import { mulberry32 } from '../core/faults.ts';
 import { isJsonObject, type JsonObject, type MemberReader, readMembers } from '../core/validate.ts';
+import { ImageSet } from './images.ts';
 import {
   type AppliedFor,
   checkRepositoryName,
@@ -147,6 +148,7 @@ function makeRepository(
     encryptionConfiguration: { encryptionType: 'AES256' },
     tags,
     imageCount,
+    images: new ImageSet(),
   };
 }
 
