@@ -22,7 +22,6 @@ import {
   type Repository,
   readEncryptionConfiguration,
   readMutabilitySetting,
-  readRegistryId,
   readRepositoryName,
   readScanningConfiguration,
   readTagList,
