@@ -8,7 +8,9 @@ import type { JsonService } from '../core/service.ts';
 import { isJsonObject, type JsonObject, readMembers } from '../core/validate.ts';
 import { LOOKUP_ATTRIBUTE_KEYS, type LookupAttributeKey, type Trail, type TrailQuery } from './trail.ts';
 
-export const CLOUDTRAIL_TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.';
+/** The target prefix the AWS SDK for JavaScript v3 sends; older SDKs and the CLI send the namespaced one. */
+export const CLOUDTRAIL_TARGET_PREFIX = 'CloudTrail_20131101.';
+export const CLOUDTRAIL_NAMESPACED_TARGET_PREFIX = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.';
 
 /** LookupEvents sees the last 90 days of management events. */
 export const LOOKUP_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;
@@ -171,6 +173,7 @@ export function cloudTrailService(state: CloudTrailServiceState): JsonService {
     title: 'CloudTrail',
     protocol: 'json',
     targetPrefix: CLOUDTRAIL_TARGET_PREFIX,
+    targetPrefixAliases: [CLOUDTRAIL_NAMESPACED_TARGET_PREFIX],
     operations: ['LookupEvents'],
     run({ operation, caller, input, nowMs }) {
       if (operation !== 'LookupEvents')

@@ -147,11 +147,14 @@ async function callJson(
     caller = identify(runtime, request);
     if (target === '')
       throw new AwsError('UnknownOperationException', 'The request has no X-Amz-Target header');
-    const service = runtime.services.find(
-      (candidate): candidate is JsonService =>
-        candidate.protocol === 'json' && target.startsWith(candidate.targetPrefix),
-    );
-    const name = service === undefined ? undefined : target.slice(service.targetPrefix.length);
+    let name: string | undefined;
+    const service = runtime.services.find((candidate): candidate is JsonService => {
+      if (candidate.protocol !== 'json') return false;
+      const prefixes = [candidate.targetPrefix, ...(candidate.targetPrefixAliases ?? [])];
+      const prefix = prefixes.find((spelling) => target.startsWith(spelling));
+      if (prefix !== undefined) name = target.slice(prefix.length);
+      return prefix !== undefined;
+    });
     if (service === undefined || name === undefined || !service.operations.includes(name))
       throw unknownTarget(runtime, target);
     const input = parseJsonBody(body.bytes);
