@@ -3,9 +3,10 @@
  * local target: an in-process callback or a loopback URL (HTTP POST of the event as JSON). Delivery runs after
  * the API response, one event at a time in record order, and never blocks or fails the API call.
  *
- * EventBridge receives CloudTrail management events except read-only ones unless a rule opts in
- * (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html), so read-only calls are
- * delivered only with `includeReadOnly`.
+ * An enabled EventBridge rule matches CloudTrail management events except read-only ones (failed or not);
+ * only a rule in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS also gets the read-only ones
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html). So
+ * write calls are delivered, succeeded or failed, and read-only calls only with `includeReadOnly`.
  */
 import { AdminRequestError } from '../core/errors.ts';
 import type { JsonObject } from '../core/validate.ts';
@@ -20,7 +21,7 @@ export interface DeliveryTarget {
   readonly callback?: DeliveryCallback;
   /** A loopback URL (`http://127.0.0.1:…`, `http://localhost:…`, `http://[::1]:…`) to POST each event to. */
   readonly url?: string;
-  /** Deliver read-only calls too; default false (write calls and failed calls only). */
+  /** Deliver read-only calls too; default false (write calls only, succeeded or failed). */
   readonly includeReadOnly?: boolean;
 }
 
@@ -88,7 +89,7 @@ export class EventDelivery {
   wants(record: TrailRecord): boolean {
     const target = this.target;
     if (target === undefined) return false;
-    return !record.readOnly || record.errorCode !== undefined || target.includeReadOnly === true;
+    return !record.readOnly || target.includeReadOnly === true;
   }
 
   /** Queues a record's event (if the target wants it); returns at once. */

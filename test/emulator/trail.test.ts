@@ -544,12 +544,20 @@ describe('event delivery', () => {
     delivered.length = 0;
   });
 
-  it('delivers write calls and failed calls, not read-only ones, as CloudTrail EventBridge events', async () => {
+  it('delivers write calls, failed ones included, but no read-only calls (failed or not) as CloudTrail EventBridge events', async () => {
     await emulator.ecr.send(new CreateRepositoryCommand({ repositoryName: 'app' }));
     await emulator.ecr.send(new DescribeRepositoriesCommand({}));
     await rejection(emulator.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['nope'] })));
     await emulator.ecr.send(
       new PutImageCommand({ repositoryName: 'app', imageManifest: manifestFor('a'), imageTag: 'v1' }),
+    );
+    await emulator.ecr.send(
+      new PutImageTagMutabilityCommand({ repositoryName: 'app', imageTagMutability: 'IMMUTABLE' }),
+    );
+    await rejection(
+      emulator.ecr.send(
+        new PutImageCommand({ repositoryName: 'app', imageManifest: manifestFor('b'), imageTag: 'v1' }),
+      ),
     );
     await emulator.emulator.deliveries.idle();
     expect(
@@ -559,10 +567,13 @@ describe('event delivery', () => {
       ]),
     ).toEqual([
       ['CreateRepository', undefined],
-      ['DescribeRepositories', 'RepositoryNotFoundException'],
       ['PutImage', undefined],
+      ['PutImageTagMutability', undefined],
+      ['PutImage', 'ImageTagAlreadyExistsException'],
     ]);
-    expect((await emulator.admin.stats()).deliveries).toEqual({ delivered: 3, failed: 0, pending: 0 });
+    expect((await emulator.admin.stats()).deliveries).toEqual({ delivered: 4, failed: 0, pending: 0 });
+    // Every delivered event, the blocked overwrite included, is one the guardrail's parser reads.
+    for (const event of delivered) expect(() => interpretEvent(event, POLICY)).not.toThrow();
   });
 
   it('delivers events the guardrail accepts, shaped like the reference events', async () => {
