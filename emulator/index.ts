@@ -1,8 +1,9 @@
 /**
  * Embedded AWS emulator: a loopback HTTP server speaking the ECR wire protocol (AWS JSON 1.1) for the
- * operations this project uses (repositories, their tags, repository creation templates), an EventBridge
- * PutEvents sink, STS AssumeRole/GetCallerIdentity, the Organizations list calls, and `/_emulator/*` control
- * routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
+ * operations this project uses (repositories, their tags, images, repository creation templates), an
+ * EventBridge PutEvents sink, STS AssumeRole/GetCallerIdentity, the Organizations list calls, CloudTrail
+ * LookupEvents over a trail of every ECR call (optionally delivered as EventBridge events to a callback or a
+ * loopback URL), and `/_emulator/*` control routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
  *
  * ```ts
  * const emulator = await startEmulator();
