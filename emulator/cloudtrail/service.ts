@@ -92,6 +92,8 @@ export function lookupEvents(
   const category = reader.string('EventCategory');
   if (category !== undefined && category !== 'insight')
     throw fail('InvalidEventCategoryException', `EventCategory '${category}' is not valid; use insight`);
+  // The emulator records no CloudTrail Insights events.
+  if (category === 'insight') return { Events: [] };
   const requestedStart = readTime(input, 'StartTime');
   const requestedEnd = readTime(input, 'EndTime');
   if (requestedStart !== undefined && requestedEnd !== undefined && requestedStart > requestedEnd) {

@@ -282,6 +282,10 @@ describe('the trail of ECR calls', () => {
       expect(error.name).toBe(code);
     });
 
+    it('answers no events for EventCategory insight (no Insights are recorded)', async () => {
+      expect((await trail.send(new LookupEventsCommand({ EventCategory: 'insight' }))).Events).toEqual([]);
+    });
+
     it('refuses a NextToken issued for other lookup attributes', async () => {
       const page = await trail.send(new LookupEventsCommand({ MaxResults: 1 }));
       const error = await rejection(
