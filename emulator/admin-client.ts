@@ -1,3 +1,4 @@
+import type { DeliveryStats } from './cloudtrail/delivery.ts';
 import type { OrganizationSeed } from './core/directory.ts';
 import type { FaultConfig, FaultScope, ProbabilityThrottle } from './core/faults.ts';
 import type { StatsScope, StatsSnapshot } from './core/stats.ts';
@@ -21,6 +22,7 @@ export interface FaultSpecInput {
 export type EmulatorOperation =
   | EcrOperation
   | 'PutEvents'
+  | 'LookupEvents'
   | (typeof STS_OPERATIONS)[number]
   | (typeof ORGANIZATIONS_OPERATIONS)[number];
 
@@ -96,8 +98,8 @@ export function isOrganizationSeed(value: unknown): boolean {
 /** Typed client of the `/_emulator/*` control routes. */
 export interface AdminClient {
   /** Call counts: all calls, or those of one account, region, or account in a region. */
-  stats(scope?: StatsScope): Promise<StatsSnapshot>;
-  /** Clears repositories, repository creation templates, events, stats and faults. */
+  stats(scope?: StatsScope): Promise<AdminStats>;
+  /** Clears repositories, repository creation templates, events, the trail, stats and faults. */
   reset(): Promise<void>;
   seed(request: SeedRequest): Promise<SeedResult>;
   /** Replaces the fault configuration (of one account / region / account-region when `scope` is given). */
@@ -118,6 +120,20 @@ export interface AdminClient {
     readonly region?: string;
     readonly account?: string;
   }): Promise<{ readonly count: number; readonly templates: ListedTemplate[] }>;
+  /** CloudTrail records of one account and region, oldest first. */
+  trail(query?: {
+    readonly region?: string;
+    readonly account?: string;
+  }): Promise<{ readonly count: number; readonly records: JsonObject[] }>;
+  /** Delivers recorded calls as EventBridge events to a loopback URL. */
+  deliverTo(target: { readonly url: string; readonly includeReadOnly?: boolean }): Promise<JsonObject>;
+  /** Stops delivering events. */
+  stopDelivery(): Promise<JsonObject>;
+}
+
+/** The body of `GET /_emulator/stats`: call counts and the event delivery counters. */
+export interface AdminStats extends StatsSnapshot {
+  readonly deliveries: DeliveryStats;
 }
 
 /**
@@ -147,8 +163,7 @@ export function emulatorAdmin(url: string): AdminClient {
   };
   // The control routes are this module's own server; their shapes are the types below.
   return {
-    stats: async (scope = {}) =>
-      (await call('GET', `stats?${query({ ...scope })}`)) as unknown as StatsSnapshot,
+    stats: async (scope = {}) => (await call('GET', `stats?${query({ ...scope })}`)) as unknown as AdminStats,
     reset: async () => {
       await call('POST', 'reset');
     },
@@ -171,5 +186,11 @@ export function emulatorAdmin(url: string): AdminClient {
       const answer = await call('GET', `templates?${query(filter)}`);
       return answer as unknown as { count: number; templates: ListedTemplate[] };
     },
+    trail: async (filter = {}) => {
+      const answer = await call('GET', `trail?${query(filter)}`);
+      return answer as unknown as { count: number; records: JsonObject[] };
+    },
+    deliverTo: (target) => call('POST', 'delivery', target),
+    stopDelivery: () => call('DELETE', 'delivery'),
   };
 }

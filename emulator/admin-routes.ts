@@ -1,9 +1,12 @@
 /** The `/_emulator/*` control routes: core ones (health, stats, faults, reset) and each service's data. */
+import { randomUUID } from 'node:crypto';
+import { checkDeliveryUrl } from './cloudtrail/delivery.ts';
 import { AdminRequestError } from './core/errors.ts';
 import { parseFaultConfig } from './core/faults.ts';
 import { type AdminReply, DEFAULT_REGION, servedOperations } from './core/server.ts';
 import { isJsonObject, type JsonObject } from './core/validate.ts';
 import { toWireRepository } from './ecr/model.ts';
+import { applyPushes, readPushes } from './ecr/pushes.ts';
 import { type SeedResult, seedRepositories } from './ecr/seed.ts';
 import { toWireTemplate } from './ecr/templates.ts';
 import type { EmulatorState } from './state.ts';
@@ -36,6 +39,48 @@ function parseAdminBody(bytes: Buffer): unknown {
 }
 
 /**
+ * Seeds one registry (`POST /_emulator/seed`): repositories and templates, then `pushes`, each of which
+ * becomes an image and a PutImage record in the trail (delivered like a live call). Pushes are checked
+ * before anything changes.
+ */
+export function seedRegistry(
+  state: EmulatorState,
+  body: unknown,
+  defaults: { account: string; region: string },
+): SeedResult {
+  const account = isJsonObject(body) && typeof body.account === 'string' ? body.account : defaults.account;
+  const pushes =
+    isJsonObject(body) && body.pushes !== undefined ? readPushes(body.pushes, account) : undefined;
+  const result = seedRepositories(state.store, body, { ...defaults, nowMs: state.now() });
+  if (pushes === undefined) return result;
+  const outcomes = applyPushes(state.store, result.account, result.region, pushes);
+  for (const outcome of outcomes) {
+    state.record({
+      eventSource: 'ecr.amazonaws.com',
+      eventName: 'PutImage',
+      account: result.account,
+      region: result.region,
+      actorArn: outcome.push.actor,
+      accessKeyId: outcome.push.accessKeyId,
+      sourceIp: outcome.push.sourceIp,
+      userAgent: 'emulator-seed',
+      requestParameters: outcome.input,
+      responseElements: outcome.output,
+      error: outcome.error,
+      requestId: randomUUID(),
+      nowMs: outcome.push.atMs,
+    });
+  }
+  return {
+    ...result,
+    pushes: {
+      recorded: outcomes.length,
+      failed: outcomes.filter((outcome) => outcome.error !== undefined).length,
+    },
+  };
+}
+
+/**
  * Applies an organisation seed (`POST /_emulator/organization`, or an organisation seed file): accounts,
  * OUs, roles, then `registries` (each a `POST /_emulator/seed` body; `account` defaults to the management
  * account, else the emulator's account). Everything is checked before any registry changes.
@@ -48,7 +93,7 @@ export function seedOrganizationFile(state: EmulatorState, body: unknown): JsonO
   const account = directory.organization?.managementAccount ?? state.account;
   const results: SeedResult[] = registries.map((registry, index) => {
     try {
-      return seedRepositories(state.store, registry, { account, region: DEFAULT_REGION, nowMs: state.now() });
+      return seedRegistry(state, registry, { account, region: DEFAULT_REGION });
     } catch (error) {
       if (error instanceof AdminRequestError)
         throw new AdminRequestError(`registries[${index}]: ${error.message}`, { cause: error });
@@ -80,7 +125,7 @@ function listRepositories(state: EmulatorState, url: URL): JsonObject {
       .map((repository) => ({
         ...toWireRepository(repository),
         tags: Object.fromEntries(repository.tags),
-        imageCount: repository.imageCount,
+        imageCount: repository.imageCount + repository.images.size,
         visibleAt: repository.visibleAtMs / 1000,
       })),
   };
@@ -91,6 +136,25 @@ function listTemplates(state: EmulatorState, url: URL): JsonObject {
   const region = queryValue(url, 'region') ?? DEFAULT_REGION;
   const { templates } = state.store.registry(account, region);
   return { account, region, count: templates.size, templates: templates.list().map(toWireTemplate) };
+}
+
+function listTrail(state: EmulatorState, url: URL): JsonObject {
+  const account = queryValue(url, 'account') ?? state.account;
+  const region = queryValue(url, 'region') ?? DEFAULT_REGION;
+  const records = state.trail.list(account, region);
+  return { account, region, count: records.length, records: records.map((record) => record.record) };
+}
+
+/** `{url, includeReadOnly?}`: a loopback URL to POST each event to (callbacks are set in-process only). */
+function readDeliveryTarget(body: unknown): { url: string; includeReadOnly: boolean } {
+  if (!isJsonObject(body)) throw new AdminRequestError('the delivery target must be a JSON object');
+  for (const key of Object.keys(body))
+    if (key !== 'url' && key !== 'includeReadOnly')
+      throw new AdminRequestError(`${key} is not a delivery setting (use url, includeReadOnly)`);
+  if (typeof body.url !== 'string') throw new AdminRequestError('url must be a loopback http(s) URL');
+  if (body.includeReadOnly !== undefined && typeof body.includeReadOnly !== 'boolean')
+    throw new AdminRequestError('includeReadOnly must be true or false');
+  return { url: checkDeliveryUrl(body.url), includeReadOnly: body.includeReadOnly === true };
 }
 
 function organizationSummary(state: EmulatorState): JsonObject {
@@ -111,7 +175,10 @@ export function adminRoute(state: EmulatorState, method: string, url: URL, bytes
     case 'GET /_emulator/health':
       return { status: 200, body: { ok: true } };
     case 'GET /_emulator/stats':
-      return { status: 200, body: { ...state.stats.snapshot(readScope(url)) } };
+      return {
+        status: 200,
+        body: { ...state.stats.snapshot(readScope(url)), deliveries: { ...state.delivery.stats() } },
+      };
     case 'POST /_emulator/reset':
       state.reset();
       return { status: 200, body: { ok: true } };
@@ -119,10 +186,9 @@ export function adminRoute(state: EmulatorState, method: string, url: URL, bytes
       return {
         status: 200,
         body: {
-          ...seedRepositories(state.store, parseAdminBody(bytes), {
+          ...seedRegistry(state, parseAdminBody(bytes), {
             account: state.account,
             region: DEFAULT_REGION,
-            nowMs: state.now(),
           }),
         },
       };
@@ -155,6 +221,16 @@ export function adminRoute(state: EmulatorState, method: string, url: URL, bytes
       return { status: 200, body: listRepositories(state, url) };
     case 'GET /_emulator/templates':
       return { status: 200, body: listTemplates(state, url) };
+    case 'GET /_emulator/trail':
+      return { status: 200, body: listTrail(state, url) };
+    case 'GET /_emulator/delivery':
+      return { status: 200, body: { ...state.delivery.describe(), ...state.delivery.stats() } };
+    case 'POST /_emulator/delivery':
+      state.delivery.configure(readDeliveryTarget(parseAdminBody(bytes)));
+      return { status: 200, body: state.delivery.describe() };
+    case 'DELETE /_emulator/delivery':
+      state.delivery.configure(undefined);
+      return { status: 200, body: state.delivery.describe() };
     default:
       return { status: 404, body: { error: `no control route ${route}` } };
   }

@@ -25,6 +25,9 @@ const USAGE = `Usage: node emulator/cli.ts [options]
   --faults FILE             JSON fault configuration, as POST /_emulator/faults takes
   --visibility-delay-ms N   hide new repositories from DescribeRepositories for N ms
   --fault-seed N            seed of the fault PRNG (default 1)
+  --deliver-to URL          POST each recorded ECR write call (and failed call) as the EventBridge event
+                            CloudTrail would produce to this loopback URL
+  --lookup-throttle         throttle CloudTrail LookupEvents to 2 requests/s per account and region
   -h, --help                show this help
 `;
 
@@ -84,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
       faults: { type: 'string' },
       'visibility-delay-ms': { type: 'string' },
       'fault-seed': { type: 'string' },
+      'deliver-to': { type: 'string' },
+      'lookup-throttle': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -101,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
     ...(values.account === undefined ? {} : { account: values.account }),
     ...(visibilityDelayMs === undefined ? {} : { visibilityDelayMs }),
     ...(faultSeed === undefined ? {} : { seed: faultSeed }),
+    ...(values['deliver-to'] === undefined ? {} : { delivery: { url: values['deliver-to'] } }),
+    ...(values['lookup-throttle'] === true ? { lookupEventsThrottle: true } : {}),
   });
   try {
     const admin = emulatorAdmin(emulator.url);
@@ -116,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
       `export AWS_ENDPOINT_URL_EVENTBRIDGE=${emulator.url}\n` +
       `export AWS_ENDPOINT_URL_STS=${emulator.url}\n` +
       `export AWS_ENDPOINT_URL_ORGANIZATIONS=${emulator.url}\n` +
+      `export AWS_ENDPOINT_URL_CLOUDTRAIL=${emulator.url}\n` +
       '# any credentials work, e.g. export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n',
   );
   await new Promise<void>((resolve) => {

@@ -1,12 +1,26 @@
 /**
- * Optional cross-check of the emulator's STS and Organizations response shapes against moto's server
+ * Optional cross-check of the emulator against moto's server
  * (https://docs.getmoto.org/en/latest/docs/server_mode.html): `node emulator/cross-check-moto.ts`.
- * Both are called through the same SDK clients; for each call the member names each answer has are compared,
- * and the script exits 1 when moto answers with a member the emulator lacks. Needs `python3 -m moto.server`;
- * without it the script says so and exits 0 (it is not part of `npm test`).
+ * - STS and Organizations: both are called through the same SDK clients; for each call the member names
+ *   each answer has are compared.
+ * - ECR images: the same scenario (PutImage on immutable, mutable and exclusion-filtered repositories,
+ *   DescribeImages paging and tagStatus, BatchGetImage, BatchDeleteImage failures, DeleteRepository of a
+ *   non-empty repository) runs on both, and each step's outcome (error code, digests, tags, failure codes)
+ *   is compared. Where moto is known to differ from ECR's documentation the step is listed as such.
+ * The script exits 1 when moto answers with a member the emulator lacks or an ECR step differs in a way not
+ * known. Needs `python3 -m moto.server`; without it the script says so and exits 0 (not part of `npm test`).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import {
+  BatchDeleteImageCommand,
+  BatchGetImageCommand,
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  PutImageCommand,
+} from '@aws-sdk/client-ecr';
 import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -99,6 +113,199 @@ function clients(url: string): Calls {
   };
 }
 
+function manifest(seed: string): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: {
+      mediaType: 'application/vnd.docker.container.image.v1+json',
+      size: 7,
+      digest: `sha256:${seed.padEnd(64, '0')}`,
+    },
+    layers: [],
+  });
+}
+
+/**
+ * Steps where moto 5 is known to answer otherwise than ECR documents: moto refuses an immutable tag
+ * overwrite with ImageAlreadyExistsException where ECR answers ImageTagAlreadyExistsException
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html), and matches exclusion
+ * filters as regular-expression prefixes where ECR's are WILDCARD filters (`*` is the only wildcard). moto
+ * also drops the image a moved tag leaves, where ECR keeps it untagged (what lifecycle rules with
+ * `tagStatus: untagged` expire: https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html).
+ */
+const KNOWN_ECR_DIFFERENCES: Readonly<Record<string, string>> = {
+  'PutImage immutable v1 <- m1':
+    "moto answers the SHA-256 of the empty string as imageDigest; ECR's is the manifest's (the emulator's)",
+  'DescribeImages mutable ANY':
+    'moto deletes the image a moved tag leaves (ECR keeps it untagged) and ignores maxResults',
+  'DescribeImages mutable TAGGED': 'moto ignores maxResults',
+  'DescribeImages mutable UNTAGGED': 'moto ignores filter.tagStatus and maxResults',
+  'PutImage immutable v1 <- m2': 'moto: ImageAlreadyExistsException for a blocked overwrite',
+  'PutImage excl(latest) latest-1 <- m2': 'moto: filters are regex prefixes (latest matches latest-1)',
+  'PutImage mutexcl(release-*) release-1 <- m2': 'moto: ImageAlreadyExistsException for a blocked overwrite',
+};
+
+/** Runs the ECR image scenario and returns each step's outcome as text. */
+async function ecrScenario(ecr: ECRClient): Promise<Array<[string, string]>> {
+  const steps: Array<[string, string]> = [];
+  const step = async (name: string, run: () => Promise<string>): Promise<void> => {
+    try {
+      steps.push([name, await run()]);
+    } catch (error) {
+      steps.push([name, `error ${error instanceof Error ? error.name : String(error)}`]);
+    }
+  };
+  const put = (repositoryName: string, seed: string, imageTag?: string) =>
+    ecr.send(
+      new PutImageCommand({
+        repositoryName,
+        imageManifest: manifest(seed),
+        ...(imageTag === undefined ? {} : { imageTag }),
+      }),
+    );
+  const describe = async (repositoryName: string, tagStatus: 'TAGGED' | 'UNTAGGED' | 'ANY') => {
+    const tags: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await ecr.send(
+        new DescribeImagesCommand({
+          repositoryName,
+          maxResults: 1,
+          filter: { tagStatus },
+          ...(nextToken === undefined ? {} : { nextToken }),
+        }),
+      );
+      for (const image of page.imageDetails ?? []) tags.push((image.imageTags ?? ['<untagged>']).join('+'));
+      nextToken = page.nextToken;
+      pages += 1;
+    } while (nextToken !== undefined && pages < 20);
+    return `${tags.sort().join(',')} in ${pages} pages`;
+  };
+  await ecr.send(
+    new CreateRepositoryCommand({ repositoryName: 'immutable', imageTagMutability: 'IMMUTABLE' }),
+  );
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'mutable', imageTagMutability: 'MUTABLE' }));
+  await step('CreateRepository excl(latest)', async () => {
+    await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: 'excl',
+        imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: [{ filter: 'latest', filterType: 'WILDCARD' }],
+      }),
+    );
+    return 'ok';
+  });
+  await step('CreateRepository mutexcl(release-*)', async () => {
+    await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: 'mutexcl',
+        imageTagMutability: 'MUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: [{ filter: 'release-*', filterType: 'WILDCARD' }],
+      }),
+    );
+    return 'ok';
+  });
+  await step('PutImage immutable v1 <- m1', async () => {
+    const answer = await put('immutable', 'a1', 'v1');
+    return `digest ${answer.image?.imageId?.imageDigest}`;
+  });
+  await step(
+    'PutImage immutable v1 <- m2',
+    async () => `ok ${(await put('immutable', 'a2', 'v1')).image?.imageId?.imageTag}`,
+  );
+  await step(
+    'PutImage immutable v1 <- m1 again',
+    async () => `ok ${(await put('immutable', 'a1', 'v1')).image?.imageId?.imageTag}`,
+  );
+  await step(
+    'PutImage immutable v2 <- m1',
+    async () => `ok ${(await put('immutable', 'a1', 'v2')).image?.imageId?.imageTag}`,
+  );
+  await step('PutImage mutable latest <- m1, m2, m3', async () => {
+    for (const seed of ['b1', 'b2', 'b3']) await put('mutable', seed, 'latest');
+    await put('mutable', 'b4', 'stable');
+    return 'ok';
+  });
+  await step('DescribeImages mutable ANY', () => describe('mutable', 'ANY'));
+  await step('DescribeImages mutable TAGGED', () => describe('mutable', 'TAGGED'));
+  await step('DescribeImages mutable UNTAGGED', () => describe('mutable', 'UNTAGGED'));
+  await step('PutImage excl(latest) latest <- m2', async () => {
+    await put('excl', 'c1', 'latest');
+    return `ok ${(await put('excl', 'c2', 'latest')).image?.imageId?.imageTag}`;
+  });
+  await step('PutImage excl(latest) latest-1 <- m2', async () => {
+    await put('excl', 'c3', 'latest-1');
+    return `ok ${(await put('excl', 'c4', 'latest-1')).image?.imageId?.imageTag}`;
+  });
+  await step('PutImage mutexcl(release-*) release-1 <- m2', async () => {
+    await put('mutexcl', 'd1', 'release-1');
+    return `ok ${(await put('mutexcl', 'd2', 'release-1')).image?.imageId?.imageTag}`;
+  });
+  await step('PutImage mutexcl(release-*) latest <- m2', async () => {
+    await put('mutexcl', 'd3', 'latest');
+    return `ok ${(await put('mutexcl', 'd4', 'latest')).image?.imageId?.imageTag}`;
+  });
+  await step('BatchGetImage mutable stable + missing', async () => {
+    const answer = await ecr.send(
+      new BatchGetImageCommand({
+        repositoryName: 'mutable',
+        imageIds: [{ imageTag: 'stable' }, { imageTag: 'missing' }],
+      }),
+    );
+    return `images ${answer.images?.length} failures ${answer.failures?.map((failure) => failure.failureCode).join(',')}`;
+  });
+  await step('BatchDeleteImage mutable missing tag', async () => {
+    const answer = await ecr.send(
+      new BatchDeleteImageCommand({ repositoryName: 'mutable', imageIds: [{ imageTag: 'missing' }] }),
+    );
+    return `deleted ${answer.imageIds?.length} failures ${answer.failures?.map((failure) => failure.failureCode).join(',')}`;
+  });
+  await step('BatchDeleteImage mutable stable', async () => {
+    const answer = await ecr.send(
+      new BatchDeleteImageCommand({ repositoryName: 'mutable', imageIds: [{ imageTag: 'stable' }] }),
+    );
+    return `deleted ${answer.imageIds?.map((id) => id.imageTag).join(',')} failures ${answer.failures?.length}`;
+  });
+  await step('DeleteRepository mutable (not empty)', async () => {
+    await ecr.send(new DeleteRepositoryCommand({ repositoryName: 'mutable' }));
+    return 'ok';
+  });
+  await step('DeleteRepository mutable force', async () => {
+    await ecr.send(new DeleteRepositoryCommand({ repositoryName: 'mutable', force: true }));
+    return 'ok';
+  });
+  return steps;
+}
+
+/** Compares the ECR scenario on both; returns how many steps differ in a way not known. */
+async function crossCheckEcr(ourUrl: string, motoUrl: string): Promise<number> {
+  const make = (endpoint: string) =>
+    new ECRClient({ region: 'us-east-1', endpoint, credentials: CREDENTIALS, maxAttempts: 1 });
+  const ours = make(ourUrl);
+  const theirs = make(motoUrl);
+  try {
+    const ourSteps = await ecrScenario(ours);
+    const motoSteps = new Map(await ecrScenario(theirs));
+    let unexpected = 0;
+    for (const [name, outcome] of ourSteps) {
+      const moto = motoSteps.get(name) ?? '(not run)';
+      const known = KNOWN_ECR_DIFFERENCES[name];
+      const same = moto === outcome;
+      if (!same && known === undefined) unexpected += 1;
+      process.stdout.write(
+        `${name.padEnd(48)} ${same ? 'same' : known === undefined ? 'DIFFERS' : 'known difference'}: emulator ${outcome}` +
+          `${same ? '' : ` | moto ${moto}${known === undefined ? '' : ` (${known})`}`}\n`,
+      );
+    }
+    return unexpected;
+  } finally {
+    ours.destroy();
+    theirs.destroy();
+  }
+}
+
 async function main(): Promise<number> {
   const probe = spawnSync('python3', ['-c', 'import moto.server'], { encoding: 'utf8' });
   if (probe.status !== 0) {
@@ -156,7 +363,8 @@ async function main(): Promise<number> {
           `${extra.length === 0 ? '' : ` (emulator also has ${extra.join(', ')})`}\n`,
       );
     }
-    return missing === 0 ? 0 : 1;
+    const ecrDifferences = await crossCheckEcr(emulator.url, `http://127.0.0.1:${port}`);
+    return missing === 0 && ecrDifferences === 0 ? 0 : 1;
   } finally {
     for (const client of [ours.sts, ours.organizations, theirs.sts, theirs.organizations]) client.destroy();
     await emulator.stop();

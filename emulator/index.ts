@@ -1,8 +1,9 @@
 /**
  * Embedded AWS emulator: a loopback HTTP server speaking the ECR wire protocol (AWS JSON 1.1) for the
- * operations this project uses (repositories, their tags, repository creation templates), an EventBridge
- * PutEvents sink, STS AssumeRole/GetCallerIdentity, the Organizations list calls, and `/_emulator/*` control
- * routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
+ * operations this project uses (repositories, their tags, images, repository creation templates), an
+ * EventBridge PutEvents sink, STS AssumeRole/GetCallerIdentity, the Organizations list calls, CloudTrail
+ * LookupEvents over a trail of every ECR call (optionally delivered as EventBridge events to a callback or a
+ * loopback URL), and `/_emulator/*` control routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
  *
  * ```ts
  * const emulator = await startEmulator();
@@ -13,11 +14,13 @@
  */
 import { createServer } from 'node:http';
 import { adminRoute } from './admin-routes.ts';
+import type { EventDelivery } from './cloudtrail/delivery.ts';
 import { createRequestHandler, DEFAULT_MAX_BODY_BYTES } from './core/server.ts';
 import { EmulatorState, type EmulatorStateOptions } from './state.ts';
 
 export type {
   AdminClient,
+  AdminStats,
   FaultInput,
   FaultSpecInput,
   ListedRepository,
@@ -26,6 +29,13 @@ export type {
   OrganizationSeedResult,
 } from './admin-client.ts';
 export { emulatorAdmin, isOrganizationSeed } from './admin-client.ts';
+export type {
+  DeliveryCallback,
+  DeliveryStats,
+  DeliveryTarget,
+  EventDelivery,
+} from './cloudtrail/delivery.ts';
+export type { TrailRecord } from './cloudtrail/record.ts';
 export type { AccountState, OrganizationSeed } from './core/directory.ts';
 export type { FaultConfig, FaultScope, FaultSpec } from './core/faults.ts';
 export type { CallCounts, StatsScope, StatsSnapshot } from './core/stats.ts';
@@ -64,6 +74,8 @@ export interface RunningEmulator {
   readonly port: number;
   /** In-memory state, for direct assertions. */
   readonly state: EmulatorState;
+  /** Event delivery: `await emulator.deliveries.idle()` waits until every queued event is delivered or failed. */
+  readonly deliveries: EventDelivery;
   /** Stops listening and closes every connection, keep-alive ones included. */
   stop(): Promise<void>;
 }
@@ -83,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         now: state.now,
         identify: (scope, sessionToken) => state.identify(scope, sessionToken),
         admin: (method, url, bytes) => adminRoute(state, method, url, bytes),
+        observe: (call) => state.observe(call),
       },
       {
         maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -109,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `http://${urlHost}:${port}`,
     port,
     state,
+    deliveries: state.delivery,
     stop() {
       stopped ??= new Promise<void>((resolve, reject) => {
         stopping.abort();

@@ -3,11 +3,16 @@
  * tokens, the clock) and each service's own data, wired into the services the server routes to.
  */
 import { randomBytes } from 'node:crypto';
+import { type DeliveryTarget, EventDelivery } from './cloudtrail/delivery.ts';
+import { buildRecord, type CallFacts, type TrailRecord } from './cloudtrail/record.ts';
+import { CLOUDTRAIL_LOOKUP_THROTTLE, cloudTrailService, type LookupThrottle } from './cloudtrail/service.ts';
+import { Trail } from './cloudtrail/trail.ts';
 import { Directory, type OrganizationSeed, parseOrganizationSeed } from './core/directory.ts';
 import { AdminRequestError } from './core/errors.ts';
 import { FaultBook } from './core/faults.ts';
 import { type Caller, type CredentialScope, identifyCaller, SessionStore } from './core/identity.ts';
 import { createPageTokens, type PageTokens } from './core/page-token.ts';
+import type { ObservedCall } from './core/server.ts';
 import type { Service } from './core/service.ts';
 import { ScopedStats } from './core/stats.ts';
 import { ecrService } from './ecr/service.ts';
@@ -33,6 +38,23 @@ export interface EmulatorStateOptions {
   readonly seed?: number;
   /** Clock in epoch milliseconds; default `Date.now`. Tests may pass their own. */
   readonly now?: () => number;
+  /**
+   * Throttle LookupEvents per account and region: `true` for CloudTrail's documented 2 requests per second
+   * (burst 2), or a rate of your own. Default off (the `LookupEvents` fault can throttle too).
+   */
+  readonly lookupEventsThrottle?: boolean | { readonly tps: number; readonly burst?: number };
+  /** Deliver recorded calls as EventBridge events to a callback or a loopback URL (see emulator/README.md). */
+  readonly delivery?: DeliveryTarget;
+}
+
+function readThrottle(option: EmulatorStateOptions['lookupEventsThrottle']): LookupThrottle | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return CLOUDTRAIL_LOOKUP_THROTTLE;
+  if (!Number.isFinite(option.tps) || option.tps <= 0)
+    throw new TypeError('lookupEventsThrottle.tps must be a number > 0');
+  const burst = option.burst ?? Math.max(1, Math.ceil(option.tps));
+  if (!Number.isFinite(burst) || burst < 1) throw new TypeError('lookupEventsThrottle.burst must be >= 1');
+  return { tps: option.tps, burst };
 }
 
 /** Default account of the emulator. */
@@ -51,6 +73,10 @@ export class EmulatorState {
   readonly account: string;
   readonly store = new RepositoryStore();
   readonly events = new EventSink();
+  /** Every ECR call served (and every seeded push), per account and region. */
+  readonly trail = new Trail();
+  /** Delivery of recorded calls as EventBridge events. */
+  readonly delivery: EventDelivery;
   readonly stats = new ScopedStats();
   readonly sessions = new SessionStore();
   readonly faults: FaultBook;
@@ -76,6 +102,7 @@ export class EmulatorState {
     // A fresh secret per emulator: tokens cannot be forged, nor reused across emulator instances.
     this.tokens = createPageTokens(randomBytes(32).toString('hex'));
     this.now = options.now ?? Date.now;
+    this.delivery = new EventDelivery(options.delivery);
     this.currentDirectory = new Directory({ accessKeys: this.legacyKeys });
     if (options.organization !== undefined) {
       try {
@@ -95,7 +122,43 @@ export class EmulatorState {
       eventsService(this.events),
       stsService({ directory, sessions: this.sessions }),
       organizationsService({ directory, tokens: this.tokens }),
+      cloudTrailService({
+        trail: this.trail,
+        tokens: this.tokens,
+        throttle: readThrottle(options.lookupEventsThrottle),
+      }),
     ];
+  }
+
+  /** Records an answered call in the trail (ECR calls only: CloudTrail's own lookups are not recorded). */
+  observe(call: ObservedCall): void {
+    if (call.service !== 'ecr') return;
+    const { caller } = call;
+    const session = this.sessions.get(caller.accessKeyId);
+    this.record({
+      eventSource: 'ecr.amazonaws.com',
+      eventName: call.operation,
+      account: caller.account,
+      region: caller.region,
+      actorArn: caller.arn,
+      accessKeyId: caller.accessKeyId,
+      principalId: session?.roleId ?? caller.userId,
+      sourceIp: call.sourceIp,
+      userAgent: call.userAgent,
+      requestParameters: call.input,
+      responseElements: call.output,
+      error: call.error,
+      requestId: call.requestId,
+      nowMs: call.nowMs,
+    });
+  }
+
+  /** Adds one call to the trail and offers it for delivery. */
+  record(facts: CallFacts): TrailRecord {
+    const record = buildRecord(facts);
+    this.trail.add(record);
+    this.delivery.offer(record);
+    return record;
   }
 
   /** Accounts, organisation, roles and access keys in force. */
@@ -137,12 +200,15 @@ export class EmulatorState {
   }
 
   /**
-   * Clears repositories, repository creation templates, events, stats, faults and issued sessions; the
-   * accounts, organisation and roles stay (they are configuration, like the `accounts` option). O(1).
+   * Clears repositories, repository creation templates, events, the trail, stats (delivery counters
+   * included), faults and issued sessions; the accounts, organisation, roles and the delivery target stay
+   * (they are configuration, like the `accounts` option). O(1).
    */
   reset(): void {
     this.store.clear();
     this.events.clear();
+    this.trail.clear();
+    this.delivery.clearStats();
     this.stats.clear();
     this.faults.clear();
     this.sessions.clear();

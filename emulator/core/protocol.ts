@@ -33,12 +33,18 @@ export function readBody(request: IncomingMessage, maxBytes: number): Promise<Bo
 }
 
 /** Sends a text body with the request id header AWS services set. */
-export function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
+export function sendText(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  contentType: string,
+  requestId: string = randomUUID(),
+): void {
   if (response.destroyed || response.headersSent) return;
   response.writeHead(status, {
     'content-type': contentType,
     'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
+    'x-amzn-requestid': requestId,
   });
   response.end(text);
 }

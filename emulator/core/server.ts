@@ -2,6 +2,7 @@
  * The HTTP side: API calls on `POST /`, routed to a service by `X-Amz-Target` (AWS JSON 1.1) or by the
  * credential scope's signing name (Query protocol), and the loopback-only `/_emulator/*` control routes.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminRequestError, AwsError } from './errors.ts';
@@ -48,6 +49,26 @@ export interface CoreRuntime {
   identify(scope: CredentialScope, sessionToken: string | undefined): Caller;
   /** Answers a control route (`/_emulator/…`); throws AdminRequestError for a bad request. */
   admin(method: string, url: URL, bytes: Buffer): AdminReply;
+  /** Told of every answered AWS JSON 1.1 call of a known operation by an identified caller (e.g. for a trail). */
+  observe?(call: ObservedCall): void;
+}
+
+/** One answered API call, as {@link CoreRuntime.observe} sees it (after the response is written). */
+export interface ObservedCall {
+  /** The service's short name, e.g. `ecr`. */
+  readonly service: string;
+  readonly operation: string;
+  readonly caller: Caller;
+  readonly input: JsonObject;
+  /** The response members of a success. */
+  readonly output: JsonObject | undefined;
+  /** The error of a failure. */
+  readonly error: { readonly code: string; readonly message: string } | undefined;
+  /** The `x-amzn-requestid` sent with the response. */
+  readonly requestId: string;
+  readonly sourceIp: string;
+  readonly userAgent: string | undefined;
+  readonly nowMs: number;
 }
 
 /** Options of {@link createRequestHandler}. */
@@ -74,6 +95,8 @@ interface Outcome {
   readonly errorCode: string | undefined;
   readonly text: string;
   readonly contentType: string;
+  /** Set when the call reached a known operation with an identified caller. */
+  readonly observed?: Omit<ObservedCall, 'requestId' | 'sourceIp' | 'userAgent'>;
 }
 
 function unknownTarget(runtime: CoreRuntime, target: string): AwsError {
@@ -115,6 +138,7 @@ async function callJson(
   const target = header(request, 'x-amz-target') ?? '';
   const operation = target.slice(target.lastIndexOf('.') + 1) || '(no X-Amz-Target)';
   let caller: Caller | undefined;
+  let seen: Omit<ObservedCall, 'output' | 'error' | 'requestId' | 'sourceIp' | 'userAgent'> | undefined;
   try {
     if (body.tooLarge) {
       const message = `The request body is larger than ${options.maxBodyBytes} bytes`;
@@ -123,20 +147,20 @@ async function callJson(
     caller = identify(runtime, request);
     if (target === '')
       throw new AwsError('UnknownOperationException', 'The request has no X-Amz-Target header');
-    const service = runtime.services.find(
-      (candidate): candidate is JsonService =>
-        candidate.protocol === 'json' && target.startsWith(candidate.targetPrefix),
-    );
-    const name = service === undefined ? undefined : target.slice(service.targetPrefix.length);
+    let name: string | undefined;
+    const service = runtime.services.find((candidate): candidate is JsonService => {
+      if (candidate.protocol !== 'json') return false;
+      const prefixes = [candidate.targetPrefix, ...(candidate.targetPrefixAliases ?? [])];
+      const prefix = prefixes.find((spelling) => target.startsWith(spelling));
+      if (prefix !== undefined) name = target.slice(prefix.length);
+      return prefix !== undefined;
+    });
     if (service === undefined || name === undefined || !service.operations.includes(name))
       throw unknownTarget(runtime, target);
     const input = parseJsonBody(body.bytes);
-    const output = await runCall(
-      runtime,
-      service,
-      { operation: name, caller, input, nowMs: runtime.now() },
-      options,
-    );
+    const nowMs = runtime.now();
+    seen = { service: service.name, operation: name, caller, input, nowMs };
+    const output = await runCall(runtime, service, { operation: name, caller, input, nowMs }, options);
     return {
       operation,
       caller,
@@ -144,6 +168,7 @@ async function callJson(
       errorCode: undefined,
       text: JSON.stringify(output),
       contentType: JSON_11,
+      observed: { ...seen, output, error: undefined },
     };
   } catch (error) {
     if (!(error instanceof AwsError)) throw error;
@@ -154,6 +179,9 @@ async function callJson(
       errorCode: error.code,
       text: JSON.stringify(jsonErrorBody(error)),
       contentType: JSON_11,
+      ...(seen === undefined
+        ? {}
+        : { observed: { ...seen, output: undefined, error: { code: error.code, message: error.message } } }),
     };
   }
 }
@@ -262,7 +290,16 @@ export function createRequestHandler(
       ? await callQuery(runtime, request, body, options)
       : await callJson(runtime, request, body, options);
     runtime.stats.record(outcome.operation, outcome.errorCode, outcome.caller.account, outcome.caller.region);
-    sendText(response, outcome.status, outcome.text, outcome.contentType);
+    const requestId = randomUUID();
+    sendText(response, outcome.status, outcome.text, outcome.contentType, requestId);
+    if (outcome.observed !== undefined && runtime.observe !== undefined) {
+      runtime.observe({
+        ...outcome.observed,
+        requestId,
+        sourceIp: (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+        userAgent: header(request, 'user-agent'),
+      });
+    }
   };
   return (request, response) => {
     handle(request, response).catch((error: unknown) => {

@@ -30,6 +30,8 @@ export interface JsonService extends ServiceBase {
   readonly protocol: 'json';
   /** E.g. `AmazonEC2ContainerRegistry_V20150921.` */
   readonly targetPrefix: string;
+  /** Other spellings of the prefix that SDKs send (e.g. with and without the `com.amazonaws…` namespace). */
+  readonly targetPrefixAliases?: readonly string[];
 }
 
 /** A service on the Query protocol, found by the signing name of the request's credential scope. */

@@ -12,6 +12,7 @@ import {
   type MemberReader,
   readMembers,
 } from '../core/validate.ts';
+import type { ImageSet } from './images.ts';
 
 /** Values of `imageTagMutability` (API_Repository). */
 export const IMAGE_TAG_MUTABILITIES = [
@@ -48,8 +49,10 @@ export interface Repository {
   readonly encryptionConfiguration: { readonly encryptionType: EncryptionType; readonly kmsKey?: string };
   /** Tags in insertion order. */
   readonly tags: Map<string, string>;
-  /** Images the repository holds (seeded only); DeleteRepository without `force` refuses when > 0. */
+  /** Images counted by a seed without being stored; DeleteRepository without `force` refuses when > 0. */
   readonly imageCount: number;
+  /** Images put by PutImage or seeded pushes. */
+  readonly images: ImageSet;
 }
 
 /** Values of `appliedFor` (RCTAppliedFor): the repository creation scenarios a template applies to. */

@@ -10,7 +10,10 @@ import {
   type MemberReader,
   readMembers,
 } from '../core/validate.ts';
+import { accessDenied, callerRegistry, existing } from './access.ts';
 import type { EcrContext } from './context.ts';
+import { batchDeleteImage, batchGetImage, describeImages, putImage } from './image-operations.ts';
+import { ImageSet } from './images.ts';
 import {
   checkRepositoryName,
   MAX_TAGS,
@@ -19,7 +22,6 @@ import {
   type Repository,
   readEncryptionConfiguration,
   readMutabilitySetting,
-  readRegistryId,
   readRepositoryName,
   readScanningConfiguration,
   readTagList,
@@ -47,6 +49,10 @@ export const ECR_OPERATIONS = [
   'DescribeRepositoryCreationTemplates',
   'UpdateRepositoryCreationTemplate',
   'DeleteRepositoryCreationTemplate',
+  'PutImage',
+  'DescribeImages',
+  'BatchGetImage',
+  'BatchDeleteImage',
 ] as const;
 /** Name of an implemented ECR operation. */
 export type EcrOperation = (typeof ECR_OPERATIONS)[number];
@@ -83,43 +89,15 @@ export function runEcrOperation(operation: EcrOperation, context: EcrContext, in
       return updateRepositoryCreationTemplate(context, input);
     case 'DeleteRepositoryCreationTemplate':
       return deleteRepositoryCreationTemplate(context, input);
+    case 'PutImage':
+      return putImage(context, input);
+    case 'DescribeImages':
+      return describeImages(context, input);
+    case 'BatchGetImage':
+      return batchGetImage(context, input);
+    case 'BatchDeleteImage':
+      return batchDeleteImage(context, input);
   }
-}
-
-/**
- * A registry ID other than the caller's is another account's registry. The emulator grants no
- * cross-account access, so it answers as ECR does when no repository policy allows the call.
- */
-function accessDenied(
-  context: EcrContext,
-  operation: EcrOperation,
-  registryId: string,
-  name: string,
-): AwsError {
-  return new AwsError(
-    'AccessDeniedException',
-    `User: arn:aws:iam::${context.account}:user/emulator is not authorized to perform: ecr:${operation} on resource: ` +
-      `arn:aws:ecr:${context.region}:${registryId}:repository/${name} because no resource-based policy allows the ecr:${operation} action`,
-  );
-}
-
-function callerRegistry(
-  context: EcrContext,
-  reader: MemberReader,
-  operation: EcrOperation,
-  name = '*',
-): RegionRegistry {
-  const registryId = readRegistryId(reader);
-  if (registryId !== undefined && registryId !== context.account) {
-    throw accessDenied(context, operation, registryId, name);
-  }
-  return context.store.registry(context.account, context.region);
-}
-
-function existing(registry: RegionRegistry, name: string): Repository {
-  const repository = registry.get(name);
-  if (repository === undefined) throw repositoryNotFound(name, registry.account);
-  return repository;
 }
 
 /** CreateRepository: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html */
@@ -141,6 +119,7 @@ export function createRepository(context: EcrContext, input: JsonObject): JsonOb
     encryptionConfiguration: readEncryptionConfiguration(reader),
     tags: new Map(tags),
     imageCount: 0,
+    images: new ImageSet(),
   };
   if (!registry.insert(repository)) {
     throw new AwsError(
@@ -216,7 +195,7 @@ export function deleteRepository(context: EcrContext, input: JsonObject): JsonOb
   const registry = callerRegistry(context, reader, 'DeleteRepository', repositoryName);
   const force = reader.boolean('force') ?? false;
   const repository = existing(registry, repositoryName);
-  if (repository.imageCount > 0 && !force) {
+  if ((repository.imageCount > 0 || repository.images.size > 0) && !force) {
     throw new AwsError(
       'RepositoryNotEmptyException',
       `The repository with name '${repositoryName}' in registry with id '${registry.account}' cannot be deleted because it still contains images`,

@@ -6,6 +6,7 @@
 import { AdminRequestError, AwsError } from '../core/errors.ts';
 import { mulberry32 } from '../core/faults.ts';
 import { isJsonObject, type JsonObject, type MemberReader, readMembers } from '../core/validate.ts';
+import { ImageSet } from './images.ts';
 import {
   type AppliedFor,
   checkRepositoryName,
@@ -16,6 +17,7 @@ import {
   readMutabilitySetting,
   readTagList,
 } from './model.ts';
+import type { SeedPush } from './pushes.ts';
 import type { RepositoryStore } from './store.ts';
 import { checkPrefix, newTemplate, readAppliedFor } from './templates.ts';
 
@@ -72,6 +74,8 @@ export interface SeedRequest {
   readonly repositories?: readonly SeedRepository[];
   readonly generate?: SeedGenerator;
   readonly templates?: readonly SeedTemplate[];
+  /** Past pushes (images and their PutImage records in the trail), applied after the repositories. */
+  readonly pushes?: readonly SeedPush[];
 }
 
 /** Counts of one kind of seeded item. */
@@ -90,6 +94,8 @@ export interface SeedResult extends SeedCounts {
   readonly region: string;
   /** Present when the request seeded templates. */
   readonly templates?: SeedCounts;
+  /** Present when the request seeded pushes: how many were recorded, and how many as failed calls. */
+  readonly pushes?: { readonly recorded: number; readonly failed: number };
 }
 
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-[0-9]+$/;
@@ -147,6 +153,7 @@ function makeRepository(
     encryptionConfiguration: { encryptionType: 'AES256' },
     tags,
     imageCount,
+    images: new ImageSet(),
   };
 }
 
@@ -237,8 +244,15 @@ export function seedRepositories(store: RepositoryStore, body: unknown, defaults
     const explicit = reader.array('repositories');
     const generator = reader.object('generate');
     const templateList = reader.array('templates');
-    if (explicit === undefined && generator === undefined && templateList === undefined) {
-      throw new AdminRequestError('the seed request needs "repositories", "generate" or "templates"');
+    if (
+      explicit === undefined &&
+      generator === undefined &&
+      templateList === undefined &&
+      body.pushes === undefined
+    ) {
+      throw new AdminRequestError(
+        'the seed request needs "repositories", "generate", "templates" or "pushes"',
+      );
     }
     const repositories = [
       ...(explicit === undefined ? [] : readExplicit(scoped, explicit)),

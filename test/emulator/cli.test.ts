@@ -1,13 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeRepositoriesCommand, DescribeRepositoryCreationTemplatesCommand } from '@aws-sdk/client-ecr';
+import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  DescribeRepositoryCreationTemplatesCommand,
+} from '@aws-sdk/client-ecr';
 import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ecrClient, ecrClientWith, organizationsClient, stsClient } from './helpers.ts';
+import { cloudTrailClient, ecrClient, ecrClientWith, organizationsClient, stsClient } from './helpers.ts';
 
 const CLI = join(import.meta.dirname, '../../emulator/cli.ts');
 
@@ -142,5 +148,81 @@ describe('emulator CLI', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
     expect(output()).toContain('--port must be an integer');
+  });
+});
+
+describe('emulator CLI with a trail', () => {
+  it('seeds the past pushes example of emulator/README.md, delivers them to --deliver-to and throttles LookupEvents with --lookup-throttle', async () => {
+    // Prepare: the README's pushes example is the seed file; a loopback server receives the events.
+    const readme = await readFile(join(import.meta.dirname, '../../emulator/README.md'), 'utf8');
+    const example = /- Seeded past pushes[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const seedFile = join(directory, 'pushes.json');
+    await writeFile(seedFile, example ?? '');
+    const received: unknown[] = [];
+    const target = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((listening) => target.listen(0, '127.0.0.1', listening));
+    const address = target.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+
+    // Act
+    const { child, output } = run([
+      '--port',
+      '0',
+      '--seed',
+      seedFile,
+      '--deliver-to',
+      `http://127.0.0.1:${port}/events`,
+      '--lookup-throttle',
+    ]);
+    try {
+      const [, url = ''] = await waitFor(
+        output,
+        /export AWS_ENDPOINT_URL_CLOUDTRAIL=(http:\/\/127\.0\.0\.1:\d+)\n/,
+      );
+      const ecr = ecrClient(url);
+      const web = await ecr.send(new DescribeImagesCommand({ repositoryName: 'web' }));
+      ecr.destroy();
+      const trail = cloudTrailClient(url);
+      const outcomes: string[] = [];
+      for (let index = 0; index < 3; index++) {
+        outcomes.push(
+          await trail.send(new LookupEventsCommand({})).then(
+            () => 'ok',
+            (error: unknown) => (error instanceof Error ? error.name : String(error)),
+          ),
+        );
+      }
+      trail.destroy();
+      const deadline = Date.now() + 10_000;
+      while (received.length < 4 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+
+      // Assess
+      expect(web.imageDetails?.map((image) => image.imageTags)).toEqual([undefined, ['latest']]);
+      expect(outcomes).toEqual(['ok', 'ok', 'ThrottlingException']);
+      expect(received).toHaveLength(4);
+      expect(received).toContainEqual(
+        expect.objectContaining({
+          'detail-type': 'AWS API Call via CloudTrail',
+          detail: expect.objectContaining({
+            eventName: 'PutImage',
+            errorCode: 'ImageTagAlreadyExistsException',
+          }),
+        }),
+      );
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+      await new Promise<void>((closed) => target.close(() => closed()));
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -102,4 +104,42 @@ export async function rawCall(
     throw new Error(`expected a JSON object, got ${JSON.stringify(decoded)}`);
   }
   return { status: response.status, contentType: response.headers.get('content-type'), body: { ...decoded } };
+}
+
+/** A CloudTrail client pointed at the emulator, acting with `credentials`. */
+export function cloudTrailClient(
+  url: string,
+  options: { region?: string; credentials?: ClientCredentials; maxAttempts?: number } = {},
+): CloudTrailClient {
+  return new CloudTrailClient({
+    region: options.region ?? 'us-east-1',
+    endpoint: url,
+    credentials: options.credentials ?? TEST_CREDENTIALS,
+    maxAttempts: options.maxAttempts ?? 1,
+  });
+}
+
+/** A small image manifest (Docker v2 schema 2) whose content, and so digest, depends on `seed`. */
+export function manifestFor(seed: string): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: {
+      mediaType: 'application/vnd.docker.container.image.v1+json',
+      size: 1000,
+      digest: `sha256:${createHash('sha256').update(`config-${seed}`).digest('hex')}`,
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+        size: 2345,
+        digest: `sha256:${createHash('sha256').update(`layer-${seed}`).digest('hex')}`,
+      },
+    ],
+  });
+}
+
+/** `sha256:` + hex SHA-256 of the text, computed independently of the emulator. */
+export function sha256Digest(text: string): string {
+  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }

@@ -196,6 +196,7 @@ describe('control routes', () => {
     expect(stats).toEqual({
       operations: { DescribeRepositories: { calls: 2, ok: 1, errors: { RepositoryNotFoundException: 1 } } },
       total: { calls: 2, ok: 1, errors: { RepositoryNotFoundException: 1 } },
+      deliveries: { delivered: 0, failed: 0, pending: 0 },
     });
   });
 
@@ -279,7 +280,11 @@ describe('control routes', () => {
 
     // Assess
     expect(emulator.emulator.state.store.size).toBe(0);
-    expect(await emulator.admin.stats()).toEqual({ operations: {}, total: { calls: 0, ok: 0, errors: {} } });
+    expect(await emulator.admin.stats()).toEqual({
+      operations: {},
+      total: { calls: 0, ok: 0, errors: {} },
+      deliveries: { delivered: 0, failed: 0, pending: 0 },
+    });
     expect(await emulator.admin.events()).toEqual([]);
     expect((await emulator.admin.clearFaults()).operations).toEqual({});
   });
