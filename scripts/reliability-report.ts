@@ -49,6 +49,18 @@ interface MotoRun {
   /** Visible skips (tests that need the emulator); absent in records written before they were counted. */
   numPendingTests?: number;
   success: boolean;
+  /** The organisation proof (scripts/moto-org.ts); absent in records written before it existed. */
+  organization?: {
+    ok: boolean;
+    accounts: number;
+    regions: number;
+    repositories: number;
+    mutable: number;
+    runResult: string;
+    statusCounts: Record<string, number>;
+    failedErrorCodes: string[];
+    secondRunRemediated: number;
+  };
 }
 
 function readResults(): Result[] {
@@ -197,6 +209,18 @@ function render(
       ? '`npm run test:moto` has not been run on this machine; CI runs it when `python3 -c "import moto"` succeeds.'
       : `Last \`npm run test:moto\`: moto ${moto.motoVersion}, ${moto.recordedAt}: ${moto.numPassedTests} of ${moto.numTotalTests} end-to-end tests passed${moto.numFailedTests > 0 ? `, ${moto.numFailedTests} failed` : ''}${(moto.numPendingTests ?? 0) > 0 ? `, ${moto.numPendingTests} skipped (they need the emulator's fault injection or creation templates)` : ''}.`,
     '',
+    ...(moto?.organization === undefined
+      ? []
+      : [
+          `Organisation proof in that run: ${moto.organization.ok ? 'passed' : 'FAILED'}: ${moto.organization.repositories} repositories (${moto.organization.mutable} MUTABLE) in ${moto.organization.accounts} accounts × ${moto.organization.regions} regions; account-regions ${Object.entries(
+            moto.organization.statusCounts,
+          )
+            .map(([status, count]) => `${count} ${status}`)
+            .join(
+              ', ',
+            )} (failed with ${moto.organization.failedErrorCodes.join(', ') || 'no code'}); run result \`${moto.organization.runResult}\`; a second run remediated ${moto.organization.secondRunRemediated}.`,
+          '',
+        ]),
     '`npm run test:moto` starts `python3 -m moto.server` on a free loopback port and runs the same',
     'end-to-end tests (`test/e2e`) with `E2E_ECR_ENDPOINT` pointing at it. A test that needs what only the',
     'emulator has is a visible skip whose name says why (`itOnEmulator` in `test/e2e/backend.ts`); elsewhere,',
@@ -215,6 +239,25 @@ function render(
     '  `ListTagsForResource`), the `RepositoryNotFoundException` message naming the missing repository,',
     '  the default account `123456789012` without a `registryId`. `PutImageTagMutability` answers without',
     '  the exclusion filters; the adapter then reports the filters it asked for.',
+    '',
+    'Then the organisation proof (`scripts/moto-org.ts`) on a second, fresh moto server started without',
+    '`MOTO_ACCOUNT_ID`, so each request acts on the account of its access key and credentials from',
+    '`AssumeRole` act on the role’s account. Set-up: `CreateOrganization`, member accounts by',
+    '`CreateAccount` (one closed by `CloseAccount`: `SUSPENDED`), in each member account but one the member',
+    'role `EcrImmutabilityGuardMember` (trusting the management account, allowed exactly the ECR actions',
+    '`lib/ecr.ts` declares), a central IAM user allowed exactly the STS and Organizations actions',
+    '`lib/credentials.ts` and `lib/organizations.ts` declare, and repositories per account-region. Then moto’s',
+    'IAM checks are turned on (`POST /moto-api/reset-auth`) and the library’s organisation sweep',
+    '(`scripts/org-run.ts`: `ListAccounts`, one `AssumeRole` per member account, `runOverScope` + `sweepJob`',
+    'per account-region) runs as that user. Asserted per account-region: the management account (its own',
+    'credentials) and the member accounts with the role completed with every MUTABLE repository remediated',
+    'and the rest compliant; the account without the role failed with `AccessDenied` in both regions, with',
+    'nothing scanned; the closed account skipped as `suspended`; the run’s result `failed`; four AssumeRole',
+    'requests (one per member account, the failed one not repeated for its second region); a second run',
+    'remediates nothing. moto issues credentials for any role ARN (its STS documentation: “the role does not',
+    'need to exist”) and checks a trust policy only for roles of the caller’s own account, so the central',
+    'user’s policy denies the missing role explicitly, which makes STS answer what AWS answers for a missing',
+    'role (`AccessDenied`).',
     '',
     '## What the suite found',
     '',

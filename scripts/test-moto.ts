@@ -5,6 +5,10 @@
  * E2E_ECR_ENDPOINT pointing at it, and always stops moto: on success, failure, Ctrl-C or SIGTERM.
  * Extra arguments go to vitest (`npm run test:moto -- -t exclusion`).
  *
+ * Then the organisation proof (scripts/moto-org.ts) on a second, fresh moto server started without
+ * MOTO_ACCOUNT_ID: an organisation swept through AWS Organizations, STS AssumeRole per member account and
+ * ECR per account-region, with moto's IAM checks on. `--organization-only` runs only that part.
+ *
  * Needs Python 3 with moto 5 and its server extras (`pip install 'moto[server]>=5'`); `npm test`
  * never does. PYTHON overrides the interpreter.
  */
@@ -14,6 +18,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type MotoOrgResult, runMotoOrgProof } from './moto-org.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const python = process.env.PYTHON ?? 'python3';
@@ -21,7 +26,7 @@ const python = process.env.PYTHON ?? 'python3';
 const resultsDir = process.env.RELIABILITY_RESULTS_DIR ?? path.join(tmpdir(), 'ecr-guard-reliability');
 
 /** Keeps vitest's JSON report of this run as `moto.json` for docs/reliability.md. */
-function recordRun(jsonReport: string, motoVersion: string): void {
+function recordRun(jsonReport: string, motoVersion: string, organization: MotoOrgResult | undefined): void {
   if (!existsSync(jsonReport)) return;
   const report = JSON.parse(readFileSync(jsonReport, 'utf8')) as Record<string, unknown>;
   rmSync(jsonReport, { force: true });
@@ -37,6 +42,7 @@ function recordRun(jsonReport: string, motoVersion: string): void {
         numFailedTests: report.numFailedTests,
         numPendingTests: report.numPendingTests,
         success: report.success,
+        ...(organization === undefined ? {} : { organization: summarizeOrganization(organization) }),
       },
       null,
       2,
@@ -105,6 +111,84 @@ async function waitUntilReady(url: string, moto: ChildProcess, output: () => str
   throw new Error(`moto did not answer on ${url} within 30 s:\n${output()}`);
 }
 
+interface MotoServer {
+  readonly url: string;
+  readonly process: ChildProcess;
+  readonly log: () => string;
+}
+
+/** Starts `python3 -m moto.server` on a free loopback port, without MOTO_ACCOUNT_ID (accounts follow access keys). */
+async function startMoto(): Promise<MotoServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let log = '';
+  const { MOTO_ACCOUNT_ID: _fixedAccount, ...env } = process.env;
+  const moto = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    cwd: root,
+    detached: true, // its own process group, so that stopping it stops all of it
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, PYTHONUNBUFFERED: '1' },
+  });
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  moto.stdout?.on('data', keep);
+  moto.stderr?.on('data', keep);
+  running.add(moto);
+  moto.once('exit', () => running.delete(moto));
+  await waitUntilReady(url, moto, () => log);
+  return { url, process: moto, log: () => log };
+}
+
+const running = new Set<ChildProcess>();
+
+/** What docs/reliability.md shows of the organisation proof. */
+function summarizeOrganization(result: MotoOrgResult) {
+  return {
+    ok: result.ok,
+    accounts: result.accounts,
+    regions: result.regions,
+    repositories: result.repositories,
+    mutable: result.mutable,
+    runResult: result.runResult,
+    statusCounts: result.statusCounts,
+    failedErrorCodes: [...new Set(result.failedErrorCodes)],
+    secondRunRemediated: result.secondRunRemediated,
+    problems: result.problems,
+  };
+}
+
+async function runOrganizationProof(): Promise<MotoOrgResult | undefined> {
+  const moto = await startMoto();
+  try {
+    console.log(`test:moto: organisation proof on a fresh moto (${moto.url}), no fixed account`);
+    const result = await runMotoOrgProof(moto.url);
+    const widths = [14, 12, 9, 8, 9, 10, 9, 13];
+    const line = (cells: readonly (string | number | undefined)[]) =>
+      cells.map((cell, index) => String(cell ?? '').padEnd(widths[index] ?? 0)).join(' ');
+    console.log(
+      line(['account', 'id', 'region', 'status', 'scanned', 'remediated', 'compliant', 'error code']),
+    );
+    for (const row of result.rows) {
+      console.log(
+        `${line([row.account, row.accountId, row.region, row.status, row.scanned, row.remediated, row.compliant, row.errorCode])} ${row.ok ? 'ok' : `FAIL (expected ${row.expected})`}`,
+      );
+    }
+    console.log(
+      `organisation run: ${result.runResult}; ${result.repositories} repositories (${result.mutable} MUTABLE) in ${result.accounts} accounts × ${result.regions} regions; second run remediated ${result.secondRunRemediated}`,
+    );
+    for (const problem of result.problems) console.error(`test:moto: organisation proof: ${problem}`);
+    return result;
+  } catch (error) {
+    console.error(
+      `test:moto: organisation proof failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n${moto.log().slice(-3000)}`,
+    );
+    return undefined;
+  } finally {
+    await stopMoto(moto.process);
+  }
+}
+
 async function main(): Promise<number> {
   const version = motoVersion();
   if (version === undefined) {
@@ -113,20 +197,9 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  let log = '';
-  const moto = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    cwd: root,
-    detached: true, // its own process group, so that stopping it stops all of it
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-  });
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  moto.stdout?.on('data', keep);
-  moto.stderr?.on('data', keep);
+  const args = process.argv.slice(2);
+  const organizationOnly = args.includes('--organization-only');
+  const vitestArgs = args.filter((arg) => arg !== '--organization-only');
 
   let vitest: ChildProcess | undefined;
   let stopping = false;
@@ -134,25 +207,32 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     vitest?.kill(signal);
-    await stopMoto(moto);
+    await Promise.all([...running].map(stopMoto));
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', () => void stopAll('SIGINT'));
   process.once('SIGTERM', () => void stopAll('SIGTERM'));
 
+  if (organizationOnly) {
+    const organization = await runOrganizationProof();
+    return organization?.ok === true ? 0 : 1;
+  }
+
+  let moto: MotoServer | undefined;
   try {
-    await waitUntilReady(url, moto, () => log);
+    moto = await startMoto();
+    const url = moto.url;
     console.log(`test:moto: moto ${version} on ${url}; running test/e2e against it`);
     const vitestEntry = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
     const jsonReport = path.join(tmpdir(), `ecr-guard-moto-${process.pid}.json`);
-    const args = [
+    const reporterArgs = [
       'run',
       'test/e2e',
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${jsonReport}`,
     ];
-    const child = spawn(process.execPath, [vitestEntry, ...args, ...process.argv.slice(2)], {
+    const child = spawn(process.execPath, [vitestEntry, ...reporterArgs, ...vitestArgs], {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, E2E_ECR_ENDPOINT: url },
@@ -161,15 +241,18 @@ async function main(): Promise<number> {
     const code = await new Promise<number>((resolve) => {
       child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal === null ? 1 : 128)));
     });
-    if (process.argv.length <= 2 && !stopping) recordRun(jsonReport, version);
-    else rmSync(jsonReport, { force: true });
+    await stopMoto(moto.process);
     if (code !== 0) console.error(`test:moto: the end-to-end suite failed against moto (exit ${code})`);
-    return code;
+    const organization = stopping ? undefined : await runOrganizationProof();
+    if (vitestArgs.length === 0 && !stopping) recordRun(jsonReport, version, organization);
+    else rmSync(jsonReport, { force: true });
+    if (organization?.ok !== true) console.error('test:moto: the organisation proof failed against moto');
+    return code !== 0 ? code : organization?.ok === true ? 0 : 1;
   } catch (error) {
     console.error(`test:moto: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await stopMoto(moto);
+    if (moto !== undefined) await stopMoto(moto.process);
   }
 }
 
