@@ -1,7 +1,7 @@
 /**
  * The roll-out plan: which non-compliant repositories can be flipped to the target now, and which
  * would break a pipeline that re-pushes a moving tag (`latest`, `dev`). Pure: CloudTrail `PutImage`
- * records in, a verdict and a suggestion per repository out (docs/architecture.md, "Rolling out safely").
+ * records in, a verdict and a suggestion per repository out (the suggestion follows docs/architecture.md, "Strictness"; usage: README, "Rolling out safely").
  *
  * A tag pushed with more than one digest in the window has *moved*: after the flip ECR refuses that
  * push with `ImageTagAlreadyExistsException` (API_PutImage,

@@ -3,7 +3,7 @@
  * which would break a pipeline that re-pushes a moving tag, from the CloudTrail `PutImage` history of
  * each account-region (one paged LookupEvents pass per region, lib/cloudtrail.ts). Read-only unless
  * `--stage-exemptions --until DATE`, which puts the exemption tag (and its expiry) on each
- * `would-break` repository so the next sweep flips the rest now (docs/architecture.md, "Rolling out safely").
+ * `would-break` repository so the next sweep flips the rest now (README, "Rolling out safely").
  */
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { type Command, Option } from 'commander';
