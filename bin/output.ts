@@ -34,7 +34,9 @@ export interface RegionSummary {
   readonly interrupted?: boolean;
 }
 
-const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter((outcome) => outcome !== 'ignored');
+const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter(
+  (outcome) => outcome !== 'ignored' && outcome !== 'exemption-staged' && outcome !== 'blocked-overwrite',
+);
 
 /** An audit record's setting, formatted as the policy formats settings in its reasons. */
 function formatSetting(setting: AuditRecord['before']): string {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { GuardError, InvalidInputError } from '../lib/errors.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerRemediate } from './commands/remediate.ts';
 import { EXIT } from './commands/run-pass.ts';
 import { registerSweep } from './commands/sweep.ts';
@@ -59,6 +60,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   registerSweep(program, io, setExitCode);
   registerCheck(program, io, setExitCode);
   registerRemediate(program, io, setExitCode);
+  registerPlan(program, io, setExitCode);
   return program;
 }
 

@@ -18,6 +18,8 @@
 export const GUARDRAIL_EVENT_NAMES = ['CreateRepository', 'PutImageTagMutability'] as const;
 export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
+/** The error of a push ECR refused because the tag is immutable (API_PutImage). */
+export const TAG_ALREADY_EXISTS = 'ImageTagAlreadyExistsException';
 
 /**
  * The target setting the deployment enforces (lib/config.ts `TARGET_MUTABILITY`). The pattern is the
@@ -61,6 +63,9 @@ function successfulEcrCall(): PatternObject {
  * 2. `CreateRepository` API calls that do not name a setting at all (ECR's default is MUTABLE).
  * 3. Repositories ECR creates itself (pull-through cache, replication, create-on-push): a service
  *    event with the name in `serviceEventDetails` and no request parameters; the handler always looks.
+ * 4. A `PutImage` ECR refused with `ImageTagAlreadyExistsException` (the tag is immutable): recorded
+ *    as `blocked-overwrite`, no ECR call. Every other failed call stays out (branches 1-3 require no
+ *    `errorCode`; a successful `PutImage` matches no branch).
  */
 export function guardrailEventPattern(_target: TargetMutability): GuardrailEventPattern {
   const requestsOtherSetting: GuardrailPatternBranch = {
@@ -83,5 +88,16 @@ export function guardrailEventPattern(_target: TargetMutability): GuardrailEvent
     'detail-type': [SERVICE_EVENT_DETAIL_TYPE],
     detail: { ...successfulEcrCall(), eventName: ['CreateRepository'] },
   };
-  return { source: ['aws.ecr'], $or: [requestsOtherSetting, createsWithDefaultSetting, createdByEcr] };
+  const overwriteBlocked: GuardrailPatternBranch = {
+    'detail-type': [API_CALL_DETAIL_TYPE],
+    detail: {
+      eventSource: ['ecr.amazonaws.com'],
+      eventName: ['PutImage'],
+      errorCode: [TAG_ALREADY_EXISTS],
+    },
+  };
+  return {
+    source: ['aws.ecr'],
+    $or: [requestsOtherSetting, createsWithDefaultSetting, createdByEcr, overwriteBlocked],
+  };
 }

@@ -20,6 +20,8 @@ export const AUDIT_DETAIL_TYPES = {
   enforced: 'ECR Repository Tag Mutability Enforced',
   exempted: 'ECR Repository Tag Mutability Exempted',
   failed: 'ECR Repository Tag Mutability Failed',
+  exemptionStaged: 'ECR Repository Tag Mutability Exemption Staged',
+  blockedOverwrite: 'ECR Image Tag Overwrite Blocked',
 } as const;
 
 /** The detail-type of the audit event for an outcome, or undefined when the outcome is not published. */
@@ -32,6 +34,10 @@ export function auditDetailType(outcome: Outcome): string | undefined {
       return AUDIT_DETAIL_TYPES.exempted;
     case 'failed':
       return AUDIT_DETAIL_TYPES.failed;
+    case 'exemption-staged':
+      return AUDIT_DETAIL_TYPES.exemptionStaged;
+    case 'blocked-overwrite':
+      return AUDIT_DETAIL_TYPES.blockedOverwrite;
     case 'compliant':
     case 'gone':
     case 'ignored':

@@ -15,6 +15,9 @@ export const OUTCOMES = [
   'gone',
   'failed',
   'ignored',
+  // Records that are no repository decision: a staged exemption (`ecr-guard plan`), a refused tag overwrite.
+  'exemption-staged',
+  'blocked-overwrite',
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -46,6 +49,8 @@ export interface AuditRecord {
   readonly actor?: string | undefined;
   readonly sourceIp?: string | undefined;
   readonly errorCode?: string | undefined;
+  /** The image tag a `blocked-overwrite` push tried to move. */
+  readonly imageTag?: string | undefined;
   /** Set when the record is about a repository creation template rather than a repository. */
   readonly templatePrefix?: string | undefined;
 }
@@ -59,6 +64,8 @@ export const OUTCOME_METRICS = {
   gone: 'Gone',
   failed: 'Failed',
   ignored: 'Ignored',
+  'exemption-staged': 'ExemptionsStaged',
+  'blocked-overwrite': 'OverwritesBlocked',
 } as const satisfies Record<Outcome, string>;
 
 export const NON_COMPLIANT_METRIC = 'NonCompliantRepositories';
@@ -68,8 +75,25 @@ export const AUDIT_PUBLISH_FAILURES_METRIC = 'AuditPublishFailures';
 /** The log message of every audit line: filter on it in CloudWatch Logs Insights. */
 export const AUDIT_MESSAGE = 'ecr-guard audit';
 
+/** The counts of repository decisions only: what a sweep reports (no events, no notices). */
+export type DecisionCounts = Omit<OutcomeCounts, 'ignored' | 'exemption-staged' | 'blocked-overwrite'>;
+
+export function decisionCounts(counts: Readonly<OutcomeCounts>): DecisionCounts {
+  const { ignored: _i, 'exemption-staged': _s, 'blocked-overwrite': _b, ...decisions } = counts;
+  return decisions;
+}
+
 export function emptyCounts(): OutcomeCounts {
-  return { compliant: 0, remediated: 0, 'would-remediate': 0, exempt: 0, gone: 0, failed: 0, ignored: 0 };
+  const counts = {
+    compliant: 0,
+    remediated: 0,
+    'would-remediate': 0,
+    exempt: 0,
+    gone: 0,
+    failed: 0,
+    ignored: 0,
+  };
+  return { ...counts, 'exemption-staged': 0, 'blocked-overwrite': 0 };
 }
 
 export function toAuditSetting(setting: MutabilitySetting | undefined): AuditSetting | undefined {
@@ -110,6 +134,8 @@ export function isPublishable(outcome: Outcome): boolean {
     case 'would-remediate':
     case 'exempt':
     case 'failed':
+    case 'exemption-staged':
+    case 'blocked-overwrite':
       return true;
     case 'compliant':
     case 'gone':

@@ -14,6 +14,7 @@ import {
   PutImageTagMutabilityCommand,
   type Repository,
   type RepositoryCreationTemplate,
+  TagResourceCommand,
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
 import { HttpRequest } from '@smithy/core/protocols';
@@ -34,6 +35,8 @@ export const ECR_ACTIONS = {
   listTags: ['ecr:ListTagsForResource'],
   listCreationTemplatePage: ['ecr:DescribeRepositoryCreationTemplates'],
   setTemplateMutability: ['ecr:UpdateRepositoryCreationTemplate'],
+  // Only `ecr-guard plan --stage-exemptions` tags; no deployed function does.
+  tagRepository: ['ecr:TagResource'],
 } as const satisfies Record<keyof EcrAdapter, readonly `ecr:${string}`[]>;
 
 /** The features that change which ECR actions a deployment uses. */
@@ -224,7 +227,11 @@ export interface EcrAdapter {
   }): Promise<{ templates: TemplateFacts[]; nextToken: string | undefined }>;
   /** Writes the target setting on a template; `gone` when it was deleted meanwhile. */
   setTemplateMutability(template: TemplateFacts, desired: TargetSetting): Promise<TemplateSetResult>;
+  /** Adds (or sets) resource tags on the repository; `gone` when it was deleted meanwhile. */
+  tagRepository(facts: RepositoryFacts, tags: Readonly<Record<string, string>>): Promise<SetTagsResult>;
 }
+
+export type SetTagsResult = { readonly kind: 'tagged' } | { readonly kind: 'gone' };
 
 export type TemplateSetResult =
   | { readonly kind: 'set'; readonly template: TemplateFacts }
@@ -416,6 +423,21 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
       } catch (error) {
         if (errorCodeOf(error) === 'TemplateNotFoundException') return { kind: 'gone' };
         throw translateError('UpdateRepositoryCreationTemplate', error);
+      }
+    },
+
+    async tagRepository(facts, tags) {
+      try {
+        await client.send(
+          new TagResourceCommand({
+            resourceArn: facts.repositoryArn,
+            tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        );
+        return { kind: 'tagged' };
+      } catch (error) {
+        if (isNotFound(error)) return { kind: 'gone' };
+        throw translateError('TagResource', error);
       }
     },
 

@@ -20,6 +20,8 @@ import { formatIssues } from './validation.ts';
 export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
 export const ECR_EVENT_SOURCE = 'ecr.amazonaws.com';
+/** The error of a push that would have moved an immutable tag (API_PutImage). */
+export const TAG_ALREADY_EXISTS = 'ImageTagAlreadyExistsException';
 
 /** ECR's repository name rule (API_CreateRepository): 2-256 characters, lowercase path segments. */
 export const REPOSITORY_NAME_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -40,6 +42,8 @@ const HANDLED_EVENTS = {
   [API_CALL_DETAIL_TYPE]: {
     CreateRepository: { nameFrom: 'requestParameters', defaultMutability: 'MUTABLE' },
     PutImageTagMutability: { nameFrom: 'requestParameters', defaultMutability: undefined },
+    // Only the push ECR refused because the tag is immutable: a record of the guard working, no ECR call.
+    PutImage: { nameFrom: 'requestParameters', defaultMutability: undefined, errorCode: TAG_ALREADY_EXISTS },
   },
   [SERVICE_EVENT_DETAIL_TYPE]: {
     // Repositories ECR creates itself (pull-through cache, replication, create-on-push) take their
@@ -49,7 +53,7 @@ const HANDLED_EVENTS = {
 } as const;
 
 type HandledDetailType = keyof typeof HANDLED_EVENTS;
-export type HandledEventName = 'CreateRepository' | 'PutImageTagMutability';
+export type HandledEventName = 'CreateRepository' | 'PutImageTagMutability' | 'PutImage';
 
 /**
  * A string copied into audit records or reasons. Bounded (generously above AWS's own limits) so that
@@ -149,9 +153,26 @@ export interface EventTarget {
   readonly context: EventContext;
 }
 
+/** A push ECR refused because the tag is immutable: who tried to move which tag, where. */
+export interface BlockedOverwrite {
+  readonly registryId: string;
+  readonly region: string;
+  readonly repositoryName: string;
+  readonly imageTag: string | undefined;
+  readonly errorCode: string;
+  readonly context: EventContext;
+}
+
+const pushRequestSchema = z.looseObject({
+  registryId: z.optional(registryIdSchema),
+  repositoryName: repositoryNameSchema,
+  imageTag: z.nullish(truncatedText(300)),
+});
+
 /** The result of reading one event. */
 export type EventInterpretation =
   | { readonly kind: 'target'; readonly target: EventTarget }
+  | { readonly kind: 'blocked-overwrite'; readonly overwrite: BlockedOverwrite }
   | { readonly kind: 'ignored'; readonly reason: string; readonly context: Partial<EventContext> };
 
 function parseOrThrow<T extends z.ZodMiniType>(
@@ -204,13 +225,30 @@ export function interpretEvent(event: unknown, policy: StrictnessPolicy): EventI
       context,
     };
   }
+  const handled: Record<
+    string,
+    { nameFrom: string; defaultMutability: string | undefined; errorCode?: string }
+  > = HANDLED_EVENTS[detailType];
+  const rule = Object.hasOwn(handled, detail.eventName) ? handled[detail.eventName] : undefined;
   if (detail.errorCode) {
+    if (rule?.errorCode === detail.errorCode) {
+      parseOrThrow(registryIdSchema, envelope.account, ['account']);
+      const push = parseOrThrow(pushRequestSchema, detail.requestParameters, ['detail', 'requestParameters']);
+      return {
+        kind: 'blocked-overwrite',
+        overwrite: {
+          registryId: push.registryId ?? envelope.account,
+          region: envelope.region,
+          repositoryName: push.repositoryName,
+          imageTag: push.imageTag ?? undefined,
+          errorCode: detail.errorCode,
+          context,
+        },
+      };
+    }
     return { kind: 'ignored', reason: `the call failed with ${detail.errorCode}; nothing changed`, context };
   }
-  const handled: Record<string, { nameFrom: string; defaultMutability: string | undefined }> =
-    HANDLED_EVENTS[detailType];
-  const rule = Object.hasOwn(handled, detail.eventName) ? handled[detail.eventName] : undefined;
-  if (rule === undefined) {
+  if (rule === undefined || rule.errorCode !== undefined) {
     return { kind: 'ignored', reason: `event ${detail.eventName} (${detailType}) needs no action`, context };
   }
   parseOrThrow(registryIdSchema, envelope.account, ['account']);

@@ -93,6 +93,30 @@ export function createGuardrailHandler(
       });
       return finish();
     }
+    if (interpretation.kind === 'blocked-overwrite') {
+      // The guard working: a push refused because the tag is immutable. Recorded, no ECR call.
+      const { overwrite } = interpretation;
+      const tag = overwrite.imageTag === undefined ? 'a tag' : `tag '${overwrite.imageTag}'`;
+      record({
+        outcome: 'blocked-overwrite',
+        repositoryName: overwrite.repositoryName,
+        repositoryArn: undefined,
+        registryId: overwrite.registryId,
+        region: overwrite.region,
+        before: undefined,
+        after: undefined,
+        trigger,
+        dryRun,
+        reason: `push to ${tag} refused with ${overwrite.errorCode}: the tag is immutable`,
+        eventId: overwrite.context.eventId,
+        eventName: overwrite.context.eventName,
+        actor: overwrite.context.actor,
+        sourceIp: overwrite.context.sourceIp,
+        errorCode: overwrite.errorCode,
+        imageTag: overwrite.imageTag,
+      });
+      return finish();
+    }
 
     const { target } = interpretation;
     const home = deploymentOf(context);

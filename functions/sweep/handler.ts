@@ -6,7 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Auditor, NON_COMPLIANT_METRIC, type OutcomeCounts } from '../../lib/audit.ts';
+import { type Auditor, type DecisionCounts, decisionCounts, NON_COMPLIANT_METRIC } from '../../lib/audit.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
@@ -24,11 +24,11 @@ export interface SweepDependencies {
 
 /** The sweep's answer (DESIGN.md): counts per outcome, repositories scanned, and where to resume. */
 export interface SweepSummary {
-  readonly counts: Omit<OutcomeCounts, 'ignored'>;
+  readonly counts: DecisionCounts;
   readonly scanned: number;
   readonly nextToken?: string;
   /** Outcomes of repository creation templates, when CHECK_CREATION_TEMPLATES is on and they were checked. */
-  readonly templates?: Omit<OutcomeCounts, 'ignored'>;
+  readonly templates?: DecisionCounts;
 }
 
 export function createSweepHandler(
@@ -64,8 +64,8 @@ export function createSweepHandler(
     });
     deps.metrics.addMetric(NON_COMPLIANT_METRIC, MetricUnit.Count, result.nonCompliant);
     await auditor.flush();
-    const { ignored: _ignored, ...counts } = auditor.counts;
-    const { ignored: _templatesIgnored, ...templates } = auditor.templateCounts;
+    const counts = decisionCounts(auditor.counts);
+    const templates = decisionCounts(auditor.templateCounts);
     const templatesChecked = Object.values(templates).some((count) => count > 0);
     const summary: SweepSummary = {
       counts,

@@ -104,6 +104,13 @@ export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
       const repository = repositories.get(facts.repositoryName);
       return repository ? { kind: 'tags', tags: repository.tags ?? {} } : { kind: 'gone' };
     },
+    async tagRepository(facts, tags) {
+      const repository = repositories.get(facts.repositoryName);
+      if (repository === undefined) return { kind: 'gone' };
+      repository.tags = { ...repository.tags, ...tags };
+      writes.push(`tag:${facts.repositoryName}`);
+      return { kind: 'tagged' };
+    },
   };
   return adapter;
 }

@@ -1,0 +1,485 @@
+/**
+ * `ecr-guard plan`: before the flip, which non-compliant repositories can be set to the target now and
+ * which would break a pipeline that re-pushes a moving tag, from the CloudTrail `PutImage` history of
+ * each account-region (one paged LookupEvents pass per region, lib/cloudtrail.ts). Read-only unless
+ * `--stage-exemptions --until DATE`, which puts the exemption tag (and its expiry) on each
+ * `would-break` repository so the next sweep flips the rest now (README, "Rolling out safely").
+ */
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { type Command, Option } from 'commander';
+import * as z from 'zod/mini';
+import type { AuditRecord } from '../../lib/audit.ts';
+import { awsClientConfig } from '../../lib/aws-client-config.ts';
+import {
+  type CloudTrailAdapter,
+  createCloudTrailAdapter,
+  DEFAULT_LOOKBACK_DAYS,
+  MAX_LOOKBACK_DAYS,
+} from '../../lib/cloudtrail.ts';
+import type { GuardConfig } from '../../lib/config.ts';
+import type { EcrAdapter } from '../../lib/ecr.ts';
+import { errorCodeOf, InvalidInputError } from '../../lib/errors.ts';
+import {
+  groupPushes,
+  type History,
+  planRepository,
+  type RepositoryPlan,
+  stagedExemptionReason,
+} from '../../lib/plan.ts';
+import { describeSetting, type RepositoryFacts } from '../../lib/policy.ts';
+import { runSweep } from '../../lib/sweep.ts';
+import { ecrFor, regionsOf } from '../context.ts';
+import { type CommonOptions, configFromOptions, parseCommonOptions } from '../options.ts';
+import type { Io } from '../output.ts';
+import { EXIT } from './run-pass.ts';
+
+/** `--days`, `--stage-exemptions` and `--until`: options of this command only, named by their flag in errors. */
+const PlanOptionsSchema = z.object({
+  days: z
+    .int(`--days: must be an integer from 1 to ${MAX_LOOKBACK_DAYS}`)
+    .check(
+      z.gte(1, `--days: must be an integer from 1 to ${MAX_LOOKBACK_DAYS}`),
+      z.lte(
+        MAX_LOOKBACK_DAYS,
+        `--days: must be an integer from 1 to ${MAX_LOOKBACK_DAYS} (CloudTrail keeps 90 days)`,
+      ),
+    ),
+  stageExemptions: z.boolean(),
+  until: z.optional(z.string()),
+});
+
+export interface PlanOptions {
+  readonly days: number;
+  /** The expiry date of staged exemptions (`YYYY-MM-DD`), only with `--stage-exemptions`. */
+  readonly until: string | undefined;
+}
+
+/** True when `text` is a `YYYY-MM-DD` day that exists in the calendar. */
+function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (match === null) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/**
+ * Validates the command's own options against `now` and the configuration (`--stage-exemptions`
+ * writes the exemption tag and its expiry tag, so both keys must be configured).
+ *
+ * @throws InvalidInputError naming the flag and what was given.
+ */
+export function parsePlanOptions(raw: Record<string, unknown>, config: GuardConfig, now: Date): PlanOptions {
+  const daysText = raw.days === undefined ? String(DEFAULT_LOOKBACK_DAYS) : String(raw.days);
+  const parsed = PlanOptionsSchema.safeParse({
+    days: /^\d+$/.test(daysText) ? Number(daysText) : Number.NaN,
+    stageExemptions: raw.stageExemptions === true,
+    until: typeof raw.until === 'string' ? raw.until : undefined,
+  });
+  const issues: string[] = [];
+  if (!parsed.success) {
+    issues.push(...parsed.error.issues.map((issue) => `${issue.message}, got '${daysText}'`));
+  }
+  const until = typeof raw.until === 'string' ? raw.until : undefined;
+  const stage = raw.stageExemptions === true;
+  if (stage && until === undefined) {
+    issues.push('--stage-exemptions: needs --until YYYY-MM-DD, the day the exemptions lapse');
+  }
+  if (!stage && until !== undefined) {
+    issues.push('--until: only with --stage-exemptions (plan writes nothing without it)');
+  }
+  if (until !== undefined) {
+    if (!isCalendarDate(until)) {
+      issues.push(`--until: must be a calendar date YYYY-MM-DD, got '${until}'`);
+    } else if (until <= now.toISOString().slice(0, 10)) {
+      issues.push(`--until: must be a future date, got '${until}'`);
+    }
+  }
+  if (stage && config.policy.exemptTag === undefined) {
+    issues.push('--stage-exemptions: needs the exemption tag key (--exempt-tag-key or EXEMPT_TAG_KEY)');
+  } else if (stage && config.policy.exemptTag?.expiryKey === undefined) {
+    issues.push(
+      '--stage-exemptions: needs the exemption expiry tag key (--exempt-expiry-tag-key or EXEMPT_EXPIRY_TAG_KEY) so staged exemptions lapse',
+    );
+  }
+  if (issues.length > 0) throw new InvalidInputError(issues);
+  return {
+    days: parsed.success ? parsed.data.days : DEFAULT_LOOKBACK_DAYS,
+    until: stage ? until : undefined,
+  };
+}
+
+/** How a repository's staged exemption ended. */
+export type Staging = 'exemption-staged' | 'already-exempt' | 'gone' | 'failed';
+
+/** One line of the plan: a non-compliant repository and its verdict. */
+export interface PlanLine {
+  readonly region: string;
+  readonly repositoryName: string;
+  readonly setting: string;
+  readonly plan: RepositoryPlan;
+  readonly staging?: Staging | undefined;
+}
+
+export interface PlanRegionSummary {
+  readonly region: string;
+  /** Non-compliant repositories planned. */
+  readonly candidates: number;
+  readonly safeToFlip: number;
+  readonly wouldBreak: number;
+  readonly noHistory: number;
+  readonly unknown: number;
+  readonly staged: number;
+  readonly alreadyExempt: number;
+  /** Repositories that could not be read or tagged. */
+  readonly failed: number;
+  readonly lookupCalls: number;
+  readonly pushEvents: number;
+  readonly seconds: number;
+}
+
+export interface PlanDependencies {
+  readonly ecr: EcrAdapter;
+  /** Created only when the region has candidates: no LookupEvents call otherwise. */
+  readonly cloudTrail: () => CloudTrailAdapter;
+  readonly config: GuardConfig;
+  readonly region: string;
+  readonly registryId: string | undefined;
+  readonly now: Date;
+  readonly options: PlanOptions;
+  readonly onLine: (line: PlanLine) => void;
+  readonly onRecord: (record: AuditRecord) => void;
+  readonly onProgress: (message: string) => void;
+}
+
+/** Plans one account-region: the sweep's describe/evaluate path in dry-run, then one CloudTrail pass. */
+export async function planRegion(deps: PlanDependencies): Promise<PlanRegionSummary> {
+  const started = Date.now();
+  const { config, region } = deps;
+  const candidates: RepositoryFacts[] = [];
+  let failed = 0;
+  await runSweep(
+    {
+      trigger: 'backfill',
+      dryRun: true,
+      repositoryNames: undefined,
+      resume: undefined,
+      maxRepositories: undefined,
+    },
+    {
+      ecr: deps.ecr,
+      policy: config.policy,
+      region,
+      registryId: deps.registryId,
+      now: () => deps.now,
+      remainingMs: () => Number.POSITIVE_INFINITY,
+      safetyMarginMs: 0,
+      maxConcurrency: config.sweepConcurrency,
+      checkCreationTemplates: false,
+      record: (record) => {
+        if (record.outcome === 'failed') {
+          failed += 1;
+          deps.onRecord(record);
+        }
+        if (record.outcome !== 'would-remediate' || record.before === undefined) return;
+        if (!record.repositoryName || !record.repositoryArn || !record.registryId) return;
+        candidates.push({
+          repositoryName: record.repositoryName,
+          repositoryArn: record.repositoryArn,
+          registryId: record.registryId,
+          setting: {
+            mutability: record.before.imageTagMutability,
+            exclusionFilters: record.before.exclusionFilters,
+          },
+        });
+      },
+      onProgress: ({ scanned }) =>
+        deps.onProgress(`${region}: scanned ${scanned.toLocaleString('en')} repositories`),
+    },
+  );
+
+  let history: History = { kind: 'no-history' };
+  let lookupCalls = 0;
+  let pushEvents = 0;
+  if (candidates.length > 0) {
+    try {
+      const result = await deps.cloudTrail().lookupPushes({
+        days: deps.options.days,
+        now: deps.now,
+        onPage: (events) =>
+          deps.onProgress(`${region}: CloudTrail PutImage events read ${events.toLocaleString('en')}`),
+      });
+      lookupCalls = result.calls;
+      pushEvents = result.events;
+      history =
+        result.events === 0
+          ? { kind: 'no-history' }
+          : { kind: 'events', pushesByRepository: groupPushes(result.pushes) };
+    } catch (error) {
+      history = { kind: 'unknown', reason: `LookupEvents failed with ${errorCodeOf(error)}` };
+    }
+  }
+
+  const counts = { safeToFlip: 0, wouldBreak: 0, noHistory: 0, unknown: 0, staged: 0, alreadyExempt: 0 };
+  for (const facts of candidates) {
+    const plan = planRepository(facts.repositoryName, history, config.policy);
+    if (plan.verdict === 'safe-to-flip') counts.safeToFlip += 1;
+    else if (plan.verdict === 'would-break') counts.wouldBreak += 1;
+    else if (plan.verdict === 'no-history') counts.noHistory += 1;
+    else counts.unknown += 1;
+    let staging: Staging | undefined;
+    if (plan.verdict === 'would-break' && deps.options.until !== undefined) {
+      staging = await stageExemption(deps, facts, plan, deps.options.until);
+      if (staging === 'exemption-staged') counts.staged += 1;
+      else if (staging === 'already-exempt') counts.alreadyExempt += 1;
+      else if (staging === 'failed') failed += 1;
+    }
+    deps.onLine({
+      region,
+      repositoryName: facts.repositoryName,
+      setting: describeSetting(facts.setting),
+      plan,
+      staging,
+    });
+  }
+  return {
+    region,
+    candidates: candidates.length,
+    ...counts,
+    failed,
+    lookupCalls,
+    pushEvents,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** Tags one would-break repository, never overwriting an exemption tag it already has; audited. */
+async function stageExemption(
+  deps: PlanDependencies,
+  facts: RepositoryFacts,
+  plan: RepositoryPlan,
+  until: string,
+): Promise<Staging> {
+  const rule = deps.config.policy.exemptTag;
+  const expiryKey = rule?.expiryKey;
+  if (rule === undefined || expiryKey === undefined) return 'failed';
+  const moved = plan.movedTags.map((tag) => tag.tag);
+  const reason = stagedExemptionReason(moved, until);
+  const base: AuditRecord = {
+    outcome: 'exemption-staged',
+    repositoryName: facts.repositoryName,
+    repositoryArn: facts.repositoryArn,
+    registryId: facts.registryId,
+    region: deps.region,
+    before: {
+      imageTagMutability: facts.setting.mutability,
+      exclusionFilters: [...facts.setting.exclusionFilters],
+    },
+    after: {
+      imageTagMutability: facts.setting.mutability,
+      exclusionFilters: [...facts.setting.exclusionFilters],
+    },
+    trigger: 'backfill',
+    dryRun: false,
+    reason: `staged exemption ${rule.key}='${reason}' ${expiryKey}='${until}'`,
+  };
+  try {
+    const current = await deps.ecr.listTags(facts);
+    if (current.kind === 'gone') return 'gone';
+    if (Object.hasOwn(current.tags, rule.key)) return 'already-exempt';
+    const tagged = await deps.ecr.tagRepository(facts, { [rule.key]: reason, [expiryKey]: until });
+    if (tagged.kind === 'gone') return 'gone';
+    deps.onRecord(base);
+    return 'exemption-staged';
+  } catch (error) {
+    deps.onRecord({
+      ...base,
+      outcome: 'failed',
+      after: undefined,
+      reason: `staging the exemption failed with ${errorCodeOf(error)}`,
+      errorCode: errorCodeOf(error),
+    });
+    return 'failed';
+  }
+}
+
+/** Exit code: failures (1) over repositories that would break or whose history is unknown (3). */
+export function planExitCode(summaries: readonly PlanRegionSummary[]): number {
+  const sum = (pick: (line: PlanRegionSummary) => number) =>
+    summaries.reduce((total, line) => total + pick(line), 0);
+  if (sum((line) => line.failed) > 0) return EXIT.failures;
+  const unresolved = sum(
+    (line) => line.wouldBreak - line.staged - line.alreadyExempt + line.noHistory + line.unknown,
+  );
+  return unresolved > 0 ? EXIT.nonCompliant : EXIT.ok;
+}
+
+function suggestionText(plan: RepositoryPlan): string {
+  const suggestion = plan.suggestion;
+  if (suggestion === undefined) return '-';
+  if (suggestion.kind === 'needs-owner') return 'needs its owner';
+  return describeSetting(suggestion.setting);
+}
+
+/** Prints lines, progress and summary: a table on a TTY, JSON lines otherwise. */
+function createPlanOutput(io: Io, json: boolean) {
+  const bar = !json && io.stderr.isTTY === true;
+  let barShown = false;
+  const clearBar = () => {
+    if (barShown) io.stderr.write('\r\u001b[2K');
+    barShown = false;
+  };
+  const header = ['verdict', 'region', 'repository', 'setting', 'moved tags', 'last pusher', 'suggestion'];
+  let headerShown = false;
+  return {
+    progress(message: string) {
+      if (!bar) return;
+      io.stderr.write(`\r\u001b[2K${message}`);
+      barShown = true;
+    },
+    line(line: PlanLine) {
+      if (json) {
+        io.stdout.write(
+          `${JSON.stringify({
+            type: 'plan',
+            region: line.region,
+            repositoryName: line.repositoryName,
+            setting: line.setting,
+            verdict: line.plan.verdict,
+            movedTags: line.plan.movedTags,
+            pushes: line.plan.pushes,
+            suggestion: line.plan.suggestion,
+            reason: line.plan.reason,
+            ...(line.staging === undefined ? {} : { staging: line.staging }),
+          })}\n`,
+        );
+        return;
+      }
+      clearBar();
+      if (!headerShown) {
+        io.stdout.write(`${header.join('  ')}\n`);
+        headerShown = true;
+      }
+      const moved = line.plan.movedTags.map((tag) => `${tag.tag} (${tag.moves}x)`).join(' ') || '-';
+      const pusher = line.plan.movedTags.at(-1)?.lastPusher ?? '-';
+      const staging = line.staging === undefined ? '' : `  [${line.staging}]`;
+      io.stdout.write(
+        `${line.plan.verdict.padEnd(12)}  ${line.region}  ${line.repositoryName}  ${line.setting}  ${moved}  ${pusher}  ${suggestionText(line.plan)}${staging}\n`,
+      );
+    },
+    record(record: AuditRecord) {
+      if (json) {
+        io.stdout.write(`${JSON.stringify({ type: 'audit', ...record })}\n`);
+        return;
+      }
+      clearBar();
+      io.stdout.write(
+        `${record.outcome.padEnd(16)}  ${record.region ?? ''} ${record.repositoryName ?? ''}  (${record.reason})\n`,
+      );
+    },
+    summary(summaries: readonly PlanRegionSummary[]) {
+      clearBar();
+      if (json) {
+        for (const line of summaries)
+          io.stdout.write(`${JSON.stringify({ type: 'plan-summary', ...line })}\n`);
+        return;
+      }
+      for (const line of summaries) {
+        io.stdout.write(
+          `\n${line.region}: ${line.candidates} non-compliant; ${line.safeToFlip} can flip now, ${line.wouldBreak} would break` +
+            ` (${line.staged} exemptions staged, ${line.alreadyExempt} already exempt), ${line.noHistory} without CloudTrail history,` +
+            ` ${line.unknown} unknown, ${line.failed} failed; ${line.lookupCalls} LookupEvents calls over ${line.pushEvents} PutImage events, ${line.seconds.toFixed(1)} s\n`,
+        );
+      }
+    },
+  };
+}
+
+function cloudTrailFor(
+  region: string,
+  options: CommonOptions,
+  config: GuardConfig,
+): { adapter: CloudTrailAdapter; close: () => void } {
+  // One SDK attempt per call: the adapter's limiter spaces every attempt, its retries included.
+  const client = new CloudTrailClient(
+    awsClientConfig(config.sdk, {
+      region,
+      profile: options.profile,
+      endpoint: options.endpointUrl,
+      defaultMaxAttempts: 1,
+    }),
+  );
+  return { adapter: createCloudTrailAdapter(client), close: () => client.destroy() };
+}
+
+export function registerPlan(program: Command, io: Io, setExitCode: (code: number) => void): void {
+  program
+    .command('plan')
+    .description(
+      'before the flip: which non-compliant repositories can be set to the target now and which would break a pipeline that moves a tag (CloudTrail PutImage history; read-only)',
+    )
+    .addOption(
+      new Option('--days <n>', `days of CloudTrail history to read (1-${MAX_LOOKBACK_DAYS})`).default(
+        String(DEFAULT_LOOKBACK_DAYS),
+      ),
+    )
+    .option(
+      '--stage-exemptions',
+      'put the exemption tag (and its expiry) on each would-break repository; needs --until',
+    )
+    .option(
+      '--until <date>',
+      'with --stage-exemptions: the day (YYYY-MM-DD, in the future) the staged exemptions lapse',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes: 0 every non-compliant repository can flip (or its exemption is staged), 3 some would break',
+        'or have no CloudTrail history, 1 failures, 2 bad usage.',
+        '',
+        'Examples:',
+        '  ecr-guard plan --region eu-west-1 --days 30',
+        '  ecr-guard plan --exempt-tag-key ecr-guard:exempt --exempt-expiry-tag-key ecr-guard:until \\',
+        '    --stage-exemptions --until 2026-12-31',
+      ].join('\n'),
+    )
+    .action(async (_args, command: Command) => {
+      const raw = command.optsWithGlobals();
+      const options = parseCommonOptions(raw);
+      const config = configFromOptions(options, io.env);
+      const now = new Date();
+      const planOptions = parsePlanOptions(raw, config, now);
+      const output = createPlanOutput(io, options.json || !io.stdout.isTTY);
+      const summaries: PlanRegionSummary[] = [];
+      for (const region of await regionsOf(options, io.env)) {
+        if (io.signal?.aborted === true) break;
+        const { ecr, close } = ecrFor(region, options, io.env);
+        let trail: { adapter: CloudTrailAdapter; close: () => void } | undefined;
+        try {
+          summaries.push(
+            await planRegion({
+              ecr,
+              cloudTrail: () => {
+                trail ??= cloudTrailFor(region, options, config);
+                return trail.adapter;
+              },
+              config,
+              region,
+              registryId: options.registryId,
+              now,
+              options: planOptions,
+              onLine: (line) => output.line(line),
+              onRecord: (record) => output.record(record),
+              onProgress: (message) => output.progress(message),
+            }),
+          );
+        } finally {
+          close();
+          trail?.close();
+        }
+      }
+      output.summary(summaries);
+      setExitCode(io.signal?.aborted === true ? EXIT.interrupted : planExitCode(summaries));
+    });
+}

@@ -1,0 +1,134 @@
+/**
+ * The CloudTrail adapter: the only place that talks to `@aws-sdk/client-cloudtrail`. It takes a ready
+ * client (tests pass an `aws-sdk-client-mock`) and reads the account-region's `PutImage` events of a
+ * window with `LookupEvents`, in one paged pass that serves every repository (never one lookup per
+ * repository: the calls stay at ceil(events / 50)).
+ *
+ * LookupEvents answers at most 2 requests per second per account and region and 50 events per page
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html), and keeps 90
+ * days of management events. A client-side limiter spaces the calls (retries included) so the quota
+ * is never the one that says no; a `ThrottlingException` that happens anyway (another caller in the
+ * account) is retried with backoff (lib/aws-retry.ts), and any other failure is translated into an
+ * {@link AwsCallError} here.
+ */
+import { type CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { callWithRetries, type RetryOptions, type Sleep } from './aws-retry.ts';
+import { type PushRecord, parsePushRecord } from './plan.ts';
+
+/** The IAM actions each operation needs, declared next to the operation. */
+export const CLOUDTRAIL_ACTIONS = {
+  lookupPushes: ['cloudtrail:LookupEvents'],
+} as const satisfies Record<keyof CloudTrailAdapter, readonly `cloudtrail:${string}`[]>;
+
+export const LOOKUP_PAGE_SIZE = 50;
+export const LOOKUP_REQUESTS_PER_SECOND = 2;
+export const DEFAULT_LOOKBACK_DAYS = 30;
+export const MAX_LOOKBACK_DAYS = 90;
+const DAY_MS = 86_400_000;
+const SERVICE = 'cloudtrail';
+
+/** Waits until a call may start so that no more than `perSecond` start in any second. */
+export interface RateLimiter {
+  acquire(): Promise<void>;
+}
+
+/** A limiter spacing call starts `1000 / perSecond` ms apart on an injectable clock. */
+export function createRateLimiter(
+  perSecond: number,
+  clock: { readonly now: () => number; readonly sleep: Sleep },
+): RateLimiter {
+  const interval = 1000 / perSecond;
+  let next = Number.NEGATIVE_INFINITY;
+  return {
+    async acquire() {
+      const now = clock.now();
+      const slot = Math.max(now, next);
+      next = slot + interval;
+      if (slot > now) await clock.sleep(slot - now);
+    },
+  };
+}
+
+export interface LookupResult {
+  /** The readable PutImage records of the window, newest first as LookupEvents returns them. */
+  readonly pushes: readonly PushRecord[];
+  /** Every event LookupEvents returned (readable or not). */
+  readonly events: number;
+  /** Events that were not readable PutImage records: skipped, not guessed at. */
+  readonly unreadable: number;
+  /** LookupEvents calls made, retries included. */
+  readonly calls: number;
+}
+
+export interface CloudTrailAdapter {
+  /** Every PutImage event of the last `days` days (1-90) before `now`, all pages. */
+  lookupPushes(options: {
+    readonly days: number;
+    readonly now: Date;
+    readonly onPage?: (events: number) => void;
+  }): Promise<LookupResult>;
+}
+
+export interface CloudTrailAdapterOptions extends RetryOptions {
+  /** Milliseconds since the epoch, for the rate limiter (default `Date.now`). */
+  readonly now?: () => number;
+  /** The limiter; default 2 calls per second on `now` and `sleep`. Share one per account-region. */
+  readonly limiter?: RateLimiter;
+}
+
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Creates the adapter over a ready `CloudTrailClient` (build it with few SDK attempts: the limiter spaces ours). */
+export function createCloudTrailAdapter(
+  client: CloudTrailClient,
+  options: CloudTrailAdapterOptions = {},
+): CloudTrailAdapter {
+  const sleep = options.sleep ?? realSleep;
+  const limiter =
+    options.limiter ?? createRateLimiter(LOOKUP_REQUESTS_PER_SECOND, { now: options.now ?? Date.now, sleep });
+  return {
+    async lookupPushes({ days, now, onPage }) {
+      if (!Number.isInteger(days) || days < 1 || days > MAX_LOOKBACK_DAYS) {
+        throw new RangeError(`days must be an integer from 1 to ${MAX_LOOKBACK_DAYS}, got ${days}`);
+      }
+      const pushes: PushRecord[] = [];
+      let events = 0;
+      let unreadable = 0;
+      let calls = 0;
+      let nextToken: string | undefined;
+      const startTime = new Date(now.getTime() - days * DAY_MS);
+      do {
+        const token = nextToken;
+        const output = await callWithRetries(
+          SERVICE,
+          'LookupEvents',
+          async () => {
+            await limiter.acquire();
+            calls += 1;
+            return client.send(
+              new LookupEventsCommand({
+                LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutImage' }],
+                StartTime: startTime,
+                EndTime: now,
+                MaxResults: LOOKUP_PAGE_SIZE,
+                NextToken: token,
+              }),
+            );
+          },
+          { ...options, sleep },
+        );
+        const page = output.Events ?? [];
+        events += page.length;
+        for (const event of page) {
+          const push =
+            event.CloudTrailEvent === undefined ? undefined : parsePushRecord(event.CloudTrailEvent);
+          if (push === undefined) unreadable += 1;
+          else pushes.push(push);
+        }
+        onPage?.(events);
+        nextToken = output.NextToken || undefined;
+      } while (nextToken !== undefined);
+      return { pushes, events, unreadable, calls };
+    },
+  };
+}

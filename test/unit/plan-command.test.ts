@@ -1,0 +1,307 @@
+import { PassThrough } from 'node:stream';
+import { ECRClient, ListTagsForResourceCommand, TagResourceCommand } from '@aws-sdk/client-ecr';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  type PlanLine,
+  type PlanRegionSummary,
+  parsePlanOptions,
+  planExitCode,
+  planRegion,
+} from '../../bin/commands/plan.ts';
+import { runCli } from '../../bin/program.ts';
+import type { AuditRecord } from '../../lib/audit.ts';
+import type { CloudTrailAdapter } from '../../lib/cloudtrail.ts';
+import { createEcrAdapter, ECR_ACTIONS } from '../../lib/ecr.ts';
+import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
+import type { PushRecord } from '../../lib/plan.ts';
+import { createMemoryEcr } from '../helpers/memory-ecr.ts';
+import { testConfig } from '../helpers/runtime.ts';
+
+const NOW = new Date('2026-11-30T12:00:00Z');
+const TAGS = { EXEMPT_TAG_KEY: 'ecr-guard:exempt', EXEMPT_EXPIRY_TAG_KEY: 'ecr-guard:until' };
+
+function push(repositoryName: string, tag: string, digest: string, minute: number): PushRecord {
+  return {
+    repositoryName,
+    imageTag: tag,
+    imageDigest: digest,
+    actor: 'arn:aws:iam::123456789012:role/ci',
+    sourceIp: '203.0.113.12',
+    registryId: '123456789012',
+    region: 'eu-west-1',
+    eventTime: new Date(NOW.getTime() - minute * 60_000).toISOString(),
+    eventId: `e-${minute}`,
+    errorCode: undefined,
+  };
+}
+
+function trail(pushes: readonly PushRecord[] | Error): CloudTrailAdapter & { lookups: number } {
+  const adapter = {
+    lookups: 0,
+    async lookupPushes() {
+      adapter.lookups += 1;
+      if (pushes instanceof Error) throw pushes;
+      return {
+        pushes,
+        events: pushes.length,
+        unreadable: 0,
+        calls: Math.max(1, Math.ceil(pushes.length / 50)),
+      };
+    },
+  };
+  return adapter;
+}
+
+async function plan(options: {
+  seed: Record<string, string>;
+  pushes: readonly PushRecord[] | Error;
+  env?: Record<string, string>;
+  until?: string;
+  tags?: Record<string, Record<string, string>>;
+}) {
+  const ecr = createMemoryEcr(options.seed);
+  for (const [name, tags] of Object.entries(options.tags ?? {})) {
+    const repository = ecr.repositories.get(name);
+    if (repository !== undefined) repository.tags = tags;
+  }
+  const cloudTrail = trail(options.pushes);
+  const lines: PlanLine[] = [];
+  const records: AuditRecord[] = [];
+  const summary = await planRegion({
+    ecr,
+    cloudTrail: () => cloudTrail,
+    config: testConfig(options.env ?? {}),
+    region: 'eu-west-1',
+    registryId: undefined,
+    now: NOW,
+    options: { days: 30, until: options.until },
+    onLine: (line) => lines.push(line),
+    onRecord: (record) => records.push(record),
+    onProgress: () => {},
+  });
+  return { summary, lines, records, ecr, cloudTrail };
+}
+
+describe('planning one account-region', () => {
+  it('says which non-compliant repository can flip and which would break, with one CloudTrail pass', async () => {
+    // Prepare
+    const pushes = [
+      push('team/api', 'latest', 'sha256:a', 30),
+      push('team/api', 'latest', 'sha256:b', 10),
+      push('team/web', 'v1', 'sha256:c', 5),
+    ];
+    // Act
+    const { summary, lines, cloudTrail } = await plan({
+      seed: { 'team/api': 'MUTABLE', 'team/web': 'MUTABLE', 'team/done': 'IMMUTABLE' },
+      pushes,
+    });
+    // Assess
+    expect(cloudTrail.lookups).toBe(1);
+    expect(lines.map((line) => [line.repositoryName, line.plan.verdict])).toEqual([
+      ['team/api', 'would-break'],
+      ['team/web', 'safe-to-flip'],
+    ]);
+    expect(lines[0]?.plan.movedTags).toMatchObject([{ tag: 'latest', moves: 1 }]);
+    expect(summary).toMatchObject({ candidates: 2, safeToFlip: 1, wouldBreak: 1, failed: 0, pushEvents: 3 });
+    expect(planExitCode([summary])).toBe(3);
+  });
+
+  it('makes no CloudTrail call when every repository is compliant', async () => {
+    const { summary, cloudTrail } = await plan({ seed: { 'team/done': 'IMMUTABLE' }, pushes: [] });
+    expect(cloudTrail.lookups).toBe(0);
+    expect(planExitCode([summary])).toBe(0);
+  });
+
+  it('says no-history when the account-region has no PutImage event at all', async () => {
+    const { lines } = await plan({ seed: { 'team/api': 'MUTABLE' }, pushes: [] });
+    expect(lines.map((line) => line.plan.verdict)).toEqual(['no-history']);
+  });
+
+  it('says unknown, naming the error, when the lookup fails', async () => {
+    const denied = new AwsCallError('cloudtrail', 'LookupEvents', 'AccessDeniedException', false);
+    const { lines, summary } = await plan({ seed: { 'team/api': 'MUTABLE' }, pushes: denied });
+    expect(lines[0]?.plan).toMatchObject({
+      verdict: 'unknown',
+      reason: expect.stringContaining('AccessDeniedException'),
+    });
+    expect(summary.unknown).toBe(1);
+  });
+
+  it('writes nothing without --stage-exemptions', async () => {
+    const { ecr } = await plan({
+      seed: { 'team/api': 'MUTABLE' },
+      pushes: [push('team/api', 'latest', 'sha256:a', 30), push('team/api', 'latest', 'sha256:b', 10)],
+      env: TAGS,
+    });
+    expect(ecr.writes).toEqual([]);
+  });
+});
+
+describe('staging exemptions', () => {
+  const moving = [
+    push('team/api', 'latest', 'sha256:a', 30),
+    push('team/api', 'latest', 'sha256:b', 10),
+    push('team/old', 'dev', 'sha256:a', 30),
+    push('team/old', 'dev', 'sha256:b', 10),
+    push('team/web', 'v1', 'sha256:c', 5),
+  ];
+
+  it('tags each would-break repository with the reason and the expiry, audited; never overwrites an exemption tag', async () => {
+    // Act
+    const { ecr, records, summary, lines } = await plan({
+      seed: { 'team/api': 'MUTABLE', 'team/old': 'MUTABLE', 'team/web': 'MUTABLE' },
+      pushes: moving,
+      env: { ...TAGS, EXEMPT_TAG_KEY: 'ecr-guard:exempt' },
+      until: '2026-12-31',
+      // An exemption that lapsed: the sweep would flip it, but its tag is never overwritten.
+      tags: { 'team/old': { 'ecr-guard:exempt': 'legacy CI', 'ecr-guard:until': '2026-01-01' } },
+    });
+    // Assess
+    expect(ecr.repositories.get('team/api')?.tags).toEqual({
+      'ecr-guard:exempt': 'ecr-guard plan: moving tags latest - flip after 2026-12-31',
+      'ecr-guard:until': '2026-12-31',
+    });
+    expect(ecr.repositories.get('team/old')?.tags).toEqual({
+      'ecr-guard:exempt': 'legacy CI',
+      'ecr-guard:until': '2026-01-01',
+    });
+    expect(ecr.repositories.get('team/web')?.tags).toBeUndefined();
+    expect(records).toEqual([
+      expect.objectContaining({
+        outcome: 'exemption-staged',
+        repositoryName: 'team/api',
+        reason: expect.stringContaining("ecr-guard:until='2026-12-31'"),
+      }),
+    ]);
+    expect(lines.map((line) => [line.repositoryName, line.staging])).toEqual([
+      ['team/api', 'exemption-staged'],
+      ['team/old', 'already-exempt'],
+      ['team/web', undefined],
+    ]);
+    expect(summary).toMatchObject({ staged: 1, alreadyExempt: 1, safeToFlip: 1 });
+    expect(planExitCode([summary])).toBe(0);
+  });
+
+  it('staged exemptions make the sweep leave the repository alone until the date', async () => {
+    const { ecr } = await plan({
+      seed: { 'team/api': 'MUTABLE' },
+      pushes: moving,
+      env: TAGS,
+      until: '2026-12-31',
+    });
+    // Decided again at NOW, with its tags, the repository is exempt: the staged tags are honoured.
+    const { evaluateRepository } = await import('../../lib/policy.ts');
+    const facts = await ecr.describeRepository({ repositoryName: 'team/api' });
+    if (facts.kind !== 'found') throw new Error('repository missing');
+    const decision = evaluateRepository(
+      { ...facts.facts, tags: ecr.repositories.get('team/api')?.tags },
+      testConfig(TAGS).policy,
+      NOW,
+    );
+    expect(decision.kind).toBe('exempt');
+  });
+});
+
+describe('plan options', () => {
+  const config = testConfig(TAGS);
+
+  it('defaults to 30 days and stages nothing', () => {
+    expect(parsePlanOptions({}, config, NOW)).toEqual({ days: 30, until: undefined });
+  });
+
+  it.each([
+    [{ days: '0' }, "--days: must be an integer from 1 to 90, got '0'"],
+    [{ days: '91' }, '--days: must be an integer from 1 to 90 (CloudTrail keeps 90 days)'],
+    [{ days: 'ten' }, "got 'ten'"],
+    [{ stageExemptions: true }, '--stage-exemptions: needs --until'],
+    [{ until: '2026-12-31' }, '--until: only with --stage-exemptions'],
+    [
+      { stageExemptions: true, until: '2026-02-30' },
+      "--until: must be a calendar date YYYY-MM-DD, got '2026-02-30'",
+    ],
+    [{ stageExemptions: true, until: '2026-11-30' }, "--until: must be a future date, got '2026-11-30'"],
+  ])('rejects %o naming the flag', (raw, message) => {
+    expect(() => parsePlanOptions(raw, config, NOW)).toThrow(InvalidInputError);
+    try {
+      parsePlanOptions(raw, config, NOW);
+    } catch (error) {
+      expect(error instanceof InvalidInputError && error.issues.join('\n')).toContain(message);
+    }
+  });
+
+  it('needs the exemption tag keys to stage exemptions', () => {
+    expect(() => parsePlanOptions({ stageExemptions: true, until: '2026-12-31' }, testConfig(), NOW)).toThrow(
+      /needs the exemption tag key/,
+    );
+    expect(() =>
+      parsePlanOptions(
+        { stageExemptions: true, until: '2026-12-31' },
+        testConfig({ EXEMPT_TAG_KEY: 'x' }),
+        NOW,
+      ),
+    ).toThrow(/expiry tag key/);
+  });
+
+  it('is a usage error (exit 2) through the CLI', async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    expect(
+      await runCli(['plan', '--days', '120'], { stdout, stderr, env: { AWS_REGION: 'eu-west-1' } }),
+    ).toBe(2);
+    expect(err).toContain('--days');
+  });
+});
+
+describe('plan exit codes', () => {
+  const line = (overrides: Partial<PlanRegionSummary>): PlanRegionSummary => ({
+    region: 'eu-west-1',
+    candidates: 0,
+    safeToFlip: 0,
+    wouldBreak: 0,
+    noHistory: 0,
+    unknown: 0,
+    staged: 0,
+    alreadyExempt: 0,
+    failed: 0,
+    lookupCalls: 0,
+    pushEvents: 0,
+    seconds: 0,
+    ...overrides,
+  });
+  it.each([
+    ['everything can flip', [line({ candidates: 2, safeToFlip: 2 })], 0],
+    ['some would break', [line({ candidates: 2, safeToFlip: 1, wouldBreak: 1 })], 3],
+    ['no history in one region', [line({}), line({ noHistory: 1 })], 3],
+    ['failures win', [line({ wouldBreak: 1, failed: 1 })], 1],
+  ])('%s', (_name, summaries, code) => {
+    expect(planExitCode(summaries)).toBe(code);
+  });
+});
+
+describe('the ECR adapter tags a repository', () => {
+  const ecrMock = mockClient(ECRClient);
+  beforeEach(() => ecrMock.reset());
+
+  it('with TagResource on its ARN, declaring ecr:TagResource', async () => {
+    ecrMock.on(TagResourceCommand).resolves({});
+    const adapter = createEcrAdapter(new ECRClient({ region: 'eu-west-1' }));
+    const facts = {
+      repositoryName: 'team/api',
+      repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/api',
+      registryId: '123456789012',
+      setting: { mutability: 'MUTABLE', exclusionFilters: [] },
+    };
+    expect(await adapter.tagRepository(facts, { a: '1' })).toEqual({ kind: 'tagged' });
+    expect(ecrMock.commandCalls(TagResourceCommand)[0]?.args[0].input).toEqual({
+      resourceArn: facts.repositoryArn,
+      tags: [{ Key: 'a', Value: '1' }],
+    });
+    expect(ecrMock.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
+    expect(ECR_ACTIONS.tagRepository).toEqual(['ecr:TagResource']);
+  });
+});
