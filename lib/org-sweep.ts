@@ -20,7 +20,6 @@ export type ScopedAuditRecord = AuditRecord & { readonly accountId: string; read
  * `skipped` (the account is in the requested scope but not acted on; see {@link SkipReason}).
  */
 export type AccountRegionStatus = 'completed' | 'incomplete' | 'failed' | 'skipped';
-export const ACCOUNT_REGION_STATUSES = ['completed', 'incomplete', 'failed', 'skipped'] as const;
 
 export interface AccountRegionSummary {
   readonly accountId: string;

@@ -12,7 +12,7 @@ import { toAuditSetting } from './audit.ts';
 import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
 import { type EnforceOptions, enforceRepository, failedRecord, goneRecord } from './enforce.ts';
 import { EcrCallError, errorCodeOf, InvalidInputError } from './errors.ts';
-import { repositoryNameSchema } from './events.ts';
+import { repositoryNameSchema } from './names.ts';
 import { evaluateTemplate, type Policy, type RepositoryFacts, type TemplateFacts } from './policy.ts';
 import { formatIssues } from './validation.ts';
 
