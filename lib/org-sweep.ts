@@ -11,7 +11,7 @@ import { errorCodeOf } from './errors.ts';
 import type { Scope, ScopeTarget, SkipReason } from './scope.ts';
 import { runSweep, type SweepDependencies, type SweepRequest } from './sweep.ts';
 
-/** An audit record of an organisation run: always names the account and region it is about. */
+/** An audit record of an organisation run: the record's optional `accountId` and its `region` are always set. */
 export type ScopedAuditRecord = AuditRecord & { readonly accountId: string; readonly region: string };
 
 /**

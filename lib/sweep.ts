@@ -7,13 +7,19 @@
 import { createHash } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import * as z from 'zod/mini';
-import type { AuditRecord, Outcome, Trigger } from './audit.ts';
-import { toAuditSetting } from './audit.ts';
+import {
+  type AuditRecord,
+  failedRecord,
+  goneRecord,
+  type Trigger,
+  templateFailedRecord,
+  templatesUnlistedRecord,
+} from './audit.ts';
 import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
-import { type EnforceOptions, enforceRepository, failedRecord, goneRecord } from './enforce.ts';
-import { EcrCallError, errorCodeOf, InvalidInputError } from './errors.ts';
+import { type EnforceOptions, enforceRepository, enforceTemplate } from './enforce.ts';
+import { EcrCallError, InvalidInputError } from './errors.ts';
 import { repositoryNameSchema } from './names.ts';
-import { evaluateTemplate, type Policy, type RepositoryFacts, type TemplateFacts } from './policy.ts';
+import type { Policy, RepositoryFacts } from './policy.ts';
 import { formatIssues } from './validation.ts';
 
 /**
@@ -375,62 +381,16 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
     );
   }
 
-  function templateRecord(
-    template: TemplateFacts,
-    outcome: Outcome,
-    reason: string,
-    after: TemplateFacts['setting'] | undefined,
-    errorCode?: string,
-  ): AuditRecord {
-    return {
-      outcome,
-      repositoryName: undefined,
-      repositoryArn: undefined,
-      registryId: template.registryId,
-      region: deps.region,
-      before: toAuditSetting(template.setting),
-      after: toAuditSetting(after ?? template.setting),
-      trigger: request.trigger,
-      dryRun: request.dryRun,
-      reason,
-      templatePrefix: template.prefix,
-      ...(errorCode !== undefined ? { errorCode } : {}),
-    };
-  }
-
   /** Repository creation templates decide how repositories ECR creates itself are born. */
   async function checkTemplates(): Promise<void> {
     let token: string | undefined;
     do {
       const page = await deps.ecr.listCreationTemplatePage({ registryId: deps.registryId, nextToken: token });
       for (const template of page.templates) {
-        const decision = evaluateTemplate(template, deps.policy);
-        if (decision.kind === 'compliant') {
-          deps.record(templateRecord(template, 'compliant', decision.reason, undefined));
-        } else if (request.dryRun) {
-          deps.record(
-            templateRecord(template, 'would-remediate', `dry-run: ${decision.reason}`, decision.desired),
-          );
-        } else {
-          try {
-            const result = await deps.ecr.setTemplateMutability(template, decision.desired);
-            deps.record(
-              result.kind === 'gone'
-                ? templateRecord(template, 'gone', 'template was deleted before it could be set', undefined)
-                : templateRecord(template, 'remediated', decision.reason, result.template.setting),
-            );
-          } catch (error) {
-            const code = errorCodeOf(error);
-            deps.record(
-              templateRecord(
-                template,
-                'failed',
-                `UpdateRepositoryCreationTemplate failed with ${code}`,
-                undefined,
-                code,
-              ),
-            );
-          }
+        try {
+          deps.record(await enforceTemplate(template, options));
+        } catch (error) {
+          deps.record(templateFailedRecord(template, error, options));
         }
       }
       token = page.nextToken;
@@ -467,21 +427,7 @@ export async function runSweep(request: SweepRequest, deps: SweepDependencies): 
       await checkTemplates();
     } catch (error) {
       // Listing templates failed after retries: recorded, and the repository sweep still runs.
-      const code = errorCodeOf(error);
-      deps.record({
-        outcome: 'failed',
-        repositoryName: undefined,
-        repositoryArn: undefined,
-        registryId: deps.registryId,
-        region: deps.region,
-        before: undefined,
-        after: undefined,
-        trigger: request.trigger,
-        dryRun: request.dryRun,
-        reason: `DescribeRepositoryCreationTemplates failed with ${code}`,
-        templatePrefix: '*',
-        errorCode: code,
-      });
+      deps.record(templatesUnlistedRecord(deps.registryId, error, options));
     }
   }
 

@@ -6,7 +6,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Auditor, NON_COMPLIANT_METRIC, type OutcomeCounts } from '../../lib/audit.ts';
+import { NON_COMPLIANT_METRIC, type OutcomeCounts } from '../../lib/audit.ts';
+import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { InvalidInputError } from '../../lib/errors.ts';

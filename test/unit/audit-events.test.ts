@@ -1,8 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AuditRecord, createAuditor } from '../../lib/audit.ts';
+import type { AuditRecord } from '../../lib/audit.ts';
 import { AUDIT_DETAIL_TYPES, createAuditPublisher } from '../../lib/audit-events.ts';
+import { createAuditor } from '../../lib/auditor.ts';
 import { testLogger, testMetrics } from '../helpers/runtime.ts';
 
 const ebMock = mockClient(EventBridgeClient);
