@@ -9,7 +9,8 @@
 import { type AuditRecord, emptyCounts, OUTCOMES, type OutcomeCounts } from './audit.ts';
 import { errorCodeOf } from './errors.ts';
 import type { Scope, ScopeTarget, SkipReason } from './scope.ts';
-import { runSweep, type SweepDependencies, type SweepRequest } from './sweep.ts';
+import { runSweep, type SweepDependencies } from './sweep.ts';
+import type { SweepRequest } from './sweep-input.ts';
 
 /** An audit record of an organisation run: the record's optional `accountId` and its `region` are always set. */
 export type ScopedAuditRecord = AuditRecord & { readonly accountId: string; readonly region: string };

@@ -11,9 +11,11 @@ import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { parseSweepInput, runSweep } from '../../lib/sweep.ts';
+import { runSweep } from '../../lib/sweep.ts';
+import { parseSweepInput } from '../../lib/sweep-input.ts';
 
-export interface SweepDependencies {
+/** What the sweep handler is built from (the sweep core's own are `SweepDependencies` in lib/sweep.ts). */
+export interface SweepHandlerDependencies {
   readonly config: GuardConfig;
   readonly ecr: EcrAdapter;
   readonly logger: Logger;
@@ -23,7 +25,7 @@ export interface SweepDependencies {
   readonly now?: () => Date;
 }
 
-/** The sweep's answer (DESIGN.md): counts per outcome, repositories scanned, and where to resume. */
+/** The sweep's answer (docs/architecture.md, "Sweep"): counts per outcome, repositories scanned, and where to resume. */
 export interface SweepSummary {
   readonly counts: Omit<OutcomeCounts, 'ignored'>;
   readonly scanned: number;
@@ -33,7 +35,7 @@ export interface SweepSummary {
 }
 
 export function createSweepHandler(
-  deps: SweepDependencies,
+  deps: SweepHandlerDependencies,
 ): (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SweepSummary> {
   const { config, logger } = deps;
   return async (event, context) => {
