@@ -1,98 +1,164 @@
 /**
- * CLI options, validated with zod. Policy flags are turned into the same variables the Lambda
- * functions read and validated by the same schema (lib/config.ts), so the CLI, the CDK props and
- * the environment can never disagree about what a policy means.
+ * CLI options, validated with zod. The policy flags are rows of lib/settings.ts: each is parsed and
+ * validated by the same schema as its environment variable and its CDK prop, so the CLI, the CDK
+ * props and the environment can never disagree about what a setting means. Errors name the flag
+ * the user typed (or the variable, when the value came from the environment).
  */
+import { Option } from 'commander';
 import * as z from 'zod/mini';
-import { type GuardConfig, loadConfig } from '../lib/config.ts';
+import { configFromInput, type GuardConfig } from '../lib/config.ts';
 import { ConfigError, InvalidInputError } from '../lib/errors.ts';
-import { formatIssues } from '../lib/validation.ts';
+import {
+  envName,
+  type FlagScope,
+  flagName,
+  parseText,
+  SETTINGS,
+  type SettingKey,
+  type SettingRow,
+  settingProblem,
+  settingRows,
+  settingsInputFromEnv,
+  splitList,
+} from '../lib/settings.ts';
 
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const REGION_MESSAGE = 'must be an AWS region such as eu-west-1';
 
-/** Options every command takes. */
-export const CommonOptionsSchema = z.object({
-  region: z.optional(
-    z.array(z.string().check(z.regex(REGION_PATTERN, 'must be an AWS region such as eu-west-1'))),
-  ),
-  profile: z.optional(z.string().check(z.minLength(1))),
+/** The options only the CLI has (not settings of the functions), each with its flag for messages. */
+const CliOptionsSchema = z.object({
+  region: z.optional(z.array(z.string().check(z.regex(REGION_PATTERN, REGION_MESSAGE)))),
+  profile: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   registryId: z.optional(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id'))),
-  json: z._default(z.boolean(), false),
-  verbose: z._default(z.boolean(), false),
-  dryRun: z._default(z.boolean(), false),
-  concurrency: z._default(
-    z
-      .pipe(
-        z.union([z.string(), z.number()]),
-        z.transform((value) => Number(value)),
-      )
-      .check(
-        z.refine(
-          (value) => Number.isInteger(value) && value >= 1 && value <= 64,
-          'must be an integer from 1 to 64',
-        ),
-      ),
-    4,
+  endpointUrl: z.optional(
+    z.string().check(z.regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL')),
   ),
-  target: z.optional(z.enum(['IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION'])),
-  exclusionFilter: z.optional(z.array(z.string())),
-  allowedExclusion: z.optional(z.array(z.string())),
-  exemptRepository: z.optional(z.array(z.string())),
-  exemptTagKey: z.optional(z.string()),
-  exemptExpiryTagKey: z.optional(z.string()),
-  checkTemplates: z._default(z.boolean(), false),
+  json: z._default(z.boolean(), false),
 });
-export type CommonOptions = z.infer<typeof CommonOptionsSchema>;
 
-/** @throws InvalidInputError naming each bad option. */
-export function parseCommonOptions(raw: Record<string, unknown>): CommonOptions {
-  const result = CommonOptionsSchema.safeParse(raw);
-  if (!result.success) {
-    throw new InvalidInputError(
-      formatIssues(result.error).map(
-        (issue) => `--${issue.replace(/([A-Z])/g, (c) => `-${c.toLowerCase()}`)}`,
-      ),
-    );
-  }
-  return result.data;
+const CLI_FLAGS: Record<keyof typeof CliOptionsSchema.shape, string> = {
+  region: '--region',
+  profile: '--profile',
+  registryId: '--registry-id',
+  endpointUrl: '--endpoint-url',
+  json: '--json',
+};
+
+/** commander's attribute name of a flag: `--exclusion-filter` → `exclusionFilter`. */
+export function attributeOf(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** Builds the shared configuration from the environment overlaid with the policy flags. */
+/** The setting rows the CLI takes as flags, with commander's attribute name. */
+const FLAG_ROWS = settingRows().flatMap((row) => {
+  const flag = flagName(row);
+  return flag === undefined ? [] : [{ ...row, flag, attribute: attributeOf(flag) }];
+});
+
+export interface CommonOptions extends z.infer<typeof CliOptionsSchema> {
+  readonly verbose: boolean;
+  readonly dryRun: boolean;
+  readonly checkTemplates: boolean;
+  /** The settings given as flags, parsed (not yet combined with the environment). */
+  readonly settings: Partial<Record<SettingKey, unknown>>;
+}
+
+/** Parses the value commander collected for a setting's flag. */
+function flagValue(row: SettingRow & { key: SettingKey }, raw: unknown): unknown {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'boolean') return raw;
+  if (Array.isArray(raw)) return splitList(raw.map(String));
+  return parseText(row.key, String(raw));
+}
+
+/** @throws InvalidInputError naming each bad option by its flag. */
+export function parseCommonOptions(raw: Record<string, unknown>): CommonOptions {
+  const issues: string[] = [];
+  const cli = CliOptionsSchema.safeParse({
+    region: raw.region,
+    profile: raw.profile,
+    registryId: raw.registryId,
+    endpointUrl: raw.endpointUrl,
+    json: raw.json === true,
+  });
+  if (!cli.success) {
+    const seen = new Set<string>();
+    for (const issue of cli.error.issues) {
+      const key = String(issue.path[0]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const flag = Object.entries(CLI_FLAGS).find(([name]) => name === key)?.[1] ?? `--${key}`;
+      const given = issue.path.reduce<unknown>(
+        (value, part) => (typeof value === 'object' && value !== null ? Reflect.get(value, part) : undefined),
+        raw,
+      );
+      const input = typeof given === 'string' ? `, got '${given}'` : '';
+      issues.push(`${flag}: ${issue.message}${input}`);
+    }
+  }
+  const settings: Partial<Record<SettingKey, unknown>> = {};
+  for (const row of FLAG_ROWS) {
+    const value = flagValue(row, raw[row.attribute]);
+    if (value === undefined) continue;
+    const problem = settingProblem(row.key, value);
+    if (problem !== undefined) issues.push(`${row.flag}: ${problem}`);
+    else settings[row.key] = value;
+  }
+  if (issues.length > 0 || !cli.success) throw new InvalidInputError(issues);
+  return {
+    ...cli.data,
+    verbose: raw.verbose === true,
+    dryRun: raw.dryRun === true,
+    checkTemplates: raw.checkTemplates === true,
+    settings,
+  };
+}
+
+/**
+ * The configuration from the environment overlaid with the flags, validated together. A problem is named
+ * by the flag when the value came from a flag, by the variable when it came from the environment.
+ *
+ * @throws InvalidInputError naming the flag or variable.
+ */
 export function configFromOptions(
   options: CommonOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): GuardConfig {
-  const flagVariables: Record<string, string | undefined> = {
-    TARGET_MUTABILITY: options.target,
-    EXCLUSION_FILTERS: options.exclusionFilter?.join(','),
-    ALLOWED_EXCLUSIONS: options.allowedExclusion?.join(','),
-    EXEMPT_REPOSITORIES: options.exemptRepository?.join(','),
-    EXEMPT_TAG_KEY: options.exemptTagKey,
-    EXEMPT_EXPIRY_TAG_KEY: options.exemptExpiryTagKey,
-    SWEEP_CONCURRENCY: String(options.concurrency),
-    CHECK_CREATION_TEMPLATES: options.checkTemplates ? 'true' : undefined,
+  const fromEnv = settingsInputFromEnv(env);
+  const fromFlags = new Set(Object.keys(options.settings));
+  // A value from the environment is named by its variable; one from a flag, or one not given, by its flag.
+  const nameOf = (key: SettingKey): string => {
+    const flag = flagName(SETTINGS[key]);
+    return flag === undefined || (key in fromEnv && !fromFlags.has(key)) ? envName(key) : flag;
   };
-  const merged: Record<string, string | undefined> = { ...env };
-  for (const [key, value] of Object.entries(flagVariables)) if (value !== undefined) merged[key] = value;
   try {
-    return loadConfig(merged);
+    return configFromInput({ ...fromEnv, ...options.settings }, nameOf);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      const flag = FLAG_OF_VARIABLE[error.variable];
-      throw new InvalidInputError([
-        `${flag ?? error.variable}: ${error.message.slice(error.variable.length + 2)}`,
-      ]);
-    }
+    if (error instanceof ConfigError) throw new InvalidInputError([error.message]);
     throw error;
   }
 }
 
-const FLAG_OF_VARIABLE: Record<string, string> = {
-  TARGET_MUTABILITY: '--target',
-  EXCLUSION_FILTERS: '--exclusion-filter',
-  ALLOWED_EXCLUSIONS: '--allowed-exclusion',
-  EXEMPT_REPOSITORIES: '--exempt-repository',
-  EXEMPT_TAG_KEY: '--exempt-tag-key',
-  EXEMPT_EXPIRY_TAG_KEY: '--exempt-expiry-tag-key',
-  SWEEP_CONCURRENCY: '--concurrency',
-};
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** The commander option of a setting row: its flag, its description and variable, its choices. */
+export function settingOption(key: SettingKey): Option {
+  const row: SettingRow = SETTINGS[key];
+  if (row.flag === undefined) throw new Error(`setting ${key} has no CLI flag`);
+  const description = [
+    row.description.replaceAll('`', ''),
+    row.repeatable === true ? '; repeatable' : '',
+    row.env === undefined ? '' : ` [env: ${row.env}]`,
+  ].join('');
+  const option = new Option(row.flag, description);
+  if (row.choices !== undefined) option.choices(row.choices);
+  if (row.repeatable === true) option.argParser(collect);
+  return option;
+}
+
+/** The options of every setting the CLI takes in `scope`. */
+export function settingOptions(scope: FlagScope): Option[] {
+  return settingRows()
+    .filter((row) => row.flag !== undefined && row.flagScope === scope)
+    .map((row) => settingOption(row.key));
+}

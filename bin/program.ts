@@ -1,10 +1,11 @@
 /** The `ecr-guard` command line: commander for parsing, zod for validating, no process.exit inside. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { GuardError, InvalidInputError } from '../lib/errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerRemediate } from './commands/remediate.ts';
 import { EXIT } from './commands/run-pass.ts';
 import { registerSweep } from './commands/sweep.ts';
+import { settingOptions } from './options.ts';
 import type { Io } from './output.ts';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -40,33 +41,15 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       'region to act on; repeat for several (default: your configured region)',
       collect,
     )
-    .option('--profile <name>', 'AWS named profile')
+    .option(
+      '--profile <name>',
+      'AWS named profile (region precedence: --region, AWS_REGION, AWS_DEFAULT_REGION, profile)',
+    )
     .option('--registry-id <account>', 'registry (account id) to act on; default: your own')
-    .option('--json', 'JSON lines on stdout (the default when stdout is not a terminal)')
-    .option('--verbose', 'also list repositories that are already compliant')
-    .addOption(
-      new Option('--target <mutability>', 'target setting').choices([
-        'IMMUTABLE',
-        'IMMUTABLE_WITH_EXCLUSION',
-      ]),
-    )
-    .option(
-      '--exclusion-filter <filter>',
-      'with IMMUTABLE_WITH_EXCLUSION: a wildcard tag filter to keep mutable; repeatable',
-      collect,
-    )
-    .option(
-      '--allowed-exclusion <filter>',
-      'accept IMMUTABLE_WITH_EXCLUSION repositories whose filters are all allowed; repeatable',
-      collect,
-    )
-    .option(
-      '--exempt-repository <glob>',
-      'leave matching repositories alone (e.g. "sandbox/**"); repeatable',
-      collect,
-    )
-    .option('--exempt-tag-key <key>', 'leave repositories carrying this tag alone; its value is the reason')
-    .option('--exempt-expiry-tag-key <key>', 'tag holding an ISO date after which the exemption lapses')
+    .option('--endpoint-url <url>', 'send every AWS call to this endpoint (as the AWS CLI does)')
+    .option('--json', 'JSON lines on stdout (the default when stdout is not a terminal)');
+  for (const option of settingOptions('global')) program.addOption(option);
+  program
     .showHelpAfterError('(run ecr-guard --help for usage)')
     .exitOverride()
     .configureOutput({

@@ -33,12 +33,14 @@ import {
   OUTCOME_METRICS,
 } from '../lib/audit.ts';
 import { AUDIT_EVENT_ACTIONS } from '../lib/audit-events.ts';
+import type { LAMBDA_LOG_LEVELS } from '../lib/settings.ts';
 import { ecrPolicyStatements } from './ecr-permissions.ts';
 import { guardrailEventPattern, type TargetMutability } from './guardrail-event-pattern.ts';
+import { validateGuardProps } from './props-validation.ts';
 import { SweepWorkflow } from './sweep-workflow.ts';
 
 /** Log levels both Powertools and Lambda's advanced logging controls understand. */
-export type GuardLogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type GuardLogLevel = (typeof LAMBDA_LOG_LEVELS)[number];
 
 /** The Lambda code of the two functions, when not taken from the bundle directory. */
 export interface GuardCode {
@@ -200,7 +202,7 @@ export class EcrImmutabilityGuard extends Construct {
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
     this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    validateProps(props, target);
+    validateGuardProps(props);
 
     const code = props.code ?? {
       guardrail: bundleCode(props.bundleDir ?? DEFAULT_BUNDLE_DIR, BUNDLES.guardrail),
@@ -642,22 +644,5 @@ export class EcrImmutabilityGuard extends Construct {
           'X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery (logs:*LogDelivery, PutResourcePolicy, Describe*) do not support resource-level permissions: IAM accepts only "*".',
       },
     );
-  }
-}
-
-function validateProps(props: EcrImmutabilityGuardProps, target: TargetMutability): void {
-  const filters = props.exclusionFilters ?? [];
-  if (target === 'IMMUTABLE_WITH_EXCLUSION' && (filters.length < 1 || filters.length > 5)) {
-    throw new Error('exclusionFilters: IMMUTABLE_WITH_EXCLUSION needs 1 to 5 filters');
-  }
-  if (target === 'IMMUTABLE' && filters.length > 0) {
-    throw new Error('exclusionFilters: only valid with targetMutability IMMUTABLE_WITH_EXCLUSION');
-  }
-  if (props.exemptExpiryTagKey !== undefined && props.exemptTagKey === undefined) {
-    throw new Error('exemptExpiryTagKey: needs exemptTagKey');
-  }
-  const reserved = props.guardrailReservedConcurrency;
-  if (typeof reserved === 'number' && (!Number.isInteger(reserved) || reserved < 1)) {
-    throw new Error('guardrailReservedConcurrency: must be a positive integer, or false for none');
   }
 }

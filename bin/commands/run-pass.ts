@@ -55,7 +55,7 @@ export async function runPass(
     return code;
   };
 
-  for (const region of interrupted() ? [] : await regionsOf(options)) {
+  for (const region of interrupted() ? [] : await regionsOf(options, env)) {
     if (interrupted()) break;
     const { ecr, close } = ecrFor(region, options, env);
     const counts = emptyCounts();

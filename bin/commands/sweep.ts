@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { settingOption } from '../options.ts';
 import type { Io } from '../output.ts';
 import { passAction } from './run-pass.ts';
 
@@ -7,11 +8,8 @@ export function registerSweep(program: Command, io: Io, setExitCode: (code: numb
     .command('sweep')
     .description('check every repository in the registry and set the non-compliant ones to the target')
     .option('--dry-run', 'report what would change, change nothing (exit 3 when something would)')
-    .option('--concurrency <n>', 'repositories decided in parallel (1-64; backs off under throttling)', '4')
-    .option(
-      '--check-templates',
-      'also check repository creation templates (they decide how ECR-created repositories are born) and fix them',
-    )
+    .addOption(settingOption('sweepConcurrency'))
+    .addOption(settingOption('checkCreationTemplates'))
     .addHelpText(
       'after',
       '\nExamples:\n  ecr-guard sweep --dry-run --region eu-west-1 --region us-east-1\n  ecr-guard sweep --json | jq \'select(.outcome == "remediated")\'',

@@ -5,19 +5,21 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { createRuntime } from '../shared/runtime.ts';
+import { failingHandler, startRuntime } from '../shared/runtime.ts';
 import { createGuardrailHandler } from './handler.ts';
 
-const runtime = await createRuntime(process.env);
+const startup = await startRuntime(process.env);
 
-export const handler = middy(
-  createGuardrailHandler({
-    config: runtime.config,
-    ecr: runtime.ecr,
-    logger: runtime.logger,
-    createAuditor: () => runtime.createAuditor(),
-  }),
-)
-  // Never `logEvent: true`: CloudTrail events carry principal ARNs and source IPs.
-  .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
-  .use(logMetrics(runtime.metrics));
+export const handler = startup.ok
+  ? middy(
+      createGuardrailHandler({
+        config: startup.runtime.config,
+        ecr: startup.runtime.ecr,
+        logger: startup.runtime.logger,
+        createAuditor: () => startup.runtime.createAuditor(),
+      }),
+    )
+      // Never `logEvent: true`: CloudTrail events carry principal ARNs and source IPs.
+      .use(injectLambdaContext(startup.runtime.logger, { resetKeys: true }))
+      .use(logMetrics(startup.runtime.metrics))
+  : failingHandler(startup.error);

@@ -1,13 +1,17 @@
 /**
  * Per-container wiring shared by the Lambda entry points: configuration read once, Powertools
- * logger and metrics, SDK clients created once and reused across invocations.
+ * logger and metrics, SDK clients created once and reused across invocations. A configuration
+ * error at start-up is logged once as one JSON line and then fails every invocation with the same
+ * clear error (see {@link startRuntime}).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { type Auditor, createAuditor } from '../../lib/auditor.ts';
+import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import { type GuardConfig, loadConfig } from '../../lib/config.ts';
 import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';
+import { ConfigError } from '../../lib/errors.ts';
 
 export interface Runtime {
   readonly config: GuardConfig;
@@ -35,13 +39,9 @@ export async function createRuntime(
   const config = loadConfig(env);
   const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
   const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
-  // Adaptive retries: the SDK backs off and rate-limits itself client-side under throttling.
-  // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
-  // AWS_MAX_ATTEMPTS and AWS_RETRY_MODE (the SDK's standard variables) override these defaults. Adaptive
-  // mode assumes rate-based throttling, as ECR's is; under random throttling it slows to its floor.
-  const maxAttempts = env.AWS_MAX_ATTEMPTS ? undefined : (options.maxAttempts ?? 5);
-  const retryMode = env.AWS_RETRY_MODE ? undefined : 'adaptive';
-  const ecrClient = new ECRClient({ retryMode, maxAttempts });
+  // Timeouts, adaptive retries and AWS_MAX_ATTEMPTS / AWS_RETRY_MODE: lib/aws-client-config.ts.
+  const clientConfig = awsClientConfig(config.sdk, { defaultMaxAttempts: options.maxAttempts ?? 5 });
+  const ecrClient = new ECRClient(clientConfig);
   const ecr = createEcrAdapter(ecrClient);
   const region = await ecrClient.config.region();
 
@@ -51,7 +51,7 @@ export async function createRuntime(
       import('@aws-sdk/client-eventbridge'),
       import('../../lib/audit-events.ts'),
     ]);
-    publisher = createAuditPublisher(new EventBridgeClient({ retryMode }), {
+    publisher = createAuditPublisher(new EventBridgeClient(clientConfig), {
       eventBusName: config.auditEventBusName,
       logger,
     });
@@ -65,5 +65,46 @@ export async function createRuntime(
     region,
     createAuditor: (auditorOptions) =>
       createAuditor({ logger, metrics, publisher, logCompliant: auditorOptions?.logCompliant ?? true }),
+  };
+}
+
+/** The outcome of start-up: the runtime, or the error every invocation then fails with. */
+export type Startup =
+  | { readonly ok: true; readonly runtime: Runtime }
+  | { readonly ok: false; readonly error: Error };
+
+/**
+ * {@link createRuntime} for a module's top level. A throw there would make Node print the
+ * throwing line of the minified bundle (over 100 KB) and Lambda retry the init without a readable
+ * message; instead the error is written once as one JSON line (naming the variable of a
+ * {@link ConfigError}) and handed back, for {@link failingHandler}.
+ */
+export async function startRuntime(
+  env: Readonly<Record<string, string | undefined>>,
+  options: RuntimeOptions = {},
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Promise<Startup> {
+  try {
+    return { ok: true, runtime: await createRuntime(env, options) };
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    write(
+      `${JSON.stringify({
+        level: 'ERROR',
+        message: error instanceof ConfigError ? 'ecr-guard configuration error' : 'ecr-guard start-up error',
+        timestamp: new Date().toISOString(),
+        service: env.POWERTOOLS_SERVICE_NAME || 'ecr-immutability-guard',
+        ...(error instanceof ConfigError ? { variable: error.variable } : {}),
+        error: { name: error.name, message: error.message },
+      })}\n`,
+    );
+    return { ok: false, error };
+  }
+}
+
+/** A handler that fails every invocation with the start-up error (its name and message, no stack dump). */
+export function failingHandler(error: Error): (event: unknown, context: unknown) => Promise<never> {
+  return async () => {
+    throw error;
   };
 }

@@ -5,20 +5,22 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { createRuntime } from '../shared/runtime.ts';
+import { failingHandler, startRuntime } from '../shared/runtime.ts';
 import { createSweepHandler } from './handler.ts';
 
-const runtime = await createRuntime(process.env, { maxAttempts: 8 });
+const startup = await startRuntime(process.env, { maxAttempts: 8 });
 
-export const handler = middy(
-  createSweepHandler({
-    config: runtime.config,
-    ecr: runtime.ecr,
-    logger: runtime.logger,
-    metrics: runtime.metrics,
-    region: runtime.region,
-    createAuditor: (options) => runtime.createAuditor(options),
-  }),
-)
-  .use(injectLambdaContext(runtime.logger, { resetKeys: true }))
-  .use(logMetrics(runtime.metrics));
+export const handler = startup.ok
+  ? middy(
+      createSweepHandler({
+        config: startup.runtime.config,
+        ecr: startup.runtime.ecr,
+        logger: startup.runtime.logger,
+        metrics: startup.runtime.metrics,
+        region: startup.runtime.region,
+        createAuditor: (options) => startup.runtime.createAuditor(options),
+      }),
+    )
+      .use(injectLambdaContext(startup.runtime.logger, { resetKeys: true }))
+      .use(logMetrics(startup.runtime.metrics))
+  : failingHandler(startup.error);

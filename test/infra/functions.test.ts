@@ -178,7 +178,10 @@ describe('the guardrail and sweep functions', () => {
 
   it.each([
     [{ targetMutability: 'IMMUTABLE_WITH_EXCLUSION' as const }, /1 to 5 filters/],
-    [{ exclusionFilters: ['latest'] }, /only valid with targetMutability IMMUTABLE_WITH_EXCLUSION/],
+    [
+      { exclusionFilters: ['latest'] },
+      /exclusionFilters: must be empty unless targetMutability is IMMUTABLE_WITH_EXCLUSION/,
+    ],
     [{ exemptExpiryTagKey: 'until' }, /needs exemptTagKey/],
     [{ guardrailReservedConcurrency: 0 }, /positive integer/],
   ])('rejects inconsistent properties: %o', (props, message) => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { settingRows } from '../../lib/settings.ts';
 
 describe('loadConfig', () => {
   it('defaults to an IMMUTABLE target, no dry-run and no audit bus', () => {
@@ -64,6 +66,12 @@ describe('loadConfig', () => {
     ],
     [{ EXEMPT_EXPIRY_TAG_KEY: 'until' }, 'EXEMPT_EXPIRY_TAG_KEY'],
     [{ POWERTOOLS_LOG_LEVEL: 'LOUD' }, 'POWERTOOLS_LOG_LEVEL'],
+    [{ VERBOSE_AUDIT: 'sometimes' }, 'VERBOSE_AUDIT'],
+    [{ SDK_CONNECT_TIMEOUT_MS: '0' }, 'SDK_CONNECT_TIMEOUT_MS'],
+    [{ SDK_REQUEST_TIMEOUT_MS: '10s' }, 'SDK_REQUEST_TIMEOUT_MS'],
+    [{ AWS_MAX_ATTEMPTS: 'many' }, 'AWS_MAX_ATTEMPTS'],
+    [{ AWS_RETRY_MODE: 'eager' }, 'AWS_RETRY_MODE'],
+    [{ EXEMPT_TAG_KEY: 'k'.repeat(129) }, 'EXEMPT_TAG_KEY'],
   ])('rejects %j naming %s', (env, variable) => {
     const error = (() => {
       try {
@@ -76,5 +84,76 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable });
     expect(String((error as Error).message)).toMatch(new RegExp(`^${variable}: `));
+  });
+});
+
+describe('the settings every surface shares', () => {
+  it.each(['true', 'TRUE', '1', 'yes', 'on', ' Yes '])(
+    'reads %j as true in every boolean variable',
+    (text) => {
+      expect(
+        loadConfig({ DRY_RUN: text, VERBOSE_AUDIT: text, CHECK_CREATION_TEMPLATES: text }),
+      ).toMatchObject({
+        dryRun: true,
+        verboseAudit: true,
+        checkCreationTemplates: true,
+      });
+    },
+  );
+
+  it.each(['false', '0', 'no', 'off', ''])('reads %j as false', (text) => {
+    expect(loadConfig({ DRY_RUN: text }).dryRun).toBe(false);
+  });
+
+  it('names the spellings a boolean accepts', () => {
+    expect(() => loadConfig({ DRY_RUN: 'maybe' })).toThrow(
+      "DRY_RUN: must be true or false (or 1, yes, on, 0, no, off), got 'maybe'",
+    );
+  });
+
+  it('bounds every SDK call by default: 3 s to connect, 10 s for a response, adaptive retries', () => {
+    expect(loadConfig({}).sdk).toEqual({
+      connectTimeoutMs: 3000,
+      requestTimeoutMs: 10_000,
+      maxAttempts: undefined,
+      retryMode: 'adaptive',
+    });
+    expect(
+      loadConfig({
+        SDK_CONNECT_TIMEOUT_MS: '500',
+        SDK_REQUEST_TIMEOUT_MS: '2000',
+        AWS_MAX_ATTEMPTS: '3',
+        AWS_RETRY_MODE: 'standard',
+      }).sdk,
+    ).toEqual({ connectTimeoutMs: 500, requestTimeoutMs: 2000, maxAttempts: 3, retryMode: 'standard' });
+  });
+
+  it('names a variable in a message about another one the way the user sets it', () => {
+    expect(() => loadConfig({ EXCLUSION_FILTERS: 'latest' })).toThrow(
+      'EXCLUSION_FILTERS: must be empty unless TARGET_MUTABILITY is IMMUTABLE_WITH_EXCLUSION',
+    );
+  });
+
+  it('gives every setting a description and a default in the docs, and a unique variable and flag', () => {
+    const rows = settingRows();
+    for (const row of rows) {
+      expect(row.description.length, row.key).toBeGreaterThan(10);
+      expect(row.defaultText.length, row.key).toBeGreaterThan(0);
+    }
+    const envs = rows.flatMap((row) => row.env ?? []);
+    const flags = rows.flatMap((row) => row.flag ?? []);
+    expect(new Set(envs).size).toBe(envs.length);
+    expect(new Set(flags).size).toBe(flags.length);
+  });
+
+  it('builds the SDK client configuration every client shares', () => {
+    const { sdk } = loadConfig({ SDK_CONNECT_TIMEOUT_MS: '700' });
+    expect(awsClientConfig(sdk, { defaultMaxAttempts: 8, region: 'eu-west-1' })).toEqual({
+      region: 'eu-west-1',
+      maxAttempts: 8,
+      retryMode: 'adaptive',
+      requestHandler: { connectionTimeout: 700, requestTimeout: 10_000, throwOnRequestTimeout: true },
+    });
+    expect(awsClientConfig({ ...sdk, maxAttempts: 2 }, { defaultMaxAttempts: 8 }).maxAttempts).toBe(2);
   });
 });

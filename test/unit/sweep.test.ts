@@ -202,32 +202,27 @@ describe('runSweep over the whole registry', () => {
     expect(new Set(records.map((r) => r.repositoryName)).size).toBe(50);
   });
 
-  // The token keeps the page it stopped in (its ECR page token and the digests decided there), so a
-  // sweep stopped inside a page lists that page once more; one stopped at a page end does not.
   it.each([
-    [1000, 'at the end of the first page', 3],
-    [1500, 'in the middle of the second page', 4],
-  ])(
-    'resumes a sweep stopped after %i repositories (%s) on the page after, not the first',
-    async (stop, _where, lists) => {
-      // Prepare: three pages of 1000; a sweep that forgot the page token would relist page one or stop early.
-      const ecr = createMemoryEcr(registry(2500));
-      const records: AuditRecord[] = [];
-      // Act
-      const first = await runSweep({ ...FULL, maxRepositories: stop }, deps(ecr, records));
-      const second = await runSweep(
-        parseSweepInput({ nextToken: first.nextToken }, false),
-        deps(ecr, records),
-      );
-      // Assess
-      expect(first).toMatchObject({ scanned: stop, nextToken: expect.any(String) });
-      expect(second).toMatchObject({ scanned: 2500 - stop, nextToken: undefined });
-      const names = records.map((record) => record.repositoryName);
-      expect(new Set(names).size).toBe(2500);
-      expect(names).toHaveLength(2500);
-      expect(ecr.calls.describe, 'pages listed (the one stopped in twice)').toBe(lists);
-    },
-  );
+    [1000, 'at the end of the first page'],
+    [1500, 'in the middle of the second page'],
+  ])('resumes a sweep stopped after %i repositories (%s) on the page after, not the first', async (stop) => {
+    // Prepare: three pages of 1000; a sweep that forgot the page token would relist page one or stop early.
+    const ecr = createMemoryEcr(registry(2500));
+    const records: AuditRecord[] = [];
+    // Act
+    const first = await runSweep({ ...FULL, maxRepositories: stop }, deps(ecr, records));
+    const second = await runSweep(parseSweepInput({ nextToken: first.nextToken }, false), deps(ecr, records));
+    // Assess
+    expect(first).toMatchObject({ scanned: stop, nextToken: expect.any(String) });
+    expect(second).toMatchObject({ scanned: 2500 - stop, nextToken: undefined });
+    const names = records.map((record) => record.repositoryName);
+    expect(new Set(names).size).toBe(2500);
+    expect(names).toHaveLength(2500);
+    // A sweep stopped inside a page lists that page again on resume (the token keeps the page's
+    // token and digests of the names already decided there, not the names); every other page once.
+    const relisted = stop % 1000 === 0 ? 0 : 1;
+    expect(ecr.calls.describe, 'each page listed once, the interrupted one twice').toBe(3 + relisted);
+  });
 
   it.each([
     [true, 'would-remediate'],

@@ -1,0 +1,552 @@
+/**
+ * Every setting of the guard, once: its environment variable (the functions), CLI flag, CDK prop
+ * and `-c` context key, zod schema, default and description. The functions' configuration
+ * (lib/config.ts), the CLI's options and help (bin/), the construct's prop validation and the app's
+ * context keys (infra/) and the README's configuration table (`npm run docs`) are all derived from
+ * {@link SETTINGS}; adding a setting is one row here plus its use (docs/architecture.md, "where to add").
+ *
+ * Pure: no SDK and no CDK imports, so the Lambda bundles can carry it.
+ */
+import * as z from 'zod/mini';
+import { EXCLUSION_FILTER_PATTERN, MAX_EXCLUSION_FILTERS, TARGET_MUTABILITIES } from './policy.ts';
+import './validation.ts';
+
+/** How a setting's text form (an environment variable, a flag, a `-c` value) becomes its value. */
+export type SettingKind = 'text' | 'choice' | 'list' | 'boolean' | 'integer';
+
+/** Where the CLI takes a setting: on every command, or only on `sweep`. */
+export type FlagScope = 'global' | 'sweep';
+
+export interface SettingRow {
+  /** Environment variable the functions read; absent for deploy-time settings. */
+  readonly env?: string;
+  /** CLI flag with its argument (`--target <mutability>`); boolean flags take none. */
+  readonly flag?: string;
+  readonly flagScope?: FlagScope;
+  /** The flag may be repeated (a list); commas inside one value split it too. */
+  readonly repeatable?: boolean;
+  /** CDK construct prop name (default: the setting's key), `false` when the prop is not a plain value. */
+  readonly prop?: string | false;
+  /** The app reads it as `-c <key>=…` (a string: under that key instead of the setting's). */
+  readonly context?: boolean | string;
+  readonly kind: SettingKind;
+  /** Accepted values of a `choice`, for help and docs. */
+  readonly choices?: readonly string[];
+  /** Parses the text form when the kind's default parsing does not fit. */
+  readonly fromText?: (text: string) => unknown;
+  /** Validates the value (after the text form is parsed); an absent value gets the default. */
+  readonly schema: z.ZodMiniType;
+  /** The default as the docs show it. */
+  readonly defaultText: string;
+  readonly description: string;
+}
+
+/** The spellings of true and false every surface accepts (environment, flags, context), case-insensitive. */
+export const BOOLEAN_SPELLINGS = {
+  true: ['true', '1', 'yes', 'on'],
+  false: ['false', '0', 'no', 'off'],
+} as const;
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Log levels Lambda's advanced logging controls accept too (the CDK construct sets both). */
+export const LAMBDA_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export const RETRY_MODES = ['standard', 'adaptive', 'legacy'] as const;
+/** CloudWatch Logs retention periods in days (`aws-cdk-lib/aws-logs` RetentionDays; a test keeps them equal). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+  9999,
+] as const;
+
+const integer = (min: number, max: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.int(message).check(z.gte(min, message), z.lte(max, message));
+};
+
+const filterList = z.array(
+  z.string().check(
+    z.regex(EXCLUSION_FILTER_PATTERN, {
+      error: (issue) => `'${String(issue.input)}' is not a tag filter (1-128 of 0-9 a-z A-Z . _ * -)`,
+    }),
+  ),
+);
+
+const nonEmptyText = (max: number) =>
+  z
+    .string()
+    .check(z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
+
+const booleanValue = z._default(z.boolean('must be true or false'), false);
+
+function choice<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, `must be one of ${values.join(', ')}`);
+}
+
+/**
+ * Timeouts of every SDK call (lib/aws-client-config.ts). ECR's control-plane calls answer in well under a
+ * second; without a timeout an endpoint that accepts and never answers hangs a call until the Lambda timeout
+ * (or forever in the CLI). A timed-out attempt is retried like any transient error.
+ * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-configuring-maxsockets.html
+ */
+const CONNECT_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export const SETTINGS = {
+  targetMutability: {
+    env: 'TARGET_MUTABILITY',
+    flag: '--target <mutability>',
+    flagScope: 'global',
+    context: true,
+    kind: 'choice',
+    choices: TARGET_MUTABILITIES,
+    schema: z._default(choice(TARGET_MUTABILITIES), 'IMMUTABLE'),
+    defaultText: 'IMMUTABLE',
+    description: 'the setting to enforce: `IMMUTABLE` or `IMMUTABLE_WITH_EXCLUSION`',
+  },
+  exclusionFilters: {
+    env: 'EXCLUSION_FILTERS',
+    flag: '--exclusion-filter <filter>',
+    flagScope: 'global',
+    repeatable: true,
+    context: true,
+    kind: 'list',
+    schema: z._default(filterList, []),
+    defaultText: '–',
+    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) that stay mutable; remediation sets exactly these, and only on a setting not at least as strict (\`IMMUTABLE\` is left alone)`,
+  },
+  allowedExclusions: {
+    env: 'ALLOWED_EXCLUSIONS',
+    flag: '--allowed-exclusion <filter>',
+    flagScope: 'global',
+    repeatable: true,
+    context: true,
+    kind: 'list',
+    schema: z._default(filterList, []),
+    defaultText: '–',
+    description:
+      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are',
+  },
+  dryRun: {
+    env: 'DRY_RUN',
+    flag: '--dry-run',
+    flagScope: 'sweep',
+    context: true,
+    kind: 'boolean',
+    schema: booleanValue,
+    defaultText: 'false',
+    description:
+      'decide and record (`would-remediate`), change nothing. A payload can add dry-run, never remove it',
+  },
+  exemptRepositories: {
+    env: 'EXEMPT_REPOSITORIES',
+    flag: '--exempt-repository <glob>',
+    flagScope: 'global',
+    repeatable: true,
+    context: true,
+    kind: 'list',
+    schema: z._default(z.array(nonEmptyText(256)), []),
+    defaultText: '–',
+    description: 'repository name globs left alone (`sandbox/**`, `*/tmp`, `legacy-?`)',
+  },
+  exemptTagKey: {
+    env: 'EXEMPT_TAG_KEY',
+    flag: '--exempt-tag-key <key>',
+    flagScope: 'global',
+    context: true,
+    kind: 'text',
+    schema: z.optional(nonEmptyText(128)),
+    defaultText: '–',
+    description:
+      'a repository tagged with this key is exempt; the tag’s value is the reason and must not be empty',
+  },
+  exemptExpiryTagKey: {
+    env: 'EXEMPT_EXPIRY_TAG_KEY',
+    flag: '--exempt-expiry-tag-key <key>',
+    flagScope: 'global',
+    context: true,
+    kind: 'text',
+    schema: z.optional(nonEmptyText(128)),
+    defaultText: '–',
+    description:
+      'optional tag holding an ISO date (`2026-12-31` or a date-time) after which the exemption lapses (reported, not honoured); a value that is not one, or a day that does not exist (`2099-02-30`), is not honoured either; needs the tag key',
+  },
+  auditEventBusName: {
+    env: 'AUDIT_EVENT_BUS_NAME',
+    // The construct takes an IEventBus (`auditEventBus`); the app imports it by name or ARN.
+    prop: false,
+    context: 'auditEventBus',
+    kind: 'text',
+    schema: z.optional(nonEmptyText(1600)),
+    defaultText: '–',
+    description: 'name or ARN of an event bus for audit events (CDK: `auditEventBus`)',
+  },
+  verboseAudit: {
+    env: 'VERBOSE_AUDIT',
+    flag: '--verbose',
+    flagScope: 'global',
+    context: true,
+    kind: 'boolean',
+    schema: booleanValue,
+    defaultText: 'false',
+    description: 'also log `compliant` repositories (otherwise they are only counted)',
+  },
+  checkCreationTemplates: {
+    env: 'CHECK_CREATION_TEMPLATES',
+    flag: '--check-templates',
+    flagScope: 'sweep',
+    context: true,
+    kind: 'boolean',
+    schema: booleanValue,
+    defaultText: 'false',
+    description:
+      'a full sweep first checks every repository creation template and sets non-compliant ones (not in dry-run), so repositories ECR creates itself are born compliant',
+  },
+  sweepConcurrency: {
+    env: 'SWEEP_CONCURRENCY',
+    flag: '--concurrency <n>',
+    flagScope: 'sweep',
+    context: true,
+    kind: 'integer',
+    schema: z._default(integer(1, 64), 4),
+    defaultText: '4',
+    description: 'repositories decided in parallel by the sweep (1–64; backs off under throttling)',
+  },
+  sweepSafetyMarginMs: {
+    env: 'SWEEP_SAFETY_MARGIN_MS',
+    // The construct takes a Duration (`sweepSafetyMargin`).
+    prop: 'sweepSafetyMargin',
+    kind: 'integer',
+    schema: z._default(integer(0, 900_000), 30_000),
+    defaultText: '30000',
+    description: 'the sweep stops starting work when less time than this is left (ms)',
+  },
+  connectTimeoutMs: {
+    env: 'SDK_CONNECT_TIMEOUT_MS',
+    flag: '--connect-timeout <ms>',
+    flagScope: 'global',
+    prop: false,
+    kind: 'integer',
+    schema: z._default(integer(100, 60_000), CONNECT_TIMEOUT_MS),
+    defaultText: String(CONNECT_TIMEOUT_MS),
+    description: 'time to open a connection to an AWS endpoint before the attempt fails (and is retried)',
+  },
+  requestTimeoutMs: {
+    env: 'SDK_REQUEST_TIMEOUT_MS',
+    flag: '--request-timeout <ms>',
+    flagScope: 'global',
+    prop: false,
+    kind: 'integer',
+    schema: z._default(integer(100, 300_000), REQUEST_TIMEOUT_MS),
+    defaultText: String(REQUEST_TIMEOUT_MS),
+    description: 'time an AWS call may wait for its response before the attempt fails (and is retried)',
+  },
+  maxAttempts: {
+    env: 'AWS_MAX_ATTEMPTS',
+    prop: false,
+    kind: 'integer',
+    schema: z.optional(integer(1, 20)),
+    defaultText: '5 (guardrail), 8 (sweep, CLI)',
+    description: 'the SDK’s own variable: attempts per AWS call, the first included',
+  },
+  retryMode: {
+    env: 'AWS_RETRY_MODE',
+    prop: false,
+    kind: 'choice',
+    choices: RETRY_MODES,
+    schema: z._default(choice(RETRY_MODES), 'adaptive'),
+    defaultText: 'adaptive',
+    description:
+      'the SDK’s own variable; adaptive mode backs off and rate-limits client-side, as suits ECR’s rate-based throttling',
+  },
+  serviceName: {
+    env: 'POWERTOOLS_SERVICE_NAME',
+    kind: 'text',
+    schema: z._default(nonEmptyText(255), 'ecr-immutability-guard'),
+    defaultText: 'ecr-immutability-guard',
+    description: 'service name in logs, `service` metric dimension',
+  },
+  metricsNamespace: {
+    env: 'POWERTOOLS_METRICS_NAMESPACE',
+    kind: 'text',
+    schema: z._default(nonEmptyText(255), 'EcrImmutabilityGuard'),
+    defaultText: 'EcrImmutabilityGuard',
+    description: 'CloudWatch namespace of the outcome metrics',
+  },
+  logLevel: {
+    env: 'POWERTOOLS_LOG_LEVEL',
+    context: true,
+    kind: 'choice',
+    choices: LOG_LEVELS,
+    fromText: (text) => text.toUpperCase(),
+    schema: z._default(choice(LOG_LEVELS), 'INFO'),
+    defaultText: 'INFO',
+    description: 'log level (the CDK construct accepts TRACE to ERROR, which Lambda’s log controls share)',
+  },
+  // Deploy-time settings of the CDK construct and app: no environment variable.
+  logRetentionDays: {
+    prop: 'logRetention',
+    context: true,
+    kind: 'integer',
+    schema: z.optional(
+      z.number().check(
+        z.refine((days) => LOG_RETENTION_DAYS.some((allowed) => allowed === days), {
+          error: (issue) => `${String(issue.input)} is not a CloudWatch Logs retention (days)`,
+        }),
+      ),
+    ),
+    defaultText: '90',
+    description: 'retention of the log groups (they hold the audit records)',
+  },
+  schedule: {
+    prop: false,
+    context: true,
+    kind: 'text',
+    schema: z.optional(
+      z
+        .string()
+        .check(
+          z.refine(
+            (value) => /^(rate|cron)\(.+\)$/.test(value) || ['off', 'false', 'none'].includes(value),
+            'must be rate(...), cron(...) or off',
+          ),
+        ),
+    ),
+    defaultText: 'rate(1 day)',
+    description: 'schedule of the sweep, or `off` (backfills still work)',
+  },
+  guardrailReservedConcurrency: {
+    context: true,
+    kind: 'integer',
+    fromText: (text) =>
+      ['none', 'false', 'off'].includes(text.toLowerCase()) ? false : integerFromText(text),
+    schema: z.optional(
+      z
+        .union([z.literal(false), z.number()])
+        .check(
+          z.refine(
+            (value) => value === false || (Number.isInteger(value) && value >= 1),
+            'must be a positive integer, or none (false) to reserve none',
+          ),
+        ),
+    ),
+    defaultText: '5',
+    description: 'reserved concurrency of the guardrail; `none` reserves none',
+  },
+  alarmEmail: {
+    context: true,
+    kind: 'text',
+    schema: z.optional(z.string().check(z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address'))),
+    defaultText: '–',
+    description: 'email address subscribed to the alarm topic',
+  },
+  createTrail: {
+    context: true,
+    kind: 'boolean',
+    schema: z.optional(z.boolean('must be true or false')),
+    defaultText: 'false',
+    description:
+      'create a multi-Region CloudTrail trail (EventBridge sees ECR calls only while a trail logs)',
+  },
+} as const satisfies Record<string, SettingRow>;
+
+export type SettingKey = keyof typeof SETTINGS;
+/** Every setting's validated value (defaults applied). */
+export type SettingValues = { -readonly [K in SettingKey]: z.output<(typeof SETTINGS)[K]['schema']> };
+
+/** The rows as a list, each with its key. */
+export function settingRows(): readonly (SettingRow & { readonly key: SettingKey })[] {
+  return Object.entries(SETTINGS).map(([key, row]) => ({ ...row, key: key as SettingKey }));
+}
+
+/** The flag a row takes on the command line (`--target`), without its argument. */
+export function flagName(row: SettingRow): string | undefined {
+  return row.flag?.split(' ')[0];
+}
+
+/** The CDK prop of a row, or undefined when the construct takes it in another form. */
+export function propName(key: SettingKey): string | undefined {
+  const row: SettingRow = SETTINGS[key];
+  return row.prop === false ? undefined : (row.prop ?? key);
+}
+
+/** The `-c` key of a setting the CDK app reads, or undefined. */
+export function contextName(key: SettingKey): string | undefined {
+  const row: SettingRow = SETTINGS[key];
+  if (row.context === undefined || row.context === false) return undefined;
+  return row.context === true ? key : row.context;
+}
+
+function integerFromText(text: string): number {
+  return /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** Marks a value whose text form could not be parsed, with the message to show. */
+class TextProblem {
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
+}
+
+/**
+ * Parses a setting's text form (a variable's value, a flag's argument, a `-c` value). An empty text
+ * is absent (the default applies).
+ */
+export function parseText(key: SettingKey, text: string): unknown {
+  const row: SettingRow = SETTINGS[key];
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  if (row.fromText !== undefined) return row.fromText(trimmed);
+  switch (row.kind) {
+    case 'boolean': {
+      const lower = trimmed.toLowerCase();
+      if (BOOLEAN_SPELLINGS.true.some((spelling) => spelling === lower)) return true;
+      if (BOOLEAN_SPELLINGS.false.some((spelling) => spelling === lower)) return false;
+      return new TextProblem(
+        `must be true or false (or ${[...BOOLEAN_SPELLINGS.true.slice(1), ...BOOLEAN_SPELLINGS.false.slice(1)].join(', ')}), got '${trimmed}'`,
+      );
+    }
+    case 'integer':
+      return integerFromText(trimmed);
+    case 'list':
+      return splitList([trimmed]);
+    default:
+      return trimmed;
+  }
+}
+
+/** The message when one setting's value is bad on its own (rules between settings are checked later). */
+export function settingProblem(key: SettingKey, value: unknown): string | undefined {
+  if (value instanceof TextProblem) return value.message;
+  const row: SettingRow = SETTINGS[key];
+  const result = row.schema.safeParse(value);
+  return result.success ? undefined : (result.error.issues[0]?.message ?? 'invalid');
+}
+
+/** Splits comma-separated items (repeated flags may each hold several), dropping empty ones. */
+export function splitList(values: readonly string[]): string[] {
+  return values
+    .flatMap((value) => value.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/** A setting with a bad value, named the way the user wrote it (a variable, a flag, a prop or a context key). */
+export interface SettingIssue {
+  readonly key: SettingKey;
+  readonly message: string;
+}
+
+/** Validation of a partial set of values; the keys not given get their defaults. */
+export type SettingsResult =
+  | { readonly ok: true; readonly values: SettingValues }
+  | { readonly ok: false; readonly issues: readonly SettingIssue[] };
+
+const SettingsSchema = z.object(
+  Object.fromEntries(settingRows().map((row) => [row.key, row.schema])) as {
+    [K in SettingKey]: (typeof SETTINGS)[K]['schema'];
+  },
+);
+
+/**
+ * Validates values given per setting (already parsed from text, or typed props) and the rules that
+ * span settings. `nameOf` names a setting the way the caller's user wrote it, for messages that
+ * mention another setting.
+ */
+export function validateSettings(
+  input: Partial<Record<SettingKey, unknown>>,
+  nameOf: (key: SettingKey) => string,
+): SettingsResult {
+  const issues: SettingIssue[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if (value instanceof TextProblem) issues.push({ key: key as SettingKey, message: value.message });
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  const result = SettingsSchema.safeParse(input);
+  if (!result.success) {
+    const seen = new Set<string>();
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0]) as SettingKey;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      issues.push({ key, message: issue.message });
+    }
+    return { ok: false, issues };
+  }
+  const values = result.data as SettingValues;
+  const filters = values.exclusionFilters;
+  if (values.targetMutability === 'IMMUTABLE' && filters.length > 0) {
+    issues.push({
+      key: 'exclusionFilters',
+      message: `must be empty unless ${nameOf('targetMutability')} is IMMUTABLE_WITH_EXCLUSION`,
+    });
+  }
+  if (
+    values.targetMutability === 'IMMUTABLE_WITH_EXCLUSION' &&
+    (filters.length < 1 || filters.length > MAX_EXCLUSION_FILTERS)
+  ) {
+    issues.push({
+      key: 'exclusionFilters',
+      message: `IMMUTABLE_WITH_EXCLUSION needs 1 to ${MAX_EXCLUSION_FILTERS} filters, got ${filters.length}`,
+    });
+  }
+  if (values.exemptExpiryTagKey !== undefined && values.exemptTagKey === undefined) {
+    issues.push({ key: 'exemptExpiryTagKey', message: `needs ${nameOf('exemptTagKey')} to be set` });
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, values };
+}
+
+/** Reads every setting that has an environment variable from `env` (absent or empty: the default). */
+export function settingsInputFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Partial<Record<SettingKey, unknown>> {
+  const input: Partial<Record<SettingKey, unknown>> = {};
+  for (const row of settingRows()) {
+    const raw = row.env === undefined ? undefined : env[row.env];
+    if (raw !== undefined) input[row.key] = parseText(row.key, raw);
+  }
+  return input;
+}
+
+/** The environment variable of a setting, or its key when it has none. */
+export function envName(key: SettingKey): string {
+  const row: SettingRow = SETTINGS[key];
+  return row.env ?? key;
+}
+
+/** Renders a value as its environment variable expects it (lists comma-separated). */
+export function envText(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.join(',');
+  return String(value);
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The candidate closest to `name` (case differences count least), or undefined when none is close. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; score: number } | undefined;
+  for (const candidate of candidates) {
+    const score =
+      candidate.toLowerCase() === name.toLowerCase()
+        ? 0
+        : distance(name.toLowerCase(), candidate.toLowerCase());
+    if (best === undefined || score < best.score) best = { candidate, score };
+  }
+  return best !== undefined && best.score <= Math.max(2, Math.floor(name.length / 3))
+    ? best.candidate
+    : undefined;
+}
