@@ -1,10 +1,12 @@
 /**
- * Audit records: one JSON line per repository decision through the Powertools Logger, outcome
- * counts as Powertools Metrics (EMF), and optionally an EventBridge audit event per finding.
+ * The audit record contract: outcomes, the record's fields, the metric and log names, and the named
+ * builders every decision goes through (guardrail, sweep, CLI alike). Dependency-free (no Powertools,
+ * no SDK): this is what infra/ may import. The Powertools-based auditor that logs and counts records is
+ * lib/auditor.ts. See docs/architecture.md, "Outcomes" and "Audit".
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MutabilitySetting } from './policy.ts';
+import { EcrCallError, errorCodeOf } from './errors.ts';
+import type { EventContext } from './events.ts';
+import type { MutabilitySetting, RepositoryFacts, TemplateFacts } from './policy.ts';
 
 /** Every way a repository decision (or an event) can end. */
 export const OUTCOMES = [
@@ -32,13 +34,15 @@ export interface AuditSetting {
   readonly exclusionFilters: readonly string[];
 }
 
-/** One audit record (the contract in DESIGN.md). */
+/** One audit record (docs/architecture.md, "Audit"). Build it with the builders below, not by hand. */
 export interface AuditRecord {
   readonly outcome: Outcome;
   readonly repositoryName: string | undefined;
   readonly repositoryArn: string | undefined;
   readonly registryId: string | undefined;
   readonly region: string | undefined;
+  /** The account the record is about; set by the organisation runner (lib/org-sweep.ts) on every record. */
+  readonly accountId?: string | undefined;
   readonly before: AuditSetting | undefined;
   readonly after: AuditSetting | undefined;
   readonly trigger: Trigger;
@@ -106,27 +110,6 @@ export interface AuditPublisher {
   publish(records: readonly AuditRecord[]): Promise<{ published: number; failed: number }>;
 }
 
-export interface AuditorOptions {
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly publisher?: AuditPublisher | undefined;
-  /** When false, `compliant` decisions are counted but not logged (a 100,000-repository sweep writes no 100,000 lines). */
-  readonly logCompliant: boolean;
-}
-
-/** Collects, logs and counts the records of one invocation. */
-export interface Auditor {
-  record(record: AuditRecord): void;
-  /** Outcomes of repositories (and ignored events). */
-  readonly counts: Readonly<OutcomeCounts>;
-  /** Outcomes of repository creation templates, kept apart so repository counts add up to `scanned`. */
-  readonly templateCounts: Readonly<OutcomeCounts>;
-  /** Counts an event rejected as invalid (it has no audit record: it names no repository we trust). */
-  countInvalidEvent(): void;
-  /** Publishes pending audit events and adds one metric per outcome seen. Call once per invocation. */
-  flush(): Promise<void>;
-}
-
 /** Outcomes worth an EventBridge audit event: findings, changes, exemptions and failures. */
 export function isPublishable(outcome: Outcome): boolean {
   switch (outcome) {
@@ -144,57 +127,187 @@ export function isPublishable(outcome: Outcome): boolean {
   }
 }
 
-const PUBLISH_BATCH = 10;
+/** Who decided, and how: the fields every record of one invocation shares. */
+export interface RecordScope {
+  readonly trigger: Trigger;
+  readonly dryRun: boolean;
+  readonly region: string | undefined;
+}
 
-export function createAuditor(options: AuditorOptions): Auditor {
-  const counts = emptyCounts();
-  const templateCounts = emptyCounts();
-  let invalidEvents = 0;
-  let pending: AuditRecord[] = [];
-  let inflight: Promise<void> = Promise.resolve();
-
-  function publishPending(): void {
-    const publisher = options.publisher;
-    if (publisher === undefined || pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    inflight = inflight.then(async () => {
-      const result = await publisher.publish(batch);
-      if (result.failed > 0) {
-        options.metrics.addMetric(AUDIT_PUBLISH_FAILURES_METRIC, MetricUnit.Count, result.failed);
-      }
-    });
-  }
-
+function eventFields(context: Partial<EventContext> | undefined) {
+  if (context === undefined) return {};
   return {
-    counts,
-    templateCounts,
-    record(record) {
-      if (record.templatePrefix !== undefined) templateCounts[record.outcome] += 1;
-      else counts[record.outcome] += 1;
-      if (record.outcome === 'failed') {
-        options.logger.error(AUDIT_MESSAGE, { ...record });
-      } else if (record.outcome !== 'compliant' || options.logCompliant) {
-        options.logger.info(AUDIT_MESSAGE, { ...record });
-      }
-      if (options.publisher !== undefined && isPublishable(record.outcome)) {
-        pending.push(record);
-        if (pending.length >= PUBLISH_BATCH) publishPending();
-      }
+    eventId: context.eventId,
+    eventName: context.eventName,
+    actor: context.actor,
+    sourceIp: context.sourceIp,
+  };
+}
+
+/** A repository that was looked at and decided: compliant, exempt, remediated or would-remediate. */
+export function repositoryRecord(
+  facts: Pick<RepositoryFacts, 'repositoryName' | 'repositoryArn' | 'registryId' | 'setting'>,
+  outcome: Outcome,
+  reason: string,
+  scope: RecordScope,
+  extra: {
+    readonly after?: MutabilitySetting | undefined;
+    readonly context?: EventContext | undefined;
+  } = {},
+): AuditRecord {
+  return {
+    outcome,
+    repositoryName: facts.repositoryName,
+    repositoryArn: facts.repositoryArn,
+    registryId: facts.registryId,
+    region: scope.region,
+    before: toAuditSetting(facts.setting),
+    after: toAuditSetting(extra.after ?? facts.setting),
+    trigger: scope.trigger,
+    dryRun: scope.dryRun,
+    reason,
+    ...eventFields(extra.context),
+  };
+}
+
+/** A repository that no longer exists (deleted before we got to it). */
+export function goneRecord(
+  ref: { readonly repositoryName: string; readonly registryId: string | undefined },
+  reason: string,
+  scope: RecordScope,
+  context?: EventContext,
+): AuditRecord {
+  return {
+    outcome: 'gone',
+    repositoryName: ref.repositoryName,
+    repositoryArn: undefined,
+    registryId: ref.registryId,
+    region: scope.region,
+    before: undefined,
+    after: undefined,
+    trigger: scope.trigger,
+    dryRun: scope.dryRun,
+    reason,
+    ...eventFields(context),
+  };
+}
+
+/** A repository we could not act on: the reason names the failed operation, `errorCode` the AWS code. */
+export function failedRecord(
+  facts: Pick<RepositoryFacts, 'repositoryName'> &
+    Partial<Pick<RepositoryFacts, 'repositoryArn' | 'setting'>> & { readonly registryId: string | undefined },
+  error: unknown,
+  scope: RecordScope,
+  context?: EventContext,
+): AuditRecord {
+  const errorCode = errorCodeOf(error);
+  const operation = error instanceof EcrCallError ? `${error.operation} ` : '';
+  return {
+    outcome: 'failed',
+    repositoryName: facts.repositoryName,
+    repositoryArn: facts.repositoryArn,
+    registryId: facts.registryId,
+    region: scope.region,
+    before: toAuditSetting(facts.setting),
+    after: toAuditSetting(facts.setting),
+    trigger: scope.trigger,
+    dryRun: scope.dryRun,
+    reason: `${operation}failed with ${errorCode}`,
+    errorCode,
+    ...eventFields(context),
+  };
+}
+
+/**
+ * An event the guardrail does not act on (not a handled shape, or another deployment's registry).
+ * It names a repository only when the event did and we trust it enough to say so.
+ */
+export function ignoredRecord(
+  subject: {
+    readonly repositoryName?: string | undefined;
+    readonly registryId: string | undefined;
+    readonly region: string | undefined;
+  },
+  reason: string,
+  scope: Pick<RecordScope, 'dryRun'>,
+  context: Partial<EventContext>,
+): AuditRecord {
+  return {
+    outcome: 'ignored',
+    repositoryName: subject.repositoryName,
+    repositoryArn: undefined,
+    registryId: subject.registryId,
+    region: subject.region,
+    before: undefined,
+    after: undefined,
+    trigger: 'event',
+    dryRun: scope.dryRun,
+    reason,
+    ...eventFields(context),
+  };
+}
+
+/** A repository creation template that was decided (any outcome); `errorCode` only for `failed`. */
+export function templateRecord(
+  template: TemplateFacts,
+  outcome: Outcome,
+  reason: string,
+  scope: RecordScope,
+  extra: { readonly after?: MutabilitySetting | undefined; readonly errorCode?: string | undefined } = {},
+): AuditRecord {
+  return {
+    outcome,
+    repositoryName: undefined,
+    repositoryArn: undefined,
+    registryId: template.registryId,
+    region: scope.region,
+    before: toAuditSetting(template.setting),
+    after: toAuditSetting(extra.after ?? template.setting),
+    trigger: scope.trigger,
+    dryRun: scope.dryRun,
+    reason,
+    templatePrefix: template.prefix,
+    ...(extra.errorCode !== undefined ? { errorCode: extra.errorCode } : {}),
+  };
+}
+
+/** A repository creation template we could not set (UpdateRepositoryCreationTemplate failed). */
+export function templateFailedRecord(
+  template: TemplateFacts,
+  error: unknown,
+  scope: RecordScope,
+): AuditRecord {
+  const errorCode = errorCodeOf(error);
+  return templateRecord(
+    template,
+    'failed',
+    `UpdateRepositoryCreationTemplate failed with ${errorCode}`,
+    scope,
+    {
+      errorCode,
     },
-    countInvalidEvent() {
-      invalidEvents += 1;
-    },
-    async flush() {
-      publishPending();
-      await inflight;
-      if (invalidEvents > 0)
-        options.metrics.addMetric(INVALID_EVENTS_METRIC, MetricUnit.Count, invalidEvents);
-      invalidEvents = 0;
-      for (const outcome of OUTCOMES) {
-        if (counts[outcome] > 0)
-          options.metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, counts[outcome]);
-      }
-    },
+  );
+}
+
+/** The registry's creation templates could not be listed: one `failed` record for all of them (prefix `*`). */
+export function templatesUnlistedRecord(
+  registryId: string | undefined,
+  error: unknown,
+  scope: RecordScope,
+): AuditRecord {
+  const errorCode = errorCodeOf(error);
+  return {
+    outcome: 'failed',
+    repositoryName: undefined,
+    repositoryArn: undefined,
+    registryId,
+    region: scope.region,
+    before: undefined,
+    after: undefined,
+    trigger: scope.trigger,
+    dryRun: scope.dryRun,
+    reason: `DescribeRepositoryCreationTemplates failed with ${errorCode}`,
+    templatePrefix: '*',
+    errorCode,
   };
 }

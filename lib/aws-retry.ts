@@ -1,11 +1,13 @@
 /**
- * Retrying the control-plane calls of organisation scope (Organizations listings, STS AssumeRole) on top
- * of the SDK's own retry strategy: the clients are built with `retryMode: 'adaptive'`
- * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html); an error that outlasts
- * those attempts is retried here a few more times with full-jitter exponential backoff
- * (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/), as the sweep does for ECR,
- * and then translated into an {@link AwsCallError} at the adapter boundary.
+ * The one retry helper, on top of the SDK's own retry strategy: the clients are built with
+ * `retryMode: 'adaptive'` (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
+ * an error that outlasts those attempts is retried here a few more times with full-jitter exponential
+ * backoff (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/). {@link retry} is
+ * the loop, used by the sweep for ECR (lib/sweep.ts) and by {@link callWithRetries} for the control-plane
+ * calls of organisation scope (Organizations listings, STS AssumeRole), whose errors it translates into an
+ * {@link AwsCallError} at the adapter boundary.
  */
+import { setTimeout } from 'node:timers/promises';
 import { AwsCallError, errorCodeOf } from './errors.ts';
 
 /** Throttling and server-side codes of Organizations (JSON) and STS (Query) worth another attempt. */
@@ -54,7 +56,7 @@ export function translateAwsError(service: string, operation: string, error: unk
 }
 
 export type Sleep = (ms: number) => Promise<void>;
-const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep: Sleep = (ms) => setTimeout(ms);
 
 export interface RetryOptions {
   /** Extra attempts after a retryable error outlasted the SDK's own retries (default 3). */
@@ -68,28 +70,54 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
+export interface RetryPolicy extends RetryOptions {
+  /** Which failures are worth another attempt (throttling, server faults). */
+  readonly isRetryable: (error: unknown) => boolean;
+  /** Asked before each retry: false rethrows at once (for example, when a deadline nears). */
+  readonly canRetry?: (() => boolean) | undefined;
+  /** Called before each retry's backoff (to count retries, or to slow down). */
+  readonly onRetry?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * Runs `call`; a failure `isRetryable` accepts is retried `retries` times, each after a random delay up to
+ * `min(maxDelayMs, baseDelayMs × 2^attempt)`. Anything else, or the last failure, is rethrown as it is.
+ */
+export async function retry<T>(call: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const retries = policy.retries ?? 3;
+  const base = policy.baseDelayMs ?? 500;
+  const cap = policy.maxDelayMs ?? 20_000;
+  const sleep = policy.sleep ?? realSleep;
+  const random = policy.random ?? Math.random;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!policy.isRetryable(error) || attempt >= retries || policy.canRetry?.() === false) throw error;
+      policy.onRetry?.(error);
+      await sleep(random() * Math.min(cap, base * 2 ** attempt));
+    }
+  }
+}
+
 /**
  * Runs `call` and translates its failure into an {@link AwsCallError}; retryable failures are retried
- * `retries` times first, each after a random delay up to `min(maxDelayMs, baseDelayMs × 2^attempt)`.
+ * first, as {@link retry} does.
  */
-export async function callWithRetries<T>(
+export function callWithRetries<T>(
   service: string,
   operation: string,
   call: () => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const retries = options.retries ?? 3;
-  const base = options.baseDelayMs ?? 500;
-  const cap = options.maxDelayMs ?? 20_000;
-  const sleep = options.sleep ?? realSleep;
-  const random = options.random ?? Math.random;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (caught) {
-      const error = translateAwsError(service, operation, caught);
-      if (!error.retryable || attempt >= retries) throw error;
-      await sleep(random() * Math.min(cap, base * 2 ** attempt));
-    }
-  }
+  return retry(
+    async () => {
+      try {
+        return await call();
+      } catch (caught) {
+        throw translateAwsError(service, operation, caught);
+      }
+    },
+    { ...options, isRetryable: (error) => error instanceof AwsCallError && error.retryable },
+  );
 }

@@ -1,12 +1,21 @@
 /**
- * The shared "decide → apply" step for one repository, used by the guardrail and the sweep.
- * It talks to ECR only through the {@link EcrAdapter} interface it is given.
+ * The shared decide → apply → record step, used by the guardrail, the sweep and the CLI: one for a
+ * repository ({@link enforceRepository}), one for a repository creation template ({@link enforceTemplate}).
+ * Each reads current state, decides with lib/policy.ts, writes only when non-compliant and not in dry-run,
+ * and returns the audit record (built by lib/audit.ts). It talks to ECR only through the
+ * {@link EcrAdapter} it is given. See docs/architecture.md, "Outcomes".
  */
-import { type AuditRecord, type Outcome, type Trigger, toAuditSetting } from './audit.ts';
+import { type AuditRecord, goneRecord, repositoryRecord, type Trigger, templateRecord } from './audit.ts';
 import type { EcrAdapter } from './ecr.ts';
-import { EcrCallError, errorCodeOf } from './errors.ts';
+import { EcrCallError } from './errors.ts';
 import type { EventContext } from './events.ts';
-import { evaluateRepository, type Policy, type RepositoryFacts } from './policy.ts';
+import {
+  evaluateRepository,
+  evaluateTemplate,
+  type Policy,
+  type RepositoryFacts,
+  type TemplateFacts,
+} from './policy.ts';
 
 export interface EnforceOptions {
   readonly ecr: EcrAdapter;
@@ -15,92 +24,6 @@ export interface EnforceOptions {
   readonly now: Date;
   readonly trigger: Trigger;
   readonly region: string;
-}
-
-function eventFields(context: EventContext | undefined) {
-  if (context === undefined) return {};
-  return {
-    eventId: context.eventId,
-    eventName: context.eventName,
-    actor: context.actor,
-    sourceIp: context.sourceIp,
-  };
-}
-
-/** Builds an audit record for a repository we looked at. */
-export function repositoryRecord(
-  facts: Pick<RepositoryFacts, 'repositoryName' | 'repositoryArn' | 'registryId' | 'setting'>,
-  outcome: Outcome,
-  reason: string,
-  options: Pick<EnforceOptions, 'trigger' | 'dryRun' | 'region'>,
-  extra: {
-    after?: RepositoryFacts['setting'] | undefined;
-    context?: EventContext | undefined;
-    errorCode?: string;
-  } = {},
-): AuditRecord {
-  return {
-    outcome,
-    repositoryName: facts.repositoryName,
-    repositoryArn: facts.repositoryArn,
-    registryId: facts.registryId,
-    region: options.region,
-    before: toAuditSetting(facts.setting),
-    after: toAuditSetting(extra.after ?? facts.setting),
-    trigger: options.trigger,
-    dryRun: options.dryRun,
-    reason,
-    ...eventFields(extra.context),
-    ...(extra.errorCode !== undefined ? { errorCode: extra.errorCode } : {}),
-  };
-}
-
-/** A record for a repository that no longer exists (deleted before we got to it). */
-export function goneRecord(
-  ref: { repositoryName: string; registryId: string | undefined },
-  reason: string,
-  options: Pick<EnforceOptions, 'trigger' | 'dryRun' | 'region'>,
-  context?: EventContext,
-): AuditRecord {
-  return {
-    outcome: 'gone',
-    repositoryName: ref.repositoryName,
-    repositoryArn: undefined,
-    registryId: ref.registryId,
-    region: options.region,
-    before: undefined,
-    after: undefined,
-    trigger: options.trigger,
-    dryRun: options.dryRun,
-    reason,
-    ...eventFields(context),
-  };
-}
-
-/** A record for a repository we could not act on, with the AWS error code. */
-export function failedRecord(
-  facts: Pick<RepositoryFacts, 'repositoryName'> &
-    Partial<Pick<RepositoryFacts, 'repositoryArn' | 'setting'>> & { readonly registryId: string | undefined },
-  error: unknown,
-  options: Pick<EnforceOptions, 'trigger' | 'dryRun' | 'region'>,
-  context?: EventContext,
-): AuditRecord {
-  const errorCode = errorCodeOf(error);
-  const operation = error instanceof EcrCallError ? `${error.operation} ` : '';
-  return {
-    outcome: 'failed',
-    repositoryName: facts.repositoryName,
-    repositoryArn: facts.repositoryArn,
-    registryId: facts.registryId,
-    region: options.region,
-    before: toAuditSetting(facts.setting),
-    after: toAuditSetting(facts.setting),
-    trigger: options.trigger,
-    dryRun: options.dryRun,
-    reason: `${operation}failed with ${errorCode}`,
-    errorCode,
-    ...eventFields(context),
-  };
 }
 
 /**
@@ -148,6 +71,38 @@ export async function enforceRepository(
       return repositoryRecord(current, 'remediated', decision.reason, options, {
         after: result.facts.setting,
         context,
+      });
+    }
+  }
+}
+
+/**
+ * Decides one repository creation template and applies the decision, as {@link enforceRepository}
+ * does for a repository: templates decide how the repositories ECR creates itself are born.
+ *
+ * @throws EcrCallError when UpdateRepositoryCreationTemplate fails after the SDK's retries; the
+ *   caller records it (see `templateFailedRecord` in lib/audit.ts).
+ */
+export async function enforceTemplate(
+  template: TemplateFacts,
+  options: EnforceOptions,
+): Promise<AuditRecord> {
+  const decision = evaluateTemplate(template, options.policy);
+  switch (decision.kind) {
+    case 'compliant':
+      return templateRecord(template, 'compliant', decision.reason, options);
+    case 'remediate': {
+      if (options.dryRun) {
+        return templateRecord(template, 'would-remediate', `dry-run: ${decision.reason}`, options, {
+          after: decision.desired,
+        });
+      }
+      const result = await options.ecr.setTemplateMutability(template, decision.desired);
+      if (result.kind === 'gone') {
+        return templateRecord(template, 'gone', 'template was deleted before it could be set', options);
+      }
+      return templateRecord(template, 'remediated', decision.reason, options, {
+        after: result.template.setting,
       });
     }
   }

@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { InvalidEventError } from './errors.ts';
+import { registryIdSchema, repositoryNameSchema } from './names.ts';
 import {
   describeSetting,
   EXCLUSION_FILTER_PATTERN,
@@ -22,17 +23,6 @@ export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
 export const ECR_EVENT_SOURCE = 'ecr.amazonaws.com';
 /** The error of a push that would have moved an immutable tag (API_PutImage). */
 export const TAG_ALREADY_EXISTS = 'ImageTagAlreadyExistsException';
-
-/** ECR's repository name rule (API_CreateRepository): 2-256 characters, lowercase path segments. */
-export const REPOSITORY_NAME_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-export const repositoryNameSchema = z
-  .string()
-  .check(
-    z.minLength(2, 'must be at least 2 characters'),
-    z.maxLength(256, 'must be at most 256 characters'),
-    z.regex(REPOSITORY_NAME_PATTERN, 'must be lowercase path segments of [a-z0-9] separated by . _ - /'),
-  );
-export const registryIdSchema = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id'));
 
 /**
  * Which field of which event names the repository, and which fields carry the requested setting.
@@ -53,7 +43,6 @@ const HANDLED_EVENTS = {
 } as const;
 
 type HandledDetailType = keyof typeof HANDLED_EVENTS;
-export type HandledEventName = 'CreateRepository' | 'PutImageTagMutability' | 'PutImage';
 
 /**
  * A string copied into audit records or reasons. Bounded (generously above AWS's own limits) so that

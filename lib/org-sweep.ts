@@ -9,9 +9,10 @@
 import { type AuditRecord, emptyCounts, OUTCOMES, type OutcomeCounts } from './audit.ts';
 import { errorCodeOf } from './errors.ts';
 import type { Scope, ScopeTarget, SkipReason } from './scope.ts';
-import { runSweep, type SweepDependencies, type SweepRequest } from './sweep.ts';
+import { runSweep, type SweepDependencies } from './sweep.ts';
+import type { SweepRequest } from './sweep-input.ts';
 
-/** An audit record of an organisation run: always names the account and region it is about. */
+/** An audit record of an organisation run: the record's optional `accountId` and its `region` are always set. */
 export type ScopedAuditRecord = AuditRecord & { readonly accountId: string; readonly region: string };
 
 /**
@@ -20,7 +21,6 @@ export type ScopedAuditRecord = AuditRecord & { readonly accountId: string; read
  * `skipped` (the account is in the requested scope but not acted on; see {@link SkipReason}).
  */
 export type AccountRegionStatus = 'completed' | 'incomplete' | 'failed' | 'skipped';
-export const ACCOUNT_REGION_STATUSES = ['completed', 'incomplete', 'failed', 'skipped'] as const;
 
 export interface AccountRegionSummary {
   readonly accountId: string;

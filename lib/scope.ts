@@ -56,7 +56,6 @@ export const ScopeInputSchema = z.strictObject({
   excludeAccounts: z.optional(z.array(accountIdSchema)),
   regions: z.array(regionSchema).check(z.minLength(1, 'must name at least one region')),
 });
-export type ScopeInput = z.input<typeof ScopeInputSchema>;
 
 /** A validated, de-duplicated scope request. */
 export interface ScopeRequest {

@@ -1,172 +1,28 @@
 /**
  * The sweep: a full pass over the registry (or over given names) that decides every repository
- * with the same policy as the guardrail and fixes drift. Bounded, adaptive concurrency; stops
- * starting work before a deadline and returns a token that resumes exactly where it stopped.
- * It talks to ECR only through the {@link EcrAdapter} interface.
- */
-import { createHash } from 'node:crypto';
-import { setTimeout } from 'node:timers/promises';
-import * as z from 'zod/mini';
-import type { AuditRecord, Outcome, Trigger } from './audit.ts';
-import { toAuditSetting } from './audit.ts';
-import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
-import { type EnforceOptions, enforceRepository, failedRecord, goneRecord } from './enforce.ts';
-import { EcrCallError, errorCodeOf, InvalidInputError } from './errors.ts';
-import { repositoryNameSchema } from './events.ts';
-import { evaluateTemplate, type Policy, type RepositoryFacts, type TemplateFacts } from './policy.ts';
-import { formatIssues } from './validation.ts';
-
-/**
- * The resume token never exceeds 64 KiB, for any repository names: a quarter of Step Functions'
- * 256 KiB state limit (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), which
- * also carries the rest of the state. A full sweep's token holds the ECR page token of the page it
- * stopped in and an 11-character digest per repository of that page already decided (at most 1000,
- * ≈ 19 KiB encoded), never the names themselves; a sweep of given names holds the names left, and
- * the names a payload may give are bounded so that those always fit. See docs/architecture.md.
- */
-export const MAX_TOKEN_CHARS = 65_536;
-/** Names given in one payload, as JSON: base64url of at most this (+ the cursor's fields) stays under {@link MAX_TOKEN_CHARS}. */
-export const MAX_NAMES_JSON_CHARS = 46_000;
-/** ECR's page tokens are opaque; a longer one would not leave room in ours (real ones are a few hundred characters). */
-const MAX_PAGE_TOKEN_CHARS = 16_384;
-
-/** The backfill payload (DESIGN.md), plus the trigger the state machine passes for scheduled runs. */
-export const SweepPayloadSchema = z.strictObject({
-  dryRun: z.optional(z.boolean()),
-  repositoryNames: z.optional(
-    z.array(repositoryNameSchema).check(
-      z.minLength(1, 'must not be empty'),
-      z.refine(
-        (names) => JSON.stringify(names).length <= MAX_NAMES_JSON_CHARS,
-        `must be at most ${MAX_NAMES_JSON_CHARS} characters as JSON (the names left to do travel in the resume token); split the backfill`,
-      ),
-    ),
-  ),
-  nextToken: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_TOKEN_CHARS))),
-  maxRepositories: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
-  trigger: z.optional(z.enum(['sweep', 'backfill'])),
-});
-
-/** An EventBridge scheduled event (rule schedule or EventBridge Scheduler). */
-const ScheduledEventSchema = z.looseObject({
-  source: z.enum(['aws.events', 'aws.scheduler']),
-  'detail-type': z.literal('Scheduled Event'),
-});
-
-/** What a sweep invocation was asked to do, after validation. */
-export interface SweepRequest {
-  readonly trigger: Trigger;
-  readonly dryRun: boolean;
-  readonly repositoryNames: readonly string[] | undefined;
-  readonly resume: SweepCursor | undefined;
-  readonly maxRepositories: number | undefined;
-}
-
-/**
- * Where a sweep stopped, encoded as the opaque `nextToken`; it carries `dryRun` and `trigger` so a
- * resumed invocation needs nothing else.
- * - `all`: list again from the ECR page token `from` (null: the registry's first page) and skip the
- *   repositories of that page whose {@link nameDigest} is in `done`: they were decided already.
- * - `names`: the given names not decided yet.
- */
-export type SweepCursor =
-  | {
-      readonly mode: 'all';
-      readonly from: string | null;
-      readonly done: readonly string[];
-      readonly dryRun: boolean;
-      readonly trigger: Trigger;
-    }
-  | {
-      readonly mode: 'names';
-      readonly pending: readonly string[];
-      readonly dryRun: boolean;
-      readonly trigger: Trigger;
-    };
-
-/** 66 bits of SHA-256 of a repository name: a collision within one page of 1000 is about 1 in 10^14. */
-export function nameDigest(name: string): string {
-  return createHash('sha256').update(name).digest('base64url').slice(0, 11);
-}
-
-const TriggerSchema = z.enum(['event', 'sweep', 'backfill']);
-const CursorSchema = z.discriminatedUnion('mode', [
-  z.strictObject({
-    v: z.literal(2),
-    mode: z.literal('all'),
-    from: z.nullable(z.string().check(z.minLength(1), z.maxLength(MAX_PAGE_TOKEN_CHARS))),
-    done: z.array(z.string().check(z.length(11))).check(z.maxLength(MAX_PAGE_SIZE)),
-    dryRun: z.boolean(),
-    trigger: TriggerSchema,
-  }),
-  z.strictObject({
-    v: z.literal(2),
-    mode: z.literal('names'),
-    pending: z.array(repositoryNameSchema),
-    dryRun: z.boolean(),
-    trigger: TriggerSchema,
-  }),
-]);
-
-/** @throws RangeError when the cursor would exceed {@link MAX_TOKEN_CHARS} (an ECR page token of 16 KiB or more). */
-export function encodeCursor(cursor: SweepCursor): string {
-  const token = Buffer.from(JSON.stringify({ v: 2, ...cursor }), 'utf8').toString('base64url');
-  if (token.length > MAX_TOKEN_CHARS) {
-    throw new RangeError(`resume token of ${token.length} characters exceeds ${MAX_TOKEN_CHARS}`);
-  }
-  return token;
-}
-
-/** @throws InvalidInputError when the token was not produced by {@link encodeCursor}. */
-export function decodeCursor(token: string): SweepCursor {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidInputError(['nextToken: not a token returned by a previous sweep']);
-  }
-  const result = CursorSchema.safeParse(json);
-  if (!result.success) throw new InvalidInputError(['nextToken: not a token returned by a previous sweep']);
-  const { v: _version, ...cursor } = result.data;
-  return cursor;
-}
-
-/**
- * Validates a sweep invocation's input: a scheduled event, or a backfill payload.
+ * with the same policy as the guardrail and fixes drift. Bounded, adaptive concurrency
+ * (lib/concurrency.ts); stops starting work before a deadline and returns a token
+ * (lib/sweep-input.ts) that resumes exactly where it stopped. It talks to ECR only through the
+ * {@link EcrAdapter} interface. See docs/architecture.md, "Sweep".
  *
- * @throws InvalidInputError naming each bad field (unknown keys included).
+ * One invocation is {@link runSweep}: its steps are the functions below, sharing a {@link SweepRun}.
  */
-export function parseSweepInput(input: unknown, configDryRun: boolean): SweepRequest {
-  if (ScheduledEventSchema.safeParse(input).success) {
-    return {
-      trigger: 'sweep',
-      dryRun: configDryRun,
-      repositoryNames: undefined,
-      resume: undefined,
-      maxRepositories: undefined,
-    };
-  }
-  const result = SweepPayloadSchema.safeParse(input ?? {});
-  if (!result.success) throw new InvalidInputError(formatIssues(result.error));
-  const payload = result.data;
-  if (payload.nextToken !== undefined && payload.repositoryNames !== undefined) {
-    throw new InvalidInputError([
-      'repositoryNames: cannot be combined with nextToken (the token already carries the remaining names)',
-    ]);
-  }
-  const resume = payload.nextToken === undefined ? undefined : decodeCursor(payload.nextToken);
-  // A deployment in dry-run never writes, whatever the payload says; a payload may only add dry-run.
-  const dryRun = configDryRun || payload.dryRun === true || resume?.dryRun === true;
-  return {
-    trigger: resume?.trigger ?? payload.trigger ?? 'backfill',
-    dryRun,
-    repositoryNames:
-      payload.repositoryNames === undefined ? undefined : [...new Set(payload.repositoryNames)],
-    resume,
-    maxRepositories: payload.maxRepositories,
-  };
-}
+import {
+  type AuditRecord,
+  failedRecord,
+  goneRecord,
+  templateFailedRecord,
+  templatesUnlistedRecord,
+} from './audit.ts';
+import { retry, type Sleep } from './aws-retry.ts';
+import { ConcurrencyLimit } from './concurrency.ts';
+import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
+import { type EnforceOptions, enforceRepository, enforceTemplate } from './enforce.ts';
+import { EcrCallError } from './errors.ts';
+import type { Policy, RepositoryFacts } from './policy.ts';
+import { encodeCursor, nameDigest, type SweepRequest } from './sweep-input.ts';
 
+/** What the sweep core needs from its caller (the sweep Lambda, the CLI, the organisation runner). */
 export interface SweepDependencies {
   readonly ecr: EcrAdapter;
   readonly policy: Policy;
@@ -179,7 +35,7 @@ export interface SweepDependencies {
   readonly safetyMarginMs: number;
   readonly maxConcurrency: number;
   readonly record: (record: AuditRecord) => void;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: Sleep;
   /** Extra attempts per repository after a throttling/5xx error outlasted the SDK's retries. */
   readonly repositoryRetries?: number;
   /** Check (and fix) repository creation templates at the start of a fresh full sweep. */
@@ -197,35 +53,21 @@ export interface SweepResult {
   readonly retriedErrors: number;
 }
 
-/**
- * Additive-increase / multiplicative-decrease limit on concurrent repositories: halves on a
- * throttling error that outlasted the SDK's adaptive retries, grows by one after a run of successes.
- */
-export class ConcurrencyLimit {
-  readonly max: number;
-  current: number;
-  #successes = 0;
-
-  constructor(max: number) {
-    this.max = Math.max(1, max);
-    this.current = this.max;
-  }
-
-  onThrottled(): void {
-    this.current = Math.max(1, Math.floor(this.current / 2));
-    this.#successes = 0;
-  }
-
-  onSuccess(): void {
-    this.#successes += 1;
-    if (this.current < this.max && this.#successes >= this.current * 4) {
-      this.current += 1;
-      this.#successes = 0;
-    }
-  }
+/** The state one invocation's steps share: what it was asked, what it has, and what it counted. */
+interface SweepRun {
+  readonly request: SweepRequest;
+  readonly deps: SweepDependencies;
+  readonly options: EnforceOptions;
+  readonly limit: ConcurrencyLimit;
+  scanned: number;
+  nonCompliant: number;
+  retriedErrors: number;
 }
 
-const realSleep = (ms: number): Promise<void> => setTimeout(ms);
+/** Where the next invocation resumes: {@link SweepCursor} without what the request already carries. */
+type Position =
+  | { readonly mode: 'all'; readonly from: string | null; readonly done: readonly string[] }
+  | { readonly mode: 'names'; readonly pending: readonly string[] };
 
 /**
  * Runs one sweep invocation.
@@ -234,276 +76,232 @@ const realSleep = (ms: number): Promise<void> => setTimeout(ms);
  * would-remediate, exempt, gone or failed) or in the returned token's `pending` list, never both.
  */
 export async function runSweep(request: SweepRequest, deps: SweepDependencies): Promise<SweepResult> {
-  const sleep = deps.sleep ?? realSleep;
-  const repositoryRetries = deps.repositoryRetries ?? 3;
-  const limit = new ConcurrencyLimit(deps.maxConcurrency);
-  const options: EnforceOptions = {
-    ecr: deps.ecr,
-    policy: deps.policy,
-    dryRun: request.dryRun,
-    now: deps.now(),
-    trigger: request.trigger,
-    region: deps.region,
+  const run = startRun(request, deps);
+  const names = namesToCheck(request);
+  if (names !== undefined) return finish(run, await sweepNames(run, names));
+  if (deps.checkCreationTemplates === true && request.resume === undefined) await checkTemplates(run);
+  return finish(run, await sweepRegistry(run));
+}
+
+function startRun(request: SweepRequest, deps: SweepDependencies): SweepRun {
+  return {
+    request,
+    deps,
+    options: {
+      ecr: deps.ecr,
+      policy: deps.policy,
+      dryRun: request.dryRun,
+      now: deps.now(),
+      trigger: request.trigger,
+      region: deps.region,
+    },
+    limit: new ConcurrencyLimit(deps.maxConcurrency),
+    scanned: 0,
+    nonCompliant: 0,
+    retriedErrors: 0,
   };
-  let scanned = 0;
-  let nonCompliant = 0;
-  let retriedErrors = 0;
+}
 
-  const budgetLeft = () => deps.remainingMs() > deps.safetyMarginMs;
-  const quotaLeft = () => request.maxRepositories === undefined || scanned < request.maxRepositories;
-  // Always start at least one repository per invocation, so a resumed sweep makes progress even
-  // when the safety margin is (mis)configured larger than the time the function has.
-  const mayStart = () => (budgetLeft() || scanned === 0) && quotaLeft();
-
-  function recordOf(record: AuditRecord): void {
-    if (record.outcome === 'remediated' || record.outcome === 'would-remediate') nonCompliant += 1;
-    deps.record(record);
+/** The given names (a backfill of a list, or its resumption), each once; undefined for a full sweep. */
+function namesToCheck(request: SweepRequest): readonly string[] | undefined {
+  if (request.resume?.mode === 'names') return request.resume.pending;
+  if (request.resume === undefined && request.repositoryNames !== undefined) {
+    return [...new Set(request.repositoryNames)];
   }
+  return undefined;
+}
 
-  /**
-   * Runs `call`, retrying throttling and server errors that outlasted the SDK's own retries with
-   * full-jitter exponential backoff (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
-   * `withinBudget` stops retrying when the deadline nears; `slowDown` also halves the concurrency.
-   */
-  async function retrying<T>(
-    call: () => Promise<T>,
-    { withinBudget, slowDown }: { withinBudget: boolean; slowDown: boolean },
-  ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call();
-      } catch (error) {
-        const retryable = error instanceof EcrCallError && error.retryable;
-        if (!retryable || attempt >= repositoryRetries || (withinBudget && !budgetLeft())) throw error;
-        retriedErrors += 1;
-        if (slowDown) limit.onThrottled();
-        await sleep(Math.random() * Math.min(20_000, 500 * 2 ** attempt));
-      }
-    }
+function finish(run: SweepRun, position: Position | undefined): SweepResult {
+  return {
+    scanned: run.scanned,
+    nonCompliant: run.nonCompliant,
+    retriedErrors: run.retriedErrors,
+    nextToken:
+      position === undefined
+        ? undefined
+        : encodeCursor({ ...position, dryRun: run.request.dryRun, trigger: run.request.trigger }),
+  };
+}
+
+const budgetLeft = (run: SweepRun) => run.deps.remainingMs() > run.deps.safetyMarginMs;
+
+/**
+ * Whether another repository may start. Always at least one per invocation, so a resumed sweep makes
+ * progress even when the safety margin is (mis)configured larger than the time the function has.
+ */
+function mayStart(run: SweepRun): boolean {
+  const quotaLeft = run.request.maxRepositories === undefined || run.scanned < run.request.maxRepositories;
+  return (budgetLeft(run) || run.scanned === 0) && quotaLeft;
+}
+
+/**
+ * Runs `call`, retrying ECR throttling and server errors that outlasted the SDK's own retries
+ * (lib/aws-retry.ts). `withinBudget` stops retrying when the deadline nears; `slowDown` also halves
+ * the concurrency.
+ */
+function retrying<T>(
+  run: SweepRun,
+  call: () => Promise<T>,
+  { withinBudget, slowDown }: { withinBudget: boolean; slowDown: boolean },
+): Promise<T> {
+  return retry(call, {
+    retries: run.deps.repositoryRetries ?? 3,
+    sleep: run.deps.sleep,
+    isRetryable: (error) => error instanceof EcrCallError && error.retryable,
+    canRetry: () => !withinBudget || budgetLeft(run),
+    onRetry: () => {
+      run.retriedErrors += 1;
+      if (slowDown) run.limit.onThrottled();
+    },
+  });
+}
+
+/** Decides one repository; a failure that outlasted the retries is its `failed` record. */
+async function decideOne(run: SweepRun, facts: RepositoryFacts): Promise<void> {
+  try {
+    const record = await retrying(run, () => enforceRepository(facts, run.options), {
+      withinBudget: true,
+      slowDown: true,
+    });
+    if (record.outcome === 'remediated' || record.outcome === 'would-remediate') run.nonCompliant += 1;
+    run.deps.record(record);
+    run.limit.onSuccess();
+  } catch (error) {
+    run.nonCompliant += 1;
+    run.deps.record(failedRecord(facts, error, run.options));
   }
+}
 
-  async function decideOne(facts: RepositoryFacts): Promise<void> {
+/**
+ * Decides `repositories` in order with at most `limit.current` in flight. Returns how many were
+ * started; those all finished. The rest were never touched and belong in the resume token.
+ */
+async function decideAll(run: SweepRun, repositories: readonly RepositoryFacts[]): Promise<number> {
+  let started = 0;
+  const inflight = new Set<Promise<void>>();
+  while (started < repositories.length && mayStart(run)) {
+    while (inflight.size >= run.limit.current) await Promise.race(inflight);
+    if (!mayStart(run)) break;
+    const facts = repositories[started];
+    if (facts === undefined) break;
+    started += 1;
+    run.scanned += 1;
+    const task: Promise<void> = decideOne(run, facts).finally(() => inflight.delete(task));
+    inflight.add(task);
+  }
+  await Promise.all(inflight);
+  return started;
+}
+
+/** Describes given names in batches of 100 and decides them; the position holds the names not started. */
+async function sweepNames(run: SweepRun, names: readonly string[]): Promise<Position | undefined> {
+  const { deps } = run;
+  let index = 0;
+  while (index < names.length && mayStart(run)) {
+    const batch = names.slice(index, index + MAX_NAMES_PER_DESCRIBE);
+    let described: Awaited<ReturnType<EcrAdapter['describeRepositoriesByName']>>;
     try {
-      recordOf(
-        await retrying(() => enforceRepository(facts, options), { withinBudget: true, slowDown: true }),
-      );
-      limit.onSuccess();
-    } catch (error) {
-      nonCompliant += 1;
-      deps.record(failedRecord(facts, error, options));
-    }
-  }
-
-  /**
-   * Decides `repositories` in order with at most `limit.current` in flight. Returns how many were
-   * started; those all finished. The rest were never touched and belong in the resume token.
-   */
-  async function decideAll(repositories: readonly RepositoryFacts[]): Promise<number> {
-    let started = 0;
-    const inflight = new Set<Promise<void>>();
-    while (started < repositories.length && mayStart()) {
-      while (inflight.size >= limit.current) await Promise.race(inflight);
-      if (!mayStart()) break;
-      const facts = repositories[started];
-      if (facts === undefined) break;
-      started += 1;
-      scanned += 1;
-      const task: Promise<void> = decideOne(facts).finally(() => inflight.delete(task));
-      inflight.add(task);
-    }
-    await Promise.all(inflight);
-    return started;
-  }
-
-  /** Describes names in batches of 100 and decides them; returns the names not started. */
-  async function decideNames(names: readonly string[]): Promise<string[]> {
-    let index = 0;
-    while (index < names.length && mayStart()) {
-      const batch = names.slice(index, index + MAX_NAMES_PER_DESCRIBE);
-      let described: Awaited<ReturnType<EcrAdapter['describeRepositoriesByName']>>;
-      try {
-        // A whole batch of up to 100 repositories is at stake: one throttled call must not fail them all.
-        described = await retrying(() => deps.ecr.describeRepositoriesByName(deps.registryId, batch), {
-          withinBudget: true,
-          slowDown: true,
-        });
-      } catch (error) {
-        // The batch could not be read at all: each name is failed and counted, never skipped.
-        for (const name of batch) {
-          scanned += 1;
-          deps.record(failedRecord({ repositoryName: name, registryId: deps.registryId }, error, options));
-        }
-        index += batch.length;
-        continue;
-      }
-      for (const name of described.missing) {
-        scanned += 1;
-        deps.record(
-          goneRecord(
-            { repositoryName: name, registryId: deps.registryId },
-            'repository does not exist',
-            options,
-          ),
-        );
-      }
-      const byName = new Map(described.found.map((facts) => [facts.repositoryName, facts]));
-      const ordered = batch.flatMap((name) => {
-        const facts = byName.get(name);
-        return facts === undefined ? [] : [facts];
+      // A whole batch of up to 100 repositories is at stake: one throttled call must not fail them all.
+      described = await retrying(run, () => deps.ecr.describeRepositoriesByName(deps.registryId, batch), {
+        withinBudget: true,
+        slowDown: true,
       });
-      const started = await decideAll(ordered);
-      deps.onProgress?.({ scanned });
-      if (started < ordered.length) {
-        const notStarted = new Set(ordered.slice(started).map((facts) => facts.repositoryName));
-        return [...batch.filter((name) => notStarted.has(name)), ...names.slice(index + batch.length)];
+    } catch (error) {
+      // The batch could not be read at all: each name is failed and counted, never skipped.
+      for (const name of batch) {
+        run.scanned += 1;
+        deps.record(failedRecord({ repositoryName: name, registryId: deps.registryId }, error, run.options));
       }
       index += batch.length;
+      continue;
     }
-    return names.slice(index);
+    for (const name of described.missing) {
+      run.scanned += 1;
+      deps.record(
+        goneRecord(
+          { repositoryName: name, registryId: deps.registryId },
+          'repository does not exist',
+          run.options,
+        ),
+      );
+    }
+    const byName = new Map(described.found.map((facts) => [facts.repositoryName, facts]));
+    const ordered = batch.flatMap((name) => {
+      const facts = byName.get(name);
+      return facts === undefined ? [] : [facts];
+    });
+    const started = await decideAll(run, ordered);
+    deps.onProgress?.({ scanned: run.scanned });
+    if (started < ordered.length) {
+      const notStarted = new Set(ordered.slice(started).map((facts) => facts.repositoryName));
+      const pending = [...batch.filter((name) => notStarted.has(name)), ...names.slice(index + batch.length)];
+      return { mode: 'names', pending };
+    }
+    index += batch.length;
   }
+  const rest = names.slice(index);
+  return rest.length > 0 ? { mode: 'names', pending: rest } : undefined;
+}
 
-  /** A page we cannot read is not skipped: retried, then the invocation fails so the caller retries it. */
-  function listPage(token: string | undefined) {
-    return retrying(
-      () =>
-        deps.ecr.listRepositoryPage({
-          registryId: deps.registryId,
-          nextToken: token,
-          pageSize: MAX_PAGE_SIZE,
-        }),
-      { withinBudget: false, slowDown: false },
-    );
-  }
-
-  function templateRecord(
-    template: TemplateFacts,
-    outcome: Outcome,
-    reason: string,
-    after: TemplateFacts['setting'] | undefined,
-    errorCode?: string,
-  ): AuditRecord {
-    return {
-      outcome,
-      repositoryName: undefined,
-      repositoryArn: undefined,
-      registryId: template.registryId,
-      region: deps.region,
-      before: toAuditSetting(template.setting),
-      after: toAuditSetting(after ?? template.setting),
-      trigger: request.trigger,
-      dryRun: request.dryRun,
-      reason,
-      templatePrefix: template.prefix,
-      ...(errorCode !== undefined ? { errorCode } : {}),
-    };
-  }
-
-  /** Repository creation templates decide how repositories ECR creates itself are born. */
-  async function checkTemplates(): Promise<void> {
+/**
+ * Checks (and fixes) every repository creation template: they decide how the repositories ECR
+ * creates itself are born. A template that cannot be set is its `failed` record; when the templates
+ * cannot be listed, that is one `failed` record and the repository sweep still runs.
+ */
+async function checkTemplates(run: SweepRun): Promise<void> {
+  const { deps } = run;
+  try {
     let token: string | undefined;
     do {
       const page = await deps.ecr.listCreationTemplatePage({ registryId: deps.registryId, nextToken: token });
       for (const template of page.templates) {
-        const decision = evaluateTemplate(template, deps.policy);
-        if (decision.kind === 'compliant') {
-          deps.record(templateRecord(template, 'compliant', decision.reason, undefined));
-        } else if (request.dryRun) {
-          deps.record(
-            templateRecord(template, 'would-remediate', `dry-run: ${decision.reason}`, decision.desired),
-          );
-        } else {
-          try {
-            const result = await deps.ecr.setTemplateMutability(template, decision.desired);
-            deps.record(
-              result.kind === 'gone'
-                ? templateRecord(template, 'gone', 'template was deleted before it could be set', undefined)
-                : templateRecord(template, 'remediated', decision.reason, result.template.setting),
-            );
-          } catch (error) {
-            const code = errorCodeOf(error);
-            deps.record(
-              templateRecord(
-                template,
-                'failed',
-                `UpdateRepositoryCreationTemplate failed with ${code}`,
-                undefined,
-                code,
-              ),
-            );
-          }
+        try {
+          deps.record(await enforceTemplate(template, run.options));
+        } catch (error) {
+          deps.record(templateFailedRecord(template, error, run.options));
         }
       }
       token = page.nextToken;
     } while (token !== undefined);
+  } catch (error) {
+    deps.record(templatesUnlistedRecord(deps.registryId, error, run.options));
   }
+}
 
-  type Position =
-    | { readonly mode: 'all'; readonly from: string | null; readonly done: readonly string[] }
-    | { readonly mode: 'names'; readonly pending: readonly string[] };
-  const finish = (position: Position | undefined): SweepResult => ({
-    scanned,
-    nonCompliant,
-    retriedErrors,
-    nextToken:
-      position === undefined
-        ? undefined
-        : encodeCursor({ ...position, dryRun: request.dryRun, trigger: request.trigger }),
-  });
+/** A page we cannot read is not skipped: retried, then the invocation fails so the caller retries it. */
+function listPage(run: SweepRun, token: string | undefined) {
+  const { deps } = run;
+  return retrying(
+    run,
+    () =>
+      deps.ecr.listRepositoryPage({ registryId: deps.registryId, nextToken: token, pageSize: MAX_PAGE_SIZE }),
+    { withinBudget: false, slowDown: false },
+  );
+}
 
-  // Checking given names (a backfill of a list, or its resumption): each distinct name decided once.
-  const names =
-    request.resume?.mode === 'names'
-      ? request.resume.pending
-      : request.resume === undefined && request.repositoryNames !== undefined
-        ? [...new Set(request.repositoryNames)]
-        : undefined;
-  if (names !== undefined) {
-    const rest = await decideNames(names);
-    return finish(rest.length > 0 ? { mode: 'names', pending: rest } : undefined);
-  }
-
-  if (deps.checkCreationTemplates === true && request.resume === undefined) {
-    try {
-      await checkTemplates();
-    } catch (error) {
-      // Listing templates failed after retries: recorded, and the repository sweep still runs.
-      const code = errorCodeOf(error);
-      deps.record({
-        outcome: 'failed',
-        repositoryName: undefined,
-        repositoryArn: undefined,
-        registryId: deps.registryId,
-        region: deps.region,
-        before: undefined,
-        after: undefined,
-        trigger: request.trigger,
-        dryRun: request.dryRun,
-        reason: `DescribeRepositoryCreationTemplates failed with ${code}`,
-        templatePrefix: '*',
-        errorCode: code,
-      });
-    }
-  }
-
-  // Listing the whole registry, 1000 repositories a page (the API maximum): ceil(N/1000) describes.
-  // A resumed sweep lists the page it stopped in again and skips what it had decided there.
-  let from = request.resume?.mode === 'all' ? request.resume.from : null;
-  let done: ReadonlySet<string> = new Set(request.resume?.mode === 'all' ? request.resume.done : []);
+/**
+ * Lists the whole registry, 1000 repositories a page (the API maximum): ceil(N/1000) describes.
+ * A resumed sweep lists the page it stopped in again and skips what it had decided there.
+ */
+async function sweepRegistry(run: SweepRun): Promise<Position | undefined> {
+  const { resume } = run.request;
+  let from = resume?.mode === 'all' ? resume.from : null;
+  let done: ReadonlySet<string> = new Set(resume?.mode === 'all' ? resume.done : []);
   for (;;) {
-    if (!mayStart() && scanned > 0) return finish({ mode: 'all', from, done: [...done] });
-    const page = await listPage(from ?? undefined);
+    if (!mayStart(run) && run.scanned > 0) return { mode: 'all', from, done: [...done] };
+    const page = await listPage(run, from ?? undefined);
     const todo = page.repositories.filter((facts) => !done.has(nameDigest(facts.repositoryName)));
-    const started = await decideAll(todo);
-    deps.onProgress?.({ scanned });
+    const started = await decideAll(run, todo);
+    run.deps.onProgress?.({ scanned: run.scanned });
     if (started < todo.length) {
       // Only this page's digests: bounded by the page size, whatever the names' lengths.
       const undecided = new Set(todo.slice(started).map((facts) => facts.repositoryName));
       const decided = page.repositories
         .filter((facts) => !undecided.has(facts.repositoryName))
         .map((facts) => nameDigest(facts.repositoryName));
-      return finish({ mode: 'all', from, done: decided });
+      return { mode: 'all', from, done: decided };
     }
-    if (page.nextToken === undefined) return finish(undefined);
+    if (page.nextToken === undefined) return undefined;
     from = page.nextToken;
     done = new Set();
   }

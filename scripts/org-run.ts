@@ -15,7 +15,7 @@ import { createEcrAdapter } from '../lib/ecr.ts';
 import { type OrgRunSummary, runOverScope, type ScopedAuditRecord, sweepJob } from '../lib/org-sweep.ts';
 import { createOrganizationsAdapter } from '../lib/organizations.ts';
 import { parseScopeRequest, resolveScope, type Scope } from '../lib/scope.ts';
-import { parseSweepInput } from '../lib/sweep.ts';
+import { parseSweepInput } from '../lib/sweep-input.ts';
 
 export interface OrgSweepOptions {
   /** Every service's endpoint (the emulator or moto). */

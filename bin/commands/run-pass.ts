@@ -1,7 +1,8 @@
 /** The one loop every command shares: run the sweep core per region until it needs no resumption. */
 import { type AuditRecord, emptyCounts } from '../../lib/audit.ts';
 import type { GuardConfig } from '../../lib/config.ts';
-import { runSweep, type SweepRequest, type SweepResult } from '../../lib/sweep.ts';
+import { runSweep, type SweepResult } from '../../lib/sweep.ts';
+import type { SweepRequest } from '../../lib/sweep-input.ts';
 import { ecrFor, regionsOf } from '../context.ts';
 import { type CommonOptions, configFromOptions, parseCommonOptions } from '../options.ts';
 import { createReporter, type Io, type RegionSummary, type Reporter } from '../output.ts';

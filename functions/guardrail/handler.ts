@@ -4,10 +4,17 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import type { Auditor, AuditRecord, OutcomeCounts } from '../../lib/audit.ts';
+import {
+  type AuditRecord,
+  failedRecord,
+  goneRecord,
+  ignoredRecord,
+  type OutcomeCounts,
+} from '../../lib/audit.ts';
+import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
-import { enforceRepository, failedRecord, goneRecord } from '../../lib/enforce.ts';
+import { enforceRepository } from '../../lib/enforce.ts';
 import { EcrCallError, errorCodeOf, InvalidEventError } from '../../lib/errors.ts';
 import { interpretEvent } from '../../lib/events.ts';
 
@@ -75,22 +82,14 @@ export function createGuardrailHandler(
     const dryRun = config.dryRun;
     if (interpretation.kind === 'ignored') {
       const { context } = interpretation;
-      record({
-        outcome: 'ignored',
-        repositoryName: undefined,
-        repositoryArn: undefined,
-        registryId: context.account,
-        region: context.region,
-        before: undefined,
-        after: undefined,
-        trigger,
-        dryRun,
-        reason: interpretation.reason,
-        eventId: context.eventId,
-        eventName: context.eventName,
-        actor: context.actor,
-        sourceIp: context.sourceIp,
-      });
+      record(
+        ignoredRecord(
+          { registryId: context.account, region: context.region },
+          interpretation.reason,
+          { dryRun },
+          context,
+        ),
+      );
       return finish();
     }
     if (interpretation.kind === 'blocked-overwrite') {
@@ -123,22 +122,14 @@ export function createGuardrailHandler(
     if (home !== undefined && (target.registryId !== home.account || target.region !== home.region)) {
       // An event forwarded from another account or region: a single-account, single-region deployment
       // never reads or writes a registry other than its own (nor a same-named repository of its own).
-      record({
-        outcome: 'ignored',
-        repositoryName: target.repositoryName,
-        repositoryArn: undefined,
-        registryId: target.registryId,
-        region: target.region,
-        before: undefined,
-        after: undefined,
-        trigger,
-        dryRun,
-        reason: `registry ${target.registryId} in ${target.region} is not this deployment's (${home.account} in ${home.region}); not acted on`,
-        eventId: target.context.eventId,
-        eventName: target.context.eventName,
-        actor: target.context.actor,
-        sourceIp: target.context.sourceIp,
-      });
+      record(
+        ignoredRecord(
+          target,
+          `registry ${target.registryId} in ${target.region} is not this deployment's (${home.account} in ${home.region}); not acted on`,
+          { dryRun },
+          target.context,
+        ),
+      );
       return finish();
     }
     const options = {

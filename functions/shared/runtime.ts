@@ -7,7 +7,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { type Auditor, createAuditor } from '../../lib/audit.ts';
+import { type Auditor, createAuditor } from '../../lib/auditor.ts';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import { type GuardConfig, loadConfig } from '../../lib/config.ts';
 import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';

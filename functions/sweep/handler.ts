@@ -6,13 +6,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type Auditor, type DecisionCounts, decisionCounts, NON_COMPLIANT_METRIC } from '../../lib/audit.ts';
+import { type DecisionCounts, decisionCounts, NON_COMPLIANT_METRIC } from '../../lib/audit.ts';
+import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { parseSweepInput, runSweep } from '../../lib/sweep.ts';
+import { runSweep } from '../../lib/sweep.ts';
+import { parseSweepInput } from '../../lib/sweep-input.ts';
 
-export interface SweepDependencies {
+/** What the sweep handler is built from (the sweep core's own are `SweepDependencies` in lib/sweep.ts). */
+export interface SweepHandlerDependencies {
   readonly config: GuardConfig;
   readonly ecr: EcrAdapter;
   readonly logger: Logger;
@@ -22,7 +25,7 @@ export interface SweepDependencies {
   readonly now?: () => Date;
 }
 
-/** The sweep's answer (DESIGN.md): counts per outcome, repositories scanned, and where to resume. */
+/** The sweep's answer (docs/architecture.md, "Sweep"): counts per outcome, repositories scanned, and where to resume. */
 export interface SweepSummary {
   readonly counts: DecisionCounts;
   readonly scanned: number;
@@ -32,7 +35,7 @@ export interface SweepSummary {
 }
 
 export function createSweepHandler(
-  deps: SweepDependencies,
+  deps: SweepHandlerDependencies,
 ): (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SweepSummary> {
   const { config, logger } = deps;
   return async (event, context) => {

@@ -2,7 +2,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { vi } from 'vitest';
-import { createAuditor } from '../../lib/audit.ts';
+import { createAuditor } from '../../lib/auditor.ts';
 import { type GuardConfig, loadConfig } from '../../lib/config.ts';
 
 export function testLogger() {

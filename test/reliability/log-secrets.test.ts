@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.ts';
-import { REPOSITORY_NAME_PATTERN } from '../../lib/events.ts';
+import { REPOSITORY_NAME_PATTERN } from '../../lib/names.ts';
 import {
   eventsDir,
   loadReferenceEvent,

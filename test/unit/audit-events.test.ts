@@ -1,9 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AuditRecord, createAuditor } from '../../lib/audit.ts';
+import type { AuditRecord } from '../../lib/audit.ts';
 import { AUDIT_DETAIL_TYPES, createAuditPublisher } from '../../lib/audit-events.ts';
-import { testLogger, testMetrics } from '../helpers/runtime.ts';
+import { testLogger } from '../helpers/runtime.ts';
 
 const ebMock = mockClient(EventBridgeClient);
 
@@ -74,6 +74,16 @@ describe('audit event publisher', () => {
     expect(result).toEqual({ published: 0, failed: 2 });
   });
 
+  it("carries an organisation run's accountId in the event detail", async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    await publisher().publish([{ ...record(1), accountId: '210987654321' }]);
+    const entry = ebMock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({
+      accountId: '210987654321',
+      repositoryName: 'repo-1',
+    });
+  });
+
   it('maps outcomes to detail types and skips compliant, gone and ignored', async () => {
     ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
     await publisher().publish([
@@ -88,35 +98,5 @@ describe('audit event publisher', () => {
       AUDIT_DETAIL_TYPES.failed,
       AUDIT_DETAIL_TYPES.enforced,
     ]);
-  });
-});
-
-describe('auditor', () => {
-  it('counts compliant repositories without logging them when asked not to', async () => {
-    const log = testLogger();
-    const { metrics, addMetric } = testMetrics();
-    const auditor = createAuditor({ logger: log.logger, metrics, logCompliant: false });
-    auditor.record(record(1, 'compliant'));
-    auditor.record(record(2, 'compliant'));
-    auditor.record(record(3, 'remediated'));
-    await auditor.flush();
-    expect(auditor.counts).toMatchObject({ compliant: 2, remediated: 1 });
-    expect(log.info).toHaveBeenCalledTimes(1);
-    expect(addMetric).toHaveBeenCalledWith('Compliant', 'Count', 2);
-    expect(addMetric).toHaveBeenCalledWith('Remediated', 'Count', 1);
-  });
-
-  it('counts audit events it could not publish as a metric, without failing', async () => {
-    const log = testLogger();
-    const { metrics, addMetric } = testMetrics();
-    const auditor = createAuditor({
-      logger: log.logger,
-      metrics,
-      logCompliant: true,
-      publisher: { publish: async (records) => ({ published: 0, failed: records.length }) },
-    });
-    auditor.record(record(1, 'remediated'));
-    await auditor.flush();
-    expect(addMetric).toHaveBeenCalledWith('AuditPublishFailures', 'Count', 1);
   });
 });

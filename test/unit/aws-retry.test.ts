@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callWithRetries, isRetryableAwsError, translateAwsError } from '../../lib/aws-retry.ts';
+import { callWithRetries, isRetryableAwsError, retry, translateAwsError } from '../../lib/aws-retry.ts';
 import { AwsCallError, errorCodeOf } from '../../lib/errors.ts';
 
 function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
@@ -74,5 +74,55 @@ describe('callWithRetries', () => {
     ).rejects.toMatchObject({ code: 'Throttling', retryable: true });
     expect(calls).toBe(6);
     expect(delays).toEqual([100, 200, 400, 799, 999]);
+  });
+});
+
+describe('retry', () => {
+  const transient = new Error('throttled');
+  const failing = (failures: number) => {
+    let calls = 0;
+    return {
+      call: async () => {
+        calls += 1;
+        if (calls <= failures) throw transient;
+        return calls;
+      },
+      calls: () => calls,
+    };
+  };
+
+  it('retries what isRetryable accepts, up to `retries` times, with full-jitter backoff under the cap', async () => {
+    // Prepare
+    const delays: number[] = [];
+    const retried: unknown[] = [];
+    const op = failing(3);
+    // Act
+    const result = await retry(op.call, {
+      retries: 3,
+      baseDelayMs: 100,
+      maxDelayMs: 300,
+      random: () => 1,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+      isRetryable: (error) => error === transient,
+      onRetry: (error) => retried.push(error),
+    });
+    // Assess
+    expect(result).toBe(4);
+    expect(delays).toEqual([100, 200, 300]);
+    expect(retried).toEqual([transient, transient, transient]);
+  });
+
+  it('rethrows the error itself when isRetryable refuses it, or canRetry says no more', async () => {
+    const sleep = async () => {};
+    const refused = failing(1);
+    await expect(retry(refused.call, { sleep, isRetryable: () => false })).rejects.toBe(transient);
+    expect(refused.calls()).toBe(1);
+    const outOfTime = failing(5);
+    await expect(
+      retry(outOfTime.call, { sleep, isRetryable: () => true, canRetry: () => outOfTime.calls() < 2 }),
+    ).rejects.toBe(transient);
+    expect(outOfTime.calls()).toBe(2);
   });
 });

@@ -8,8 +8,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGuardrailHandler } from '../../functions/guardrail/handler.ts';
-import { createAuditor } from '../../lib/audit.ts';
 import { AUDIT_DETAIL_TYPES, auditDetailType, createAuditPublisher } from '../../lib/audit-events.ts';
+import { createAuditor } from '../../lib/auditor.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import { interpretEvent } from '../../lib/events.ts';
 import { field, itWithReferenceEvents, type JsonObject, loadReferenceEvent } from '../helpers/fixtures.ts';

@@ -14,7 +14,7 @@ import {
 } from '../../lib/org-sweep.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { buildScope, parseScopeRequest, type Scope, type ScopeTarget } from '../../lib/scope.ts';
-import type { SweepRequest } from '../../lib/sweep.ts';
+import type { SweepRequest } from '../../lib/sweep-input.ts';
 import { createMemoryEcr } from '../helpers/memory-ecr.ts';
 
 const A = '111111111111';

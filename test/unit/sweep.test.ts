@@ -1,19 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
-import { EcrCallError, InvalidInputError } from '../../lib/errors.ts';
+import { EcrCallError } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
+import { runSweep, type SweepDependencies } from '../../lib/sweep.ts';
 import {
-  ConcurrencyLimit,
   decodeCursor,
-  encodeCursor,
   MAX_NAMES_JSON_CHARS,
   MAX_TOKEN_CHARS,
-  nameDigest,
   parseSweepInput,
-  runSweep,
-  type SweepDependencies,
   type SweepRequest,
-} from '../../lib/sweep.ts';
+} from '../../lib/sweep-input.ts';
 import { createMemoryEcr, type MemoryEcr, throttled } from '../helpers/memory-ecr.ts';
 
 const POLICY: Policy = { target: { mutability: 'IMMUTABLE', exclusionFilters: [] }, exemptRepositories: [] };
@@ -350,77 +346,5 @@ describe('runSweep over given names', () => {
       'deleted-a',
       'deleted-b',
     ]);
-  });
-});
-
-describe('parseSweepInput', () => {
-  it('treats a scheduled event as a full sweep', () => {
-    const request = parseSweepInput(
-      {
-        source: 'aws.events',
-        'detail-type': 'Scheduled Event',
-        detail: {},
-        account: '1',
-        region: 'eu-west-1',
-      },
-      false,
-    );
-    expect(request).toMatchObject({ trigger: 'sweep', dryRun: false, repositoryNames: undefined });
-  });
-
-  it('never lets a payload turn off the deployment dry-run', () => {
-    expect(parseSweepInput({ dryRun: false }, true).dryRun).toBe(true);
-  });
-
-  it.each([
-    [{ dryrun: true }, 'dryrun'],
-    [{ dryRun: 'yes' }, 'dryRun'],
-    [{ repositoryNames: [] }, 'repositoryNames'],
-    [{ repositoryNames: ['Bad Name'] }, 'repositoryNames.0'],
-    [{ maxRepositories: 0 }, 'maxRepositories'],
-    [{ nextToken: 'garbage' }, 'nextToken'],
-    [
-      {
-        nextToken: encodeCursor({ mode: 'all', from: null, done: [], dryRun: false, trigger: 'sweep' }),
-        repositoryNames: ['a1'],
-      },
-      'repositoryNames',
-    ],
-  ])('rejects %j naming %s', (input, path) => {
-    expect(() => parseSweepInput(input, false)).toThrow(InvalidInputError);
-    try {
-      parseSweepInput(input, false);
-    } catch (error) {
-      expect((error as InvalidInputError).issues.join('\n')).toContain(path);
-    }
-  });
-
-  it('round-trips a cursor, carrying dry-run and trigger', () => {
-    const cursor = {
-      mode: 'all' as const,
-      from: 'tok',
-      done: [nameDigest('a1'), nameDigest('b2')],
-      dryRun: true,
-      trigger: 'backfill' as const,
-    };
-    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    expect(parseSweepInput({ nextToken: encodeCursor(cursor) }, false)).toMatchObject({
-      dryRun: true,
-      trigger: 'backfill',
-    });
-  });
-});
-
-describe('ConcurrencyLimit', () => {
-  it('halves on throttling and grows back by one after successes', () => {
-    const limit = new ConcurrencyLimit(8);
-    limit.onThrottled();
-    expect(limit.current).toBe(4);
-    limit.onThrottled();
-    limit.onThrottled();
-    limit.onThrottled();
-    expect(limit.current).toBe(1);
-    for (let i = 0; i < 4; i++) limit.onSuccess();
-    expect(limit.current).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The ECR adapter over a real SDK client and real sockets on loopback: an endpoint that accepts
- * connections and never answers, and a port nothing listens on. (Kept apart from ecr-adapter.test.ts,
+ * connections and never answers, and a port nothing listens on. (Kept apart from ecr.test.ts,
  * whose `aws-sdk-client-mock` replaces every ECRClient's `send`.)
  */
 import { createServer, type Server, type Socket } from 'node:net';

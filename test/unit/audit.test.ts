@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import {
+  failedRecord,
+  goneRecord,
+  ignoredRecord,
+  type RecordScope,
+  repositoryRecord,
+  templateFailedRecord,
+  templateRecord,
+  templatesUnlistedRecord,
+} from '../../lib/audit.ts';
+import { EcrCallError } from '../../lib/errors.ts';
+import type { EventContext } from '../../lib/events.ts';
+import type { RepositoryFacts, TemplateFacts } from '../../lib/policy.ts';
+
+const SCOPE: RecordScope = { trigger: 'sweep', dryRun: false, region: 'eu-west-1' };
+const FACTS: RepositoryFacts = {
+  repositoryName: 'app',
+  repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/app',
+  registryId: '123456789012',
+  setting: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] },
+};
+const TEMPLATE: TemplateFacts = {
+  prefix: 'team-a',
+  registryId: '123456789012',
+  setting: { mutability: 'MUTABLE', exclusionFilters: [] },
+};
+const CONTEXT: EventContext = {
+  eventId: 'event-1',
+  eventName: 'PutImageTagMutability',
+  actor: 'arn:aws:iam::123456789012:role/dev',
+  sourceIp: '192.0.2.1',
+  account: '123456789012',
+  region: 'eu-west-1',
+};
+
+describe('audit record builders', () => {
+  it('repositoryRecord writes settings with sorted filters, and after = before unless given', () => {
+    expect(repositoryRecord(FACTS, 'compliant', 'ok', SCOPE)).toEqual({
+      outcome: 'compliant',
+      repositoryName: 'app',
+      repositoryArn: FACTS.repositoryArn,
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      before: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+      after: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+      trigger: 'sweep',
+      dryRun: false,
+      reason: 'ok',
+    });
+  });
+
+  it('goneRecord has no settings and carries the event fields when given a context', () => {
+    expect(goneRecord(FACTS, 'deleted', { ...SCOPE, trigger: 'event' }, CONTEXT)).toMatchObject({
+      outcome: 'gone',
+      repositoryArn: undefined,
+      before: undefined,
+      after: undefined,
+      eventId: 'event-1',
+      eventName: 'PutImageTagMutability',
+      actor: CONTEXT.actor,
+      sourceIp: '192.0.2.1',
+    });
+  });
+
+  it.each([
+    [
+      new EcrCallError('PutImageTagMutability', 'AccessDeniedException', false),
+      'PutImageTagMutability failed with AccessDeniedException',
+      'AccessDeniedException',
+    ],
+    [Object.assign(new Error('reset'), { code: 'ECONNRESET' }), 'failed with ECONNRESET', 'ECONNRESET'],
+  ])('failedRecord names the operation and the code of %s', (error, reason, errorCode) => {
+    expect(failedRecord({ repositoryName: 'app', registryId: undefined }, error, SCOPE)).toMatchObject({
+      outcome: 'failed',
+      reason,
+      errorCode,
+      before: undefined,
+    });
+  });
+
+  it('ignoredRecord is an event record naming a repository only when given one', () => {
+    const unnamed = ignoredRecord(
+      { registryId: '123456789012', region: 'eu-west-1' },
+      'not handled',
+      { dryRun: true },
+      {},
+    );
+    expect(unnamed).toMatchObject({
+      outcome: 'ignored',
+      trigger: 'event',
+      dryRun: true,
+      repositoryName: undefined,
+    });
+    const named = ignoredRecord(
+      { repositoryName: 'app', registryId: '210987654321', region: 'us-east-1' },
+      'not this deployment',
+      { dryRun: false },
+      CONTEXT,
+    );
+    expect(named).toMatchObject({
+      repositoryName: 'app',
+      registryId: '210987654321',
+      region: 'us-east-1',
+      eventId: 'event-1',
+    });
+  });
+
+  it('template records name the prefix, never a repository', () => {
+    expect(
+      templateRecord(TEMPLATE, 'would-remediate', 'dry-run: x', SCOPE, {
+        after: { mutability: 'IMMUTABLE', exclusionFilters: [] },
+      }),
+    ).toMatchObject({
+      templatePrefix: 'team-a',
+      repositoryName: undefined,
+      before: { imageTagMutability: 'MUTABLE' },
+      after: { imageTagMutability: 'IMMUTABLE' },
+    });
+    const throttled = new EcrCallError('UpdateRepositoryCreationTemplate', 'ThrottlingException', true);
+    expect(templateFailedRecord(TEMPLATE, throttled, SCOPE)).toMatchObject({
+      outcome: 'failed',
+      templatePrefix: 'team-a',
+      reason: 'UpdateRepositoryCreationTemplate failed with ThrottlingException',
+      errorCode: 'ThrottlingException',
+    });
+    const denied = new EcrCallError('DescribeRepositoryCreationTemplates', 'AccessDeniedException', false);
+    expect(templatesUnlistedRecord('123456789012', denied, SCOPE)).toMatchObject({
+      outcome: 'failed',
+      templatePrefix: '*',
+      reason: 'DescribeRepositoryCreationTemplates failed with AccessDeniedException',
+    });
+  });
+});

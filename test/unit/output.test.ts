@@ -1,0 +1,195 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createReporter, type RegionSummary } from '../../bin/output.ts';
+import { type AuditRecord, emptyCounts } from '../../lib/audit.ts';
+
+/** A stream that keeps what was written, a TTY or not. */
+function capture(isTTY: boolean) {
+  let text = '';
+  const stream = Object.assign(
+    new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      },
+    }),
+    { isTTY },
+  );
+  return { stream, text: () => text };
+}
+
+function setup(
+  tty: { stdout: boolean; stderr: boolean },
+  options: { json?: boolean; verbose?: boolean; env?: Record<string, string> } = {},
+) {
+  const stdout = capture(tty.stdout);
+  const stderr = capture(tty.stderr);
+  const reporter = createReporter(
+    { stdout: stdout.stream, stderr: stderr.stream, env: options.env ?? {} },
+    { json: options.json ?? false, verbose: options.verbose ?? false },
+  );
+  return { reporter, stdout: stdout.text, stderr: stderr.text };
+}
+
+const TTY = { stdout: true, stderr: true };
+const PIPE = { stdout: false, stderr: false };
+const NO_COLOUR = { NO_COLOR: '1' };
+const jsonLines = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+
+const REMEDIATED: AuditRecord = {
+  outcome: 'remediated',
+  repositoryName: 'team/app',
+  repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/team/app',
+  registryId: '123456789012',
+  region: 'eu-west-1',
+  before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+  after: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },
+  trigger: 'sweep',
+  dryRun: false,
+  reason: 'rule target: MUTABLE is not IMMUTABLE',
+};
+const COMPLIANT: AuditRecord = {
+  ...REMEDIATED,
+  outcome: 'compliant',
+  before: REMEDIATED.after,
+  reason: 'ok',
+};
+const TEMPLATE: AuditRecord = {
+  ...REMEDIATED,
+  outcome: 'would-remediate',
+  repositoryName: undefined,
+  repositoryArn: undefined,
+  templatePrefix: 'team-a',
+  dryRun: true,
+};
+
+function summary(overrides: Partial<RegionSummary> = {}): RegionSummary {
+  return {
+    region: 'eu-west-1',
+    counts: { ...emptyCounts(), compliant: 7, remediated: 2, failed: 1 },
+    templates: emptyCounts(),
+    missing: [],
+    scanned: 10,
+    seconds: 1.25,
+    ...overrides,
+  };
+}
+
+describe('the CLI reporter on a TTY', () => {
+  it('prints one readable line per finding: outcome, region, repository, before -> after, reason', () => {
+    const { reporter, stdout } = setup(TTY, { env: NO_COLOUR });
+    reporter.record(REMEDIATED);
+    expect(stdout()).toBe(
+      `${'remediated'.padEnd(15)} eu-west-1 team/app  MUTABLE -> IMMUTABLE  (rule target: MUTABLE is not IMMUTABLE)\n`,
+    );
+  });
+
+  it('hides compliant repositories unless verbose', () => {
+    const quiet = setup(TTY, { env: NO_COLOUR });
+    quiet.reporter.record(COMPLIANT);
+    expect(quiet.stdout()).toBe('');
+    const verbose = setup(TTY, { env: NO_COLOUR, verbose: true });
+    verbose.reporter.record(COMPLIANT);
+    expect(verbose.stdout()).toContain('compliant');
+  });
+
+  it('names a creation template by its prefix', () => {
+    const { reporter, stdout } = setup(TTY, { env: NO_COLOUR });
+    reporter.record(TEMPLATE);
+    expect(stdout()).toContain('eu-west-1 creation template team-a  MUTABLE -> IMMUTABLE');
+  });
+
+  it('colours the outcome, unless NO_COLOR is set', () => {
+    const coloured = setup(TTY);
+    coloured.reporter.record({ ...REMEDIATED, outcome: 'failed' });
+    expect(coloured.stdout().startsWith('\u001b[31mfailed')).toBe(true);
+    const plain = setup(TTY, { env: NO_COLOUR });
+    plain.reporter.record({ ...REMEDIATED, outcome: 'failed' });
+    expect(plain.stdout()).not.toContain('\u001b[');
+  });
+
+  it('draws progress on stderr and clears it before the next line', () => {
+    const { reporter, stdout, stderr } = setup(TTY, { env: NO_COLOUR });
+    reporter.progress('eu-west-1', 1500, { ...emptyCounts(), remediated: 3, failed: 1 });
+    expect(stderr()).toMatch(
+      /eu-west-1 \[#{3}\.{17}\] scanned 1,500 \| non-compliant 4 \| fixed 3 \| \d+ repos\/s$/,
+    );
+    reporter.record(REMEDIATED);
+    expect(stderr().endsWith('\r\u001b[2K')).toBe(true);
+    expect(stdout()).not.toContain('scanned');
+  });
+
+  it('summarises each region as a table row (no ignored column), then template outcomes and interruptions', () => {
+    const { reporter, stdout } = setup(TTY, { env: NO_COLOUR });
+    reporter.summary([
+      summary(),
+      summary({
+        region: 'us-east-1',
+        counts: emptyCounts(),
+        scanned: 0,
+        seconds: 0,
+        templates: { ...emptyCounts(), remediated: 1, failed: 2 },
+        interrupted: true,
+      }),
+    ]);
+    const lines = stdout().split('\n');
+    expect(lines[1]?.trim().split(/\s+/)).toEqual([
+      'region',
+      'scanned',
+      'compliant',
+      'remediated',
+      'would-remediate',
+      'exempt',
+      'gone',
+      'failed',
+      'seconds',
+    ]);
+    expect(lines[2]?.trim().split(/\s+/)).toEqual(['eu-west-1', '10', '7', '2', '0', '0', '0', '1', '1.3']);
+    expect(lines[3]?.trim().split(/\s+/)).toEqual(['us-east-1', '0', '0', '0', '0', '0', '0', '0', '0.0']);
+    expect(lines).toContain('us-east-1 creation templates: 1 remediated, 2 failed');
+    expect(lines).toContain('us-east-1: interrupted; counts are what was decided until then');
+  });
+
+  it('writes errors to stderr only', () => {
+    const { reporter, stdout, stderr } = setup(TTY, { env: NO_COLOUR });
+    reporter.error('region eu-west-9 is not enabled');
+    expect(stderr()).toBe('ecr-guard: region eu-west-9 is not enabled\n');
+    expect(stdout()).toBe('');
+  });
+});
+
+describe('the CLI reporter off a TTY, or with --json', () => {
+  it.each([
+    ['piped', PIPE, false],
+    ['--json on a TTY', TTY, true],
+  ])('%s: writes JSON lines on stdout, no colour and no progress bar', (_case, tty, json) => {
+    const { reporter, stdout, stderr } = setup(tty, { json });
+    reporter.progress('eu-west-1', 10, emptyCounts());
+    reporter.record(REMEDIATED);
+    reporter.record(COMPLIANT);
+    reporter.summary([summary()]);
+    expect(stderr()).toBe('');
+    expect(stdout()).not.toContain('\u001b[');
+    expect(jsonLines(stdout())).toEqual([
+      { type: 'audit', ...REMEDIATED },
+      { type: 'summary', ...summary() },
+    ]);
+  });
+
+  it('writes compliant records too when verbose', () => {
+    const { reporter, stdout } = setup(PIPE, { verbose: true });
+    reporter.record(COMPLIANT);
+    expect(jsonLines(stdout())).toEqual([{ type: 'audit', ...COMPLIANT }]);
+  });
+
+  it('reports an error as a JSON line on stdout and as text on stderr', () => {
+    const { reporter, stdout, stderr } = setup(PIPE);
+    reporter.error('no credentials');
+    expect(jsonLines(stdout())).toEqual([{ type: 'error', message: 'no credentials' }]);
+    expect(stderr()).toBe('ecr-guard: no credentials\n');
+  });
+});
