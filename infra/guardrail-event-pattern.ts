@@ -15,9 +15,24 @@
  *   (lib/events.ts) decides. With that target our own write costs one extra invocation and no write.
  */
 
-export const GUARDRAIL_EVENT_NAMES = ['CreateRepository', 'PutImageTagMutability'] as const;
-export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
-export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
+import {
+  API_CALL_DETAIL_TYPE,
+  ECR_EVENT_SOURCE,
+  HANDLED_EVENTS,
+  SERVICE_EVENT_DETAIL_TYPE,
+} from '../lib/events.ts';
+
+export { API_CALL_DETAIL_TYPE, SERVICE_EVENT_DETAIL_TYPE };
+
+type ApiCallEventName = keyof (typeof HANDLED_EVENTS)[typeof API_CALL_DETAIL_TYPE];
+type ServiceEventName = keyof (typeof HANDLED_EVENTS)[typeof SERVICE_EVENT_DETAIL_TYPE];
+
+/** The API calls the handler interprets (lib/events.ts `HANDLED_EVENTS`), in a stable order. */
+export const GUARDRAIL_EVENT_NAMES: readonly ApiCallEventName[] = Object.keys(
+  HANDLED_EVENTS[API_CALL_DETAIL_TYPE],
+).filter((name): name is ApiCallEventName => name in HANDLED_EVENTS[API_CALL_DETAIL_TYPE]);
+/** The call whose request may omit the setting (ECR then defaults to MUTABLE). */
+const CREATE_REPOSITORY: ApiCallEventName & ServiceEventName = 'CreateRepository';
 
 /**
  * The target setting the deployment enforces (lib/config.ts `TARGET_MUTABILITY`). The pattern is the
@@ -46,14 +61,14 @@ export interface GuardrailEventPattern {
 /** Fields every branch shares: ECR's own CloudTrail records of calls that succeeded. */
 function successfulEcrCall(): PatternObject {
   return {
-    eventSource: ['ecr.amazonaws.com'],
+    eventSource: [ECR_EVENT_SOURCE],
     // CloudTrail adds errorCode/errorMessage to failed calls; a failed call changed nothing.
     errorCode: [{ exists: false }],
   };
 }
 
 /**
- * Builds the guardrail rule's event pattern for a target.
+ * Builds the guardrail rule's event pattern (the same for either target, see the file comment).
  *
  * Branches (EventBridge delivers an event once even when several match):
  * 1. `CreateRepository` / `PutImageTagMutability` API calls that ask for a setting other than
@@ -62,7 +77,7 @@ function successfulEcrCall(): PatternObject {
  * 3. Repositories ECR creates itself (pull-through cache, replication, create-on-push): a service
  *    event with the name in `serviceEventDetails` and no request parameters; the handler always looks.
  */
-export function guardrailEventPattern(_target: TargetMutability): GuardrailEventPattern {
+export function guardrailEventPattern(): GuardrailEventPattern {
   const requestsOtherSetting: GuardrailPatternBranch = {
     'detail-type': [API_CALL_DETAIL_TYPE],
     detail: {
@@ -75,13 +90,13 @@ export function guardrailEventPattern(_target: TargetMutability): GuardrailEvent
     'detail-type': [API_CALL_DETAIL_TYPE],
     detail: {
       ...successfulEcrCall(),
-      eventName: ['CreateRepository'],
+      eventName: [CREATE_REPOSITORY],
       requestParameters: { imageTagMutability: [{ exists: false }] },
     },
   };
   const createdByEcr: GuardrailPatternBranch = {
     'detail-type': [SERVICE_EVENT_DETAIL_TYPE],
-    detail: { ...successfulEcrCall(), eventName: ['CreateRepository'] },
+    detail: { ...successfulEcrCall(), eventName: [CREATE_REPOSITORY] },
   };
   return { source: ['aws.ecr'], $or: [requestsOtherSetting, createsWithDefaultSetting, createdByEcr] };
 }
