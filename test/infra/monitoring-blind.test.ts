@@ -2,7 +2,7 @@
  * Monitoring that cannot go quietly blind (issue 14): the heartbeat, the alarms on losses EventBridge
  * and Lambda only count, the warning when alarms notify nobody, and the createAlarms switch.
  */
-import { App, Duration, type Stack } from 'aws-cdk-lib';
+import { Duration, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
