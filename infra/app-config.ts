@@ -138,5 +138,10 @@ export function guardPropsFromContext(
     guardrailReservedConcurrency: when('guardrailReservedConcurrency', values.guardrailReservedConcurrency),
     alarmEmail: when('alarmEmail', values.alarmEmail),
     createTrail: when('createTrail', values.createTrail),
+    createAlarms: when('createAlarms', values.createAlarms),
+    sweepHeartbeatHours: when('sweepHeartbeatHours', values.sweepHeartbeatHours),
+    activeTracing: when('activeTracing', values.activeTracing),
+    trailHomeRegion: when('trailHomeRegion', values.trailHomeRegion),
+    trailRetentionDays: when('trailRetentionDays', values.trailRetentionDays),
   };
 }

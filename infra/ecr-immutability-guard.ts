@@ -10,37 +10,45 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  AUDIT_MESSAGE,
-  AUDIT_PUBLISH_FAILURES_METRIC,
-  NON_COMPLIANT_METRIC,
-  OUTCOME_METRICS,
-} from '../lib/audit.ts';
 import { AUDIT_EVENT_ACTIONS } from '../lib/audit-events.ts';
-import type { LAMBDA_LOG_LEVELS } from '../lib/settings.ts';
-import { ecrPolicyStatements } from './ecr-permissions.ts';
+import {
+  BUNDLES,
+  createGuardFunction,
+  FUNCTION_DEFAULTS,
+  type GuardFunctionProps,
+  type GuardLogLevel,
+  grantAuditEvents,
+  grantEcrAccess,
+} from './functions.ts';
 import { guardrailEventPattern, type TargetMutability } from './guardrail-event-pattern.ts';
+import {
+  createAlarms,
+  createAlarmTopic,
+  createDashboard,
+  createRemediationsQuery,
+  type GuardAlarms,
+  heartbeatWindow,
+  warnWithoutAlarmActions,
+} from './monitoring.ts';
 import { validateGuardProps } from './props-validation.ts';
 import { SweepWorkflow } from './sweep-workflow.ts';
+import { createTrail } from './trail.ts';
 
-/** Log levels both Powertools and Lambda's advanced logging controls understand. */
-export type GuardLogLevel = (typeof LAMBDA_LOG_LEVELS)[number];
+export { BUNDLES, type GuardFunctionProps, type GuardLogLevel, HANDLER } from './functions.ts';
+export { type GuardAlarms, NO_ALARM_ACTIONS_WARNING } from './monitoring.ts';
 
 /** The Lambda code of the two functions, when not taken from the bundle directory. */
 export interface GuardCode {
@@ -75,7 +83,7 @@ export interface EcrImmutabilityGuardProps {
   readonly exemptTagKey?: string;
   /** A tag key holding the exemption's expiry date (`EXEMPT_EXPIRY_TAG_KEY`); needs {@link exemptTagKey}. */
   readonly exemptExpiryTagKey?: string;
-  /** Event bus that receives an audit event per finding (`AUDIT_EVENT_BUS_NAME`). @default no audit events */
+  /** Bring your own event bus: it receives an audit event per finding (`AUDIT_EVENT_BUS_NAME`). @default no audit events */
   readonly auditEventBus?: events.IEventBus;
   /** Log every compliant repository too (`VERBOSE_AUDIT`). @default false */
   readonly verboseAudit?: boolean;
@@ -101,14 +109,27 @@ export interface EcrImmutabilityGuardProps {
    */
   readonly logRemovalPolicy?: RemovalPolicy;
 
+  /**
+   * Overrides of the guardrail function's properties, merged over the defaults (AWS Solutions
+   * Constructs' `lambdaFunctionProps`): e.g. `vpc`, `tracing`, `layers`, `environment` (merged; the
+   * guard's own variables win). `code`, `handler` and `runtime` cannot be overridden.
+   */
+  readonly guardrailFunctionProps?: GuardFunctionProps;
+  /** Overrides of the sweep function's properties, as {@link guardrailFunctionProps}. */
+  readonly sweepFunctionProps?: GuardFunctionProps;
+  /** X-Ray active tracing on both functions (grants the X-Ray write actions). @default false */
+  readonly activeTracing?: boolean;
+
   /** Guardrail timeout: one describe and at most one write per event. @default 30 seconds */
   readonly guardrailTimeout?: Duration;
   /** @default 256 */
   readonly guardrailMemorySize?: number;
   /**
-   * Reserved concurrency of the guardrail, so a burst of repository creations cannot take the
-   * account's whole concurrency; `false` reserves none (accounts whose limit is 10 cannot reserve).
-   * @default 5
+   * Reserved concurrency of the guardrail. Set it (e.g. 5) in accounts with a high concurrency limit
+   * where other workloads could starve the guardrail, or to cap its ECR call rate during bursts of
+   * repository creations. Leave it unset in new accounts: their concurrency limit of 10 leaves no
+   * room to reserve (Lambda keeps 10 unreserved), and the deployment would fail. `false` = unset.
+   * @default unset (no reservation)
    */
   readonly guardrailReservedConcurrency?: number | false;
   /** Sweep timeout per page; the sweep stops before it and returns a nextToken. @default 15 minutes */
@@ -124,7 +145,22 @@ export interface EcrImmutabilityGuardProps {
   /** Upper bound of one sweep execution, all pages included. @default 6 hours */
   readonly sweepExecutionTimeout?: Duration;
 
-  /** Topic the alarms notify. @default a new encrypted topic when {@link alarmEmail} is set, else no actions */
+  /**
+   * Bring your own dead-letter queue: the guardrail's on-failure destination and both rules' DLQ.
+   * @default a new SQS-encrypted, TLS-only queue keeping messages 14 days
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /** Create the CloudWatch alarms (README, "Monitoring"). @default true */
+  readonly createAlarms?: boolean;
+  /**
+   * Hours within which a sweep must have succeeded before the heartbeat alarm fires.
+   * @default the schedule's rate plus {@link sweepExecutionTimeout} (1 day plus it for a cron schedule)
+   */
+  readonly sweepHeartbeatHours?: number;
+  /**
+   * Bring your own topic for the alarms. Without a topic or an email the alarms notify nobody, and
+   * synthesis warns. @default a new encrypted topic when {@link alarmEmail} is set, else no actions
+   */
   readonly alarmTopic?: sns.ITopic;
   /** Email address subscribed to the alarm topic. @default no subscription */
   readonly alarmEmail?: string;
@@ -137,6 +173,13 @@ export interface EcrImmutabilityGuardProps {
    * @default false
    */
   readonly createTrail?: boolean;
+  /**
+   * The one Region whose stack creates the trail (with {@link createTrail}); stacks of the same app
+   * in other Regions do not. Needs an explicit `env.region`. @default the trail is created in this stack
+   */
+  readonly trailHomeRegion?: string;
+  /** Days the trail bucket keeps log files before they expire. @default 365 */
+  readonly trailRetentionDays?: number;
 }
 
 const DEFAULT_SERVICE_NAME = 'ecr-immutability-guard';
@@ -148,12 +191,6 @@ const DEFAULT_METRICS_NAMESPACE = 'EcrImmutabilityGuard';
 const DEFAULT_BUNDLE_DIR = import.meta.filename.endsWith('.ts')
   ? resolve(import.meta.dirname, '..', 'dist')
   : resolve(import.meta.dirname, '..');
-/** How cdk-nag prints the repository ARN pattern of {@link ecrPolicyStatements} in its finding IDs. */
-const NAG_REPOSITORY_ARN_PATTERN = 'arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*';
-
-/** Where each function's bundle lives under the bundle directory, and its handler. */
-export const BUNDLES = { guardrail: 'guardrail', sweep: 'sweep' } as const;
-export const HANDLER = 'index.handler';
 
 function bundleCode(bundleDir: string, name: string): lambda.Code {
   const dir = join(bundleDir, name);
@@ -177,25 +214,30 @@ function definedEntries(entries: Record<string, string | undefined>): Record<str
 export class EcrImmutabilityGuard extends Construct {
   readonly guardrailFunction: lambda.Function;
   readonly sweepFunction: lambda.Function;
-  readonly guardrailLogGroup: logs.LogGroup;
-  readonly sweepLogGroup: logs.LogGroup;
-  readonly deadLetterQueue: sqs.Queue;
+  readonly guardrailRole: iam.IRole;
+  readonly sweepRole: iam.IRole;
+  readonly guardrailLogGroup: logs.ILogGroup;
+  readonly sweepLogGroup: logs.ILogGroup;
+  readonly deadLetterQueue: sqs.IQueue;
   /** Whether the sweep checks repository creation templates (and holds the two registry-level actions). */
   readonly checksCreationTemplates: boolean;
   readonly guardrailRule: events.Rule;
   readonly sweepStateMachine: sfn.StateMachine;
+  readonly sweepStateMachineLogGroup: logs.ILogGroup;
   readonly scheduleRule: events.Rule | undefined;
   readonly alarmTopic: sns.ITopic | undefined;
-  readonly alarms: cloudwatch.Alarm[] = [];
+  /** Every alarm (empty with `createAlarms: false`); {@link alarmsByName} names them. */
+  readonly alarms: cloudwatch.Alarm[];
+  readonly alarmsByName: GuardAlarms | undefined;
   readonly dashboard: cloudwatch.Dashboard | undefined;
   readonly trail: cloudtrail.Trail | undefined;
+  readonly trailBucket: s3.Bucket | undefined;
   readonly remediationsQuery: logs.QueryDefinition;
   readonly serviceName: string;
   readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardProps = {}) {
     super(scope, id);
-    const stack = Stack.of(this);
     const target = props.targetMutability ?? 'IMMUTABLE';
     const logLevel = props.logLevel ?? 'INFO';
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
@@ -231,28 +273,29 @@ export class EcrImmutabilityGuard extends Construct {
     // Only the sweep checks creation templates; the guardrail never gets those actions.
     const guardrailFeatures = { tagExemptions: props.exemptTagKey !== undefined, creationTemplates: false };
     const sweepFeatures = { ...guardrailFeatures, creationTemplates: props.checkCreationTemplates === true };
+    const activeTracing = props.activeTracing === true;
 
     // Dead-letter queue: the guardrail's on-failure destination after its retries, and the DLQ of
     // both EventBridge targets (guardrail rule, sweep schedule) when they cannot deliver at all.
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue();
 
-    const guardrail = this.createFunction('Guardrail', {
+    const guardrail = createGuardFunction(this, 'Guardrail', {
       code: code.guardrail,
       description: 'Sets ECR repositories to immutable tags when CloudTrail reports a creation or a change.',
-      timeout: props.guardrailTimeout ?? Duration.seconds(30),
-      memorySize: props.guardrailMemorySize ?? 256,
+      timeout: props.guardrailTimeout ?? FUNCTION_DEFAULTS.guardrailTimeout,
+      memorySize: props.guardrailMemorySize ?? FUNCTION_DEFAULTS.guardrailMemorySize,
       reservedConcurrency:
-        props.guardrailReservedConcurrency === false ? undefined : (props.guardrailReservedConcurrency ?? 5),
+        props.guardrailReservedConcurrency === false ? undefined : props.guardrailReservedConcurrency,
       environment: policyEnvironment,
       logRetention,
       logRemovalPolicy,
       logLevel,
+      activeTracing,
+      overrides: props.guardrailFunctionProps,
+      overridesName: 'guardrailFunctionProps',
     });
     this.guardrailFunction = guardrail.fn;
+    this.guardrailRole = guardrail.role;
     this.guardrailLogGroup = guardrail.logGroup;
     guardrail.fn.configureAsyncInvoke({
       retryAttempts: 2,
@@ -260,12 +303,12 @@ export class EcrImmutabilityGuard extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
 
-    const sweepTimeout = props.sweepTimeout ?? Duration.minutes(15);
-    const sweep = this.createFunction('Sweep', {
+    const sweepTimeout = props.sweepTimeout ?? FUNCTION_DEFAULTS.sweepTimeout;
+    const sweep = createGuardFunction(this, 'Sweep', {
       code: code.sweep,
       description: 'Sweeps every ECR repository page by page and sets non-compliant ones to immutable tags.',
       timeout: sweepTimeout,
-      memorySize: props.sweepMemorySize ?? 512,
+      memorySize: props.sweepMemorySize ?? FUNCTION_DEFAULTS.sweepMemorySize,
       environment: {
         ...policyEnvironment,
         ...definedEntries({
@@ -280,31 +323,26 @@ export class EcrImmutabilityGuard extends Construct {
       logRetention,
       logRemovalPolicy,
       logLevel,
+      activeTracing,
+      overrides: props.sweepFunctionProps,
+      overridesName: 'sweepFunctionProps',
     });
     this.sweepFunction = sweep.fn;
+    this.sweepRole = sweep.role;
     this.sweepLogGroup = sweep.logGroup;
 
-    for (const [fn, features] of [
-      [guardrail, guardrailFeatures],
-      [sweep, sweepFeatures],
-    ] as const) {
-      for (const statement of ecrPolicyStatements(stack, features)) fn.role.addToPrincipalPolicy(statement);
-      if (props.auditEventBus !== undefined) {
-        fn.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: 'AuditEvents',
-            actions: [...AUDIT_EVENT_ACTIONS],
-            resources: [props.auditEventBus.eventBusArn],
-          }),
-        );
-      }
+    grantEcrAccess(this, 'Guardrail', guardrail, guardrailFeatures);
+    grantEcrAccess(this, 'Sweep', sweep, sweepFeatures);
+    if (props.auditEventBus !== undefined) {
+      for (const fn of [guardrail, sweep])
+        grantAuditEvents(fn, props.auditEventBus.eventBusArn, AUDIT_EVENT_ACTIONS);
     }
 
     // The guardrail rule on the default bus, where CloudTrail delivers ECR's events.
     this.guardrailRule = new events.Rule(this, 'GuardrailRule', {
       description:
         'Successful ECR CreateRepository / PutImageTagMutability calls that may leave tags mutable.',
-      eventPattern: guardrailEventPattern(target),
+      eventPattern: guardrailEventPattern(),
     });
     this.guardrailRule.addTarget(
       new targets.LambdaFunction(guardrail.fn, {
@@ -314,14 +352,16 @@ export class EcrImmutabilityGuard extends Construct {
       }),
     );
 
+    const executionTimeout = props.sweepExecutionTimeout ?? Duration.hours(6);
     const workflow = new SweepWorkflow(this, 'SweepWorkflow', {
       sweepFunction: sweep.fn,
       sweepTimeout,
-      executionTimeout: props.sweepExecutionTimeout,
+      executionTimeout,
       logRetention,
       logRemovalPolicy,
     });
     this.sweepStateMachine = workflow.stateMachine;
+    this.sweepStateMachineLogGroup = workflow.logGroup;
 
     const schedule = props.schedule ?? events.Schedule.rate(Duration.days(1));
     this.scheduleRule =
@@ -339,310 +379,81 @@ export class EcrImmutabilityGuard extends Construct {
             ],
           });
 
-    this.remediationsQuery = new logs.QueryDefinition(this, 'RemediationsQuery', {
-      queryDefinitionName: `${this.serviceName}/remediations`,
-      logGroups: [guardrail.logGroup, sweep.logGroup],
-      queryString: new logs.QueryString({
-        fields: [
-          '@timestamp',
-          'outcome',
-          'repositoryName',
-          'before.imageTagMutability',
-          'after.imageTagMutability',
-          'trigger',
-          'actor',
-          'reason',
-        ],
-        filterStatements: [`message = "${AUDIT_MESSAGE}"`, 'outcome in ["remediated", "would-remediate"]'],
-        sort: '@timestamp desc',
-        limit: 1000,
-      }),
-    });
+    this.remediationsQuery = createRemediationsQuery(this, this.serviceName, [
+      guardrail.logGroup,
+      sweep.logGroup,
+    ]);
 
-    this.alarmTopic = this.createAlarmTopic(props);
-    this.createAlarms(props, workflow.stateMachine);
-    this.dashboard = props.dashboard === false ? undefined : this.createDashboard(workflow.stateMachine);
-    this.trail = props.createTrail === true ? this.createTrail() : undefined;
-
-    this.suppressNagFindings(workflow, guardrail.role, sweep.role);
-  }
-
-  private createFunction(
-    id: string,
-    options: {
-      code: lambda.Code;
-      description: string;
-      timeout: Duration;
-      memorySize: number;
-      reservedConcurrency?: number | undefined;
-      environment: Record<string, string>;
-      logRetention: logs.RetentionDays;
-      logRemovalPolicy: RemovalPolicy;
-      logLevel: GuardLogLevel;
-    },
-  ): { fn: lambda.Function; role: iam.Role; logGroup: logs.LogGroup } {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: options.logRetention,
-      removalPolicy: options.logRemovalPolicy,
-    });
-    // An explicit role: no AWSLambdaBasicExecutionRole, only its own log group.
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of the ECR immutability ${id.toLowerCase()} function`,
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'OwnLogGroup',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
-    const fn = new lambda.Function(this, `${id}Function`, {
-      description: options.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: HANDLER,
-      code: options.code,
-      role,
-      timeout: options.timeout,
-      memorySize: options.memorySize,
-      reservedConcurrentExecutions: options.reservedConcurrency,
-      environment: options.environment,
-      logGroup,
-      // Powertools writes JSON itself; JSON format makes Lambda's own START/REPORT records JSON too
-      // (one query language for everything) and lets Lambda drop lines below the level, so both
-      // levels are set to the same value (Powertools honours AWS_LAMBDA_LOG_LEVEL first).
-      loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: lambda.ApplicationLogLevel[options.logLevel],
-      systemLogLevelV2: lambda.SystemLogLevel.INFO,
-    });
-    return { fn, role, logGroup };
-  }
-
-  private createAlarmTopic(props: EcrImmutabilityGuardProps): sns.ITopic | undefined {
-    let topic = props.alarmTopic;
-    if (topic === undefined && props.alarmEmail !== undefined) {
-      // CloudWatch can publish to an encrypted topic only with a customer managed key it may use.
-      const key = new kms.Key(this, 'AlarmTopicKey', {
-        description: 'Encrypts the ECR immutability guard alarm topic',
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.DESTROY,
+    this.alarmTopic = createAlarmTopic(this, props);
+    const outcome = { namespace: this.metricsNamespace, serviceName: this.serviceName };
+    if (props.createAlarms === false) {
+      this.alarmsByName = undefined;
+      this.alarms = [];
+    } else {
+      this.alarmsByName = createAlarms(this, {
+        outcome,
+        guardrailFunction: guardrail.fn,
+        guardrailRule: this.guardrailRule,
+        scheduleRule: this.scheduleRule,
+        deadLetterQueue: this.deadLetterQueue,
+        stateMachine: workflow.stateMachine,
+        heartbeat:
+          schedule === false
+            ? undefined
+            : heartbeatWindow(schedule, executionTimeout, props.sweepHeartbeatHours),
+        auditEvents: props.auditEventBus !== undefined,
+        alarmTopic: this.alarmTopic,
       });
-      key.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'CloudWatchAlarms',
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-        }),
-      );
-      topic = new sns.Topic(this, 'AlarmTopic', {
-        displayName: 'ECR immutability guard alarms',
-        masterKey: key,
-        enforceSSL: true,
-      });
-      // enforceSSL replaces the topic's default policy, so CloudWatch must be allowed to publish:
-      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html
-      topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'CloudWatchAlarmsPublish',
-          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['sns:Publish'],
-          resources: [topic.topicArn],
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-        }),
-      );
+      this.alarms = Object.values(this.alarmsByName).filter((alarm) => alarm !== undefined);
+      if (this.alarmTopic === undefined) warnWithoutAlarmActions(this);
     }
-    if (topic !== undefined && props.alarmEmail !== undefined) {
-      topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-    }
-    return topic;
+    this.dashboard =
+      props.dashboard === false
+        ? undefined
+        : createDashboard(this, {
+            outcome,
+            guardrailFunction: guardrail.fn,
+            deadLetterQueue: this.deadLetterQueue,
+            stateMachine: workflow.stateMachine,
+          });
+    const trail =
+      props.createTrail === true
+        ? createTrail(this, { homeRegion: props.trailHomeRegion, retentionDays: props.trailRetentionDays })
+        : undefined;
+    this.trail = trail?.trail;
+    this.trailBucket = trail?.bucket;
+
+    this.acknowledgeInvokeFinding(workflow);
   }
 
-  private outcomeMetric(metricName: string, statistic: string, period: Duration): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: this.metricsNamespace,
-      metricName,
-      dimensionsMap: { service: this.serviceName },
-      statistic,
-      period,
-    });
-  }
-
-  private createAlarms(props: EcrImmutabilityGuardProps, stateMachine: sfn.StateMachine): void {
-    const fiveMinutes = Duration.minutes(5);
-    const anyAtAll = {
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    };
-    const definitions: { id: string; description: string; metric: cloudwatch.IMetric }[] = [
-      {
-        id: 'GuardrailErrorsAlarm',
-        description: 'The guardrail function failed (it is retried twice, then dead-lettered).',
-        metric: this.guardrailFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-      },
-      {
-        id: 'DeadLetterQueueAlarm',
-        description: 'Events the guardrail could not handle are waiting in the dead-letter queue.',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: fiveMinutes,
-          statistic: 'Maximum',
-        }),
-      },
-      {
-        id: 'SweepFailedAlarm',
-        description: 'A sweep execution failed (invocation error or repositories that ended as failed).',
-        metric: stateMachine.metricFailed({ period: fiveMinutes, statistic: 'Sum' }),
-      },
-      {
-        id: 'SweepTimedOutAlarm',
-        description: 'A sweep execution ran past its execution timeout.',
-        metric: stateMachine.metricTimedOut({ period: fiveMinutes, statistic: 'Sum' }),
-      },
-      {
-        id: 'FailedRepositoriesAlarm',
-        description: 'Repositories ended in the failed outcome (see the audit records).',
-        metric: this.outcomeMetric(OUTCOME_METRICS.failed, 'Sum', fiveMinutes),
-      },
-    ];
-    if (props.auditEventBus !== undefined) {
-      definitions.push({
-        id: 'AuditPublishFailuresAlarm',
-        description: 'Audit events could not be published to the audit event bus.',
-        metric: this.outcomeMetric(AUDIT_PUBLISH_FAILURES_METRIC, 'Sum', fiveMinutes),
-      });
-    }
-    for (const definition of definitions) {
-      const alarm = new cloudwatch.Alarm(this, definition.id, {
-        alarmDescription: definition.description,
-        metric: definition.metric,
-        ...anyAtAll,
-      });
-      if (this.alarmTopic !== undefined) alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
-      this.alarms.push(alarm);
-    }
-  }
-
-  private createDashboard(stateMachine: sfn.StateMachine): cloudwatch.Dashboard {
-    const hour = Duration.hours(1);
-    const outcomeMetrics = Object.values(OUTCOME_METRICS).map((name) =>
-      this.outcomeMetric(name, 'Sum', hour),
-    );
-    return new cloudwatch.Dashboard(this, 'Dashboard', {
-      defaultInterval: Duration.days(7),
-      widgets: [
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Repository outcomes (per hour)',
-            left: outcomeMetrics,
-            stacked: true,
-            width: 16,
-          }),
-          new cloudwatch.SingleValueWidget({
-            title: 'Non-compliant repositories at the last sweep',
-            metrics: [this.outcomeMetric(NON_COMPLIANT_METRIC, 'Maximum', Duration.days(1))],
-            width: 8,
-          }),
-        ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Guardrail',
-            left: [
-              this.guardrailFunction.metricInvocations({ period: hour }),
-              this.guardrailFunction.metricErrors({ period: hour }),
-              this.guardrailFunction.metricThrottles({ period: hour }),
-            ],
-            right: [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: hour })],
-            width: 12,
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Sweep executions',
-            left: [
-              stateMachine.metricSucceeded({ period: hour }),
-              stateMachine.metricFailed({ period: hour }),
-              stateMachine.metricTimedOut({ period: hour }),
-            ],
-            right: [this.outcomeMetric(AUDIT_PUBLISH_FAILURES_METRIC, 'Sum', hour)],
-            width: 12,
-          }),
-        ],
-      ],
-    });
-  }
-
-  private createTrail(): cloudtrail.Trail {
-    const accessLogs = new s3.Bucket(this, 'TrailAccessLogsBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
+  private createDeadLetterQueue(): sqs.Queue {
+    const queue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
+      retentionPeriod: Duration.days(14),
     });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket receives the server access logs of the trail bucket; logging it to itself would loop.',
-    });
-    const bucket = new s3.Bucket(this, 'TrailBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      versioned: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'trail-bucket/',
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    return new cloudtrail.Trail(this, 'Trail', {
-      bucket,
-      isMultiRegionTrail: true,
-      includeGlobalServiceEvents: true,
-      enableFileValidation: true,
-      // CreateRepository and PutImageTagMutability are write management events.
-      managementEvents: cloudtrail.ReadWriteType.WRITE_ONLY,
-    });
-  }
-
-  /** Each finding the checks raise on what this construct creates, acknowledged on that resource with its reason. */
-  private suppressNagFindings(workflow: SweepWorkflow, ...functionRoles: iam.Role[]): void {
-    Validations.of(this.deadLetterQueue).acknowledge({
+    Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
         'This queue is the dead-letter queue (Lambda on-failure destination and EventBridge target DLQ); its messages are alarmed on, not redriven.',
     });
-    for (const role of functionRoles) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${NAG_REPOSITORY_ARN_PATTERN}]`,
-        reason:
-          'ECR access is on repository/* of this account and Region only: the guardrail and the sweep must reach every repository, including ones created after deployment. The actions are exactly requiredEcrActions() from lib/ecr.ts.',
-      });
-    }
-    if (this.checksCreationTemplates) {
-      const sweepRole = functionRoles.at(-1);
-      if (sweepRole !== undefined) {
-        Validations.of(sweepRole).acknowledge({
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'ecr:DescribeRepositoryCreationTemplates and ecr:UpdateRepositoryCreationTemplate have no resource type in the IAM service authorization reference, so they can only be granted on *; only the sweep gets them, only with checkCreationTemplates.',
-        });
-      }
-    }
-    const stateMachineRole = workflow.stateMachine.role;
+    return queue;
+  }
+
+  /**
+   * CDK's Lambda integration grants `lambda:InvokeFunction` on the sweep function and `<arn>:*` (its
+   * versions and aliases) in the state machine role's default policy: acknowledged for that exact
+   * resource, so any other wildcard statement there is still reported. The `"*"` statements of
+   * logging and tracing are in their own acknowledged policy (infra/sweep-workflow.ts).
+   */
+  private acknowledgeInvokeFinding(workflow: SweepWorkflow): void {
     const cfnSweep = this.sweepFunction.node.defaultChild;
     if (!(cfnSweep instanceof lambda.CfnFunction)) throw new Error('the sweep function has no CfnFunction');
     const sweepLogicalId = Stack.of(this).getLogicalId(cfnSweep);
-    Validations.of(stateMachineRole).acknowledge(
-      {
-        id: `AwsSolutions-IAM5[Resource::<${sweepLogicalId}.Arn>:*]`,
-        reason:
-          'Granted by CDK for the Lambda integration: lambda:InvokeFunction on the sweep function and its versions and aliases (<arn>:*), no other function.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery (logs:*LogDelivery, PutResourcePolicy, Describe*) do not support resource-level permissions: IAM accepts only "*".',
-      },
-    );
+    Validations.of(workflow.stateMachine.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${sweepLogicalId}.Arn>:*]`,
+      reason:
+        'Granted by CDK for the Lambda integration: lambda:InvokeFunction on the sweep function and its versions and aliases (<arn>:*), no other function.',
+    });
   }
 }

@@ -15,11 +15,32 @@
  *   (lib/events.ts) decides. With that target our own write costs one extra invocation and no write.
  */
 
-export const GUARDRAIL_EVENT_NAMES = ['CreateRepository', 'PutImageTagMutability'] as const;
-export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
-export const SERVICE_EVENT_DETAIL_TYPE = 'AWS Service Event via CloudTrail';
-/** The error of a push ECR refused because the tag is immutable (API_PutImage). */
-export const TAG_ALREADY_EXISTS = 'ImageTagAlreadyExistsException';
+import {
+  API_CALL_DETAIL_TYPE,
+  ECR_EVENT_SOURCE,
+  HANDLED_EVENTS,
+  SERVICE_EVENT_DETAIL_TYPE,
+  TAG_ALREADY_EXISTS,
+} from '../lib/events.ts';
+
+export { API_CALL_DETAIL_TYPE, SERVICE_EVENT_DETAIL_TYPE };
+
+type ApiCallEventName = keyof (typeof HANDLED_EVENTS)[typeof API_CALL_DETAIL_TYPE];
+type ServiceEventName = keyof (typeof HANDLED_EVENTS)[typeof SERVICE_EVENT_DETAIL_TYPE];
+
+/**
+ * The successful API calls that set a repository's mutability (lib/events.ts `HANDLED_EVENTS`, the
+ * rows without an `errorCode`), in a stable order. The failed calls the handler records (a refused
+ * `PutImage`) have their own branch.
+ */
+export const GUARDRAIL_EVENT_NAMES: readonly ApiCallEventName[] = Object.entries(
+  HANDLED_EVENTS[API_CALL_DETAIL_TYPE],
+)
+  .filter(([, row]) => !('errorCode' in row))
+  .map(([name]) => name)
+  .filter((name): name is ApiCallEventName => name in HANDLED_EVENTS[API_CALL_DETAIL_TYPE]);
+/** The call whose request may omit the setting (ECR then defaults to MUTABLE). */
+const CREATE_REPOSITORY: ApiCallEventName & ServiceEventName = 'CreateRepository';
 
 /**
  * The target setting the deployment enforces (lib/config.ts `TARGET_MUTABILITY`). The pattern is the
@@ -48,14 +69,14 @@ export interface GuardrailEventPattern {
 /** Fields every branch shares: ECR's own CloudTrail records of calls that succeeded. */
 function successfulEcrCall(): PatternObject {
   return {
-    eventSource: ['ecr.amazonaws.com'],
+    eventSource: [ECR_EVENT_SOURCE],
     // CloudTrail adds errorCode/errorMessage to failed calls; a failed call changed nothing.
     errorCode: [{ exists: false }],
   };
 }
 
 /**
- * Builds the guardrail rule's event pattern for a target.
+ * Builds the guardrail rule's event pattern (the same for either target, see the file comment).
  *
  * Branches (EventBridge delivers an event once even when several match):
  * 1. `CreateRepository` / `PutImageTagMutability` API calls that ask for a setting other than
@@ -67,7 +88,7 @@ function successfulEcrCall(): PatternObject {
  *    as `blocked-overwrite`, no ECR call. Every other failed call stays out (branches 1-3 require no
  *    `errorCode`; a successful `PutImage` matches no branch).
  */
-export function guardrailEventPattern(_target: TargetMutability): GuardrailEventPattern {
+export function guardrailEventPattern(): GuardrailEventPattern {
   const requestsOtherSetting: GuardrailPatternBranch = {
     'detail-type': [API_CALL_DETAIL_TYPE],
     detail: {
@@ -80,19 +101,19 @@ export function guardrailEventPattern(_target: TargetMutability): GuardrailEvent
     'detail-type': [API_CALL_DETAIL_TYPE],
     detail: {
       ...successfulEcrCall(),
-      eventName: ['CreateRepository'],
+      eventName: [CREATE_REPOSITORY],
       requestParameters: { imageTagMutability: [{ exists: false }] },
     },
   };
   const createdByEcr: GuardrailPatternBranch = {
     'detail-type': [SERVICE_EVENT_DETAIL_TYPE],
-    detail: { ...successfulEcrCall(), eventName: ['CreateRepository'] },
+    detail: { ...successfulEcrCall(), eventName: [CREATE_REPOSITORY] },
   };
   const overwriteBlocked: GuardrailPatternBranch = {
     'detail-type': [API_CALL_DETAIL_TYPE],
     detail: {
-      eventSource: ['ecr.amazonaws.com'],
-      eventName: ['PutImage'],
+      eventSource: [ECR_EVENT_SOURCE],
+      eventName: ['PutImage' satisfies ApiCallEventName],
       errorCode: [TAG_ALREADY_EXISTS],
     },
   };

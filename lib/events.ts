@@ -28,7 +28,7 @@ export const TAG_ALREADY_EXISTS = 'ImageTagAlreadyExistsException';
  * Which field of which event names the repository, and which fields carry the requested setting.
  * A table, not code paths (Cloud Custodian's lesson): adding an event is adding a row.
  */
-const HANDLED_EVENTS = {
+export const HANDLED_EVENTS = {
   [API_CALL_DETAIL_TYPE]: {
     CreateRepository: { nameFrom: 'requestParameters', defaultMutability: 'MUTABLE' },
     PutImageTagMutability: { nameFrom: 'requestParameters', defaultMutability: undefined },

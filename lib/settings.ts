@@ -329,8 +329,9 @@ export const SETTINGS = {
           ),
         ),
     ),
-    defaultText: '5',
-    description: 'reserved concurrency of the guardrail; `none` reserves none',
+    defaultText: '–',
+    description:
+      'reserved concurrency of the guardrail; unset by default (new accounts, limited to 10, cannot reserve any). Set it where other workloads could starve the guardrail or to cap its ECR call rate',
   },
   alarmEmail: {
     context: true,
@@ -346,6 +347,47 @@ export const SETTINGS = {
     defaultText: 'false',
     description:
       'create a multi-Region CloudTrail trail (EventBridge sees ECR calls only while a trail logs)',
+  },
+  // Deploy-time settings of the construct's monitoring, tracing and trail (issue 14).
+  createAlarms: {
+    context: true,
+    kind: 'boolean',
+    schema: z.optional(z.boolean('must be true or false')),
+    defaultText: 'true',
+    description:
+      'create the CloudWatch alarms; without `alarmEmail` or an alarm topic they notify nobody and synthesis warns',
+  },
+  sweepHeartbeatHours: {
+    context: true,
+    kind: 'integer',
+    schema: z.optional(integer(1, 168)),
+    defaultText: 'schedule rate + execution timeout',
+    description:
+      'hours within which a sweep must have succeeded before the heartbeat alarm fires (a cron schedule counts as daily)',
+  },
+  activeTracing: {
+    context: true,
+    kind: 'boolean',
+    schema: z.optional(z.boolean('must be true or false')),
+    defaultText: 'false',
+    description: 'X-Ray active tracing on both functions (grants the X-Ray write actions)',
+  },
+  trailHomeRegion: {
+    context: true,
+    kind: 'text',
+    schema: z.optional(
+      z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a Region name such as eu-west-1')),
+    ),
+    defaultText: '–',
+    description:
+      'with `createTrail`: the one Region whose stack creates the trail; stacks in other Regions do not (needs the stack’s `env.region`)',
+  },
+  trailRetentionDays: {
+    context: true,
+    kind: 'integer',
+    schema: z.optional(integer(1, 3653)),
+    defaultText: '365',
+    description: 'days the trail bucket keeps log files (incomplete uploads are aborted after 7 days)',
   },
 } as const satisfies Record<string, SettingRow>;
 

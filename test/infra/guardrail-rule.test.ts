@@ -100,12 +100,12 @@ const patterns = {
 
 describe('the guardrail rule pattern', () => {
   it('is the pattern the builder documents, for both targets', () => {
-    expect(patterns.immutable).toEqual(guardrailEventPattern('IMMUTABLE'));
-    expect(patterns.withExclusion).toEqual(guardrailEventPattern('IMMUTABLE_WITH_EXCLUSION'));
+    expect(patterns.immutable).toEqual(guardrailEventPattern());
+    expect(patterns.withExclusion).toEqual(guardrailEventPattern());
   });
 
   it('has one $or branch per case: other setting, default setting, created by ECR, overwrite blocked', () => {
-    const pattern = guardrailEventPattern('IMMUTABLE');
+    const pattern = guardrailEventPattern();
     expect(pattern.source).toEqual(['aws.ecr']);
     expect(pattern.$or.map((branch) => branch['detail-type'])).toEqual([
       [API_CALL_DETAIL_TYPE],

@@ -31,26 +31,31 @@ describe('cdk-nag AWS Solutions checks', () => {
   it.each([
     ['the defaults', {}],
     ['every option', { fullest: true }],
-  ])('leave no unacknowledged finding with %s', (_name, options) => {
-    const { app, stack } = synthesize((scope) =>
-      'fullest' in options
-        ? {
-            alarmEmail: 'ops@example.com',
-            createTrail: true,
-            exemptTagKey: 'ecr-guard:exempt',
-            auditEventBus: events.EventBus.fromEventBusName(scope, 'Audit', 'audit'),
-          }
-        : {},
-    );
-    const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack);
-    expect(
-      report.violations.map(
-        (violation) =>
-          `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
-      ),
-    ).toEqual([]);
-    expect(report.success).toBe(true);
-  });
+  ])(
+    'leave no unacknowledged finding with %s',
+    (_name, options) => {
+      const { app, stack } = synthesize((scope) =>
+        'fullest' in options
+          ? {
+              alarmEmail: 'ops@example.com',
+              createTrail: true,
+              exemptTagKey: 'ecr-guard:exempt',
+              auditEventBus: events.EventBus.fromEventBusName(scope, 'Audit', 'audit'),
+            }
+          : {},
+      );
+      const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack);
+      expect(
+        report.violations.map(
+          (violation) =>
+            `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+        ),
+      ).toEqual([]);
+      expect(report.success).toBe(true);
+    },
+    // The first synthesis loads cdk-nag and every aws-cdk-lib module it inspects: slow on a loaded machine.
+    120_000,
+  );
 
   it('acknowledges findings on resources only, each with a written reason', () => {
     const { stack } = synthesize({ createTrail: true });

@@ -1,8 +1,8 @@
 /**
  * Runs the synthesized sweep state machine's JSONata expressions with the `jsonata` reference
  * implementation, through a small interpreter of the state types the definition uses (Pass, Task,
- * Choice, Succeed, Fail), against a fake sweep function: so the loop, the payloads it sends and the
- * failure accounting are executed, not only read. Semantics follow the Step Functions JSONata
+ * Choice, Succeed, Fail; a Task's Retry and Catch by error name), against a fake sweep function: so
+ * the loop, the payloads it sends, the retries and the failure accounting are executed, not only read. Semantics follow the Step Functions JSONata
  * docs: every Assign expression sees the variables as they were before the state
  * (https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html).
  */
@@ -38,9 +38,28 @@ async function evaluate(value: unknown, bindings: Record<string, unknown>): Prom
   return value;
 }
 
+/** An error the Lambda integration or Step Functions raises, by name (`Lambda.ClientExecutionTimeoutException`). */
+class StatesError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+function errorName(error: unknown): string {
+  const isQueryError =
+    !(error instanceof Error) && typeof error === 'object' && error !== null && 'code' in error;
+  if (isQueryError) return 'States.QueryEvaluationError';
+  return error instanceof StatesError ? error.name : 'SweepFunctionError';
+}
+
+const matches = (errorEquals: readonly string[], name: string) =>
+  errorEquals.includes(name) || errorEquals.includes('States.ALL');
+
 async function run(definition: Definition, input: unknown, sweep: Sweep): Promise<Execution> {
   const variables: Record<string, unknown> = {};
   const payloads: unknown[] = [];
+  const attempts = new Map<string, number>();
   let name = definition.StartAt;
   let stateInput: unknown = input;
   for (let steps = 0; steps < 1000; steps++) {
@@ -64,22 +83,31 @@ async function run(definition: Definition, input: unknown, sweep: Sweep): Promis
           const output =
             state.Output === undefined ? stateInput : await evaluate(state.Output, bindings(states));
           Object.assign(variables, assigned);
+          for (const key of [...attempts.keys()]) if (key.startsWith(`${name}#`)) attempts.delete(key);
           stateInput = output;
           name = state.Next ?? '';
         } catch (error) {
-          const handler = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
-          if (handler === undefined) throw error;
           // jsonata throws plain objects `{ code, message }`; the fake function throws Errors.
-          const isQueryError =
-            !(error instanceof Error) && typeof error === 'object' && error !== null && 'code' in error;
+          const errorType = errorName(error);
+          const retrierIndex = (state.Retry ?? []).findIndex((r) => {
+            const equals = r.ErrorEquals;
+            return Array.isArray(equals) && matches(equals.map(String), errorType);
+          });
+          const retrier = state.Retry?.[retrierIndex];
+          const key = `${name}#${retrierIndex}`;
+          const used = attempts.get(key) ?? 0;
+          const maxAttempts = typeof retrier?.MaxAttempts === 'number' ? retrier.MaxAttempts : 3;
+          if (retrier !== undefined && used < maxAttempts) {
+            attempts.set(key, used + 1);
+            continue;
+          }
+          const handler = state.Catch?.find((c) => matches(c.ErrorEquals, errorType));
+          if (handler === undefined) throw error;
           const message =
             typeof error === 'object' && error !== null && 'message' in error
               ? String(error.message)
               : String(error);
-          const errorOutput = {
-            Error: isQueryError ? 'States.QueryEvaluationError' : 'SweepFunctionError',
-            Cause: message,
-          };
+          const errorOutput = { Error: errorType, Cause: message };
           stateInput = await evaluate(
             handler.Output ?? '{% $states.errorOutput %}',
             bindings({ errorOutput }),
@@ -207,6 +235,48 @@ describe('the sweep state machine, executed', () => {
       error: 'SweepFunctionError',
       cause: 'invalid input: dryrun: Unrecognized key',
     });
+  });
+
+  it('retries a page whose invoke timed out or was throttled, with the same payload, then goes on', async () => {
+    const execution = await run(
+      definition,
+      {},
+      pages(
+        { counts: counts(0), scanned: 100, nextToken: 't1' },
+        new StatesError('Lambda.ClientExecutionTimeoutException', 'the invoke timed out'),
+        new StatesError('Lambda.TooManyRequestsException', 'rate exceeded'),
+        { counts: counts(0), scanned: 5 },
+      ),
+    );
+    expect(execution).toMatchObject({ status: 'SUCCEEDED', output: { scanned: 105, failed: 0, pages: 2 } });
+    // The retried page is sent again unchanged: a page is idempotent.
+    expect(execution.payloads).toEqual([{}, { nextToken: 't1' }, { nextToken: 't1' }, { nextToken: 't1' }]);
+  });
+
+  it('fails visibly with a clear error when a page goes over the payload quota', async () => {
+    const execution = await run(
+      definition,
+      {},
+      pages(
+        { counts: counts(0), scanned: 100, nextToken: 't1' },
+        new StatesError(
+          'States.DataLimitExceeded',
+          'The state/task returned a result with a size exceeding the maximum',
+        ),
+      ),
+    );
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'States.DataLimitExceeded',
+      cause: expect.stringMatching(/payload quota \(256 KiB\) after 1 page\(s\): lower maxRepositories/),
+    });
+    expect(execution.payloads).toHaveLength(2);
+  });
+
+  it('does not retry a function error forever: it fails after the page', async () => {
+    const execution = await run(definition, {}, pages(new StatesError('Lambda.Unknown', 'boom')));
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'Lambda.Unknown', cause: 'boom' });
+    expect(execution.payloads).toHaveLength(1);
   });
 
   it('fails rather than counting zero when a result breaks the contract', async () => {

@@ -59,11 +59,11 @@ describe('the sweep state machine', () => {
     );
   });
 
-  it('retries Lambda service errors with backoff and jitter, and fails visibly on anything else', () => {
+  it('retries Lambda service errors and client timeouts with backoff and jitter, and fails visibly on anything else', () => {
     const page = state(definition, SWEEP_STATE_NAMES.sweepPage);
     expect(page.Retry).toEqual([
       {
-        ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS],
+        ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS, 'Lambda.ClientExecutionTimeoutException'],
         IntervalSeconds: 2,
         MaxAttempts: 6,
         BackoffRate: 2,
@@ -78,6 +78,11 @@ describe('the sweep state machine', () => {
       'Lambda.TooManyRequestsException',
     ]);
     expect(page.Catch).toEqual([
+      {
+        ErrorEquals: ['States.DataLimitExceeded'],
+        Next: SWEEP_STATE_NAMES.dataLimitExceeded,
+        Output: '{% $states.errorOutput %}',
+      },
       {
         ErrorEquals: ['States.ALL'],
         Next: SWEEP_STATE_NAMES.invocationFailed,
