@@ -36,6 +36,8 @@ export interface AuditRecord {
   readonly repositoryArn: string | undefined;
   readonly registryId: string | undefined;
   readonly region: string | undefined;
+  /** The account the record is about; set by the organisation runner (lib/org-sweep.ts) on every record. */
+  readonly accountId?: string | undefined;
   readonly before: AuditSetting | undefined;
   readonly after: AuditSetting | undefined;
   readonly trigger: Trigger;
