@@ -61,7 +61,7 @@ describe('the guardrail and events from other accounts and regions', () => {
     ecrMock.on(PutImageTagMutabilityCommand).resolves({ imageTagMutability: 'IMMUTABLE' });
   });
 
-  it.each([
+  it.each<{ when: string; env: Record<string, string>; account: string; region: string; reason: string }>([
     {
       when: 'organisation mode is off',
       env: {},
