@@ -36,6 +36,11 @@ import { AUDIT_EVENT_ACTIONS } from '../lib/audit-events.ts';
 import type { LAMBDA_LOG_LEVELS } from '../lib/settings.ts';
 import { ecrPolicyStatements } from './ecr-permissions.ts';
 import { guardrailEventPattern, type TargetMutability } from './guardrail-event-pattern.ts';
+import {
+  type GuardOrganizationProps,
+  organizationEnvironment,
+  organizationPolicyStatements,
+} from './org-permissions.ts';
 import { validateGuardProps } from './props-validation.ts';
 import { SweepWorkflow } from './sweep-workflow.ts';
 
@@ -49,7 +54,7 @@ export interface GuardCode {
 }
 
 /** Properties of {@link EcrImmutabilityGuard}. Every property is optional. */
-export interface EcrImmutabilityGuardProps {
+export interface EcrImmutabilityGuardProps extends GuardOrganizationProps {
   /**
    * Directory holding the bundles built by `npm run build` (`guardrail/index.mjs`, `sweep/index.mjs`).
    * @default the project's `dist/` folder
@@ -202,7 +207,7 @@ export class EcrImmutabilityGuard extends Construct {
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
     this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    validateGuardProps(props);
+    const values = validateGuardProps(props);
 
     const code = props.code ?? {
       guardrail: bundleCode(props.bundleDir ?? DEFAULT_BUNDLE_DIR, BUNDLES.guardrail),
@@ -289,6 +294,9 @@ export class EcrImmutabilityGuard extends Construct {
       [sweep, sweepFeatures],
     ] as const) {
       for (const statement of ecrPolicyStatements(stack, features)) fn.role.addToPrincipalPolicy(statement);
+      for (const statement of organizationPolicyStatements(values)) fn.role.addToPrincipalPolicy(statement);
+      for (const [name, value] of Object.entries(organizationEnvironment(values)))
+        fn.fn.addEnvironment(name, value);
       if (props.auditEventBus !== undefined) {
         fn.role.addToPrincipalPolicy(
           new iam.PolicyStatement({
