@@ -3,6 +3,7 @@
  * or with --json: JSON lines on stdout only, no colour, no bar.
  */
 import { type AuditRecord, OUTCOMES, type Outcome, type OutcomeCounts } from '../lib/audit.ts';
+import type { AccountRegionSummary, OrgRunSummary } from '../lib/org-sweep.ts';
 import { describeSetting } from '../lib/policy.ts';
 
 export interface Io {
@@ -17,6 +18,10 @@ export interface Reporter {
   record(record: AuditRecord): void;
   progress(region: string, scanned: number, counts: Readonly<OutcomeCounts>): void;
   summary(lines: readonly RegionSummary[]): void;
+  /** An account-region of an organisation run has ended (TTY: one line on stderr). */
+  accountRegion(line: AccountRegionSummary): void;
+  /** The summary of an organisation run: every account-region of the scope, grouped by account. */
+  orgSummary(summary: OrgRunSummary, options: { readonly interrupted: boolean }): void;
   error(message: string): void;
 }
 
@@ -77,8 +82,9 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
         record.templatePrefix !== undefined
           ? `creation template ${record.templatePrefix}`
           : (record.repositoryName ?? '');
+      const where = record.accountId === undefined ? '' : `${record.accountId} `;
       io.stdout.write(
-        `${paint(tone, record.outcome.padEnd(15))} ${record.region ?? ''} ${subject}  ${change}  (${record.reason})\n`,
+        `${paint(tone, record.outcome.padEnd(15))} ${where}${record.region ?? ''} ${subject}  ${change}  (${record.reason})\n`,
       );
     },
     progress(region, scanned, counts) {
@@ -124,6 +130,75 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
           io.stdout.write(`${line.region}: interrupted; counts are what was decided until then\n`);
         }
       }
+    },
+    accountRegion(line) {
+      if (!bar) return;
+      clearBar();
+      const tone = line.status === 'failed' ? 31 : line.status === 'skipped' ? 33 : 32;
+      const detail =
+        line.status === 'failed'
+          ? `${line.errorCode ?? 'error'}: ${line.reason ?? ''}`
+          : line.status === 'skipped'
+            ? (line.reason ?? '')
+            : `${line.scanned} scanned, ${line.counts.remediated + line.counts['would-remediate']} non-compliant`;
+      io.stderr.write(`${paint(tone, line.status.padEnd(10))} ${line.accountId} ${line.region}  ${detail}\n`);
+    },
+    orgSummary(summary, { interrupted }) {
+      clearBar();
+      if (json) {
+        for (const line of summary.accountRegions) {
+          io.stdout.write(`${JSON.stringify({ type: 'summary', ...line })}\n`);
+        }
+        io.stdout.write(
+          `${JSON.stringify({ type: 'total', result: interrupted ? 'interrupted' : summary.result, statusCounts: summary.statusCounts, totals: summary.totals, templateTotals: summary.templateTotals, scanned: summary.scanned })}\n`,
+        );
+        return;
+      }
+      const header = ['account', 'region', 'status', 'scanned', ...SUMMARY_OUTCOMES, 'seconds', 'detail'];
+      const rows: string[][] = [];
+      let previous: string | undefined;
+      for (const line of summary.accountRegions) {
+        const account =
+          line.accountId === previous
+            ? ''
+            : `${line.accountId}${line.accountName === undefined ? '' : ` ${line.accountName}`}`;
+        previous = line.accountId;
+        rows.push([
+          account,
+          line.region,
+          line.status,
+          String(line.scanned),
+          ...SUMMARY_OUTCOMES.map((outcome) => String(line.counts[outcome])),
+          line.seconds.toFixed(1),
+          line.status === 'failed'
+            ? `${line.errorCode ?? 'error'}: ${line.reason ?? ''}`
+            : line.status === 'skipped'
+              ? `${line.skipReason ?? 'skipped'}: ${line.reason ?? ''}`
+              : line.status === 'incomplete'
+                ? 'stopped before the end'
+                : '',
+        ]);
+      }
+      const widths = header.map((title, index) =>
+        Math.max(title.length, ...rows.map((row) => row[index]?.length ?? 0)),
+      );
+      const last = header.length - 1;
+      const format = (row: readonly string[]) =>
+        row
+          .map((cell, index) =>
+            index <= 2 || index === last
+              ? cell.padEnd(widths[index] ?? 0)
+              : cell.padStart(widths[index] ?? 0),
+          )
+          .join('  ')
+          .trimEnd();
+      io.stdout.write(`\n${paint(1, format(header))}\n`);
+      for (const row of rows) io.stdout.write(`${format(row)}\n`);
+      const { statusCounts } = summary;
+      io.stdout.write(
+        `\n${summary.accountRegions.length} account-regions: ${statusCounts.completed} completed, ${statusCounts.failed} failed, ${statusCounts.skipped} skipped, ${statusCounts.incomplete} incomplete; ${summary.scanned} repositories scanned, ${summary.totals.remediated} remediated, ${summary.totals['would-remediate']} would-remediate, ${summary.totals.failed} failed\n`,
+      );
+      if (interrupted) io.stdout.write('interrupted: only the account-regions that ended are listed\n');
     },
     error(message) {
       clearBar();

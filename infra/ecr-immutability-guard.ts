@@ -43,6 +43,7 @@ import {
   heartbeatWindow,
   warnWithoutAlarmActions,
 } from './monitoring.ts';
+import { type GuardOrganizationProps, grantOrganizationAccess } from './org-permissions.ts';
 import { validateGuardProps } from './props-validation.ts';
 import { SweepWorkflow } from './sweep-workflow.ts';
 import { createTrail } from './trail.ts';
@@ -57,7 +58,7 @@ export interface GuardCode {
 }
 
 /** Properties of {@link EcrImmutabilityGuard}. Every property is optional. */
-export interface EcrImmutabilityGuardProps {
+export interface EcrImmutabilityGuardProps extends GuardOrganizationProps {
   /**
    * Directory holding the bundles built by `npm run build` (`guardrail/index.mjs`, `sweep/index.mjs`).
    * @default the project's `dist/` folder
@@ -244,7 +245,7 @@ export class EcrImmutabilityGuard extends Construct {
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
     this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    validateGuardProps(props);
+    const values = validateGuardProps(props);
 
     const code = props.code ?? {
       guardrail: bundleCode(props.bundleDir ?? DEFAULT_BUNDLE_DIR, BUNDLES.guardrail),
@@ -337,6 +338,8 @@ export class EcrImmutabilityGuard extends Construct {
       for (const fn of [guardrail, sweep])
         grantAuditEvents(fn, props.auditEventBus.eventBusArn, AUDIT_EVENT_ACTIONS);
     }
+    grantOrganizationAccess(this, 'Guardrail', guardrail, values);
+    grantOrganizationAccess(this, 'Sweep', sweep, values);
 
     // The guardrail rule on the default bus, where CloudTrail delivers ECR's events.
     this.guardrailRule = new events.Rule(this, 'GuardrailRule', {

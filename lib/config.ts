@@ -30,6 +30,25 @@ export interface GuardConfig {
   readonly logLevel: LogLevel;
   /** SDK client settings (lib/aws-client-config.ts). */
   readonly sdk: SdkSettings;
+  /** Organisation scope and member-role access (lib/scope.ts, lib/credentials.ts). */
+  readonly organization: OrganizationConfig;
+}
+
+/** The organisation settings: which accounts and regions are in scope, and how to reach them. */
+export interface OrganizationConfig {
+  /** Organisation mode: accounts from AWS Organizations; the guardrail acts on member events. */
+  readonly enabled: boolean;
+  readonly roleName: string;
+  readonly externalId: string | undefined;
+  /** Organisation mode only: the OUs/roots whose accounts are in scope; empty = the whole organisation. */
+  readonly organizationalUnits: readonly string[];
+  /** Explicit accounts (without organisation mode) or a restriction of the organisation's (with it); empty = none given. */
+  readonly accounts: readonly string[];
+  readonly excludedAccounts: readonly string[];
+  /** Regions of the organisation sweep; empty = the caller's own region. */
+  readonly regions: readonly string[];
+  /** Account-regions swept at once. */
+  readonly parallelism: number;
 }
 
 /** What every SDK client is built with: timeouts and retries. */
@@ -75,6 +94,16 @@ export function configFromSettings(values: SettingValues): GuardConfig {
       requestTimeoutMs: values.requestTimeoutMs,
       maxAttempts: values.maxAttempts,
       retryMode: values.retryMode,
+    },
+    organization: {
+      enabled: values.organization,
+      roleName: values.memberRoleName,
+      externalId: values.memberExternalId,
+      organizationalUnits: values.organizationalUnits,
+      accounts: values.scopeAccounts,
+      excludedAccounts: values.excludedAccounts,
+      regions: values.scopeRegions,
+      parallelism: values.accountRegionParallelism,
     },
   };
 }

@@ -9,6 +9,7 @@
  */
 import * as z from 'zod/mini';
 import { EXCLUSION_FILTER_PATTERN, MAX_EXCLUSION_FILTERS, TARGET_MUTABILITIES } from './policy.ts';
+import { accountIdSchema, parentIdSchema, regionSchema } from './scope.ts';
 import './validation.ts';
 
 /** How a setting's text form (an environment variable, a flag, a `-c` value) becomes its value. */
@@ -389,6 +390,103 @@ export const SETTINGS = {
     defaultText: '365',
     description: 'days the trail bucket keeps log files (incomplete uploads are aborted after 7 days)',
   },
+  // Organisation scope (lib/scope.ts, lib/credentials.ts, lib/org-sweep.ts).
+  organization: {
+    env: 'ORGANIZATION_MODE',
+    flag: '--org',
+    flagScope: 'global',
+    context: true,
+    kind: 'boolean',
+    schema: booleanValue,
+    defaultText: 'false',
+    description:
+      'organisation mode: the sweep covers the ACTIVE accounts of AWS Organizations (suspended or closed ones are listed as skipped) and the guardrail acts on events forwarded from member accounts, each through the member role',
+  },
+  memberRoleName: {
+    env: 'MEMBER_ROLE_NAME',
+    flag: '--role-name <name>',
+    flagScope: 'global',
+    context: true,
+    kind: 'text',
+    schema: z._default(
+      z
+        .string()
+        .check(
+          z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name: 1-64 of letters, digits and +=,.@_-'),
+        ),
+      'EcrImmutabilityGuardMember',
+    ),
+    defaultText: 'EcrImmutabilityGuardMember',
+    description:
+      'the role assumed in each member account (`arn:<partition>:iam::<account>:role/<name>`); it needs the ECR actions the guard uses',
+  },
+  memberExternalId: {
+    env: 'MEMBER_EXTERNAL_ID',
+    flag: '--external-id <id>',
+    flagScope: 'global',
+    context: true,
+    kind: 'text',
+    schema: z.optional(
+      z.string().check(z.regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 of letters, digits and +=,.@:/_-')),
+    ),
+    defaultText: '–',
+    description: 'external id passed to AssumeRole when the member roles’ trust policy requires one',
+  },
+  organizationalUnits: {
+    env: 'ORGANIZATIONAL_UNITS',
+    flag: '--ou <id>',
+    flagScope: 'global',
+    repeatable: true,
+    context: true,
+    kind: 'list',
+    schema: z._default(z.array(parentIdSchema), []),
+    defaultText: '– (the whole organisation)',
+    description:
+      'with organisation mode: only the accounts under these OUs or roots (`ou-ab12-cdef3456`, `r-ab12`), walked recursively',
+  },
+  scopeAccounts: {
+    env: 'SCOPE_ACCOUNTS',
+    flag: '--account <id>',
+    flagScope: 'global',
+    repeatable: true,
+    context: true,
+    kind: 'list',
+    schema: z._default(z.array(accountIdSchema), []),
+    defaultText: '–',
+    description:
+      'accounts to cover: an explicit list without organisation mode, a restriction of the organisation’s accounts with it',
+  },
+  excludedAccounts: {
+    env: 'EXCLUDED_ACCOUNTS',
+    flag: '--exclude-account <id>',
+    flagScope: 'global',
+    repeatable: true,
+    context: true,
+    kind: 'list',
+    schema: z._default(z.array(accountIdSchema), []),
+    defaultText: '–',
+    description: 'accounts never acted on (listed as skipped by the sweep, ignored by the guardrail)',
+  },
+  scopeRegions: {
+    env: 'SCOPE_REGIONS',
+    context: true,
+    kind: 'list',
+    schema: z._default(z.array(regionSchema), []),
+    defaultText: '– (the function’s region)',
+    description:
+      'regions of the organisation sweep, and the regions the guardrail accepts member events from (the CLI takes `--region`)',
+  },
+  accountRegionParallelism: {
+    env: 'ACCOUNT_REGION_PARALLELISM',
+    flag: '--account-parallelism <n>',
+    flagScope: 'global',
+    context: true,
+    kind: 'integer',
+    schema: z._default(integer(1, 64), 4),
+    defaultText: '4',
+    description:
+      'account-regions swept at once in organisation mode (1–64; each keeps its own adaptive concurrency, ECR’s quotas are per account and region)',
+  },
 } as const satisfies Record<string, SettingRow>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -534,6 +632,9 @@ export function validateSettings(
   }
   if (values.exemptExpiryTagKey !== undefined && values.exemptTagKey === undefined) {
     issues.push({ key: 'exemptExpiryTagKey', message: `needs ${nameOf('exemptTagKey')} to be set` });
+  }
+  if (values.organizationalUnits.length > 0 && !values.organization) {
+    issues.push({ key: 'organizationalUnits', message: `needs ${nameOf('organization')} to be on` });
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, values };
 }

@@ -4,7 +4,8 @@
  * exactly as Lambda would run them:
  *   1. a CloudTrail CreateRepository event through dist/guardrail (the guardrail),
  *   2. a backfill dry-run through dist/sweep (what a first roll-out starts with),
- *   3. a scheduled sweep through dist/sweep (drift found and fixed).
+ *   3. a scheduled sweep through dist/sweep (drift found and fixed),
+ *   4. an organisation sweep through dist/bin/ecr-guard (scripts/start-org.ts).
  * The code under test has no emulator switch: it is pointed at the emulator only by the standard
  * AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_EVENTBRIDGE variables and dummy credentials.
  */
@@ -14,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { emulatorAdmin, startEmulator } from '../emulator/index.ts';
 import { describeSetting } from '../lib/policy.ts';
+import { organizationDemo } from './start-org.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REGION = 'eu-west-1';
@@ -275,8 +277,9 @@ async function main(): Promise<void> {
     );
     if (stillMutable.length > 0)
       throw new Error(`still mutable: ${stillMutable.map((r) => r.repositoryName).join(', ')}`);
+    await organizationDemo({ heading, table });
     console.log(
-      `\n${paint(32, 'done')}: every repository is compliant or exempt, with an audit record for each decision.`,
+      `\n${paint(32, 'done')}: every repository is compliant or exempt, with an audit record for each decision; in the organisation, every reachable account-region is fixed and the unreachable one is counted failed (exit 1).`,
     );
   } finally {
     await emulator.stop();

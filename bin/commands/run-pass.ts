@@ -1,11 +1,13 @@
 /** The one loop every command shares: run the sweep core per region until it needs no resumption. */
 import { type AuditRecord, emptyCounts } from '../../lib/audit.ts';
 import type { GuardConfig } from '../../lib/config.ts';
+import { isMultiAccount } from '../../lib/org-config.ts';
 import { runSweep, type SweepResult } from '../../lib/sweep.ts';
 import type { SweepRequest } from '../../lib/sweep-input.ts';
 import { ecrFor, regionsOf } from '../context.ts';
 import { type CommonOptions, configFromOptions, parseCommonOptions } from '../options.ts';
 import { createReporter, type Io, type RegionSummary, type Reporter } from '../output.ts';
+import { runOrgPass } from './org-pass.ts';
 
 /**
  * Exit codes made for pipelines, most serious first when several apply: failures (1) over missing
@@ -134,6 +136,8 @@ export function passAction(
     const options = parseCommonOptions(rawOptions);
     const config = configFromOptions(options, io.env);
     const reporter = createReporter(io, options);
-    setExitCode(await runPass(request(options, names), options, config, reporter, io.env, io.signal));
+    // Several accounts (--org, --account): the same sweep per account-region, through the member role.
+    const pass = isMultiAccount(config.organization) ? runOrgPass : runPass;
+    setExitCode(await pass(request(options, names), options, config, reporter, io.env, io.signal));
   };
 }

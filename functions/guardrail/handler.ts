@@ -15,8 +15,12 @@ import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { enforceRepository } from '../../lib/enforce.ts';
-import { EcrCallError, errorCodeOf, InvalidEventError } from '../../lib/errors.ts';
+import { AwsCallError, EcrCallError, errorCodeOf, InvalidEventError } from '../../lib/errors.ts';
 import { interpretEvent } from '../../lib/events.ts';
+import { routingSettingsOf } from '../../lib/org-config.ts';
+import { routeEvent } from '../../lib/scope.ts';
+import { deploymentOf } from '../shared/deployment.ts';
+import type { MemberEcrRequest } from '../shared/member-ecr.ts';
 
 export interface GuardrailDependencies {
   readonly config: GuardConfig;
@@ -25,6 +29,11 @@ export interface GuardrailDependencies {
   /** A fresh auditor per invocation (counts are per event). */
   readonly createAuditor: () => Auditor;
   readonly now?: () => Date;
+  /**
+   * The ECR adapter of another account or region in scope (organisation mode): through the member role,
+   * built lazily and cached per account-region (functions/shared/member-ecr.ts).
+   */
+  readonly memberEcr?: (request: MemberEcrRequest) => Promise<EcrAdapter>;
 }
 
 export interface GuardrailSummary {
@@ -32,19 +41,7 @@ export interface GuardrailSummary {
   readonly records: AuditRecord[];
 }
 
-/**
- * The account and region this function runs in, from its own ARN
- * (`arn:<partition>:lambda:<region>:<account>:function:<name>`); undefined without a Lambda context.
- */
-export function deploymentOf(
-  context: Pick<Context, 'invokedFunctionArn'> | undefined,
-): { account: string; region: string } | undefined {
-  const [arn, , service, region, account] = context?.invokedFunctionArn?.split(':') ?? [];
-  if (arn !== 'arn' || service !== 'lambda' || !region || !account || !/^\d{12}$/.test(account)) {
-    return undefined;
-  }
-  return { account, region };
-}
+export { deploymentOf } from '../shared/deployment.ts';
 
 export function createGuardrailHandler(
   deps: GuardrailDependencies,
@@ -55,9 +52,11 @@ export function createGuardrailHandler(
   return async (event, context) => {
     const auditor = deps.createAuditor();
     const records: AuditRecord[] = [];
+    // Every record names the account it is about: the registry's (an event's registry is its account's).
     const record = (entry: AuditRecord) => {
-      records.push(entry);
-      auditor.record(entry);
+      const stamped = entry.accountId === undefined ? { ...entry, accountId: entry.registryId } : entry;
+      records.push(stamped);
+      auditor.record(stamped);
     };
     const finish = async () => {
       await auditor.flush();
@@ -119,21 +118,47 @@ export function createGuardrailHandler(
 
     const { target } = interpretation;
     const home = deploymentOf(context);
-    if (home !== undefined && (target.registryId !== home.account || target.region !== home.region)) {
-      // An event forwarded from another account or region: a single-account, single-region deployment
-      // never reads or writes a registry other than its own (nor a same-named repository of its own).
-      record(
-        ignoredRecord(
-          target,
-          `registry ${target.registryId} in ${target.region} is not this deployment's (${home.account} in ${home.region}); not acted on`,
-          { dryRun },
-          target.context,
-        ),
-      );
+    const ignore = (reason: string) => {
+      record(ignoredRecord(target, reason, { dryRun }, target.context));
       return finish();
+    };
+    let ecr = deps.ecr;
+    if (home !== undefined && (target.registryId !== home.account || target.region !== home.region)) {
+      // An event forwarded from another account or region: acted on only when that account-region is in
+      // the configured scope (organisation mode, not excluded), through the member role; never otherwise.
+      const route = routeEvent(
+        { accountId: target.registryId, region: target.region },
+        { accountId: home.account, region: home.region },
+        routingSettingsOf(config.organization),
+      );
+      if (route.kind === 'ignored') return ignore(`${route.detail}; not acted on`);
+      if (deps.memberEcr === undefined) {
+        return ignore(
+          `account ${route.accountId} in ${route.region}: this deployment has no member access; not acted on`,
+        );
+      }
+      try {
+        ecr = await deps.memberEcr({
+          accountId: route.accountId,
+          region: route.region,
+          ownAccountId: home.account,
+        });
+      } catch (error) {
+        // A role that cannot be assumed: recorded with STS's code; transient errors are redelivered.
+        const options = { trigger, dryRun, region: target.region };
+        const retryable = error instanceof AwsCallError && error.retryable;
+        if (!retryable) record(failedRecord(target, error, options, target.context));
+        else
+          logger.warn('transient error reaching the member account; rethrowing for redelivery', {
+            accountId: target.registryId,
+            errorCode: errorCodeOf(error),
+          });
+        await finish();
+        throw error;
+      }
     }
     const options = {
-      ecr: deps.ecr,
+      ecr,
       policy: config.policy,
       dryRun,
       now: now(),
@@ -141,7 +166,7 @@ export function createGuardrailHandler(
       region: target.region,
     };
     try {
-      const described = await deps.ecr.describeRepository(
+      const described = await ecr.describeRepository(
         { registryId: target.registryId, repositoryName: target.repositoryName },
         { awaitCreation: target.isCreation },
       );

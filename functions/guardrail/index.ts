@@ -5,6 +5,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { memberEcrFactory } from '../shared/member-ecr.ts';
 import { failingHandler, startRuntime } from '../shared/runtime.ts';
 import { createGuardrailHandler } from './handler.ts';
 
@@ -17,6 +18,7 @@ export const handler = startup.ok
         ecr: startup.runtime.ecr,
         logger: startup.runtime.logger,
         createAuditor: () => startup.runtime.createAuditor(),
+        memberEcr: memberEcrFactory(startup.runtime, { runId: 'guardrail', defaultMaxAttempts: 5 }),
       }),
     )
       // Never `logEvent: true`: CloudTrail events carry principal ARNs and source IPs.

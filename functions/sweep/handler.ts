@@ -11,8 +11,11 @@ import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
+import type { ScopeTarget } from '../../lib/scope.ts';
 import { runSweep } from '../../lib/sweep.ts';
 import { parseSweepInput } from '../../lib/sweep-input.ts';
+import { deploymentOf } from '../shared/deployment.ts';
+import { parseSweepTarget, type SweepTargetRequest } from './target.ts';
 
 /** What the sweep handler is built from (the sweep core's own are `SweepDependencies` in lib/sweep.ts). */
 export interface SweepHandlerDependencies {
@@ -23,6 +26,19 @@ export interface SweepHandlerDependencies {
   readonly region: string;
   readonly createAuditor: (options: { logCompliant: boolean }) => Auditor;
   readonly now?: () => Date;
+  /**
+   * The ECR adapter of another account or region than the function's own (a payload naming `accountId`
+   * or `region`): through the member role (`roleName` or the configured one), credentials resolved first
+   * so a role that cannot be assumed fails the invocation with STS's code before any ECR call.
+   */
+  readonly memberEcr?: (target: MemberTarget) => Promise<EcrAdapter>;
+}
+
+/** An account-region other than the function's own, as a payload names it. */
+export interface MemberTarget extends ScopeTarget {
+  readonly roleName: string | undefined;
+  /** The function's own account, when its ARN tells. */
+  readonly ownAccountId: string | undefined;
 }
 
 /** The sweep's answer (docs/architecture.md, "Sweep"): counts per outcome, repositories scanned, and where to resume. */
@@ -32,37 +48,68 @@ export interface SweepSummary {
   readonly nextToken?: string;
   /** Outcomes of repository creation templates, when CHECK_CREATION_TEMPLATES is on and they were checked. */
   readonly templates?: DecisionCounts;
+  /** The account swept: the payload's `accountId`, else the function's own (from its ARN). */
+  readonly accountId?: string;
+  /** The region swept: the payload's `region`, else the function's own. */
+  readonly region?: string;
 }
 
 export function createSweepHandler(
   deps: SweepHandlerDependencies,
-): (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SweepSummary> {
+): (
+  event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'invokedFunctionArn'>>,
+) => Promise<SweepSummary> {
   const { config, logger } = deps;
   return async (event, context) => {
     let request: ReturnType<typeof parseSweepInput>;
+    let target: SweepTargetRequest;
     try {
-      request = parseSweepInput(event, config.dryRun);
+      // `accountId`, `region` and `roleName` choose where; the rest is the sweep payload as before.
+      target = parseSweepTarget(event);
+      request = parseSweepInput(target.payload, config.dryRun);
     } catch (error) {
       if (error instanceof InvalidInputError)
         logger.error('rejected invalid sweep input', { issues: error.issues });
       throw error;
     }
+    const arn = context.invokedFunctionArn;
+    const home = deploymentOf(arn === undefined ? undefined : { invokedFunctionArn: arn });
+    const accountId = target.accountId ?? home?.account;
+    const region = target.region ?? deps.region;
+    const isHome =
+      (target.accountId === undefined || target.accountId === home?.account) && region === deps.region;
+    let ecr = deps.ecr;
+    if (!isHome) {
+      if (deps.memberEcr === undefined || accountId === undefined) {
+        throw new InvalidInputError(['accountId: this deployment cannot act outside its own account']);
+      }
+      ecr = await deps.memberEcr({
+        accountId,
+        region,
+        roleName: target.roleName,
+        ownAccountId: home?.account,
+      });
+    }
     const auditor = deps.createAuditor({ logCompliant: config.verboseAudit });
     logger.info('sweep started', {
+      accountId,
+      region,
       trigger: request.trigger,
       dryRun: request.dryRun,
       resumed: request.resume !== undefined,
       repositoryNames: request.repositoryNames?.length,
     });
     const result = await runSweep(request, {
-      ecr: deps.ecr,
+      ecr,
       policy: config.policy,
-      region: deps.region,
+      region,
       now: deps.now ?? (() => new Date()),
       remainingMs: () => context.getRemainingTimeInMillis(),
       safetyMarginMs: config.sweepSafetyMarginMs,
       maxConcurrency: config.sweepConcurrency,
-      record: (record) => auditor.record(record),
+      // Every record names the account and region it is about.
+      record: (record) => auditor.record(accountId === undefined ? record : { ...record, accountId }),
       checkCreationTemplates: config.checkCreationTemplates,
     });
     deps.metrics.addMetric(NON_COMPLIANT_METRIC, MetricUnit.Count, result.nonCompliant);
@@ -75,6 +122,8 @@ export function createSweepHandler(
       scanned: result.scanned,
       ...(result.nextToken !== undefined ? { nextToken: result.nextToken } : {}),
       ...(templatesChecked ? { templates } : {}),
+      ...(accountId !== undefined ? { accountId } : {}),
+      region,
     };
     logger.info('sweep finished', {
       counts,

@@ -5,6 +5,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { memberEcrFactory } from '../shared/member-ecr.ts';
 import { failingHandler, startRuntime } from '../shared/runtime.ts';
 import { createSweepHandler } from './handler.ts';
 
@@ -19,6 +20,7 @@ export const handler = startup.ok
         metrics: startup.runtime.metrics,
         region: startup.runtime.region,
         createAuditor: (options) => startup.runtime.createAuditor(options),
+        memberEcr: memberEcrFactory(startup.runtime, { runId: 'sweep', defaultMaxAttempts: 8 }),
       }),
     )
       .use(injectLambdaContext(startup.runtime.logger, { resetKeys: true }))

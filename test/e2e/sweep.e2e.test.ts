@@ -131,6 +131,9 @@ describe('dist/sweep and the CLI against ECR', () => {
         failed: 0,
       },
       scanned: size + 2,
+      // The account (from the function's ARN) and the region every record of this run is about.
+      accountId: '123456789012',
+      region: 'eu-west-1',
     });
     const calls = await backend.calls();
     if (calls !== undefined) expect(calls.PutImageTagMutability ?? 0).toBe(0);
@@ -169,6 +172,9 @@ describe('dist/sweep and the CLI against ECR', () => {
         failed: 0,
       },
       scanned: size + 2,
+      // The account (from the function's ARN) and the region every record of this run is about.
+      accountId: '123456789012',
+      region: 'eu-west-1',
     });
     const calls = await backend.calls();
     if (calls !== undefined) {

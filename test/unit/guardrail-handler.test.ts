@@ -70,6 +70,7 @@ describe('guardrail handler', () => {
         repositoryName: 'payments/api',
         repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/payments/api',
         registryId: '123456789012',
+        accountId: '123456789012',
         region: 'eu-west-1',
         before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
         after: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },

@@ -1,0 +1,43 @@
+/**
+ * The organisation settings (lib/config.ts) as the scope (lib/scope.ts) and the guardrail's routing read
+ * them. Pure: no SDK, clock or environment.
+ */
+import type { OrganizationConfig } from './config.ts';
+import { type OrganizationSettings, parseScopeRequest, type ScopeRequest } from './scope.ts';
+
+/** True when a run covers more than the caller's own account: organisation mode, or an explicit account list. */
+export function isMultiAccount(organization: OrganizationConfig): boolean {
+  return organization.enabled || organization.accounts.length > 0;
+}
+
+/**
+ * The scope request of a sweep over `regions` (the configured scope regions when given, else the
+ * caller's): the organisation's accounts in organisation mode, else the explicit accounts.
+ *
+ * @throws InvalidInputError when neither organisation mode nor accounts are configured.
+ */
+export function scopeRequestOf(organization: OrganizationConfig, regions: readonly string[]): ScopeRequest {
+  return parseScopeRequest({
+    organization: organization.enabled,
+    ...(organization.accounts.length > 0 ? { accounts: [...organization.accounts] } : {}),
+    ...(organization.organizationalUnits.length > 0
+      ? { organizationalUnits: [...organization.organizationalUnits] }
+      : {}),
+    excludeAccounts: [...organization.excludedAccounts],
+    regions: organization.regions.length > 0 ? [...organization.regions] : [...regions],
+  });
+}
+
+/**
+ * The guardrail's routing settings (lib/scope.ts `routeEvent`): member accounts only in organisation
+ * mode, never an excluded one, only the configured accounts when a list is given, only the configured
+ * scope regions when a list is given.
+ */
+export function routingSettingsOf(organization: OrganizationConfig): OrganizationSettings {
+  return {
+    enabled: organization.enabled,
+    excludedAccountIds: organization.excludedAccounts,
+    allowedAccountIds: organization.accounts.length > 0 ? organization.accounts : undefined,
+    allowedRegions: organization.regions.length > 0 ? organization.regions : undefined,
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * Organisation scale end to end: the built CLI, the built sweep, scope and guardrail bundles against the
+ * emulator as a small organisation (scripts/org-seed.ts: four ACTIVE accounts × two regions, one of them
+ * without its member role, and one SUSPENDED account). Everything reachable is fixed, the broken account's
+ * account-regions end `failed` with STS's `AccessDenied`, the suspended account is listed as skipped, and
+ * the exit code says so (1).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type AdminClient,
+  emulatorAdmin,
+  type RunningEmulator,
+  startEmulator,
+} from '../../emulator/index.ts';
+import {
+  MANAGEMENT_ACCESS_KEY,
+  MUTABLE_EVERY,
+  ORG_ACCOUNTS,
+  ORG_REGIONS,
+  orgSeed,
+  REPOSITORIES_PER_ACCOUNT_REGION,
+} from '../../scripts/org-seed.ts';
+import { loadSampleEvent, projectRoot } from '../helpers/fixtures.ts';
+import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
+
+const CLI = path.join(projectRoot, 'dist', 'bin', 'ecr-guard.mjs');
+const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
+const HOME_REGION = 'eu-west-1';
+const MUTABLE_PER_ACCOUNT_REGION = REPOSITORIES_PER_ACCOUNT_REGION / MUTABLE_EVERY;
+/** A Lambda context of a function deployed in the management account. */
+const managementContext = () => ({
+  ...fakeContext(60_000),
+  invokedFunctionArn: `arn:aws:lambda:${HOME_REGION}:${management}:function:ecr-guard`,
+});
+
+function runCli(args: readonly string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const jsonLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('an organisation, end to end against the emulator', () => {
+  let emulator: RunningEmulator;
+  let admin: AdminClient;
+  /** Every variable an unmodified SDK needs to reach the emulator as the management account. */
+  const env = () => ({
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_REGION: HOME_REGION,
+    AWS_ACCESS_KEY_ID: MANAGEMENT_ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: 'test',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  const mutableIn = async (account: string, region: string) =>
+    (await admin.repositories({ account, region })).repositories.filter(
+      (repository) => repository.imageTagMutability !== 'IMMUTABLE',
+    ).length;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0 });
+    admin = emulatorAdmin(emulator.url);
+  });
+  beforeEach(async () => {
+    await admin.reset();
+    await admin.organization(orgSeed());
+  });
+  afterEach(() => restoreBundleEnv());
+  afterAll(async () => {
+    await emulator.stop();
+  });
+
+  it('the built CLI sweeps every account-region, counts the broken account failed, lists the suspended one and exits 1', async () => {
+    // Act
+    const { code, stdout } = await runCli(
+      ['sweep', '--org', ...ORG_REGIONS.flatMap((region) => ['--region', region])],
+      env(),
+    );
+    // Assert
+    expect(code).toBe(1);
+    const lines = jsonLines(stdout);
+    const audits = lines.filter((line) => line.type === 'audit');
+    expect(audits.length).toBe(3 * ORG_REGIONS.length * MUTABLE_PER_ACCOUNT_REGION);
+    for (const line of audits) {
+      expect(line).toMatchObject({
+        outcome: 'remediated',
+        accountId: expect.any(String),
+        region: expect.any(String),
+      });
+    }
+    const summaries = lines.filter((line) => line.type === 'summary');
+    const statusOf = Object.fromEntries(
+      summaries.map((line) => [`${String(line.accountId)} ${String(line.region)}`, line]),
+    );
+    for (const region of ORG_REGIONS) {
+      for (const account of [management, payments, analytics]) {
+        expect(statusOf[`${account} ${region}`]).toMatchObject({
+          status: 'completed',
+          scanned: REPOSITORIES_PER_ACCOUNT_REGION,
+        });
+        expect(await mutableIn(account, region)).toBe(0);
+      }
+      expect(statusOf[`${legacy} ${region}`]).toMatchObject({ status: 'failed', errorCode: 'AccessDenied' });
+      expect(await mutableIn(legacy, region)).toBe(MUTABLE_PER_ACCOUNT_REGION);
+      expect(statusOf[`${closed} ${region}`]).toMatchObject({ status: 'skipped', skipReason: 'suspended' });
+    }
+    expect(summaries).toHaveLength(5 * ORG_REGIONS.length);
+    expect(lines.at(-1)).toMatchObject({
+      type: 'total',
+      result: 'failed',
+      statusCounts: { completed: 6, failed: 2, skipped: 2, incomplete: 0 },
+    });
+    // One AssumeRole per member account, shared by its regions; none for the caller's own account.
+    const stats = await admin.stats();
+    expect(stats.operations.AssumeRole?.calls).toBe(3);
+  }, 60_000);
+
+  it('the built CLI with --exclude-account leaves the broken account out: skipped, and exit 0', async () => {
+    const { code, stdout } = await runCli(
+      ['sweep', '--org', '--exclude-account', legacy, '--region', 'eu-west-1', '--json'],
+      env(),
+    );
+    expect(code).toBe(0);
+    const summaries = jsonLines(stdout).filter((line) => line.type === 'summary');
+    expect(summaries.find((line) => line.accountId === legacy)).toMatchObject({
+      status: 'skipped',
+      skipReason: 'excluded',
+    });
+  }, 60_000);
+
+  it('the built CLI check --account over an explicit list exits 3 when a named repository is non-compliant somewhere', async () => {
+    const { code, stdout } = await runCli(
+      ['check', 'team-2', '--account', payments, '--account', management, '--region', 'eu-west-1'],
+      env(),
+    );
+    const audits = jsonLines(stdout).filter((line) => line.type === 'audit');
+    expect(audits.map((line) => line.accountId).sort()).toEqual([management, payments]);
+    expect(code).toBe(3);
+  }, 60_000);
+
+  it('the built sweep bundle sweeps the account-region its payload names, through the member role', async () => {
+    // Arrange
+    const handler = await loadBundle('sweep', env());
+    // Act
+    const summary = await handler({ accountId: payments, region: 'us-east-1' }, managementContext());
+    // Assert
+    expect(summary).toMatchObject({
+      accountId: payments,
+      region: 'us-east-1',
+      scanned: REPOSITORIES_PER_ACCOUNT_REGION,
+      counts: { remediated: MUTABLE_PER_ACCOUNT_REGION, failed: 0 },
+    });
+    expect(await mutableIn(payments, 'us-east-1')).toBe(0);
+    expect(await mutableIn(payments, 'eu-west-1')).toBe(MUTABLE_PER_ACCOUNT_REGION);
+    expect(await mutableIn(management, HOME_REGION)).toBe(MUTABLE_PER_ACCOUNT_REGION);
+  }, 60_000);
+
+  it('the built sweep bundle fails an account whose member role cannot be assumed with STS’s code, touching nothing', async () => {
+    const handler = await loadBundle('sweep', env());
+    await expect(handler({ accountId: legacy, region: 'eu-west-1' }, managementContext())).rejects.toThrow(
+      /AccessDenied/,
+    );
+    expect(await mutableIn(legacy, 'eu-west-1')).toBe(MUTABLE_PER_ACCOUNT_REGION);
+  }, 60_000);
+
+  it('the built scope bundle lists every account-region item and the skipped account', async () => {
+    const handler = await loadBundle('scope', {
+      ...env(),
+      ORGANIZATION_MODE: 'true',
+      SCOPE_REGIONS: ORG_REGIONS.join(','),
+    });
+    const answer = await handler({}, managementContext());
+    expect(answer).toMatchObject({
+      count: 4 * ORG_REGIONS.length,
+      skipped: [{ accountId: closed, reason: 'suspended' }],
+    });
+    expect(answer).toHaveProperty(
+      'items',
+      [management, payments, analytics, legacy].flatMap((accountId) =>
+        ORG_REGIONS.map((region) => ({ accountId, region, roleName: 'EcrImmutabilityGuardMember' })),
+      ),
+    );
+  }, 60_000);
+
+  it('the built guardrail bundle fixes a repository of a member account from its forwarded event', async () => {
+    // Arrange: the sample CreateRepository event, as EventBridge forwards it from the payments account.
+    await admin.seed({
+      account: payments,
+      region: 'us-east-1',
+      repositories: [{ name: 'payments/api', imageTagMutability: 'MUTABLE' }],
+    });
+    const sample = loadSampleEvent('create-repository-default-mutable.json');
+    const event = { ...sample, account: payments, region: 'us-east-1' };
+    const handler = await loadBundle('guardrail', { ...env(), ORGANIZATION_MODE: 'true' });
+    // Act
+    const summary = await handler(event, managementContext());
+    // Assert
+    expect(summary).toMatchObject({
+      records: [{ outcome: 'remediated', accountId: payments, region: 'us-east-1' }],
+    });
+    const [repository] = (
+      await admin.repositories({ account: payments, region: 'us-east-1' })
+    ).repositories.filter((entry) => entry.repositoryName === 'payments/api');
+    expect(repository?.imageTagMutability).toBe('IMMUTABLE');
+  }, 60_000);
+
+  it('the built guardrail bundle ignores a member event without organisation mode, and assumes no role', async () => {
+    const sample = loadSampleEvent('create-repository-default-mutable.json');
+    const handler = await loadBundle('guardrail', env());
+    const summary = await handler({ ...sample, account: payments, region: 'us-east-1' }, managementContext());
+    expect(summary).toMatchObject({
+      records: [{ outcome: 'ignored', reason: expect.stringContaining('organisation mode is off') }],
+    });
+    expect((await admin.stats()).operations.AssumeRole).toBeUndefined();
+  }, 60_000);
+});

@@ -1,0 +1,80 @@
+/**
+ * Organisation mode in IAM: both roles grow by exactly `sts:AssumeRole` on the member role in any account
+ * of the partition and the Organizations reads the scope uses; nothing without organisation mode.
+ */
+import { describe, expect, it } from 'vitest';
+import { allowedPairs, findResource, resources, synthesize } from './helpers.ts';
+
+const MEMBER_ROLES = 'arn:<AWS::Partition>:iam::*:role/EcrImmutabilityGuardMember';
+
+function orgPairs(template: ReturnType<typeof synthesize>['template'], prefix: string): string[] {
+  const [role] = findResource(template, 'AWS::IAM::Role', prefix);
+  return allowedPairs(template, role).filter((pair) => /^(sts|organizations):/.test(pair));
+}
+
+function environmentOf(
+  template: ReturnType<typeof synthesize>['template'],
+  prefix: string,
+): Record<string, unknown> {
+  const [id] = findResource(template, 'AWS::Lambda::Function', prefix);
+  const fn = resources(template)[id];
+  const properties = fn?.Properties;
+  const environment =
+    typeof properties === 'object' && properties !== null && 'Environment' in properties
+      ? properties.Environment
+      : undefined;
+  return typeof environment === 'object' && environment !== null && 'Variables' in environment
+    ? Object.fromEntries(Object.entries(environment.Variables ?? {}))
+    : {};
+}
+
+describe('IAM and environment of organisation mode', () => {
+  it.each(['GuardGuardrailRole', 'GuardSweepRole'])(
+    'grants %s no STS or Organizations action by default',
+    (role) => {
+      const { template } = synthesize();
+      expect(orgPairs(template, role)).toEqual([]);
+      expect(environmentOf(template, 'GuardSweep')).not.toHaveProperty('ORGANIZATION_MODE');
+    },
+  );
+
+  it.each(['GuardGuardrailRole', 'GuardSweepRole'])(
+    'grants %s AssumeRole on the member role and ListAccounts in organisation mode',
+    (role) => {
+      const { template } = synthesize({ organization: true, scopeRegions: ['eu-west-1', 'us-east-1'] });
+      expect(orgPairs(template, role)).toEqual(
+        [`organizations:ListAccounts on *`, `sts:AssumeRole on ${MEMBER_ROLES}`].sort(),
+      );
+    },
+  );
+
+  it('grants the OU walk instead of ListAccounts when OUs are given, on the configured role name', () => {
+    const { template } = synthesize({
+      organization: true,
+      organizationalUnits: ['ou-ab12-cdef3456'],
+      memberRoleName: 'GuardMember',
+    });
+    expect(orgPairs(template, 'GuardSweepRole')).toEqual([
+      'organizations:ListAccountsForParent on *',
+      'organizations:ListOrganizationalUnitsForParent on *',
+      'sts:AssumeRole on arn:<AWS::Partition>:iam::*:role/GuardMember',
+    ]);
+    expect(environmentOf(template, 'GuardSweep')).toMatchObject({
+      ORGANIZATION_MODE: 'true',
+      MEMBER_ROLE_NAME: 'GuardMember',
+      ORGANIZATIONAL_UNITS: 'ou-ab12-cdef3456',
+    });
+  });
+
+  it('grants AssumeRole but no Organizations action for an explicit account list', () => {
+    const { template } = synthesize({ scopeAccounts: ['222222222222'] });
+    expect(orgPairs(template, 'GuardSweepRole')).toEqual([`sts:AssumeRole on ${MEMBER_ROLES}`]);
+    expect(environmentOf(template, 'GuardGuardrail')).toMatchObject({ SCOPE_ACCOUNTS: '222222222222' });
+  });
+
+  it('refuses OUs without organisation mode at synthesis, naming the prop', () => {
+    expect(() => synthesize({ organizationalUnits: ['ou-ab12-cdef3456'] })).toThrow(
+      'organizationalUnits: needs organization to be on',
+    );
+  });
+});
