@@ -31,6 +31,7 @@ describe('cdk-nag AWS Solutions checks', () => {
   it.each([
     ['the defaults', {}],
     ['every option', { fullest: true }],
+    ['organisation mode', { organization: true }],
   ])(
     'leave no unacknowledged finding with %s',
     (_name, options) => {
@@ -42,7 +43,9 @@ describe('cdk-nag AWS Solutions checks', () => {
               exemptTagKey: 'ecr-guard:exempt',
               auditEventBus: events.EventBus.fromEventBusName(scope, 'Audit', 'audit'),
             }
-          : {},
+          : 'organization' in options
+            ? { alarmEmail: 'ops@example.com', organization: true, organizationalUnits: ['ou-ab12-cdef3456'] }
+            : {},
       );
       const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack);
       expect(
