@@ -311,3 +311,56 @@ export function templatesUnlistedRecord(
     errorCode,
   };
 }
+
+/**
+ * A push ECR refused because the tag is immutable (a CloudTrail `PutImage` failed with
+ * `ImageTagAlreadyExistsException`): the guard working, recorded without any ECR call.
+ */
+export function blockedOverwriteRecord(
+  overwrite: {
+    readonly registryId: string;
+    readonly region: string;
+    readonly repositoryName: string;
+    readonly imageTag: string | undefined;
+    readonly errorCode: string;
+  },
+  scope: Pick<RecordScope, 'trigger' | 'dryRun'>,
+  context: EventContext,
+): AuditRecord {
+  const tag = overwrite.imageTag === undefined ? 'a tag' : `tag '${overwrite.imageTag}'`;
+  return {
+    outcome: 'blocked-overwrite',
+    repositoryName: overwrite.repositoryName,
+    repositoryArn: undefined,
+    registryId: overwrite.registryId,
+    region: overwrite.region,
+    before: undefined,
+    after: undefined,
+    trigger: scope.trigger,
+    dryRun: scope.dryRun,
+    reason: `push to ${tag} refused with ${overwrite.errorCode}: the tag is immutable`,
+    ...eventFields(context),
+    errorCode: overwrite.errorCode,
+    imageTag: overwrite.imageTag,
+  };
+}
+
+/** An exemption tag `ecr-guard plan --stage-exemptions` wrote; the setting itself is unchanged. */
+export function exemptionStagedRecord(
+  facts: Pick<RepositoryFacts, 'repositoryName' | 'repositoryArn' | 'registryId' | 'setting'>,
+  reason: string,
+  scope: RecordScope,
+): AuditRecord {
+  return {
+    outcome: 'exemption-staged',
+    repositoryName: facts.repositoryName,
+    repositoryArn: facts.repositoryArn,
+    registryId: facts.registryId,
+    region: scope.region,
+    before: toAuditSetting(facts.setting),
+    after: toAuditSetting(facts.setting),
+    trigger: scope.trigger,
+    dryRun: scope.dryRun,
+    reason,
+  };
+}

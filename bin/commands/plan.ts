@@ -8,7 +8,7 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { type Command, Option } from 'commander';
 import * as z from 'zod/mini';
-import type { AuditRecord } from '../../lib/audit.ts';
+import { type AuditRecord, exemptionStagedRecord, failedRecord } from '../../lib/audit.ts';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import {
   type CloudTrailAdapter,
@@ -265,40 +265,22 @@ async function stageExemption(
   if (rule === undefined || expiryKey === undefined) return 'failed';
   const moved = plan.movedTags.map((tag) => tag.tag);
   const reason = stagedExemptionReason(moved, until);
-  const base: AuditRecord = {
-    outcome: 'exemption-staged',
-    repositoryName: facts.repositoryName,
-    repositoryArn: facts.repositoryArn,
-    registryId: facts.registryId,
-    region: deps.region,
-    before: {
-      imageTagMutability: facts.setting.mutability,
-      exclusionFilters: [...facts.setting.exclusionFilters],
-    },
-    after: {
-      imageTagMutability: facts.setting.mutability,
-      exclusionFilters: [...facts.setting.exclusionFilters],
-    },
-    trigger: 'backfill',
-    dryRun: false,
-    reason: `staged exemption ${rule.key}='${reason}' ${expiryKey}='${until}'`,
-  };
+  const scope = { trigger: 'backfill', dryRun: false, region: deps.region } as const;
+  const staged = exemptionStagedRecord(
+    facts,
+    `staged exemption ${rule.key}='${reason}' ${expiryKey}='${until}'`,
+    scope,
+  );
   try {
     const current = await deps.ecr.listTags(facts);
     if (current.kind === 'gone') return 'gone';
     if (Object.hasOwn(current.tags, rule.key)) return 'already-exempt';
     const tagged = await deps.ecr.tagRepository(facts, { [rule.key]: reason, [expiryKey]: until });
     if (tagged.kind === 'gone') return 'gone';
-    deps.onRecord(base);
+    deps.onRecord(staged);
     return 'exemption-staged';
   } catch (error) {
-    deps.onRecord({
-      ...base,
-      outcome: 'failed',
-      after: undefined,
-      reason: `staging the exemption failed with ${errorCodeOf(error)}`,
-      errorCode: errorCodeOf(error),
-    });
+    deps.onRecord(failedRecord(facts, error, scope));
     return 'failed';
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import {
   type AuditRecord,
+  blockedOverwriteRecord,
   failedRecord,
   goneRecord,
   ignoredRecord,
@@ -94,25 +95,7 @@ export function createGuardrailHandler(
     if (interpretation.kind === 'blocked-overwrite') {
       // The guard working: a push refused because the tag is immutable. Recorded, no ECR call.
       const { overwrite } = interpretation;
-      const tag = overwrite.imageTag === undefined ? 'a tag' : `tag '${overwrite.imageTag}'`;
-      record({
-        outcome: 'blocked-overwrite',
-        repositoryName: overwrite.repositoryName,
-        repositoryArn: undefined,
-        registryId: overwrite.registryId,
-        region: overwrite.region,
-        before: undefined,
-        after: undefined,
-        trigger,
-        dryRun,
-        reason: `push to ${tag} refused with ${overwrite.errorCode}: the tag is immutable`,
-        eventId: overwrite.context.eventId,
-        eventName: overwrite.context.eventName,
-        actor: overwrite.context.actor,
-        sourceIp: overwrite.context.sourceIp,
-        errorCode: overwrite.errorCode,
-        imageTag: overwrite.imageTag,
-      });
+      record(blockedOverwriteRecord(overwrite, { trigger, dryRun }, overwrite.context));
       return finish();
     }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  blockedOverwriteRecord,
+  exemptionStagedRecord,
   failedRecord,
   goneRecord,
   ignoredRecord,
@@ -35,6 +37,47 @@ const CONTEXT: EventContext = {
 };
 
 describe('audit record builders', () => {
+  it('blockedOverwriteRecord names the tag, the error and the event, with no setting and no ARN', () => {
+    const overwrite = {
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      repositoryName: 'app',
+      imageTag: 'latest',
+      errorCode: 'ImageTagAlreadyExistsException',
+    };
+    expect(blockedOverwriteRecord(overwrite, { trigger: 'event', dryRun: false }, CONTEXT)).toEqual({
+      outcome: 'blocked-overwrite',
+      repositoryName: 'app',
+      repositoryArn: undefined,
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      before: undefined,
+      after: undefined,
+      trigger: 'event',
+      dryRun: false,
+      reason: "push to tag 'latest' refused with ImageTagAlreadyExistsException: the tag is immutable",
+      eventId: 'event-1',
+      eventName: 'PutImageTagMutability',
+      actor: 'arn:aws:iam::123456789012:role/dev',
+      sourceIp: '192.0.2.1',
+      errorCode: 'ImageTagAlreadyExistsException',
+      imageTag: 'latest',
+    });
+  });
+
+  it('exemptionStagedRecord keeps the setting unchanged (before = after) and the given reason', () => {
+    const record = exemptionStagedRecord(FACTS, "staged exemption k='v' e='2027-01-31'", SCOPE);
+    expect(record).toMatchObject({
+      outcome: 'exemption-staged',
+      reason: "staged exemption k='v' e='2027-01-31'",
+    });
+    expect(record.after).toEqual(record.before);
+    expect(record.before).toEqual({
+      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      exclusionFilters: ['dev-*', 'latest'],
+    });
+  });
+
   it('repositoryRecord writes settings with sorted filters, and after = before unless given', () => {
     expect(repositoryRecord(FACTS, 'compliant', 'ok', SCOPE)).toEqual({
       outcome: 'compliant',
