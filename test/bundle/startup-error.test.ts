@@ -3,11 +3,11 @@
  * naming the variable (not the minified source Node prints for an uncaught throw at module scope),
  * then every invocation fails with that error instead of the init failing again and again.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 
 const built = existsSync(path.join(projectRoot, 'dist', 'guardrail', 'index.mjs'));
@@ -21,27 +21,13 @@ function loadInChild(bundle: string, env: Record<string, string>) {
       try { await handler({}, {}); console.log(JSON.stringify({ invocation: 'succeeded' })); }
       catch (error) { console.log(JSON.stringify({ invocation: 'failed', name: error.name, message: error.message })); }
     }`;
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runNode(['--input-type=module', '-e', script], {
+    PATH: process.env.PATH,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...env,
   });
 }
 

@@ -4,10 +4,10 @@
  * ceil(N/1000) describes, resumption covers every repository exactly once, and injected throttling
  * still ends with every repository counted.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MESSAGE } from '../../lib/audit.ts';
+import { runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
 import { adminOf, type Backend, bundleEnv, itOnEmulator, type SeedSpec, startBackend } from './backend.ts';
@@ -69,20 +69,9 @@ const SCHEDULED = {
 };
 
 function runCli(args: readonly string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'bin', 'ecr-guard.mjs'), ...args], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runNode([path.join(projectRoot, 'dist', 'bin', 'ecr-guard.mjs'), ...args], {
+    PATH: process.env.PATH,
+    ...env,
   });
 }
 

@@ -2,7 +2,6 @@
  * The CLI's options: flags parsed and validated by the settings table, messages naming the flag the
  * user typed, regions and endpoints resolved as the AWS CLI does.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { configFromOptions, parseCommonOptions } from '../../bin/options.ts';
 import { runCli } from '../../bin/program.ts';
 import { SETTINGS, settingRows } from '../../lib/settings.ts';
 import { startTestEmulator, type TestEmulator } from '../emulator/helpers.ts';
+import { runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 
 async function cli(args: readonly string[], env: Record<string, string> = {}) {
@@ -34,29 +34,15 @@ async function cli(args: readonly string[], env: Record<string, string> = {}) {
 /** Runs bin/ecr-guard.ts in a child process with exactly `env` (plus PATH), no shared AWS config. */
 function cliProcess(args: readonly string[], env: Record<string, string>) {
   const home = mkdtempSync(path.join(tmpdir(), 'ecr-guard-home-'));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'ecr-guard.ts'), ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        AWS_CONFIG_FILE: path.join(home, 'config'),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runNode([path.join(projectRoot, 'bin', 'ecr-guard.ts'), ...args], {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    ...env,
   });
 }
 
