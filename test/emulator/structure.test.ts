@@ -40,14 +40,14 @@ function cycles(graph: Map<string, string[]>): string[][] {
   const found: string[][] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (module: string, path: string[]): void => {
-    if (state.get(module) === 'done') return;
-    if (state.get(module) === 'visiting') {
-      found.push([...path.slice(path.indexOf(module)), module]);
-      return;
+    const seen = state.get(module);
+    // Back to a module still on the path: that path closes a cycle. A finished module adds nothing.
+    if (seen === 'visiting') found.push([...path.slice(path.indexOf(module)), module]);
+    if (seen === undefined) {
+      state.set(module, 'visiting');
+      for (const next of graph.get(module) ?? []) visit(next, [...path, module]);
+      state.set(module, 'done');
     }
-    state.set(module, 'visiting');
-    for (const next of graph.get(module) ?? []) visit(next, [...path, module]);
-    state.set(module, 'done');
   };
   for (const module of graph.keys()) visit(module, []);
   return found;

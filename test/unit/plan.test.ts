@@ -225,7 +225,7 @@ describe('the suggested exclusion', () => {
           const strictness = policy(allowed);
           const suggestion = suggestExclusion(moved, strictness);
           // needs-owner is checked by the next property: it happens only when no compliant cover exists.
-          if (suggestion.kind !== 'exclusion') return;
+          fc.pre(suggestion.kind === 'exclusion');
           const filters = suggestion.setting.exclusionFilters;
           expect(isCoveredBy(moved, filters)).toBe(true);
           expect(isAtLeastAsStrict(suggestion.setting, strictness)).toBe(true);

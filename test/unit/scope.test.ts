@@ -396,7 +396,7 @@ describe('routeEvent', () => {
             excludedAccountIds,
             allowedAccountIds,
           });
-          if (route.kind !== 'act-via-member-role') return;
+          fc.pre(route.kind === 'act-via-member-role');
           expect(enabled).toBe(true);
           expect(accountId).not.toBe(home.accountId);
           expect(excludedAccountIds).not.toContain(accountId);
