@@ -8,11 +8,25 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { guardPropsFromContext } from './app-config.ts';
+import { EcrImmutabilityGuardMemberStack } from './member-stack.ts';
 import { EcrImmutabilityGuardStack } from './stack.ts';
 
 const app = new App();
 new EcrImmutabilityGuardStack(app, 'EcrImmutabilityGuardStack', {
   guard: (stack) => guardPropsFromContext(stack),
+});
+// The asset-free member template for StackSets (infra/member-stack.ts): the central bus, roles and
+// organisation are its parameters; the role name, external id and ECR features come from the same context.
+new EcrImmutabilityGuardMemberStack(app, 'EcrImmutabilityGuardMemberStack', {
+  member: (stack) => {
+    const guard = guardPropsFromContext(stack);
+    return {
+      memberRoleName: guard.memberRoleName,
+      memberExternalId: guard.memberExternalId,
+      tagExemptions: guard.exemptTagKey !== undefined,
+      checkCreationTemplates: guard.checkCreationTemplates,
+    };
+  },
 });
 // cdk-nag 3 is a policy validation plugin: any unacknowledged finding fails synthesis.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

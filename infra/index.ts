@@ -4,4 +4,6 @@
  */
 export * from './ecr-immutability-guard.ts';
 export type { TargetMutability } from './guardrail-event-pattern.ts';
+export * from './member.ts';
+export * from './member-stack.ts';
 export * from './stack.ts';

@@ -1,0 +1,201 @@
+/**
+ * The member side of an organisation deployment (docs/architecture.md): what every member account and
+ * Region needs so the central functions can guard it, and nothing else. No Lambda code and no custom
+ * resources, so the synthesized template has no assets and can be rolled out by CloudFormation StackSets
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html).
+ *
+ * - The member role: assumable only by the central functions' roles, only from inside the organisation
+ *   (`aws:PrincipalOrgID`) and with the external id when one is set; allowed exactly the ECR actions the
+ *   core declares (`requiredEcrActions` of lib/ecr.ts through {@link ecrPolicyStatements}).
+ * - A rule on the default bus forwarding the guardrail's ECR CloudTrail events (the same
+ *   {@link guardrailEventPattern}) to the central bus, through an events role allowed only
+ *   `events:PutEvents` on that bus
+ *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html).
+ */
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import * as z from 'zod/mini';
+import { SETTINGS, settingProblem } from '../lib/settings.ts';
+import { ecrPolicyStatements, REGISTRY_LEVEL_ECR_ACTIONS } from './ecr-permissions.ts';
+import { acknowledgedPolicy, NAG_WILDCARD_RESOURCE } from './functions.ts';
+import { guardrailEventPattern } from './guardrail-event-pattern.ts';
+
+export interface EcrImmutabilityGuardMemberProps {
+  /**
+   * The central functions' role ARNs (`arn:<partition>:iam::<account>:role/<name>`), the only principals
+   * the member role trusts. May be a CloudFormation list parameter (one template for every account).
+   */
+  readonly centralRoleArns: readonly string[];
+  /** The organisation (`o-` and 10-32 lower-case letters or digits) the central roles must belong to. */
+  readonly organizationId: string;
+  /** The ARN of the central event bus the ECR events are forwarded to. */
+  readonly centralEventBusArn: string;
+  /** The member role's name (lib/settings.ts `memberRoleName`). @default 'EcrImmutabilityGuardMember' */
+  readonly memberRoleName?: string;
+  /** The external id the central functions present (lib/settings.ts `memberExternalId`). */
+  readonly memberExternalId?: string;
+  /** Whether the central deployment uses exemption tags (`exemptTagKey`): adds `ecr:ListTagsForResource`. @default false */
+  readonly tagExemptions?: boolean;
+  /**
+   * The Region of the repositories the role may act on: the stack's by default; `'*'` when one role
+   * serves every Region of the account (IAM roles are global, see infra/member-stack.ts).
+   */
+  readonly repositoryRegion?: string;
+  /** Whether the central sweep checks repository creation templates: adds the registry-level actions on `*`. @default false */
+  readonly checkCreationTemplates?: boolean;
+}
+
+/** An IAM role ARN in any partition. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** An organisation id. https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+/** An event bus ARN. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html */
+export const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
+
+/** The default member role name, from the settings table. */
+export const DEFAULT_MEMBER_ROLE_NAME: string = z.parse(SETTINGS.memberRoleName.schema, undefined);
+
+/** The repository ARN pattern as cdk-nag prints it in finding ids. */
+const nagRepositoryArnPattern = (region: string | undefined) =>
+  `arn:<AWS::Partition>:ecr:${region ?? '<AWS::Region>'}:<AWS::AccountId>:repository/*`;
+
+/** {@link ecrPolicyStatements}, with the repository statement's Region replaced when one is given. */
+function memberEcrStatements(stack: Stack, props: EcrImmutabilityGuardMemberProps): iam.PolicyStatement[] {
+  const features = {
+    tagExemptions: props.tagExemptions === true,
+    creationTemplates: props.checkCreationTemplates === true,
+  };
+  const region = props.repositoryRegion;
+  return ecrPolicyStatements(stack, features).map((statement) =>
+    region === undefined || statement.sid !== 'EcrRepositories'
+      ? statement
+      : new iam.PolicyStatement({
+          sid: statement.sid,
+          actions: statement.actions,
+          resources: [
+            stack.formatArn({
+              service: 'ecr',
+              region,
+              resource: 'repository',
+              resourceName: '*',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ],
+        }),
+  );
+}
+
+/** Problems with the props, each naming the prop and what was given; tokens (parameters) are not checked. */
+export function memberPropsProblems(props: EcrImmutabilityGuardMemberProps): string[] {
+  const problems: string[] = [];
+  const literal = (value: string) => !Token.isUnresolved(value);
+  if (props.centralRoleArns.length === 0) problems.push('centralRoleArns: must name at least one role ARN');
+  // A list parameter is one encoded element that only `Token.isUnresolved` of the whole list recognises.
+  const roleArns = Token.isUnresolved(props.centralRoleArns) ? [] : props.centralRoleArns;
+  for (const arn of roleArns) {
+    if (literal(arn) && !ROLE_ARN.test(arn))
+      problems.push(
+        `centralRoleArns: ${JSON.stringify(arn)} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
+      );
+  }
+  if (literal(props.organizationId) && !ORGANIZATION_ID.test(props.organizationId))
+    problems.push(
+      `organizationId: ${JSON.stringify(props.organizationId)} is not an organisation id (o- and 10-32 lower-case letters or digits)`,
+    );
+  if (literal(props.centralEventBusArn) && !EVENT_BUS_ARN.test(props.centralEventBusArn))
+    problems.push(
+      `centralEventBusArn: ${JSON.stringify(props.centralEventBusArn)} is not an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`,
+    );
+  for (const key of ['memberRoleName', 'memberExternalId'] as const) {
+    const value = props[key];
+    if (value === undefined || !literal(value)) continue;
+    const problem = settingProblem(key, value);
+    if (problem !== undefined) problems.push(`${key}: ${JSON.stringify(value)} ${problem}`);
+  }
+  return problems;
+}
+
+/**
+ * The central roles as one principal. A CloudFormation list parameter is a single token standing for
+ * the whole list, so the ARNs go into the trust policy as given rather than one principal each.
+ */
+class CentralRolesPrincipal extends iam.PrincipalBase {
+  readonly arns: string[];
+
+  constructor(arns: readonly string[]) {
+    super();
+    this.arns = [...arns];
+  }
+
+  get policyFragment(): iam.PrincipalPolicyFragment {
+    return new iam.PrincipalPolicyFragment({ AWS: this.arns });
+  }
+
+  override dedupeString(): string | undefined {
+    return `CentralRoles:${JSON.stringify(this.arns)}`;
+  }
+
+  override toString(): string {
+    return 'CentralRolesPrincipal';
+  }
+}
+
+export class EcrImmutabilityGuardMember extends Construct {
+  /** The role the central functions assume in this account. */
+  readonly memberRole: iam.Role;
+  /** The rule on the default bus forwarding ECR events to the central bus. */
+  readonly forwardingRule: events.Rule;
+  /** The role EventBridge uses to put the events on the central bus. */
+  readonly eventsRole: iam.Role;
+  /** The member role's ECR policies. */
+  readonly memberPolicies: iam.Policy[] = [];
+
+  constructor(scope: Construct, id: string, props: EcrImmutabilityGuardMemberProps) {
+    super(scope, id);
+    const problems = memberPropsProblems(props);
+    if (problems.length > 0)
+      throw new Error(`Invalid EcrImmutabilityGuardMember props:\n  ${problems.join('\n  ')}`);
+    const stack = Stack.of(this);
+
+    this.memberRole = new iam.Role(this, 'MemberRole', {
+      roleName: props.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME,
+      description: 'ecr-immutability-guard: assumed by the central functions to keep ECR tags immutable',
+      assumedBy: new iam.PrincipalWithConditions(new CentralRolesPrincipal(props.centralRoleArns), {
+        StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
+      }),
+      ...(props.memberExternalId === undefined ? {} : { externalIds: [props.memberExternalId] }),
+    });
+    for (const statement of memberEcrStatements(stack, props)) {
+      const registryLevel = statement.actions.some((action) => REGISTRY_LEVEL_ECR_ACTIONS.has(action));
+      const policy = acknowledgedPolicy(this, registryLevel ? 'EcrRegistryPolicy' : 'EcrRepositoriesPolicy', {
+        role: this.memberRole,
+        statements: [statement],
+        findings: registryLevel
+          ? [NAG_WILDCARD_RESOURCE]
+          : [`AwsSolutions-IAM5[Resource::${nagRepositoryArnPattern(props.repositoryRegion)}]`],
+        reason: registryLevel
+          ? 'Repository creation templates are registry-level settings: IAM accepts only "*" for these actions (Service Authorization Reference for Amazon ECR).'
+          : "The guard keeps every repository of this account immutable, including repositories created later: the resource is repository/* of this account (and of the stack's Region unless the role serves every Region) only.",
+      });
+      this.memberPolicies.push(policy);
+    }
+
+    this.eventsRole = new iam.Role(this, 'ForwardingRole', {
+      description: 'ecr-immutability-guard: puts ECR events on the central event bus',
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+    });
+    this.forwardingRule = new events.Rule(this, 'ForwardingRule', {
+      description: 'ECR CloudTrail events the guardrail handles, forwarded to the central event bus.',
+      eventPattern: guardrailEventPattern(),
+    });
+    // The target adds `events:PutEvents` on the bus (and nothing else) to the role's policy.
+    this.forwardingRule.addTarget(
+      new targets.EventBus(events.EventBus.fromEventBusArn(this, 'CentralBus', props.centralEventBusArn), {
+        role: this.eventsRole,
+      }),
+    );
+  }
+}
