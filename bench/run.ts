@@ -4,6 +4,9 @@
  *   npm run bench                 all parts
  *   npm run bench -- --only cold-start
  *   npm run bench -- --only org-sweep --org-accounts 50 --org-regions 4 --org-repos 500
+ *   npm run bench -- --only plan --plan-repos 2000 --plan-pushes 4000
+ * The plan benchmark's default (10,000 repositories, 20,000 pushes) has a 200 s floor: 400 LookupEvents
+ * calls at CloudTrail's 2 requests/s (bench/plan.ts); the flags give a smaller size with its own floors.
  * The organisation sweep's default size (15 accounts × 4 regions × 500 repositories, 1 in 5 MUTABLE, puts
  * at 4 TPS per account-region, 12 account-regions at once: a 120 s floor) is what this shared 2-core
  * machine sustains without the CPU, rather than the throttles, setting the pace (bench/org-sweep.ts).
@@ -15,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runColdStartBench } from './cold-start.ts';
 import { runOrgSweepBench } from './org-sweep.ts';
+import { runPlanBench } from './plan.ts';
 import { runSweepBench } from './sweep.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,9 +38,13 @@ const { values } = parseArgs({
     'org-put-tps': { type: 'string', default: '4' },
     'org-latency-ms': { type: 'string', default: '10' },
     'org-parallel': { type: 'string', default: '12' },
+    'plan-repos': { type: 'string', default: '10000' },
+    'plan-pushes': { type: 'string', default: '20000' },
+    'plan-mutable-every': { type: 'string', default: '10' },
   },
 });
-const parts = values.only === undefined ? ['cold-start', 'sweep', 'org-sweep'] : values.only.split(',');
+const parts =
+  values.only === undefined ? ['cold-start', 'sweep', 'org-sweep', 'plan'] : values.only.split(',');
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   node: process.version,
@@ -177,6 +185,50 @@ if (parts.includes('org-sweep')) {
     console.error('organisation sweep: a check failed (see FAIL above)');
     process.exitCode = 1;
   }
+  console.log();
+}
+
+if (parts.includes('plan')) {
+  const options = {
+    repositories: Number(values['plan-repos']),
+    pushes: Number(values['plan-pushes']),
+    mutableEvery: Number(values['plan-mutable-every']),
+  };
+  console.log(
+    `plan: ${options.repositories} repositories (1 in ${options.mutableEvery} MUTABLE), ${options.pushes} pushes in the window, LookupEvents throttled at 2 req/s`,
+  );
+  const plan = await runPlanBench(root, options);
+  results.plan = plan;
+  const missed = [
+    plan.lookupCalls > plan.lookupFloor
+      ? `LookupEvents calls ${plan.lookupCalls} > floor ${plan.lookupFloor}`
+      : '',
+    plan.wallToFloor > 1.2 ? `wall time ${plan.wallToFloor} x the floor > 1.2` : '',
+    plan.ecrCalls > plan.ecrCeiling ? `ECR calls ${plan.ecrCalls} > ${plan.ecrCeiling}` : '',
+  ].filter((text) => text !== '');
+  if (missed.length > 0) {
+    console.error(`plan: ${missed.join('; ')}`);
+    process.exitCode = 1;
+  }
+  console.log(
+    table(
+      [plan],
+      [
+        'candidates',
+        'pushEvents',
+        'lookupCalls',
+        'lookupFloor',
+        'seconds',
+        'floorSeconds',
+        'wallToFloor',
+        'ecrCalls',
+        'ecrCeiling',
+        'maxRssMiB',
+        'rssSecondHalfToFirst',
+        'exitCode',
+      ],
+    ),
+  );
   console.log();
 }
 

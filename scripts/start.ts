@@ -5,14 +5,18 @@
  *   1. a CloudTrail CreateRepository event through dist/guardrail (the guardrail),
  *   2. a backfill dry-run through dist/sweep (what a first roll-out starts with),
  *   3. a scheduled sweep through dist/sweep (drift found and fixed),
- *   4. an organisation sweep through dist/bin/ecr-guard (scripts/start-org.ts).
+ *   4. an organisation sweep through dist/bin/ecr-guard (scripts/start-org.ts),
+ *   5. a safe roll-out: `ecr-guard plan` from CloudTrail history, a staged exemption, the sweep flipping
+ *      the safe repository, and a CI-style push of `latest` refused by ECR and recorded by dist/guardrail
+ *      as `blocked-overwrite` (the emulator delivers the failed PutImage as CloudTrail's event).
  * The code under test has no emulator switch: it is pointed at the emulator only by the standard
  * AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_EVENTBRIDGE variables and dummy credentials.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { emulatorAdmin, startEmulator } from '../emulator/index.ts';
 import { describeSetting } from '../lib/policy.ts';
 import { organizationDemo } from './start-org.ts';
@@ -52,8 +56,10 @@ function lambdaContext(name: string, remainingMs = 900_000) {
   };
 }
 
-async function loadHandler(name: string): Promise<Handler> {
-  const module: unknown = await import(pathToFileURL(path.join(root, 'dist', name, 'index.mjs')).href);
+/** `instance` gives a fresh module (its SDK clients resolve the endpoints of the current environment). */
+async function loadHandler(name: string, instance = ''): Promise<Handler> {
+  const url = pathToFileURL(path.join(root, 'dist', name, 'index.mjs')).href;
+  const module: unknown = await import(instance === '' ? url : `${url}?${instance}`);
   if (
     typeof module !== 'object' ||
     module === null ||
@@ -118,6 +124,160 @@ function table(rows: readonly string[][]): void {
     const line = row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
     console.log(`  ${index === 0 ? paint(1, line) : line}`);
   });
+}
+
+/** Runs the built CLI with `env`; its JSON lines and exit code. */
+function ecrGuard(args: readonly string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [path.join(root, 'dist', 'bin', 'ecr-guard.mjs'), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  return new Promise<{ code: number | null; lines: Record<string, unknown>[] }>((resolve) =>
+    child.on('close', (code) =>
+      resolve({
+        code,
+        lines: stdout
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      }),
+    ),
+  );
+}
+
+/**
+ * Part 5, on its own emulator: plan → staged exemption → sweep → a blocked push on record. The
+ * emulator keeps a CloudTrail trail of every call and seeded past pushes; LookupEvents serves them.
+ */
+async function rolloutDemo(): Promise<void> {
+  let guardrail: Handler | undefined;
+  const blocked: AuditLine[] = [];
+  const emulator = await startEmulator({
+    port: 0,
+    delivery: {
+      callback: async (event) => {
+        if (guardrail !== undefined)
+          blocked.push(...(await invoke(guardrail, event, 'ecr-immutability-guard-guardrail')).audits);
+      },
+    },
+  });
+  const admin = emulatorAdmin(emulator.url);
+  try {
+    const env = {
+      AWS_ENDPOINT_URL_ECR: emulator.url,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: emulator.url,
+      AWS_ACCESS_KEY_ID: 'demo',
+      AWS_SECRET_ACCESS_KEY: 'demo',
+      AWS_REGION: REGION,
+    };
+    const tagKeys = [
+      '--exempt-tag-key',
+      'ecr-guard:exempt',
+      '--exempt-expiry-tag-key',
+      'ecr-guard:exempt-until',
+    ];
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const ci = `arn:aws:sts::${ACCOUNT}:assumed-role/ci/build-42`;
+    await admin.seed({
+      region: REGION,
+      repositories: [
+        { name: 'shop/web', imageTagMutability: 'MUTABLE' },
+        { name: 'shop/api', imageTagMutability: 'MUTABLE' },
+      ],
+      pushes: [
+        { repositoryName: 'shop/web', tag: 'latest', at: daysAgo(9), actor: ci },
+        { repositoryName: 'shop/web', tag: 'latest', at: daysAgo(4), actor: ci },
+        { repositoryName: 'shop/api', tag: 'latest', at: daysAgo(8), actor: ci },
+        { repositoryName: 'shop/api', tag: 'v1', at: daysAgo(7), actor: ci },
+      ],
+    });
+    heading('5. safe roll-out: ecr-guard plan reads 30 days of CloudTrail PutImage events before any flip');
+    const plan = await ecrGuard(['plan', '--json'], env);
+    const verdicts = (lines: Record<string, unknown>[]) =>
+      lines
+        .filter((line) => line.type === 'plan')
+        .map((line) => {
+          const moved = Array.isArray(line.movedTags)
+            ? line.movedTags.map((tag: { tag?: unknown }) => String(tag.tag)).join(' ')
+            : '';
+          return [
+            String(line.repositoryName),
+            String(line.verdict),
+            moved || '-',
+            String(line.staging ?? '-'),
+          ];
+        });
+    table([['repository', 'verdict', 'moved tags', 'staging'], ...verdicts(plan.lines)]);
+    console.log(`  exit ${plan.code} (3: a repository would break)`);
+
+    const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    console.log(`\n  ecr-guard plan --stage-exemptions --until ${until}`);
+    const staged = await ecrGuard(
+      ['plan', '--json', ...tagKeys, '--stage-exemptions', '--until', until],
+      env,
+    );
+    table([['repository', 'verdict', 'moved tags', 'staging'], ...verdicts(staged.lines)]);
+    console.log(`  exit ${staged.code}`);
+
+    console.log('\n  ecr-guard sweep');
+    const swept = await ecrGuard(['sweep', '--json', ...tagKeys], env);
+    const repositories = await admin.repositories({ region: REGION });
+    table([
+      ['repository', 'after the sweep'],
+      ...repositories.repositories.map((repository) => [
+        repository.repositoryName,
+        repository.imageTagMutability,
+      ]),
+    ]);
+    console.log(`  exit ${swept.code}`);
+
+    await emulator.deliveries.idle();
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_ECR: emulator.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: emulator.url,
+    });
+    guardrail = await loadHandler('guardrail', 'rollout');
+    const before = await admin.stats();
+    console.log('\n  CI pushes a new image as shop/api:latest');
+    const ecr = new ECRClient({ region: REGION, endpoint: emulator.url });
+    const manifest = JSON.stringify({ schemaVersion: 2, layers: [], annotations: { build: 'ci-43' } });
+    const refused = await ecr
+      .send(new PutImageCommand({ repositoryName: 'shop/api', imageTag: 'latest', imageManifest: manifest }))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    ecr.destroy();
+    // The guardrail runs as the emulator delivers the failed call (it captures stdout while it runs).
+    await emulator.deliveries.idle();
+    if (!(refused instanceof Error) || refused.name !== 'ImageTagAlreadyExistsException')
+      throw new Error(`the push of shop/api:latest was not refused as expected: ${String(refused)}`);
+    console.log(`  ${paint(31, refused.name)}: ${refused.message}`);
+    for (const audit of blocked) {
+      console.log(
+        `  ${paint(33, audit.outcome)}  ${audit.repositoryName ?? ''}  actor ${audit.actor ?? '-'}`,
+      );
+      console.log(`  ${paint(2, audit.reason)}`);
+    }
+    const after = await admin.stats();
+    const made = Object.entries(after.operations)
+      .map(
+        ([operation, counts]) =>
+          [operation, counts.calls - (before.operations[operation]?.calls ?? 0)] as const,
+      )
+      .filter(([, calls]) => calls > 0);
+    console.log(
+      `  calls since the push: ${JSON.stringify(Object.fromEntries(made))} (the push itself and the audit event; no ECR call from the guardrail)`,
+    );
+    if (!blocked.some((audit) => audit.outcome === 'blocked-overwrite'))
+      throw new Error('the blocked push was not recorded as blocked-overwrite');
+  } finally {
+    await emulator.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -278,8 +438,9 @@ async function main(): Promise<void> {
     if (stillMutable.length > 0)
       throw new Error(`still mutable: ${stillMutable.map((r) => r.repositoryName).join(', ')}`);
     await organizationDemo({ heading, table });
+    await rolloutDemo();
     console.log(
-      `\n${paint(32, 'done')}: every repository is compliant or exempt, with an audit record for each decision; in the organisation, every reachable account-region is fixed and the unreachable one is counted failed (exit 1).`,
+      `\n${paint(32, 'done')}: every repository is compliant or exempt, with an audit record for each decision; in the organisation, every reachable account-region is fixed and the unreachable one is counted failed (exit 1); the roll-out flipped the safe repository first and the blocked push is on record.`,
     );
   } finally {
     await emulator.stop();
