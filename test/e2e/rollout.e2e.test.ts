@@ -5,7 +5,6 @@
  * push of `latest` refused by ECR and recorded by the guardrail as `blocked-overwrite` without any
  * ECR call (docs/architecture.md; AWS: "Preventing image tags from being overwritten in Amazon ECR").
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
   DescribeRepositoriesCommand,
@@ -20,6 +19,7 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../../emulator/index.ts';
+import { type ChildResult, runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { type BundleHandler, fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
 import { itOnEmulator } from './backend.ts';
@@ -35,26 +35,8 @@ const TAG_OPTIONS = ['--exempt-tag-key', EXEMPT_KEY, '--exempt-expiry-tag-key', 
 const CI = `arn:aws:sts::${ACCOUNT}:assumed-role/ci/build-42`;
 const DAY = 86_400_000;
 
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[], env: Record<string, string>): Promise<Ran> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+function cli(args: readonly string[], env: Record<string, string>): Promise<ChildResult> {
+  return runNode([CLI, ...args], { PATH: process.env.PATH, ...env });
 }
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
