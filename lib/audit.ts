@@ -72,6 +72,25 @@ export const OUTCOME_METRICS = {
   'blocked-overwrite': 'OverwritesBlocked',
 } as const satisfies Record<Outcome, string>;
 
+/**
+ * The dimension naming the member account in the per-account outcome metrics: an invocation acting on
+ * another account adds the counts of {@link ACCOUNT_OUTCOMES} once more under `{service, AccountId}`
+ * (docs/architecture.md, "Metrics").
+ */
+export const ACCOUNT_DIMENSION = 'AccountId';
+
+/**
+ * The outcomes counted per member account, and only these (no region dimension): at most
+ * accounts × 5 metrics, whatever the number of regions or repositories (docs/architecture.md, "Metrics").
+ */
+export const ACCOUNT_OUTCOMES = [
+  'compliant',
+  'remediated',
+  'exempt',
+  'gone',
+  'failed',
+] as const satisfies readonly Outcome[];
+
 export const NON_COMPLIANT_METRIC = 'NonCompliantRepositories';
 export const INVALID_EVENTS_METRIC = 'InvalidEvents';
 export const AUDIT_PUBLISH_FAILURES_METRIC = 'AuditPublishFailures';

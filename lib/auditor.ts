@@ -6,6 +6,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
+  ACCOUNT_DIMENSION,
+  ACCOUNT_OUTCOMES,
   AUDIT_MESSAGE,
   AUDIT_PUBLISH_FAILURES_METRIC,
   type AuditPublisher,
@@ -35,8 +37,17 @@ export interface Auditor {
   readonly templateCounts: Readonly<OutcomeCounts>;
   /** Counts an event rejected as invalid (it has no audit record: it names no repository we trust). */
   countInvalidEvent(): void;
-  /** Publishes pending audit events and adds one metric per outcome seen. Call once per invocation. */
-  flush(): Promise<void>;
+  /**
+   * Publishes pending audit events and adds one metric per outcome seen. Call once per invocation.
+   * With `memberAccountId` (the invocation acted on another account than the function's own), the counts
+   * of {@link ACCOUNT_OUTCOMES} are emitted once more under `{service, AccountId}`.
+   */
+  flush(options?: FlushOptions): Promise<void>;
+}
+
+export interface FlushOptions {
+  /** The member account the invocation acted on; undefined for the function's own account. */
+  readonly memberAccountId?: string | undefined;
 }
 
 const PUBLISH_BATCH = 10;
@@ -80,7 +91,7 @@ export function createAuditor(options: AuditorOptions): Auditor {
     countInvalidEvent() {
       invalidEvents += 1;
     },
-    async flush() {
+    async flush(flushOptions = {}) {
       publishPending();
       await inflight;
       if (invalidEvents > 0)
@@ -89,6 +100,18 @@ export function createAuditor(options: AuditorOptions): Auditor {
       for (const outcome of OUTCOMES) {
         if (counts[outcome] > 0)
           options.metrics.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, counts[outcome]);
+      }
+      const accountId = flushOptions.memberAccountId;
+      if (accountId === undefined) return;
+      // A separate EMF document per metric (Powertools singleMetric), so that only these outcome metrics
+      // carry the account dimension: the invocation's other metrics keep their `{service}` set alone.
+      // Bounded cardinality: accounts × ACCOUNT_OUTCOMES (docs/architecture.md, "Metrics").
+      for (const outcome of ACCOUNT_OUTCOMES) {
+        if (counts[outcome] === 0) continue;
+        options.metrics
+          .singleMetric()
+          .addDimension(ACCOUNT_DIMENSION, accountId)
+          .addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, counts[outcome]);
       }
     },
   };

@@ -59,8 +59,10 @@ export function createGuardrailHandler(
       records.push(stamped);
       auditor.record(stamped);
     };
+    // Set when the event is acted on in another account: its outcomes also count under that account.
+    let memberAccountId: string | undefined;
     const finish = async () => {
-      await auditor.flush();
+      await auditor.flush({ memberAccountId });
       return { counts: { ...auditor.counts }, records };
     };
 
@@ -120,6 +122,7 @@ export function createGuardrailHandler(
           `account ${route.accountId} in ${route.region}: this deployment has no member access; not acted on`,
         );
       }
+      if (route.accountId !== home.account) memberAccountId = route.accountId;
       try {
         ecr = await deps.memberEcr({
           accountId: route.accountId,

@@ -113,7 +113,10 @@ export function createSweepHandler(
       checkCreationTemplates: config.checkCreationTemplates,
     });
     deps.metrics.addMetric(NON_COMPLIANT_METRIC, MetricUnit.Count, result.nonCompliant);
-    await auditor.flush();
+    // A page of another account's registry also counts under that account (docs/architecture.md, "Metrics").
+    const memberAccountId =
+      target.accountId !== undefined && target.accountId !== home?.account ? target.accountId : undefined;
+    await auditor.flush({ memberAccountId });
     const counts = decisionCounts(auditor.counts);
     const templates = decisionCounts(auditor.templateCounts);
     const templatesChecked = Object.values(templates).some((count) => count > 0);
