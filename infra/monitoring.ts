@@ -25,6 +25,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import {
+  ACCOUNT_DIMENSION,
+  ACCOUNT_OUTCOMES,
   AUDIT_MESSAGE,
   AUDIT_PUBLISH_FAILURES_METRIC,
   NON_COMPLIANT_METRIC,
@@ -308,6 +310,67 @@ export interface DashboardInputs {
   readonly guardrailFunction: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
   readonly stateMachine: sfn.IStateMachine;
+  /**
+   * Adds one row per outcome of {@link ACCOUNT_OUTCOMES}: the top accounts by that outcome, from the
+   * per-account metrics an organisation deployment emits (docs/architecture.md, "Metrics").
+   * @default false (a single-account dashboard has nothing to show there)
+   */
+  readonly accountOutcomes?: boolean;
+}
+
+/** How many accounts each per-account row shows (the Metrics Insights `LIMIT`). */
+export const TOP_ACCOUNTS = 10;
+
+const QUOTES = /["'\\]/;
+
+/**
+ * The Metrics Insights query of the top accounts by one outcome metric: only the `{service, AccountId}`
+ * dimension set (SCHEMA), this service's metrics (WHERE), one series per account ordered by its sum over
+ * the graphed range. Identifiers are double-quoted, the value single-quoted
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-reserved-keywords.html).
+ */
+export function topAccountsQuery(outcome: OutcomeMetrics, metricName: string): string {
+  for (const [what, value] of [
+    ['metricsNamespace', outcome.namespace],
+    ['serviceName', outcome.serviceName],
+  ] as const) {
+    if (QUOTES.test(value))
+      throw new Error(
+        `EcrImmutabilityGuard: ${what} ${JSON.stringify(value)} cannot go in the dashboard's Metrics Insights queries: remove the quotes and backslashes`,
+      );
+  }
+  return (
+    `SELECT SUM("${metricName}") FROM SCHEMA("${outcome.namespace}", "${ACCOUNT_DIMENSION}", "service") ` +
+    `WHERE "service" = '${outcome.serviceName}' GROUP BY "${ACCOUNT_DIMENSION}" ORDER BY SUM() DESC LIMIT ${TOP_ACCOUNTS}`
+  );
+}
+
+/**
+ * One row per outcome: the top {@link TOP_ACCOUNTS} accounts by it, per hour. Metrics Insights graphs up
+ * to two weeks and returns at most 500 series from at most 10,000 metrics per query
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html).
+ * Each query matches one metric per account (its outcome's), so up to 10,000 accounts are all ranked.
+ */
+function accountOutcomeRows(outcome: OutcomeMetrics, period: Duration): cloudwatch.IWidget[][] {
+  return ACCOUNT_OUTCOMES.map((name) => {
+    const metricName = OUTCOME_METRICS[name];
+    return [
+      new cloudwatch.GraphWidget({
+        title: `Top ${TOP_ACCOUNTS} accounts by ${name} repositories (per hour)`,
+        left: [
+          new cloudwatch.MathExpression({
+            expression: topAccountsQuery(outcome, metricName),
+            // No label: each series keeps CloudWatch's own, its AccountId (CDK would label it with the query).
+            label: '',
+            period,
+          }),
+        ],
+        legendPosition: cloudwatch.LegendPosition.RIGHT,
+        width: 24,
+      }),
+    ];
+  });
 }
 
 export function createDashboard(scope: Construct, inputs: DashboardInputs): cloudwatch.Dashboard {
@@ -354,6 +417,7 @@ export function createDashboard(scope: Construct, inputs: DashboardInputs): clou
           width: 12,
         }),
       ],
+      ...(inputs.accountOutcomes === true ? accountOutcomeRows(inputs.outcome, hour) : []),
     ],
   });
 }
