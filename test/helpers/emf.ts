@@ -50,22 +50,33 @@ function parseDocument(line: string): EmfDocument[] {
 }
 
 /**
- * Metrics for a test whose EMF output is collected: `documents()` parses every line written so far.
- * Call `stop()` when done (it restores stdout and the environment).
+ * Collects the EMF lines written on stdout from now on (the built bundles' too: they run in-process, see
+ * test/helpers/lambda.ts): `documents()` parses every line written so far; `stop()` restores stdout.
  */
-export function captureEmf(): { metrics: Metrics; documents: () => EmfDocument[]; stop: () => void } {
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+export function captureStdoutEmf(): { documents: () => EmfDocument[]; stop: () => void } {
   const lines: string[] = [];
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
     lines.push(String(chunk));
     return true;
   });
+  return {
+    documents: () => lines.flatMap((chunk) => chunk.split('\n')).flatMap(parseDocument),
+    stop: () => write.mockRestore(),
+  };
+}
+
+/**
+ * Metrics for a test whose EMF output is collected, metrics on (the environment is restored by `stop()`).
+ */
+export function captureEmf(): { metrics: Metrics; documents: () => EmfDocument[]; stop: () => void } {
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  const capture = captureStdoutEmf();
   const metrics = new Metrics({ namespace: 'Test', serviceName: 'test' });
   return {
     metrics,
-    documents: () => lines.flatMap((chunk) => chunk.split('\n')).flatMap(parseDocument),
+    documents: capture.documents,
     stop: () => {
-      write.mockRestore();
+      capture.stop();
       vi.unstubAllEnvs();
     },
   };
