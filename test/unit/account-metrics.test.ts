@@ -17,6 +17,7 @@ import {
 } from '../../lib/audit.ts';
 import { createAuditor } from '../../lib/auditor.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 import { captureEmf, type EmfDocument } from '../helpers/emf.ts';
 import { loadSampleEvent } from '../helpers/fixtures.ts';
 import { createMemoryEcr } from '../helpers/memory-ecr.ts';
@@ -204,7 +205,11 @@ describe('the guardrail’s metrics', () => {
     ecrMock.on(PutImageTagMutabilityCommand).resolves({ imageTagMutability: 'IMMUTABLE' });
   });
 
-  async function handle(event: unknown, env: Record<string, string>): Promise<EmfDocument[]> {
+  async function handle(
+    event: unknown,
+    env: Record<string, string>,
+    memberError?: Error,
+  ): Promise<EmfDocument[]> {
     const log = testLogger();
     const adapter = createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: async () => {} });
     const handler = createGuardrailHandler({
@@ -212,9 +217,14 @@ describe('the guardrail’s metrics', () => {
       ecr: adapter,
       logger: log.logger,
       createAuditor: auditorFactory(log.logger, emf.metrics),
-      memberEcr: async () => adapter,
+      memberEcr: async () => {
+        if (memberError !== undefined) throw memberError;
+        return adapter;
+      },
     });
-    await handler(event, context);
+    await handler(event, context).catch((error: unknown) => {
+      if (error !== memberError) throw error;
+    });
     emf.metrics.publishStoredMetrics();
     return emf.documents();
   }
@@ -226,6 +236,18 @@ describe('the guardrail’s metrics', () => {
         dimensions: [['service', ACCOUNT_DIMENSION]],
         values: { service: 'test', [ACCOUNT_DIMENSION]: MEMBER },
         metrics: { Remediated: 1 },
+      },
+    ]);
+  });
+
+  it('counts a member event whose member role cannot be assumed as failed under that account', async () => {
+    const denied = new AwsCallError('sts', 'AssumeRole', 'AccessDenied', false);
+    const documents = await handle(eventFrom(MEMBER, 'us-east-1'), { ORGANIZATION_MODE: 'true' }, denied);
+    expect(perAccount(documents)).toEqual([
+      {
+        dimensions: [['service', ACCOUNT_DIMENSION]],
+        values: { service: 'test', [ACCOUNT_DIMENSION]: MEMBER },
+        metrics: { Failed: 1 },
       },
     ]);
   });
