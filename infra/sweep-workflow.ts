@@ -247,32 +247,42 @@ export class SweepWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(loop),
       timeout: props.executionTimeout ?? Duration.hours(6),
     });
-    // Logging and X-Ray are set on the L1 resource, with their "*" actions in one acknowledged policy,
-    // so that cdk-nag's acknowledgement covers exactly these statements and not the role's default
-    // policy (where a "*" statement added later is reported).
-    const cfn = this.stateMachine.node.defaultChild;
-    if (!(cfn instanceof sfn.CfnStateMachine))
-      throw new Error('the sweep state machine has no CfnStateMachine');
-    cfn.tracingConfiguration = { enabled: true };
-    cfn.loggingConfiguration = {
-      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: this.logGroup.logGroupArn } }],
-      includeExecutionData: true,
-      level: sfn.LogLevel.ALL,
-    };
-    acknowledgedPolicy(this, 'ObservabilityPolicy', {
-      role: this.stateMachine.role,
-      statements: [
-        new iam.PolicyStatement({ sid: 'LogDelivery', actions: [...LOG_DELIVERY_ACTIONS], resources: ['*'] }),
-        new iam.PolicyStatement({
-          sid: 'XRay',
-          actions: [...XRAY_WRITE_ACTIONS, 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
-          resources: ['*'],
-        }),
-      ],
-      findings: [NAG_WILDCARD_RESOURCE],
-      reason:
-        'CloudWatch Logs delivery (logs:*LogDelivery, PutResourcePolicy, Describe*) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) do not support resource-level permissions: IAM accepts only "*". This policy holds only them.',
-      dependent: cfn,
-    });
+    observeStateMachine(this, this.stateMachine, this.logGroup);
   }
+}
+
+/**
+ * Logging (ALL, with execution data, to `logGroup`) and X-Ray tracing of a state machine, set on the L1
+ * resource with their "*" actions in one acknowledged policy (created in `scope`), so that cdk-nag's
+ * acknowledgement covers exactly these statements and not the role's default policy (where a "*"
+ * statement added later is reported). Shared by the single-account and the organisation sweep.
+ */
+export function observeStateMachine(
+  scope: Construct,
+  stateMachine: sfn.StateMachine,
+  logGroup: logs.ILogGroup,
+): void {
+  const cfn = stateMachine.node.defaultChild;
+  if (!(cfn instanceof sfn.CfnStateMachine)) throw new Error('the state machine has no CfnStateMachine');
+  cfn.tracingConfiguration = { enabled: true };
+  cfn.loggingConfiguration = {
+    destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: logGroup.logGroupArn } }],
+    includeExecutionData: true,
+    level: sfn.LogLevel.ALL,
+  };
+  acknowledgedPolicy(scope, 'ObservabilityPolicy', {
+    role: stateMachine.role,
+    statements: [
+      new iam.PolicyStatement({ sid: 'LogDelivery', actions: [...LOG_DELIVERY_ACTIONS], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'XRay',
+        actions: [...XRAY_WRITE_ACTIONS, 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
+        resources: ['*'],
+      }),
+    ],
+    findings: [NAG_WILDCARD_RESOURCE],
+    reason:
+      'CloudWatch Logs delivery (logs:*LogDelivery, PutResourcePolicy, Describe*) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) do not support resource-level permissions: IAM accepts only "*". This policy holds only them.',
+    dependent: cfn,
+  });
 }
