@@ -34,7 +34,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { COUNT_KEYS } from '../lib/org-results.ts';
+import { decisionCounts, emptyCounts } from '../lib/audit.ts';
 import { S3_ACTIONS } from '../lib/scope-items.ts';
 import {
   DATA_LIMIT_MESSAGE,
@@ -122,8 +122,12 @@ class PrefixedResultWriter extends sfn.ResultWriterV2 {
   }
 }
 
-/** A child's counts, zero. */
-const ZERO_COUNTS = Object.fromEntries(COUNT_KEYS.map((key) => [key, 0]));
+/**
+ * A child's counts, zero: the repository decisions of lib/audit.ts (`COUNT_KEYS` of lib/org-results.ts,
+ * not imported here: it would bring zod into the construct library).
+ */
+const ZERO_COUNTS = decisionCounts(emptyCounts());
+const COUNT_KEYS = Object.keys(ZERO_COUNTS);
 
 /** JSONata: `$counts` plus this page's counts, key by key (a missing key counts zero). */
 const SUM_COUNTS = `{% {${COUNT_KEYS.map(

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decisionCounts, emptyCounts } from '../../lib/audit.ts';
 import {
   type ChildExecution,
   type ChildOutcome,
@@ -202,6 +203,10 @@ describe('summing the results of every account-region', () => {
       }),
     );
   });
+});
+
+it('sums exactly the repository decisions of lib/audit.ts', () => {
+  expect([...COUNT_KEYS]).toEqual(Object.keys(decisionCounts(emptyCounts())));
 });
 
 describe('reading the ResultWriter files', () => {
