@@ -236,6 +236,47 @@ describe('the organisation sweep state machine, executed against the emulator or
     expect(execution.path.at(-1)).toBe(names.succeeded);
   }, 120_000);
 
+  it('fails a child whose repositories failed, keeps its partial counts in the sums, and fails the parent at the end', async () => {
+    // Arrange: ECR refuses every mutability change in one account-region.
+    await admin.faults(
+      { PutImageTagMutability: { accessDenied: true } },
+      { account: analytics, region: 'us-east-1' },
+    );
+    const { run } = deployment({ EXCLUDED_ACCOUNTS: legacy });
+    // Act
+    const execution = await run({});
+    // Assert
+    const child = childOf(execution, analytics, 'us-east-1');
+    expect(child).toMatchObject({ status: 'FAILED', error: 'RepositoriesFailed' });
+    expect(JSON.parse(String(child.cause))).toMatchObject({
+      accountId: analytics,
+      region: 'us-east-1',
+      counts: { compliant: REPOSITORIES_PER_ACCOUNT_REGION - MUTABLE, failed: MUTABLE },
+      message: `${MUTABLE} of ${REPOSITORIES_PER_ACCOUNT_REGION} scanned repositories failed over 1 page(s); see the audit records with outcome failed`,
+    });
+    expect(execution.children.filter((other) => other.status === 'SUCCEEDED')).toHaveLength(5);
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'AccountRegionsFailed',
+      cause: expect.stringMatching(
+        new RegExp(`^1 of 6 account-regions failed: ${analytics}/us-east-1 \\(RepositoriesFailed\\);`),
+      ),
+    });
+    expect(execution.variables.summary).toMatchObject({
+      accountRegions: 6,
+      failedAccountRegions: 1,
+      scanned: 6 * REPOSITORIES_PER_ACCOUNT_REGION,
+      counts: {
+        compliant: 6 * (REPOSITORIES_PER_ACCOUNT_REGION - MUTABLE),
+        remediated: 5 * MUTABLE,
+        failed: MUTABLE,
+      },
+      failures: [
+        { accountId: analytics, region: 'us-east-1', error: 'RepositoriesFailed', countsKnown: true },
+      ],
+    });
+  }, 120_000);
+
   it('gives every child the execution’s dryRun and page size, and pages each account-region to its end', async () => {
     const { run } = deployment({ EXCLUDED_ACCOUNTS: legacy });
     const execution = await run({ dryRun: true, maxRepositories: 4 });
