@@ -9,6 +9,9 @@
  * mistyped `dryrun` fails the execution instead of silently running for real). Later pages receive
  * `{ nextToken }` (plus `maxRepositories`, the page size, when given): the token already carries the
  * remaining names, `dryRun` and the trigger (lib/sweep.ts), and the function refuses names with it.
+ *
+ * The page loop itself is {@link sweepPageLoop}, shared with every child execution of the organisation
+ * sweep's Distributed Map (infra/org-sweep-workflow.ts), so one account-region is swept the same way in both.
  */
 import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
