@@ -4,14 +4,16 @@
  * account-regions do not fit a 256 KiB state payload
  * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so the items go to an S3
  * object as one JSON array, which a Distributed Map's `ItemReader` reads
- * (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html). The results the
+ * Distributed Map's `ResultWriter` writes back are read by {@link createResultReader}
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
  */
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { callWithRetries, type RetryOptions } from './aws-retry.ts';
 import type { Scope, SkippedAccount } from './scope.ts';
 
-/** The IAM actions of {@link createScopeItemWriter}, declared next to the operation. */
-export const S3_ACTIONS = { writeScopeItems: ['s3:PutObject'] } as const;
+/** The IAM actions of {@link createScopeItemWriter} and {@link createResultReader}, declared next to the operations. */
+export const S3_ACTIONS = { writeScopeItems: ['s3:PutObject'], readResults: ['s3:GetObject'] } as const;
 
 /** One sweep invocation's payload: an account-region and the member role to reach it. */
 export interface ScopeItem {
@@ -47,6 +49,29 @@ export function createScopeItemWriter(client: S3Client, options: RetryOptions = 
           client.send(
             new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }),
           ),
+        options,
+      );
+    },
+  };
+}
+
+export interface ResultReader {
+  /** The text of `s3://bucket/key` (a ResultWriter manifest or result file). */
+  read(bucket: string, key: string): Promise<string>;
+}
+
+/** Creates the reader over a ready `S3Client`; failures are translated into `AwsCallError`. */
+export function createResultReader(client: S3Client, options: RetryOptions = {}): ResultReader {
+  return {
+    async read(bucket, key) {
+      return callWithRetries(
+        's3',
+        'GetObject',
+        async () => {
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          if (response.Body === undefined) return '';
+          return response.Body.transformToString('utf-8');
+        },
         options,
       );
     },

@@ -1,5 +1,6 @@
 /**
- * Lambda entry point of "list the scope" (an orchestrator's first step; see ./handler.ts). A bundle of its
+ * Lambda entry point of "list the scope" and "summarise the results" (the organisation sweep's first and
+ * last steps; see ./handler.ts). A bundle of its
  * own, so the S3 client never weighs on the sweep's cold start. Thin: wiring only.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -7,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import type { OrganizationLister } from '../../lib/scope.ts';
-import { createScopeItemWriter } from '../../lib/scope-items.ts';
+import { createResultReader, createScopeItemWriter } from '../../lib/scope-items.ts';
 import { failingHandler, startRuntime } from '../shared/runtime.ts';
 import { createScopeHandler } from './handler.ts';
 
@@ -17,7 +18,9 @@ function wire() {
   if (!startup.ok) return failingHandler(startup.error);
   const { runtime } = startup;
   const clientConfig = awsClientConfig(runtime.config.sdk, { region: runtime.region, defaultMaxAttempts: 8 });
-  const writer = createScopeItemWriter(new S3Client(clientConfig));
+  const s3 = new S3Client(clientConfig);
+  const writer = createScopeItemWriter(s3);
+  const reader = createResultReader(s3);
   let lister: Promise<OrganizationLister> | undefined;
   return middy(
     createScopeHandler({
@@ -35,6 +38,7 @@ function wire() {
         return lister;
       },
       writer: async () => writer,
+      reader: async () => reader,
     }),
   ).use(injectLambdaContext(runtime.logger, { resetKeys: true }));
 }

@@ -1,146 +1,28 @@
 /**
  * Runs the synthesized sweep state machine's JSONata expressions with the `jsonata` reference
- * implementation, through a small interpreter of the state types the definition uses (Pass, Task,
- * Choice, Succeed, Fail; a Task's Retry and Catch by error name), against a fake sweep function: so
- * the loop, the payloads it sends, the retries and the failure accounting are executed, not only read. Semantics follow the Step Functions JSONata
- * docs: every Assign expression sees the variables as they were before the state
+ * implementation, through the interpreter of test/helpers/state-machine.ts (Pass, Task, Choice, Succeed,
+ * Fail; a Task's Retry and Catch by error name), against a fake sweep function: so the loop, the payloads
+ * it sends, the retries and the failure accounting are executed, not only read. Semantics follow the Step
+ * Functions JSONata docs: every Assign expression sees the variables as they were before the state
  * (https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html).
  */
-import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { SWEEP_STATE_NAMES } from '../../infra/sweep-workflow.ts';
+import { runStateMachine, StatesError } from '../helpers/state-machine.ts';
 import { type Definition, sweepDefinitionOf, synthesize } from './helpers.ts';
 
 type Sweep = (payload: unknown) => unknown;
 
-interface Execution {
-  status: 'SUCCEEDED' | 'FAILED';
-  output?: unknown;
-  error?: unknown;
-  cause?: unknown;
-  payloads: unknown[];
-}
-
-const EXPRESSION = /^\{%([\s\S]*)%\}$/;
-
-async function evaluate(value: unknown, bindings: Record<string, unknown>): Promise<unknown> {
-  if (typeof value === 'string') {
-    const match = EXPRESSION.exec(value);
-    return match?.[1] === undefined ? value : jsonata(match[1]).evaluate({}, bindings);
-  }
-  if (Array.isArray(value)) return Promise.all(value.map((item) => evaluate(item, bindings)));
-  if (typeof value === 'object' && value !== null) {
-    const entries = await Promise.all(
-      Object.entries(value).map(async ([key, item]) => [key, await evaluate(item, bindings)] as const),
-    );
-    return Object.fromEntries(entries);
-  }
-  return value;
-}
-
-/** An error the Lambda integration or Step Functions raises, by name (`Lambda.ClientExecutionTimeoutException`). */
-class StatesError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
-function errorName(error: unknown): string {
-  const isQueryError =
-    !(error instanceof Error) && typeof error === 'object' && error !== null && 'code' in error;
-  if (isQueryError) return 'States.QueryEvaluationError';
-  return error instanceof StatesError ? error.name : 'SweepFunctionError';
-}
-
-const matches = (errorEquals: readonly string[], name: string) =>
-  errorEquals.includes(name) || errorEquals.includes('States.ALL');
-
-async function run(definition: Definition, input: unknown, sweep: Sweep): Promise<Execution> {
-  const variables: Record<string, unknown> = {};
-  const payloads: unknown[] = [];
-  const attempts = new Map<string, number>();
-  let name = definition.StartAt;
-  let stateInput: unknown = input;
-  for (let steps = 0; steps < 1000; steps++) {
-    const state = definition.States[name];
-    if (state === undefined) throw new Error(`no state ${name}`);
-    const bindings = (states: Record<string, unknown>) => ({
-      ...variables,
-      states: { input: stateInput, ...states },
-    });
-    switch (state.Type) {
-      case 'Pass':
-      case 'Task': {
-        let states: Record<string, unknown> = {};
-        try {
-          if (state.Type === 'Task') {
-            const args = (await evaluate(state.Arguments, bindings({}))) as { Payload: unknown };
-            payloads.push(args.Payload);
-            states = { result: { Payload: sweep(args.Payload) } };
-          }
-          const assigned = (await evaluate(state.Assign ?? {}, bindings(states))) as Record<string, unknown>;
-          const output =
-            state.Output === undefined ? stateInput : await evaluate(state.Output, bindings(states));
-          Object.assign(variables, assigned);
-          for (const key of [...attempts.keys()]) if (key.startsWith(`${name}#`)) attempts.delete(key);
-          stateInput = output;
-          name = state.Next ?? '';
-        } catch (error) {
-          // jsonata throws plain objects `{ code, message }`; the fake function throws Errors.
-          const errorType = errorName(error);
-          const retrierIndex = (state.Retry ?? []).findIndex((r) => {
-            const equals = r.ErrorEquals;
-            return Array.isArray(equals) && matches(equals.map(String), errorType);
-          });
-          const retrier = state.Retry?.[retrierIndex];
-          const key = `${name}#${retrierIndex}`;
-          const used = attempts.get(key) ?? 0;
-          const maxAttempts = typeof retrier?.MaxAttempts === 'number' ? retrier.MaxAttempts : 3;
-          if (retrier !== undefined && used < maxAttempts) {
-            attempts.set(key, used + 1);
-            continue;
-          }
-          const handler = state.Catch?.find((c) => matches(c.ErrorEquals, errorType));
-          if (handler === undefined) throw error;
-          const message =
-            typeof error === 'object' && error !== null && 'message' in error
-              ? String(error.message)
-              : String(error);
-          const errorOutput = { Error: errorType, Cause: message };
-          stateInput = await evaluate(
-            handler.Output ?? '{% $states.errorOutput %}',
-            bindings({ errorOutput }),
-          );
-          name = handler.Next;
-        }
-        break;
-      }
-      case 'Choice': {
-        let next = state.Default ?? '';
-        for (const choice of state.Choices ?? []) {
-          if ((await evaluate(choice.Condition, bindings({}))) === true) {
-            next = choice.Next;
-            break;
-          }
-        }
-        name = next;
-        break;
-      }
-      case 'Succeed':
-        return { status: 'SUCCEEDED', output: await evaluate(state.Output, bindings({})), payloads };
-      case 'Fail':
-        return {
-          status: 'FAILED',
-          error: await evaluate(state.Error, bindings({})),
-          cause: await evaluate(state.Cause, bindings({})),
-          payloads,
-        };
-      default:
-        throw new Error(`the interpreter does not know state type ${state.Type}`);
-    }
-  }
-  throw new Error('the state machine did not stop');
+/** Runs the definition against one fake function; a plain error it throws is reported as `SweepFunctionError`. */
+async function run(definition: Definition, input: unknown, sweep: Sweep) {
+  const { status, output, error, cause, payloads } = await runStateMachine(definition, input, {
+    lambda: (_functionName, payload) => sweep(payload),
+    lambdaError: (thrown) => ({
+      Error: 'SweepFunctionError',
+      Cause: thrown instanceof Error ? thrown.message : String(thrown),
+    }),
+  });
+  return { status, output, error, cause, payloads };
 }
 
 /** A fake sweep function answering a scripted list of page results, one per invocation. */

@@ -1,0 +1,408 @@
+/**
+ * The organisation sweep: a Step Functions state machine (JSONata) that lists the scope, runs the
+ * per-account-region sweep loop of infra/sweep-workflow.ts once per account-region as the child
+ * executions of a **Distributed Map**, sums every child's counts and fails at the end when any
+ * account-region failed (docs/architecture.md, "Sweep").
+ *
+ * ListScope -> AnyAccountRegions -> SweepAccountRegions (Distributed Map) -> Summarize -> AnyAccountRegionFailed
+ *   -> AccountRegionsFailed | OrgSweepSucceeded
+ *
+ * - ListScope invokes the scope function with `{ bucket, key: "scope/<execution name>.json", request: <input> }`:
+ *   it validates the execution's input strictly (a typo fails here, before any child runs), writes the
+ *   items to S3 and answers `{ bucket, key, count, skipped, request }`. Thousands of items never pass
+ *   through a state payload (256 KiB, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+ * - The Distributed Map reads the items with an `ItemReader` (a JSON array in S3,
+ *   https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html), adds the execution's
+ *   `dryRun` / `maxRepositories` to each (`ItemSelector`), runs each as a STANDARD child execution (an
+ *   account-region may take longer than an Express child's 5 minutes), at most `maxConcurrency` at once,
+ *   tolerating 100 % failed children so every child runs, and writes the children's results to S3 with a
+ *   `ResultWriter` (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html):
+ *   its own output is only `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`. A failed child fails
+ *   visibly, so a Map Run redrive re-runs only the failed account-regions
+ *   (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html).
+ * - Summarize invokes the scope function with `{ summarize: { bucket, key } }`: it reads the manifest and
+ *   result files and sums them (lib/org-results.ts).
+ *
+ * Each child's output (and its Fail states' cause, as a JSON string) is a small `ChildOutcome` of
+ * lib/org-results.ts, far below the 256 KiB a child may return.
+ */
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { decisionCounts, emptyCounts } from '../lib/audit.ts';
+import { S3_ACTIONS } from '../lib/scope-items.ts';
+import {
+  DATA_LIMIT_MESSAGE,
+  observeStateMachine,
+  REPOSITORIES_FAILED_MESSAGE,
+  SWEEP_PAGE_RETRY_ERRORS,
+  sweepPageLoop,
+  VENDED_LOGS_PREFIX,
+} from './sweep-workflow.ts';
+
+/** Where the scope function writes the items (`scope/<execution name>.json`) the Distributed Map reads. */
+export const SCOPE_ITEMS_PREFIX = 'scope/';
+/** Where the Distributed Map's ResultWriter writes `<map run id>/manifest.json` and the result files. */
+export const RESULTS_PREFIX = 'results/';
+
+/** The Distributed Map's own errors (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). */
+export const MAP_RUN_ERRORS = [
+  'States.ItemReaderFailed',
+  'States.ResultWriterFailed',
+  'States.ExceedToleratedFailureThreshold',
+] as const;
+
+/** The ResultWriter's actions on its prefix (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html#resultwriter-iam-policies). */
+export const RESULT_WRITER_ACTIONS = [
+  's3:PutObject',
+  's3:GetObject',
+  's3:ListMultipartUploadParts',
+  's3:AbortMultipartUpload',
+] as const;
+
+export const ORG_SWEEP_STATE_NAMES = {
+  listScope: 'ListScope',
+  listScopeFailed: 'ListScopeFailed',
+  anyItems: 'AnyAccountRegions',
+  nothingToSweep: 'NothingToSweep',
+  sweepAccountRegions: 'SweepAccountRegions',
+  mapRunFailed: 'MapRunFailed',
+  summarize: 'Summarize',
+  summarizeFailed: 'SummarizeFailed',
+  anyFailed: 'AnyAccountRegionFailed',
+  accountRegionsFailed: 'AccountRegionsFailed',
+  succeeded: 'OrgSweepSucceeded',
+} as const;
+
+export interface OrgSweepWorkflowProps {
+  /** The dist/scope bundle (functions/scope): lists the scope, and summarises results. */
+  readonly scopeFunction: lambda.IFunction;
+  /** The dist/sweep bundle: one page of one account-region per invoke (`{accountId, region, roleName, nextToken?}`). */
+  readonly sweepFunction: lambda.IFunction;
+  /** Scope items (ItemReader) and Distributed Map results (ResultWriter); created by the caller, same account and region. */
+  readonly resultsBucket: s3.IBucket;
+  /** The sweep function's timeout. */
+  readonly sweepTimeout: Duration;
+  /** Distributed Map MaxConcurrency (child executions at once). @default 10 */
+  readonly maxConcurrency?: number;
+  /** @default Duration.hours(24) */
+  readonly executionTimeout?: Duration;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** A JSON-array ItemReader whose grant is `s3:GetObject` on one prefix of the bucket, not the whole bucket. */
+class PrefixedJsonItemReader extends sfn.S3JsonItemReader {
+  readonly #objects: string;
+  constructor(bucket: s3.IBucket, key: string, prefix: string) {
+    super({ bucket, key });
+    this.#objects = bucket.arnForObjects(`${prefix}*`);
+  }
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.#objects] })];
+  }
+}
+
+/** A ResultWriter whose grant is the ResultWriter's actions on its prefix only. */
+class PrefixedResultWriter extends sfn.ResultWriterV2 {
+  readonly #objects: string;
+  constructor(bucket: s3.IBucket, prefix: string) {
+    super({ bucket, prefix });
+    this.#objects = bucket.arnForObjects(`${prefix}*`);
+  }
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: [...RESULT_WRITER_ACTIONS], resources: [this.#objects] })];
+  }
+}
+
+/**
+ * A child's counts, zero: the repository decisions of lib/audit.ts (`COUNT_KEYS` of lib/org-results.ts,
+ * not imported here: it would bring zod into the construct library).
+ */
+const ZERO_COUNTS = decisionCounts(emptyCounts());
+const COUNT_KEYS = Object.keys(ZERO_COUNTS);
+
+/** JSONata: `$counts` plus this page's counts, key by key (a missing key counts zero). */
+const SUM_COUNTS = `{% {${COUNT_KEYS.map(
+  (key) =>
+    `'${key}': $lookup($counts, '${key}') + ($exists($lookup($states.result.Payload.counts, '${key}')) ? $lookup($states.result.Payload.counts, '${key}') : 0)`,
+).join(', ')}} %}`;
+
+/** JSONata: the child's outcome so far (lib/org-results.ts `ChildOutcome`). */
+const OUTCOME =
+  "{'accountId': $target.accountId, 'region': $target.region, 'counts': $counts, 'scanned': $scannedTotal, 'pages': $pages}";
+
+/** JSONata: a Fail state's cause, the outcome so far with a message, as a JSON string. */
+const failureCause = (message: string) => `{% $string($merge([${OUTCOME}, {'message': ${message}}])) %}`;
+
+/** The task's error cause (a Lambda error's JSON), bounded: a Fail state's cause is at most 32,768 characters. */
+const ERROR_CAUSE = "($exists($states.input.Cause) ? $substring($states.input.Cause, 0, 4096) : '')";
+
+export class OrgSweepWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OrgSweepWorkflowProps) {
+    super(scope, id);
+    const names = ORG_SWEEP_STATE_NAMES;
+    const bucket = props.resultsBucket;
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
+      throw new Error(`maxConcurrency: must be an integer from 1 to 10000, got ${maxConcurrency}`);
+    }
+    const retryTransient = (task: tasks.LambdaInvoke) =>
+      task.addRetry({
+        errors: [...SWEEP_PAGE_RETRY_ERRORS],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 6,
+        maxDelay: Duration.seconds(60),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    const failWithError = (stateId: string, comment: string) =>
+      sfn.Fail.jsonata(this, stateId, {
+        comment,
+        error: `{% $exists($states.input.Error) ? $states.input.Error : '${stateId}' %}`,
+        cause: "{% $exists($states.input.Cause) ? $states.input.Cause : 'no cause given' %}",
+      });
+
+    const listScope = tasks.LambdaInvoke.jsonata(this, names.listScope, {
+      comment: 'Lists the account-regions into S3 and validates the execution input (a typo fails here).',
+      lambdaFunction: props.scopeFunction,
+      payload: sfn.TaskInput.fromObject({
+        bucket: bucket.bucketName,
+        key: `{% '${SCOPE_ITEMS_PREFIX}' & $states.context.Execution.Name & '.json' %}`,
+        request: '{% $states.input %}',
+      }),
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
+      assign: { scope: '{% $states.result.Payload %}' },
+    });
+    retryTransient(listScope);
+    listScope.addCatch(
+      failWithError(
+        names.listScopeFailed,
+        'The scope could not be listed, or the execution input is invalid.',
+      ),
+      { errors: ['States.ALL'], outputs: '{% $states.errorOutput %}' },
+    );
+
+    const child = sweepPageLoop(this, {
+      sweepFunction: props.sweepFunction,
+      sweepTimeout: props.sweepTimeout,
+      initComment:
+        'One account-region: the first page gets the item; later pages get the target, the nextToken and the page size.',
+      payload: '{% $states.input %}',
+      base: "{% $merge([{'accountId': $states.input.accountId, 'region': $states.input.region, 'roleName': $states.input.roleName}, $exists($states.input.maxRepositories) ? {'maxRepositories': $states.input.maxRepositories} : {}]) %}",
+      initAssign: {
+        counts: ZERO_COUNTS,
+        target: "{% {'accountId': $states.input.accountId, 'region': $states.input.region} %}",
+      },
+      pageAssign: { counts: SUM_COUNTS },
+      causes: {
+        invocationFailed: failureCause(`'the sweep function failed: ' & ${ERROR_CAUSE}`),
+        dataLimitExceeded: failureCause(`${DATA_LIMIT_MESSAGE} & ${ERROR_CAUSE}`),
+        repositoriesFailed: failureCause(REPOSITORIES_FAILED_MESSAGE),
+      },
+      succeededOutputs: `{% ${OUTCOME} %}`,
+    });
+
+    const map = sfn.DistributedMap.jsonata(this, names.sweepAccountRegions, {
+      comment:
+        'One STANDARD child execution per account-region; every child runs (100 % tolerated), the failure is decided at the end.',
+      itemReader: new PrefixedJsonItemReader(bucket, '{% $scope.key %}', SCOPE_ITEMS_PREFIX),
+      jsonataItemSelector: '{% $merge([$states.context.Map.Item.Value, $scope.request]) %}',
+      maxConcurrency,
+      toleratedFailurePercentage: 100,
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      resultWriterV2: new PrefixedResultWriter(bucket, RESULTS_PREFIX),
+      assign: { results: '{% $states.result.ResultWriterDetails %}' },
+    });
+    map.itemProcessor(child);
+    const mapRunFailed = failWithError(
+      names.mapRunFailed,
+      'The Map Run itself failed (items unreadable, results unwritable): no sums.',
+    );
+    // Catchers are evaluated in order: the named errors before the catch-all.
+    map.addCatch(mapRunFailed, { errors: [...MAP_RUN_ERRORS], outputs: '{% $states.errorOutput %}' });
+    map.addCatch(mapRunFailed, { errors: ['States.ALL'], outputs: '{% $states.errorOutput %}' });
+
+    const summarize = tasks.LambdaInvoke.jsonata(this, names.summarize, {
+      comment: "Sums every child's counts from the ResultWriter's manifest and result files.",
+      lambdaFunction: props.scopeFunction,
+      payload: sfn.TaskInput.fromObject({
+        summarize: { bucket: '{% $results.Bucket %}', key: '{% $results.Key %}' },
+      }),
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(16)),
+      assign: { summary: '{% $states.result.Payload %}' },
+    });
+    retryTransient(summarize);
+    summarize.addCatch(failWithError(names.summarizeFailed, 'The results could not be read or summed.'), {
+      errors: ['States.ALL'],
+      outputs: '{% $states.errorOutput %}',
+    });
+
+    const sums = {
+      accountRegions: '{% $summary.accountRegions %}',
+      failedAccountRegions: '{% $summary.failedAccountRegions %}',
+      counts: '{% $summary.counts %}',
+      scanned: '{% $summary.scanned %}',
+      skipped: '{% $scope.skipped %}',
+    };
+    const succeeded = sfn.Succeed.jsonata(this, names.succeeded, { outputs: sums });
+    const accountRegionsFailed = sfn.Fail.jsonata(this, names.accountRegionsFailed, {
+      comment: 'Every child ran, and some account-regions failed: the execution fails so the alarms fire.',
+      error: 'AccountRegionsFailed',
+      cause: '{% $summary.cause %}',
+    });
+    const anyFailed = sfn.Choice.jsonata(this, names.anyFailed)
+      .when(sfn.Condition.jsonata('{% $summary.failedAccountRegions > 0 %}'), accountRegionsFailed)
+      .otherwise(succeeded);
+
+    const nothingToSweep = sfn.Succeed.jsonata(this, names.nothingToSweep, {
+      comment: 'The scope is empty: no Map Run, zero sums.',
+      outputs: {
+        accountRegions: 0,
+        failedAccountRegions: 0,
+        counts: ZERO_COUNTS,
+        scanned: 0,
+        skipped: '{% $scope.skipped %}',
+      },
+    });
+    const anyItems = sfn.Choice.jsonata(this, names.anyItems)
+      .when(sfn.Condition.jsonata('{% $scope.count > 0 %}'), map.next(summarize).next(anyFailed))
+      .otherwise(nothingToSweep);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `${VENDED_LOGS_PREFIX}${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      comment:
+        'ECR immutability organisation sweep: one Distributed Map child per account-region, summed, failed at the end when any failed.',
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      definitionBody: sfn.DefinitionBody.fromChainable(listScope.next(anyItems)),
+      timeout: props.executionTimeout ?? Duration.hours(24),
+    });
+    observeStateMachine(this, this.stateMachine, this.logGroup);
+    this.grantScopeFunction(props.scopeFunction, bucket);
+    this.acknowledgeFindings(props, bucket);
+  }
+
+  /** The scope function writes the items under scope/ and reads the results under results/: nothing else. */
+  private grantScopeFunction(scopeFunction: lambda.IFunction, bucket: s3.IBucket): void {
+    const role = scopeFunction.role;
+    if (role === undefined) {
+      throw new Error(
+        'scopeFunction: has no role to grant s3:PutObject on scope/* and s3:GetObject on results/*',
+      );
+    }
+    const policy = new iam.Policy(this, 'ScopeFunctionResultsPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'WriteScopeItems',
+          actions: [...S3_ACTIONS.writeScopeItems],
+          resources: [bucket.arnForObjects(`${SCOPE_ITEMS_PREFIX}*`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadResults',
+          actions: [...S3_ACTIONS.readResults],
+          resources: [bucket.arnForObjects(`${RESULTS_PREFIX}*`)],
+        }),
+      ],
+    });
+    policy.attachToRole(role);
+    bucket.encryptionKey?.grantEncryptDecrypt(role);
+    bucket.encryptionKey?.grantEncryptDecrypt(this.stateMachine.role);
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, bucket.arnForObjects(`${SCOPE_ITEMS_PREFIX}*`))}]`,
+      reason:
+        'The scope function writes one object per execution, named after the execution, under the scope/ prefix of the results bucket: the key is only known at run time.',
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, bucket.arnForObjects(`${RESULTS_PREFIX}*`))}]`,
+      reason:
+        "The scope function reads the Distributed Map's manifest and result files, whose keys Step Functions chooses (results/<map run id>/...), under the results/ prefix only.",
+    });
+  }
+
+  /**
+   * The state machine role's default policy: the prefixes of the item reader and the result writer, the
+   * functions' versions (`<arn>:*`, granted by CDK's Lambda integration) and the child executions of the
+   * Distributed Map (granted by CDK): each acknowledged for its exact resource, so anything else is reported.
+   */
+  private acknowledgeFindings(props: OrgSweepWorkflowProps, bucket: s3.IBucket): void {
+    const role = this.stateMachine.role;
+    const acknowledge = (resource: string, reason: string) =>
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    acknowledge(
+      nagResource(this, bucket.arnForObjects(`${SCOPE_ITEMS_PREFIX}*`)),
+      "The Distributed Map's ItemReader reads the scope items, one object per execution named at run time, under the scope/ prefix only.",
+    );
+    acknowledge(
+      nagResource(this, bucket.arnForObjects(`${RESULTS_PREFIX}*`)),
+      "The Distributed Map's ResultWriter writes results/<map run id>/manifest.json and the result files, whose keys Step Functions chooses, under the results/ prefix only.",
+    );
+    // CDK's DistributedMap grant: StartExecution on this state machine, Describe/StopExecution on its
+    // executions (`execution:<name>:*`) and RedriveExecution on the Map Run's children (`execution:<name>/*:*`).
+    const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
+    if (!(mapPolicy instanceof iam.Policy))
+      throw new Error('the organisation sweep has no DistributedMapPolicy');
+    const executionResources = statementResources(Stack.of(this).resolve(mapPolicy.document.toJSON()))
+      .map(render)
+      .filter((resource) => resource.includes(':execution:'));
+    for (const resource of executionResources) {
+      Validations.of(mapPolicy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason:
+          "Granted by CDK for the Distributed Map: describe, stop and redrive this state machine's own child executions, whose names Step Functions chooses at run time.",
+      });
+    }
+    for (const fn of [props.scopeFunction, props.sweepFunction]) {
+      acknowledge(
+        `${nagResource(this, fn.functionArn)}:*`,
+        'Granted by CDK for the Lambda integration: lambda:InvokeFunction on this function and its versions and aliases (<arn>:*), no other function.',
+      );
+    }
+  }
+}
+
+/** An IAM resource as cdk-nag names it in a finding: `Fn::Join` joined, `Ref` as `<Id>`, `Fn::GetAtt` as `<Id.Attr>`. */
+function nagResource(scope: Construct, value: string): string {
+  return render(Stack.of(scope).resolve(value));
+}
+
+/** Every `Resource` of a resolved policy document's statements. */
+function statementResources(document: unknown): unknown[] {
+  if (typeof document !== 'object' || document === null || !('Statement' in document)) return [];
+  const statements: unknown = document.Statement;
+  if (!Array.isArray(statements)) return [];
+  return statements.flatMap((statement: unknown) => {
+    if (typeof statement !== 'object' || statement === null || !('Resource' in statement)) return [];
+    const resource: unknown = statement.Resource;
+    return Array.isArray(resource) ? resource : [resource];
+  });
+}
+
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  if ('Fn::Join' in value && Array.isArray(value['Fn::Join'])) {
+    const [separator, parts]: unknown[] = value['Fn::Join'];
+    if (typeof separator !== 'string' || !Array.isArray(parts)) return JSON.stringify(value);
+    return parts.map(render).join(separator);
+  }
+  if ('Ref' in value && typeof value.Ref === 'string') return `<${value.Ref}>`;
+  if ('Fn::GetAtt' in value && Array.isArray(value['Fn::GetAtt']))
+    return `<${value['Fn::GetAtt'].join('.')}>`;
+  return JSON.stringify(value);
+}

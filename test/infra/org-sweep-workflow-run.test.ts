@@ -1,0 +1,342 @@
+/**
+ * The organisation sweep state machine, executed: its synthesized definition run by the interpreter of
+ * test/helpers/state-machine.ts (every JSONata expression by the `jsonata` reference implementation), its
+ * Lambda tasks calling the real scope and sweep handlers in-process, the Distributed Map's items and
+ * results in an in-memory S3, and each child sweeping its account-region of the emulator's organisation
+ * (scripts/org-seed.ts) through STS AssumeRole like the deployed functions. None of this has run in AWS
+ * itself: the formats follow the Step Functions docs cited in test/helpers/state-machine.ts.
+ */
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  type AdminClient,
+  emulatorAdmin,
+  type RunningEmulator,
+  startEmulator,
+} from '../../emulator/index.ts';
+import { createScopeHandler } from '../../functions/scope/handler.ts';
+import { memberEcrFactory } from '../../functions/shared/member-ecr.ts';
+import { createSweepHandler } from '../../functions/sweep/handler.ts';
+import { ORG_SWEEP_STATE_NAMES } from '../../infra/org-sweep-workflow.ts';
+import { awsClientConfig } from '../../lib/aws-client-config.ts';
+import { createEcrAdapter } from '../../lib/ecr.ts';
+import { createOrganizationsAdapter } from '../../lib/organizations.ts';
+import {
+  MANAGEMENT_ACCESS_KEY,
+  MUTABLE_EVERY,
+  ORG_ACCOUNTS,
+  ORG_REGIONS,
+  orgSeed,
+  REPOSITORIES_PER_ACCOUNT_REGION,
+} from '../../scripts/org-seed.ts';
+import { auditorFactory, testConfig, testLogger, testMetrics } from '../helpers/runtime.ts';
+import { type Execution, MemoryS3, runStateMachine } from '../helpers/state-machine.ts';
+import { type Definition, findResource } from './helpers.ts';
+import { orgSweepDefinitionOf, synthesizeOrgSweep } from './org-sweep-workflow.fixture.ts';
+
+const HOME_REGION = 'eu-west-1';
+const BUCKET = 'guard-results';
+const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
+const MUTABLE = REPOSITORIES_PER_ACCOUNT_REGION / MUTABLE_EVERY;
+const names = ORG_SWEEP_STATE_NAMES;
+
+/** The definition, with the results bucket's reference replaced by a bucket name the functions accept. */
+function definitionOf(): Definition {
+  const { template } = synthesizeOrgSweep({ maxConcurrency: 3 });
+  const [bucketId] = findResource(template, 'AWS::S3::Bucket', 'Results');
+  return JSON.parse(JSON.stringify(orgSweepDefinitionOf(template)).replaceAll(`<${bucketId}>`, BUCKET));
+}
+
+describe('the organisation sweep state machine, executed against the emulator organisation', () => {
+  const definition = definitionOf();
+  let emulator: RunningEmulator;
+  let admin: AdminClient;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0 });
+    admin = emulatorAdmin(emulator.url);
+    // The SDK of the in-process handlers reaches the emulator as the management account.
+    vi.stubEnv('AWS_ENDPOINT_URL', emulator.url);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', MANAGEMENT_ACCESS_KEY);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    vi.stubEnv('AWS_REGION', HOME_REGION);
+  });
+  beforeEach(async () => {
+    await admin.reset();
+    await admin.organization(orgSeed());
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await emulator.stop();
+  });
+
+  /** The real handlers, wired as functions/scope/index.ts and functions/sweep/index.ts wire them, but in-process. */
+  function deployment(env: Record<string, string> = {}, options: { loseItems?: boolean } = {}) {
+    const config = testConfig({
+      ORGANIZATION_MODE: 'true',
+      SCOPE_REGIONS: ORG_REGIONS.join(','),
+      AWS_MAX_ATTEMPTS: '2',
+      ...env,
+    });
+    const logger = testLogger().logger;
+    const { metrics } = testMetrics();
+    const clientConfig = awsClientConfig(config.sdk, { region: HOME_REGION, defaultMaxAttempts: 2 });
+    const s3 = new MemoryS3([BUCKET]);
+    const scope = createScopeHandler({
+      config,
+      logger,
+      region: HOME_REGION,
+      lister: async () => createOrganizationsAdapter(new OrganizationsClient(clientConfig)),
+      writer: async () => ({
+        write: async (bucket, key, items) => {
+          if (!options.loseItems) s3.put(bucket, key, JSON.stringify(items));
+        },
+      }),
+      reader: async () => ({ read: async (bucket, key) => s3.get(bucket, key) }),
+    });
+    const sweep = createSweepHandler({
+      config,
+      ecr: createEcrAdapter(new ECRClient(clientConfig)),
+      logger,
+      metrics,
+      region: HOME_REGION,
+      createAuditor: auditorFactory(logger, metrics),
+      memberEcr: memberEcrFactory(
+        { config, region: HOME_REGION },
+        { runId: 'org-sweep-test', defaultMaxAttempts: 2 },
+      ),
+    });
+    const context = (name: string): Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'> => ({
+      invokedFunctionArn: `arn:aws:lambda:${HOME_REGION}:${management}:function:${name}`,
+      getRemainingTimeInMillis: () => 60_000,
+    });
+    const run = (input: unknown) =>
+      runStateMachine(
+        definition,
+        input,
+        {
+          s3,
+          lambda: (functionName, payload) => {
+            if (functionName.startsWith('<ScopeFunction')) return scope(payload, context('scope'));
+            if (functionName.startsWith('<SweepFunction')) return sweep(payload, context('sweep'));
+            throw new Error(`no function ${functionName}`);
+          },
+        },
+        { name: 'org-sweep-1' },
+      );
+    return { run, s3 };
+  }
+
+  const mutableIn = async (account: string, region: string) =>
+    (await admin.repositories({ account, region })).repositories.filter(
+      (repository) => repository.imageTagMutability !== 'IMMUTABLE',
+    ).length;
+
+  const childOf = (execution: Execution, accountId: string, region: string) => {
+    const child = execution.children.find((candidate) => {
+      const input = candidate.input;
+      return typeof input === 'object' && input !== null && 'accountId' in input && 'region' in input
+        ? input.accountId === accountId && input.region === region
+        : false;
+    });
+    if (child === undefined) throw new Error(`no child for ${accountId}/${region}`);
+    return child;
+  };
+
+  it('runs every account-region, fails the member whose role cannot be assumed, sums the rest, and fails at the end', async () => {
+    // Act
+    const { run, s3 } = deployment();
+    const execution = await run({});
+    // Assert: every child ran, the unreachable account's two failed with STS's code.
+    const reachable = [management, payments, analytics];
+    expect(execution.children).toHaveLength(4 * ORG_REGIONS.length);
+    for (const region of ORG_REGIONS) {
+      for (const account of reachable) {
+        expect(childOf(execution, account, region)).toMatchObject({
+          status: 'SUCCEEDED',
+          output: { accountId: account, region, scanned: REPOSITORIES_PER_ACCOUNT_REGION, pages: 1 },
+        });
+        expect(await mutableIn(account, region)).toBe(0);
+      }
+      const broken = childOf(execution, legacy, region);
+      expect(broken).toMatchObject({ status: 'FAILED', error: 'AwsCallError' });
+      expect(JSON.parse(String(broken.cause))).toMatchObject({
+        accountId: legacy,
+        region,
+        pages: 0,
+        scanned: 0,
+        message: expect.stringContaining('AccessDenied'),
+      });
+      expect(await mutableIn(legacy, region)).toBe(MUTABLE);
+    }
+    // The parent summed every child and failed after all of them, naming the failed account-regions.
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'AccountRegionsFailed',
+      cause: expect.stringMatching(
+        new RegExp(
+          `^2 of 8 account-regions failed: ${legacy}/eu-west-1 \\(AwsCallError\\), ${legacy}/us-east-1 \\(AwsCallError\\);`,
+        ),
+      ),
+    });
+    expect(execution.path).toEqual([
+      names.listScope,
+      names.anyItems,
+      names.sweepAccountRegions,
+      names.summarize,
+      names.anyFailed,
+      names.accountRegionsFailed,
+    ]);
+    expect(execution.variables.summary).toMatchObject({
+      accountRegions: 8,
+      failedAccountRegions: 2,
+      scanned: 3 * ORG_REGIONS.length * REPOSITORIES_PER_ACCOUNT_REGION,
+      counts: {
+        compliant: 3 * ORG_REGIONS.length * (REPOSITORIES_PER_ACCOUNT_REGION - MUTABLE),
+        remediated: 3 * ORG_REGIONS.length * MUTABLE,
+        'would-remediate': 0,
+        failed: 0,
+      },
+    });
+    // The items and the results went through S3, not through a state payload.
+    const keys = s3.keys(BUCKET);
+    expect(keys).toContain('scope/org-sweep-1.json');
+    expect(keys.filter((key) => key.startsWith('results/'))).toEqual([
+      'results/org-sweep-1-SweepAccountRegions/FAILED_0.json',
+      'results/org-sweep-1-SweepAccountRegions/SUCCEEDED_0.json',
+      'results/org-sweep-1-SweepAccountRegions/manifest.json',
+    ]);
+  }, 120_000);
+
+  it('succeeds with the sums of every account-region when none fails, listing the skipped accounts', async () => {
+    const { run } = deployment({ EXCLUDED_ACCOUNTS: legacy });
+    const execution = await run({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    expect(execution).toMatchObject({
+      status: 'SUCCEEDED',
+      output: {
+        accountRegions: 6,
+        failedAccountRegions: 0,
+        scanned: 6 * REPOSITORIES_PER_ACCOUNT_REGION,
+        counts: {
+          compliant: 6 * (REPOSITORIES_PER_ACCOUNT_REGION - MUTABLE),
+          remediated: 6 * MUTABLE,
+          failed: 0,
+        },
+      },
+    });
+    expect(execution.output).toHaveProperty(
+      'skipped',
+      expect.arrayContaining([
+        expect.objectContaining({ accountId: closed, reason: 'suspended' }),
+        expect.objectContaining({ accountId: legacy, reason: 'excluded' }),
+      ]),
+    );
+    expect(execution.path.at(-1)).toBe(names.succeeded);
+  }, 120_000);
+
+  it('fails a child whose repositories failed, keeps its partial counts in the sums, and fails the parent at the end', async () => {
+    // Arrange: ECR refuses every mutability change in one account-region.
+    await admin.faults(
+      { PutImageTagMutability: { accessDenied: true } },
+      { account: analytics, region: 'us-east-1' },
+    );
+    const { run } = deployment({ EXCLUDED_ACCOUNTS: legacy });
+    // Act
+    const execution = await run({});
+    // Assert
+    const child = childOf(execution, analytics, 'us-east-1');
+    expect(child).toMatchObject({ status: 'FAILED', error: 'RepositoriesFailed' });
+    expect(JSON.parse(String(child.cause))).toMatchObject({
+      accountId: analytics,
+      region: 'us-east-1',
+      counts: { compliant: REPOSITORIES_PER_ACCOUNT_REGION - MUTABLE, failed: MUTABLE },
+      message: `${MUTABLE} of ${REPOSITORIES_PER_ACCOUNT_REGION} scanned repositories failed over 1 page(s); see the audit records with outcome failed`,
+    });
+    expect(execution.children.filter((other) => other.status === 'SUCCEEDED')).toHaveLength(5);
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'AccountRegionsFailed',
+      cause: expect.stringMatching(
+        new RegExp(`^1 of 6 account-regions failed: ${analytics}/us-east-1 \\(RepositoriesFailed\\);`),
+      ),
+    });
+    expect(execution.variables.summary).toMatchObject({
+      accountRegions: 6,
+      failedAccountRegions: 1,
+      scanned: 6 * REPOSITORIES_PER_ACCOUNT_REGION,
+      counts: {
+        compliant: 6 * (REPOSITORIES_PER_ACCOUNT_REGION - MUTABLE),
+        remediated: 5 * MUTABLE,
+        failed: MUTABLE,
+      },
+      failures: [
+        { accountId: analytics, region: 'us-east-1', error: 'RepositoriesFailed', countsKnown: true },
+      ],
+    });
+  }, 120_000);
+
+  it('gives every child the execution’s dryRun and page size, and pages each account-region to its end', async () => {
+    const { run } = deployment({ EXCLUDED_ACCOUNTS: legacy });
+    const execution = await run({ dryRun: true, maxRepositories: 4 });
+    expect(execution).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { accountRegions: 6, counts: { 'would-remediate': 6 * MUTABLE, remediated: 0 } },
+    });
+    const child = childOf(execution, payments, 'us-east-1');
+    const target = { accountId: payments, region: 'us-east-1', roleName: 'EcrImmutabilityGuardMember' };
+    expect(child.payloads).toEqual([
+      { ...target, dryRun: true, maxRepositories: 4 },
+      { ...target, maxRepositories: 4, nextToken: expect.any(String) },
+    ]);
+    expect(child.output).toMatchObject({ pages: 2, scanned: REPOSITORIES_PER_ACCOUNT_REGION });
+    expect(await mutableIn(payments, 'us-east-1')).toBe(MUTABLE);
+  }, 120_000);
+
+  it('succeeds with zero sums and no Map Run when the scope is empty', async () => {
+    const { run, s3 } = deployment({
+      EXCLUDED_ACCOUNTS: [management, payments, analytics, legacy].join(','),
+    });
+    const execution = await run({});
+    expect(execution).toMatchObject({
+      status: 'SUCCEEDED',
+      output: {
+        accountRegions: 0,
+        failedAccountRegions: 0,
+        scanned: 0,
+        counts: { remediated: 0, failed: 0 },
+      },
+    });
+    expect(execution.path).toEqual([names.listScope, names.anyItems, names.nothingToSweep]);
+    expect(execution.children).toEqual([]);
+    expect(s3.keys(BUCKET).filter((key) => key.startsWith('results/'))).toEqual([]);
+  }, 60_000);
+
+  it('fails on a typo in the execution input before any child runs, naming what was written', async () => {
+    const { run, s3 } = deployment();
+    const execution = await run({ dryrun: true });
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'InvalidInputError',
+      cause: expect.stringContaining('execution input: Unrecognized key: \\"dryrun\\"'),
+    });
+    expect(execution.path).toEqual([names.listScope, names.listScopeFailed]);
+    expect(execution.children).toEqual([]);
+    expect(s3.keys(BUCKET)).toEqual([]);
+    expect(await mutableIn(payments, HOME_REGION)).toBe(MUTABLE);
+  }, 60_000);
+
+  it('fails as MapRunFailed with the ItemReader’s error when the items cannot be read, running no child', async () => {
+    const { run } = deployment({}, { loseItems: true });
+    const execution = await run({});
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'States.ItemReaderFailed' });
+    expect(execution.path).toEqual([
+      names.listScope,
+      names.anyItems,
+      names.sweepAccountRegions,
+      names.mapRunFailed,
+    ]);
+    expect(execution.children).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,275 @@
+/**
+ * Summing an organisation sweep's Distributed Map results (lib/org-results.ts): the ResultWriter's
+ * manifest and result files as AWS writes them, every child's counts summed, failed account-regions
+ * named, and malformed files refused with the file and field named.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decisionCounts, emptyCounts } from '../../lib/audit.ts';
+import {
+  type ChildExecution,
+  type ChildOutcome,
+  COUNT_KEYS,
+  MAX_NAMED_FAILURES,
+  parseManifest,
+  parseResultFile,
+  type ResultFile,
+  sumResults,
+} from '../../lib/org-results.ts';
+
+const counts = (values: Partial<ChildOutcome['counts']> = {}): ChildOutcome['counts'] => ({
+  compliant: 0,
+  remediated: 0,
+  'would-remediate': 0,
+  exempt: 0,
+  gone: 0,
+  failed: 0,
+  ...values,
+});
+
+const outcome = (accountId: string, region: string, values: Partial<ChildOutcome['counts']> = {}) => ({
+  accountId,
+  region,
+  counts: counts(values),
+  scanned: Object.values(counts(values)).reduce((sum, count) => sum + count, 0),
+  pages: 1,
+});
+
+const item = (accountId: string, region: string) =>
+  JSON.stringify({ accountId, region, roleName: 'EcrImmutabilityGuardMember' });
+
+const succeeded = (accountId: string, region: string, values = {}): ChildExecution => ({
+  ExecutionArn: `arn:aws:states:eu-west-1:111111111111:execution:org/Map:${accountId}-${region}`,
+  Name: `${accountId}-${region}`,
+  Input: item(accountId, region),
+  Output: JSON.stringify(outcome(accountId, region, values)),
+  Status: 'SUCCEEDED',
+});
+
+const failed = (accountId: string, region: string, error: string, cause: string): ChildExecution => ({
+  Name: `${accountId}-${region}`,
+  Input: item(accountId, region),
+  Status: 'FAILED',
+  Error: error,
+  Cause: cause,
+});
+
+const file = (status: ResultFile['status'], executions: ChildExecution[]): ResultFile => ({
+  status,
+  key: `results/run/${status}_0.json`,
+  executions,
+});
+
+describe('summing the results of every account-region', () => {
+  it.each([
+    {
+      name: 'nothing ran',
+      files: [],
+      expected: { accountRegions: 0, failedAccountRegions: 0, scanned: 0, counts: counts() },
+    },
+    {
+      name: 'two clean account-regions',
+      files: [
+        file('SUCCEEDED', [
+          succeeded('222222222222', 'eu-west-1', { compliant: 3, remediated: 3 }),
+          succeeded('333333333333', 'us-east-1', { compliant: 1, exempt: 2, gone: 1 }),
+        ]),
+      ],
+      expected: {
+        accountRegions: 2,
+        failedAccountRegions: 0,
+        scanned: 10,
+        counts: counts({ compliant: 4, remediated: 3, exempt: 2, gone: 1 }),
+      },
+    },
+    {
+      name: 'a child that failed with repositories failed: its counts from its cause',
+      files: [
+        file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1', { remediated: 2 })]),
+        file('FAILED', [
+          failed(
+            '333333333333',
+            'eu-west-1',
+            'RepositoriesFailed',
+            JSON.stringify({
+              ...outcome('333333333333', 'eu-west-1', { compliant: 4, failed: 1 }),
+              message: 'x',
+            }),
+          ),
+        ]),
+      ],
+      expected: {
+        accountRegions: 2,
+        failedAccountRegions: 1,
+        scanned: 7,
+        counts: counts({ compliant: 4, remediated: 2, failed: 1 }),
+        failures: [
+          { accountId: '333333333333', region: 'eu-west-1', error: 'RepositoriesFailed', countsKnown: true },
+        ],
+      },
+    },
+    {
+      name: 'a child that failed with another cause: failed, counts unknown, named from its input',
+      files: [
+        file('FAILED', [failed('444444444444', 'us-east-1', 'States.Timeout', 'The execution timed out')]),
+      ],
+      expected: {
+        accountRegions: 1,
+        failedAccountRegions: 1,
+        scanned: 0,
+        counts: counts(),
+        failures: [
+          { accountId: '444444444444', region: 'us-east-1', error: 'States.Timeout', countsKnown: false },
+        ],
+      },
+    },
+    {
+      name: 'a child still pending (the Map Run stopped): failed, counts unknown',
+      files: [file('PENDING', [{ Name: 'p', Input: item('555555555555', 'eu-west-1'), Status: 'RUNNING' }])],
+      expected: {
+        accountRegions: 1,
+        failedAccountRegions: 1,
+        failures: [{ accountId: '555555555555', region: 'eu-west-1', error: 'Pending', countsKnown: false }],
+      },
+    },
+    {
+      name: 'a child whose input is not an item: unknown account-region',
+      files: [file('FAILED', [{ Status: 'ABORTED', Input: 'not json' }])],
+      expected: {
+        failedAccountRegions: 1,
+        failures: [{ accountId: 'unknown', region: 'unknown', error: 'ABORTED', countsKnown: false }],
+      },
+    },
+    {
+      name: 'a succeeded child reporting failed repositories (defensive): a failed account-region',
+      files: [file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1', { failed: 2 })])],
+      expected: {
+        failedAccountRegions: 1,
+        counts: counts({ failed: 2 }),
+        failures: [
+          { accountId: '222222222222', region: 'eu-west-1', error: 'RepositoriesFailed', countsKnown: true },
+        ],
+      },
+    },
+  ])('$name', ({ files, expected }) => {
+    expect(sumResults(files)).toMatchObject(expected);
+  });
+
+  it('names the failed account-regions in its cause, the first five and how many more', () => {
+    const failures = Array.from({ length: 12 }, (_, index) =>
+      failed(String(100000000000 + index), 'eu-west-1', 'AwsCallError', '{"errorType":"AwsCallError"}'),
+    );
+    const totals = sumResults([
+      file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')]),
+      file('FAILED', failures),
+    ]);
+    expect(totals.failedAccountRegions).toBe(12);
+    expect(totals.failures).toHaveLength(MAX_NAMED_FAILURES);
+    expect(totals.cause).toBe(
+      "12 of 13 account-regions failed: 100000000000/eu-west-1 (AwsCallError), 100000000001/eu-west-1 (AwsCallError), 100000000002/eu-west-1 (AwsCallError), 100000000003/eu-west-1 (AwsCallError), 100000000004/eu-west-1 (AwsCallError) and 7 more; see the Map Run's failed child executions (a redrive re-runs only them)",
+    );
+  });
+
+  it('has no cause when nothing failed', () => {
+    expect(sumResults([file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')])])).not.toHaveProperty(
+      'cause',
+    );
+  });
+
+  it('sums to the per-key totals of every child, in any split over files (property)', () => {
+    const count = fc.nat({ max: 1000 });
+    const countsArb = fc.record({
+      compliant: count,
+      remediated: count,
+      'would-remediate': count,
+      exempt: count,
+      gone: count,
+      failed: count,
+    });
+    fc.assert(
+      fc.property(fc.array(countsArb, { maxLength: 20 }), fc.nat({ max: 20 }), (children, split) => {
+        const executions = children.map((values, index) =>
+          succeeded(String(200000000000 + index), 'eu-west-1', values),
+        );
+        const totals = sumResults([
+          file('SUCCEEDED', executions.slice(0, split)),
+          file('SUCCEEDED', executions.slice(split)),
+        ]);
+        for (const key of COUNT_KEYS) {
+          expect(totals.counts[key]).toBe(children.reduce((sum, values) => sum + values[key], 0));
+        }
+        expect(totals.accountRegions).toBe(children.length);
+        expect(totals.failedAccountRegions).toBe(children.filter((values) => values.failed > 0).length);
+      }),
+    );
+  });
+});
+
+it('sums exactly the repository decisions of lib/audit.ts', () => {
+  expect([...COUNT_KEYS]).toEqual(Object.keys(decisionCounts(emptyCounts())));
+});
+
+describe('reading the ResultWriter files', () => {
+  const manifest = {
+    DestinationBucket: 'guard-results',
+    MapRunArn: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/SweepAccountRegions:0f1e',
+    ResultFiles: {
+      FAILED: [{ Key: 'results/0f1e/FAILED_0.json', Size: 10 }],
+      PENDING: [],
+      SUCCEEDED: [
+        { Key: 'results/0f1e/SUCCEEDED_0.json', Size: 10 },
+        { Key: 'results/0f1e/SUCCEEDED_1.json', Size: 10 },
+      ],
+    },
+  };
+
+  it('lists the result files of a manifest by status', () => {
+    expect(parseManifest(JSON.stringify(manifest), 'results/0f1e/manifest.json')).toEqual({
+      bucket: 'guard-results',
+      mapRunArn: manifest.MapRunArn,
+      files: {
+        SUCCEEDED: ['results/0f1e/SUCCEEDED_0.json', 'results/0f1e/SUCCEEDED_1.json'],
+        FAILED: ['results/0f1e/FAILED_0.json'],
+        PENDING: [],
+      },
+    });
+  });
+
+  it.each([
+    { text: 'not json', message: /results\/m\.json: not JSON/ },
+    { text: '[]', message: /results\/m\.json: Invalid input: expected object, received array/ },
+    {
+      text: JSON.stringify({ ...manifest, ResultFiles: undefined }),
+      message: /results\/m\.json\.ResultFiles/,
+    },
+    {
+      text: JSON.stringify({ ...manifest, ResultFiles: { SUCCEEDED: [{ Size: 1 }] } }),
+      message: /results\/m\.json\.ResultFiles\.SUCCEEDED\.0\.Key/,
+    },
+  ])('refuses a malformed manifest, naming the file and field: $text', ({ text, message }) => {
+    expect(() => parseManifest(text, 'results/m.json')).toThrow(message);
+  });
+
+  it.each([
+    { text: '{', message: /results\/S\.json: not JSON/ },
+    { text: '{}', message: /results\/S\.json: Invalid input: expected array, received object/ },
+    { text: '[{"Input":"{}"}]', message: /results\/S\.json\.0\.Status/ },
+    {
+      text: '[{"Status":"SUCCEEDED","Output":{}}]',
+      message: /results\/S\.json\.0\.Output: Invalid input: expected string/,
+    },
+  ])('refuses a malformed result file, naming the file and field: $text', ({ text, message }) => {
+    expect(() => parseResultFile(text, 'results/S.json', 'SUCCEEDED')).toThrow(message);
+  });
+
+  it('refuses a succeeded child whose output is not an account-region outcome, naming the execution', () => {
+    const results = parseResultFile(
+      JSON.stringify([{ Name: 'child-1', Status: 'SUCCEEDED', Output: '{"scanned":3}' }]),
+      'results/S.json',
+      'SUCCEEDED',
+    );
+    expect(() => sumResults([results])).toThrow(
+      'results/S.json: [0] (child-1).Output: not the output of an account-region sweep',
+    );
+  });
+});
