@@ -31,7 +31,7 @@ export type GuardFunctionProps = Partial<
 >;
 
 /** Where each function's bundle lives under the bundle directory, and its handler. */
-export const BUNDLES = { guardrail: 'guardrail', sweep: 'sweep' } as const;
+export const BUNDLES = { guardrail: 'guardrail', sweep: 'sweep', scope: 'scope' } as const;
 export const HANDLER = 'index.handler';
 
 /** X-Ray's write actions; the service defines no resource type for them, so IAM takes only `"*"`. */
