@@ -144,6 +144,15 @@ export function guardPropsFromContext(
     activeTracing: when('activeTracing', values.activeTracing),
     trailHomeRegion: when('trailHomeRegion', values.trailHomeRegion),
     trailRetentionDays: when('trailRetentionDays', values.trailRetentionDays),
+    // Organisation mode (lib/settings.ts rows; infra/org-permissions.ts).
+    organization: when('organization', values.organization),
+    memberRoleName: when('memberRoleName', values.memberRoleName),
+    memberExternalId: when('memberExternalId', values.memberExternalId),
+    organizationalUnits: when('organizationalUnits', values.organizationalUnits),
+    scopeAccounts: when('scopeAccounts', values.scopeAccounts),
+    excludedAccounts: when('excludedAccounts', values.excludedAccounts),
+    scopeRegions: when('scopeRegions', values.scopeRegions),
+    accountRegionParallelism: when('accountRegionParallelism', values.accountRegionParallelism),
   };
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { orgGuardPropsFromContext } from '../../infra/app-config.ts';
 import { guardrailEventPattern } from '../../infra/guardrail-event-pattern.ts';
 import {
   MEMBER_PARAMETERS,
@@ -492,6 +493,20 @@ describe('the props', () => {
     expect(fn.Environment).toMatchObject({
       Variables: { SCOPE_REGIONS: { 'Fn::Join': [',', { Ref: 'MemberRegions' }] } },
     });
+  });
+
+  it('come from the app context like the single-account stack’s, without the trail settings', () => {
+    const stack = new Stack(new App(), 'S');
+    const props = orgGuardPropsFromContext(stack, {
+      dryRun: 'true',
+      createTrail: 'true',
+      trailRetentionDays: '30',
+      memberRoleName: 'GuardMember',
+    });
+    expect(props).toMatchObject({ dryRun: true, memberRoleName: 'GuardMember' });
+    expect(props).not.toHaveProperty('createTrail');
+    expect(props).not.toHaveProperty('trailRetentionDays');
+    expect(() => orgGuardPropsFromContext(stack, { dryrun: 'true' })).toThrow(/did you mean dryRun\?/);
   });
 
   it('accept a token organisation id in the construct', () => {
