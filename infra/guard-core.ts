@@ -209,16 +209,20 @@ export function createSweepFunction(
   });
 }
 
-/** The ECR statements of both functions (lib/ecr.ts) and `events:PutEvents` on the audit bus when set. */
+/**
+ * The ECR statements of both functions (lib/ecr.ts; on repositories of `repositoryRegion`, the stack's by
+ * default) and `events:PutEvents` on the audit bus when set.
+ */
 export function grantGuardAccess(
   scope: Construct,
   props: EcrImmutabilityGuardProps,
   settings: GuardSettings,
   guardrail: GuardFunction,
   sweep: GuardFunction,
+  repositoryRegion?: string,
 ): void {
-  grantEcrAccess(scope, 'Guardrail', guardrail, settings.guardrailFeatures);
-  grantEcrAccess(scope, 'Sweep', sweep, settings.sweepFeatures);
+  grantEcrAccess(scope, 'Guardrail', guardrail, settings.guardrailFeatures, repositoryRegion);
+  grantEcrAccess(scope, 'Sweep', sweep, settings.sweepFeatures, repositoryRegion);
   if (props.auditEventBus !== undefined) {
     for (const fn of [guardrail, sweep])
       grantAuditEvents(fn, props.auditEventBus.eventBusArn, AUDIT_EVENT_ACTIONS);

@@ -185,8 +185,9 @@ export class EcrImmutabilityGuardOrg extends Construct {
     this.scopeRole = scopeFn.role;
     this.scopeLogGroup = scopeFn.logGroup;
 
-    // ECR in this account (it is in the organisation too) and the audit bus, as the single-account guard.
-    grantGuardAccess(this, guardProps, settings, guardrail, sweep);
+    // ECR in this account (it is in the organisation too), in every Region of the scope: the functions act
+    // on their own account with their own credentials (functions/shared/org-access.ts); and the audit bus.
+    grantGuardAccess(this, guardProps, settings, guardrail, sweep, '*');
     // The guardrail and the sweep reach members only through the member role of an organisation account;
     // only the scope function lists the organisation.
     const memberAccess = { listOrganization: false, resourceOrganizationId: props.organizationId };

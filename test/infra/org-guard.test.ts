@@ -123,6 +123,18 @@ describe('the central functions’ roles', () => {
     },
   );
 
+  it.each(['GuardGuardrailRole', 'GuardSweepRole'])(
+    'let %s act on the repositories of its own account in every Region of the scope',
+    (prefix) => {
+      const { template } = synthesizeOrg();
+      const ecr = allowedPairs(template, roleId(template, prefix)).filter((pair) => pair.startsWith('ecr:'));
+      expect(ecr).toEqual([
+        'ecr:DescribeRepositories on arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*',
+        'ecr:PutImageTagMutability on arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*',
+      ]);
+    },
+  );
+
   it('use the member role name given', () => {
     const { template } = synthesizeOrg({ memberRoleName: 'GuardMember' });
     expect(memberAccess(allowedPairs(template, roleId(template, 'GuardSweepRole')))).toEqual([
