@@ -20,6 +20,7 @@ import {
   validateSettings,
 } from '../lib/settings.ts';
 import type { EcrImmutabilityGuardProps, GuardLogLevel } from './ecr-immutability-guard.ts';
+import type { EcrImmutabilityGuardOrgProps } from './org-guard.ts';
 
 /** The context keys the app reads, all optional, each a row of lib/settings.ts. */
 export const CONTEXT_KEYS: readonly string[] = settingRows().flatMap((row) => contextName(row.key) ?? []);
@@ -143,5 +144,29 @@ export function guardPropsFromContext(
     activeTracing: when('activeTracing', values.activeTracing),
     trailHomeRegion: when('trailHomeRegion', values.trailHomeRegion),
     trailRetentionDays: when('trailRetentionDays', values.trailRetentionDays),
+    // Organisation mode (lib/settings.ts rows; infra/org-permissions.ts).
+    organization: when('organization', values.organization),
+    memberRoleName: when('memberRoleName', values.memberRoleName),
+    memberExternalId: when('memberExternalId', values.memberExternalId),
+    organizationalUnits: when('organizationalUnits', values.organizationalUnits),
+    scopeAccounts: when('scopeAccounts', values.scopeAccounts),
+    excludedAccounts: when('excludedAccounts', values.excludedAccounts),
+    scopeRegions: when('scopeRegions', values.scopeRegions),
+    accountRegionParallelism: when('accountRegionParallelism', values.accountRegionParallelism),
   };
+}
+
+/**
+ * The central organisation stack's properties from the same context: every setting but the trail ones
+ * (an organisation trail, or the member accounts' own, feeds the member stacks' forwarding rules) and
+ * organisation mode, which the central construct always is. The organisation id and the StackSet's
+ * targets are the stack's CloudFormation parameters (infra/stack.ts).
+ */
+export function orgGuardPropsFromContext(
+  scope: Construct,
+  context: Readonly<Record<string, unknown>> = scope.node.getAllContext(),
+): Omit<EcrImmutabilityGuardOrgProps, 'organizationId' | 'stackSet'> {
+  const { createTrail, trailHomeRegion, trailRetentionDays, organization, code, ...props } =
+    guardPropsFromContext(scope, context);
+  return props;
 }

@@ -7,9 +7,9 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { guardPropsFromContext } from './app-config.ts';
+import { guardPropsFromContext, orgGuardPropsFromContext } from './app-config.ts';
 import { EcrImmutabilityGuardMemberStack } from './member-stack.ts';
-import { EcrImmutabilityGuardStack } from './stack.ts';
+import { EcrImmutabilityGuardOrgStack, EcrImmutabilityGuardStack } from './stack.ts';
 
 const app = new App();
 new EcrImmutabilityGuardStack(app, 'EcrImmutabilityGuardStack', {
@@ -27,6 +27,11 @@ new EcrImmutabilityGuardMemberStack(app, 'EcrImmutabilityGuardMemberStack', {
       checkCreationTemplates: guard.checkCreationTemplates,
     };
   },
+});
+// The organisation's central stack (infra/org-guard.ts): the same settings from context; the organisation
+// id, the member OUs and Regions and CallAs are its CloudFormation parameters, so synthesis stays offline.
+new EcrImmutabilityGuardOrgStack(app, 'EcrImmutabilityGuardOrgStack', {
+  guard: (stack) => orgGuardPropsFromContext(stack),
 });
 // cdk-nag 3 is a policy validation plugin: any unacknowledged finding fails synthesis.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -7,44 +7,35 @@
  *   for manual backfills.
  * Failures land in an encrypted dead-letter queue and raise CloudWatch alarms.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { AUDIT_EVENT_ACTIONS } from '../lib/audit-events.ts';
+import { BUNDLES, type GuardFunctionProps, type GuardLogLevel } from './functions.ts';
 import {
-  BUNDLES,
-  createGuardFunction,
-  FUNCTION_DEFAULTS,
-  type GuardFunctionProps,
-  type GuardLogLevel,
-  grantAuditEvents,
-  grantEcrAccess,
-} from './functions.ts';
-import { guardrailEventPattern, type TargetMutability } from './guardrail-event-pattern.ts';
-import {
-  createAlarms,
-  createAlarmTopic,
-  createDashboard,
-  createRemediationsQuery,
-  type GuardAlarms,
-  heartbeatWindow,
-  warnWithoutAlarmActions,
-} from './monitoring.ts';
+  acknowledgeInvokeFinding,
+  bundleCode,
+  createDeadLetterQueue,
+  createGuardMonitoring,
+  createGuardrailFunction,
+  createGuardrailRule,
+  createScheduleRule,
+  createSweepFunction,
+  grantGuardAccess,
+  resolveGuardSettings,
+  sweepSchedule,
+} from './guard-core.ts';
+import type { TargetMutability } from './guardrail-event-pattern.ts';
+import { createRemediationsQuery, type GuardAlarms } from './monitoring.ts';
 import { type GuardOrganizationProps, grantOrganizationAccess } from './org-permissions.ts';
-import { validateGuardProps } from './props-validation.ts';
 import { SweepWorkflow } from './sweep-workflow.ts';
 import { createTrail } from './trail.ts';
 
@@ -183,35 +174,6 @@ export interface EcrImmutabilityGuardProps extends GuardOrganizationProps {
   readonly trailRetentionDays?: number;
 }
 
-const DEFAULT_SERVICE_NAME = 'ecr-immutability-guard';
-const DEFAULT_METRICS_NAMESPACE = 'EcrImmutabilityGuard';
-/**
- * The bundles `npm run build` writes to `dist/`: beside `infra/` in this repository, and one level
- * up from the library (`dist/lib-js/index.js`, built by `npm run build:lib`) in the npm package.
- */
-const DEFAULT_BUNDLE_DIR = import.meta.filename.endsWith('.ts')
-  ? resolve(import.meta.dirname, '..', 'dist')
-  : resolve(import.meta.dirname, '..');
-
-function bundleCode(bundleDir: string, name: string): lambda.Code {
-  const dir = join(bundleDir, name);
-  if (!existsSync(join(dir, 'index.mjs'))) {
-    throw new Error(`Lambda bundle ${join(dir, 'index.mjs')} not found: run \`npm run build\` first`);
-  }
-  return lambda.Code.fromAsset(dir);
-}
-
-function joinList(values: readonly string[] | undefined): string | undefined {
-  return values === undefined || values.length === 0 ? undefined : values.join(',');
-}
-
-/** Drops the unset entries: optional variables are set only when their property is given. */
-function definedEntries(entries: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entries)) if (value !== undefined) out[key] = value;
-  return out;
-}
-
 export class EcrImmutabilityGuard extends Construct {
   readonly guardrailFunction: lambda.Function;
   readonly sweepFunction: lambda.Function;
@@ -239,186 +201,65 @@ export class EcrImmutabilityGuard extends Construct {
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardProps = {}) {
     super(scope, id);
-    const target = props.targetMutability ?? 'IMMUTABLE';
-    const logLevel = props.logLevel ?? 'INFO';
-    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
-    this.serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
-    this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
-    const values = validateGuardProps(props);
-
+    // The parts shared with the organisation's central construct (infra/guard-core.ts).
+    const settings = resolveGuardSettings(props);
+    this.serviceName = settings.serviceName;
+    this.metricsNamespace = settings.metricsNamespace;
     const code = props.code ?? {
-      guardrail: bundleCode(props.bundleDir ?? DEFAULT_BUNDLE_DIR, BUNDLES.guardrail),
-      sweep: bundleCode(props.bundleDir ?? DEFAULT_BUNDLE_DIR, BUNDLES.sweep),
+      guardrail: bundleCode(props.bundleDir, BUNDLES.guardrail),
+      sweep: bundleCode(props.bundleDir, BUNDLES.sweep),
     };
-
-    // The policy configuration both functions read (lib/config.ts), set only when given.
-    const policyEnvironment = definedEntries({
-      TARGET_MUTABILITY: target,
-      EXCLUSION_FILTERS: joinList(props.exclusionFilters),
-      ALLOWED_EXCLUSIONS: joinList(props.allowedExclusions),
-      DRY_RUN: String(props.dryRun ?? false),
-      EXEMPT_REPOSITORIES: joinList(props.exemptRepositories),
-      EXEMPT_TAG_KEY: props.exemptTagKey,
-      EXEMPT_EXPIRY_TAG_KEY: props.exemptExpiryTagKey,
-      // The ARN works for PutEvents whether the bus was given by name or by ARN.
-      AUDIT_EVENT_BUS_NAME: props.auditEventBus?.eventBusArn,
-      VERBOSE_AUDIT: String(props.verboseAudit ?? false),
-      CHECK_CREATION_TEMPLATES: String(props.checkCreationTemplates ?? false),
-      POWERTOOLS_SERVICE_NAME: this.serviceName,
-      POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
-      POWERTOOLS_LOG_LEVEL: logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
-    });
     this.checksCreationTemplates = props.checkCreationTemplates === true;
-    // Only the sweep checks creation templates; the guardrail never gets those actions.
-    const guardrailFeatures = { tagExemptions: props.exemptTagKey !== undefined, creationTemplates: false };
-    const sweepFeatures = { ...guardrailFeatures, creationTemplates: props.checkCreationTemplates === true };
-    const activeTracing = props.activeTracing === true;
 
-    // Dead-letter queue: the guardrail's on-failure destination after its retries, and the DLQ of
-    // both EventBridge targets (guardrail rule, sweep schedule) when they cannot deliver at all.
-    this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue();
-
-    const guardrail = createGuardFunction(this, 'Guardrail', {
-      code: code.guardrail,
-      description: 'Sets ECR repositories to immutable tags when CloudTrail reports a creation or a change.',
-      timeout: props.guardrailTimeout ?? FUNCTION_DEFAULTS.guardrailTimeout,
-      memorySize: props.guardrailMemorySize ?? FUNCTION_DEFAULTS.guardrailMemorySize,
-      reservedConcurrency:
-        props.guardrailReservedConcurrency === false ? undefined : props.guardrailReservedConcurrency,
-      environment: policyEnvironment,
-      logRetention,
-      logRemovalPolicy,
-      logLevel,
-      activeTracing,
-      overrides: props.guardrailFunctionProps,
-      overridesName: 'guardrailFunctionProps',
-    });
+    this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this);
+    const guardrail = createGuardrailFunction(this, props, settings, code.guardrail, this.deadLetterQueue);
     this.guardrailFunction = guardrail.fn;
     this.guardrailRole = guardrail.role;
     this.guardrailLogGroup = guardrail.logGroup;
-    guardrail.fn.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
-    });
-
-    const sweepTimeout = props.sweepTimeout ?? FUNCTION_DEFAULTS.sweepTimeout;
-    const sweep = createGuardFunction(this, 'Sweep', {
-      code: code.sweep,
-      description: 'Sweeps every ECR repository page by page and sets non-compliant ones to immutable tags.',
-      timeout: sweepTimeout,
-      memorySize: props.sweepMemorySize ?? FUNCTION_DEFAULTS.sweepMemorySize,
-      environment: {
-        ...policyEnvironment,
-        ...definedEntries({
-          SWEEP_CONCURRENCY:
-            props.sweepConcurrency === undefined ? undefined : String(props.sweepConcurrency),
-          SWEEP_SAFETY_MARGIN_MS:
-            props.sweepSafetyMargin === undefined
-              ? undefined
-              : String(props.sweepSafetyMargin.toMilliseconds()),
-        }),
-      },
-      logRetention,
-      logRemovalPolicy,
-      logLevel,
-      activeTracing,
-      overrides: props.sweepFunctionProps,
-      overridesName: 'sweepFunctionProps',
-    });
+    const sweep = createSweepFunction(this, props, settings, code.sweep);
     this.sweepFunction = sweep.fn;
     this.sweepRole = sweep.role;
     this.sweepLogGroup = sweep.logGroup;
 
-    grantEcrAccess(this, 'Guardrail', guardrail, guardrailFeatures);
-    grantEcrAccess(this, 'Sweep', sweep, sweepFeatures);
-    if (props.auditEventBus !== undefined) {
-      for (const fn of [guardrail, sweep])
-        grantAuditEvents(fn, props.auditEventBus.eventBusArn, AUDIT_EVENT_ACTIONS);
-    }
-    grantOrganizationAccess(this, 'Guardrail', guardrail, values);
-    grantOrganizationAccess(this, 'Sweep', sweep, values);
+    grantGuardAccess(this, props, settings, guardrail, sweep);
+    grantOrganizationAccess(this, 'Guardrail', guardrail, settings.values);
+    grantOrganizationAccess(this, 'Sweep', sweep, settings.values);
 
     // The guardrail rule on the default bus, where CloudTrail delivers ECR's events.
-    this.guardrailRule = new events.Rule(this, 'GuardrailRule', {
-      description:
-        'Successful ECR CreateRepository / PutImageTagMutability calls that may leave tags mutable.',
-      eventPattern: guardrailEventPattern(),
-    });
-    this.guardrailRule.addTarget(
-      new targets.LambdaFunction(guardrail.fn, {
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: 8,
-        maxEventAge: Duration.hours(2),
-      }),
-    );
+    this.guardrailRule = createGuardrailRule(this, guardrail.fn, this.deadLetterQueue);
 
     const executionTimeout = props.sweepExecutionTimeout ?? Duration.hours(6);
     const workflow = new SweepWorkflow(this, 'SweepWorkflow', {
       sweepFunction: sweep.fn,
-      sweepTimeout,
+      sweepTimeout: settings.sweepTimeout,
       executionTimeout,
-      logRetention,
-      logRemovalPolicy,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: settings.logRemovalPolicy,
     });
     this.sweepStateMachine = workflow.stateMachine;
     this.sweepStateMachineLogGroup = workflow.logGroup;
 
-    const schedule = props.schedule ?? events.Schedule.rate(Duration.days(1));
-    this.scheduleRule =
-      schedule === false
-        ? undefined
-        : new events.Rule(this, 'SweepSchedule', {
-            description: 'Starts the ECR immutability sweep.',
-            schedule,
-            targets: [
-              new targets.SfnStateMachine(workflow.stateMachine, {
-                retryAttempts: 4,
-                // A start that still fails (throttling, a deleted machine) lands next to the guardrail's failures.
-                deadLetterQueue: this.deadLetterQueue,
-              }),
-            ],
-          });
+    const schedule = sweepSchedule(props);
+    this.scheduleRule = createScheduleRule(this, schedule, workflow.stateMachine, this.deadLetterQueue);
 
     this.remediationsQuery = createRemediationsQuery(this, this.serviceName, [
       guardrail.logGroup,
       sweep.logGroup,
     ]);
 
-    this.alarmTopic = createAlarmTopic(this, props);
-    const outcome = { namespace: this.metricsNamespace, serviceName: this.serviceName };
-    if (props.createAlarms === false) {
-      this.alarmsByName = undefined;
-      this.alarms = [];
-    } else {
-      this.alarmsByName = createAlarms(this, {
-        outcome,
-        guardrailFunction: guardrail.fn,
-        guardrailRule: this.guardrailRule,
-        scheduleRule: this.scheduleRule,
-        deadLetterQueue: this.deadLetterQueue,
-        stateMachine: workflow.stateMachine,
-        heartbeat:
-          schedule === false
-            ? undefined
-            : heartbeatWindow(schedule, executionTimeout, props.sweepHeartbeatHours),
-        auditEvents: props.auditEventBus !== undefined,
-        alarmTopic: this.alarmTopic,
-      });
-      this.alarms = Object.values(this.alarmsByName).filter((alarm) => alarm !== undefined);
-      if (this.alarmTopic === undefined) warnWithoutAlarmActions(this);
-    }
-    this.dashboard =
-      props.dashboard === false
-        ? undefined
-        : createDashboard(this, {
-            outcome,
-            guardrailFunction: guardrail.fn,
-            deadLetterQueue: this.deadLetterQueue,
-            stateMachine: workflow.stateMachine,
-          });
+    const monitoring = createGuardMonitoring(this, props, settings, {
+      guardrailFunction: guardrail.fn,
+      guardrailRule: this.guardrailRule,
+      scheduleRule: this.scheduleRule,
+      schedule,
+      deadLetterQueue: this.deadLetterQueue,
+      stateMachine: workflow.stateMachine,
+      executionTimeout,
+    });
+    this.alarmTopic = monitoring.alarmTopic;
+    this.alarmsByName = monitoring.alarmsByName;
+    this.alarms = monitoring.alarms;
+    this.dashboard = monitoring.dashboard;
     const trail =
       props.createTrail === true
         ? createTrail(this, { homeRegion: props.trailHomeRegion, retentionDays: props.trailRetentionDays })
@@ -426,37 +267,7 @@ export class EcrImmutabilityGuard extends Construct {
     this.trail = trail?.trail;
     this.trailBucket = trail?.bucket;
 
-    this.acknowledgeInvokeFinding(workflow);
-  }
-
-  private createDeadLetterQueue(): sqs.Queue {
-    const queue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue (Lambda on-failure destination and EventBridge target DLQ); its messages are alarmed on, not redriven.',
-    });
-    return queue;
-  }
-
-  /**
-   * CDK's Lambda integration grants `lambda:InvokeFunction` on the sweep function and `<arn>:*` (its
-   * versions and aliases) in the state machine role's default policy: acknowledged for that exact
-   * resource, so any other wildcard statement there is still reported. The `"*"` statements of
-   * logging and tracing are in their own acknowledged policy (infra/sweep-workflow.ts).
-   */
-  private acknowledgeInvokeFinding(workflow: SweepWorkflow): void {
-    const cfnSweep = this.sweepFunction.node.defaultChild;
-    if (!(cfnSweep instanceof lambda.CfnFunction)) throw new Error('the sweep function has no CfnFunction');
-    const sweepLogicalId = Stack.of(this).getLogicalId(cfnSweep);
-    Validations.of(workflow.stateMachine.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${sweepLogicalId}.Arn>:*]`,
-      reason:
-        'Granted by CDK for the Lambda integration: lambda:InvokeFunction on the sweep function and its versions and aliases (<arn>:*), no other function.',
-    });
+    // The "*" statements of logging and tracing are in their own acknowledged policy (infra/sweep-workflow.ts).
+    acknowledgeInvokeFinding(workflow.stateMachine.role, sweep.fn, 'sweep');
   }
 }

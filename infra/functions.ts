@@ -8,7 +8,7 @@
  * statement added later to the role's default policy is still reported. docs/architecture.md,
  * "Module map".
  */
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -31,7 +31,7 @@ export type GuardFunctionProps = Partial<
 >;
 
 /** Where each function's bundle lives under the bundle directory, and its handler. */
-export const BUNDLES = { guardrail: 'guardrail', sweep: 'sweep' } as const;
+export const BUNDLES = { guardrail: 'guardrail', sweep: 'sweep', scope: 'scope' } as const;
 export const HANDLER = 'index.handler';
 
 /** X-Ray's write actions; the service defines no resource type for them, so IAM takes only `"*"`. */
@@ -171,29 +171,51 @@ function enableActiveTracing(scope: Construct, id: string, fn: lambda.Function, 
 }
 
 /** The repository ARN pattern of {@link ecrPolicyStatements} as cdk-nag prints it in finding IDs. */
-const NAG_REPOSITORY_ARN_PATTERN = 'arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*';
+const nagRepositoryArnPattern = (region: string | undefined) =>
+  `arn:<AWS::Partition>:ecr:${region ?? '<AWS::Region>'}:<AWS::AccountId>:repository/*`;
 
 /**
  * The ECR statements of a function (lib/ecr.ts `requiredEcrActions`), each in its own policy with
  * its acknowledgement: repository-level actions on `repository/*`, and registry-level ones on `"*"`.
+ * `repositoryRegion` replaces the stack's Region in the repository ARN: `'*'` for the organisation's
+ * central functions, which sweep their own account in every Region of the scope with their own
+ * credentials (functions/shared/org-access.ts).
  */
 export function grantEcrAccess(
   scope: Construct,
   id: string,
   target: GuardFunction,
   features: EcrFeatures,
+  repositoryRegion?: string,
 ): void {
-  for (const statement of ecrPolicyStatements(Stack.of(scope), features)) {
-    const registryLevel = statement.actions.every((action) => REGISTRY_LEVEL_ECR_ACTIONS.has(action));
+  const stack = Stack.of(scope);
+  for (const given of ecrPolicyStatements(stack, features)) {
+    const registryLevel = given.actions.every((action) => REGISTRY_LEVEL_ECR_ACTIONS.has(action));
+    const statement =
+      registryLevel || repositoryRegion === undefined
+        ? given
+        : new iam.PolicyStatement({
+            sid: given.sid,
+            actions: given.actions,
+            resources: [
+              stack.formatArn({
+                service: 'ecr',
+                region: repositoryRegion,
+                resource: 'repository',
+                resourceName: '*',
+                arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+              }),
+            ],
+          });
     acknowledgedPolicy(scope, registryLevel ? `${id}EcrRegistryPolicy` : `${id}EcrRepositoriesPolicy`, {
       role: target.role,
       statements: [statement],
       findings: registryLevel
         ? [NAG_WILDCARD_RESOURCE]
-        : [`AwsSolutions-IAM5[Resource::${NAG_REPOSITORY_ARN_PATTERN}]`],
+        : [`AwsSolutions-IAM5[Resource::${nagRepositoryArnPattern(repositoryRegion)}]`],
       reason: registryLevel
         ? 'ecr:DescribeRepositoryCreationTemplates and ecr:UpdateRepositoryCreationTemplate have no resource type in the IAM service authorization reference, so they can only be granted on *; only the sweep gets them, only with checkCreationTemplates.'
-        : 'ECR access is on repository/* of this account and Region only: the guardrail and the sweep must reach every repository, including ones created after deployment. The actions are exactly requiredEcrActions() from lib/ecr.ts.',
+        : 'ECR access is on repository/* of this account only (and of this Region unless the organisation construct sweeps the account in every Region of its scope): the guardrail and the sweep must reach every repository, including ones created after deployment. The actions are exactly requiredEcrActions() from lib/ecr.ts.',
       dependent: target.fn.node.defaultChild,
     });
   }

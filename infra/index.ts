@@ -6,4 +6,7 @@ export * from './ecr-immutability-guard.ts';
 export type { TargetMutability } from './guardrail-event-pattern.ts';
 export * from './member.ts';
 export * from './member-stack.ts';
+export * from './org-guard.ts';
+export { OrgSweepWorkflow, type OrgSweepWorkflowProps } from './org-sweep-workflow.ts';
 export * from './stack.ts';
+export * from './stack-set.ts';

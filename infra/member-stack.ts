@@ -9,7 +9,11 @@
  * The stack uses no CDK bootstrap resources (member accounts are not bootstrapped): the
  * {@link BootstraplessSynthesizer} adds no bootstrap version parameter and refuses assets.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  App,
   Aws,
   BootstraplessSynthesizer,
   CfnCondition,
@@ -34,6 +38,14 @@ export type MemberStackSettings = Omit<
   'centralRoleArns' | 'organizationId' | 'centralEventBusArn'
 >;
 
+/** The member template's parameters, by the logical ID the template and a StackSet use. */
+export const MEMBER_PARAMETERS = {
+  centralEventBusArn: 'CentralEventBusArn',
+  centralRoleArns: 'CentralRoleArns',
+  organizationId: 'OrganizationId',
+  memberRoleRegion: 'MemberRoleRegion',
+} as const;
+
 export interface EcrImmutabilityGuardMemberStackProps extends StackProps {
   /** The settings fixed at synthesis, or a function building them in the stack (e.g. from context). */
   readonly member?: MemberStackSettings | ((stack: Stack) => MemberStackSettings);
@@ -49,23 +61,23 @@ export class EcrImmutabilityGuardMemberStack extends Stack {
         'ecr-immutability-guard member: the role the central functions assume and ECR event forwarding',
       ...props,
     });
-    const centralEventBusArn = new CfnParameter(this, 'CentralEventBusArn', {
+    const centralEventBusArn = new CfnParameter(this, MEMBER_PARAMETERS.centralEventBusArn, {
       type: 'String',
       description: 'ARN of the central event bus the ECR events are forwarded to',
       allowedPattern: EVENT_BUS_ARN.source,
       constraintDescription: 'must be an event bus ARN: arn:aws:events:<region>:<account>:event-bus/<name>',
     });
-    const centralRoleArns = new CfnParameter(this, 'CentralRoleArns', {
+    const centralRoleArns = new CfnParameter(this, MEMBER_PARAMETERS.centralRoleArns, {
       type: 'CommaDelimitedList',
       description: 'ARNs of the central guardrail and sweep functions’ roles, comma-separated',
     });
-    const organizationId = new CfnParameter(this, 'OrganizationId', {
+    const organizationId = new CfnParameter(this, MEMBER_PARAMETERS.organizationId, {
       type: 'String',
       description: 'The organisation id (o-…) the central roles belong to',
       allowedPattern: ORGANIZATION_ID.source,
       constraintDescription: 'must be an organisation id: o- and 10-32 lower-case letters or digits',
     });
-    const roleRegion = new CfnParameter(this, 'MemberRoleRegion', {
+    const roleRegion = new CfnParameter(this, MEMBER_PARAMETERS.memberRoleRegion, {
       type: 'String',
       description:
         'The one Region whose stack instance creates the member role (IAM roles are global to an account)',
@@ -88,5 +100,66 @@ export class EcrImmutabilityGuardMemberStack extends Stack {
       if (resource instanceof CfnResource) resource.cfnOptions.condition = createsRole;
     }
     new CfnOutput(this, 'MemberRoleArn', { value: this.member.memberRole.roleArn, condition: createsRole });
+  }
+}
+
+/**
+ * The largest template a StackSet takes inline in `TemplateBody`, in bytes
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
+ */
+export const STACK_SET_TEMPLATE_BODY_LIMIT = 51_200;
+
+/** The member template as a StackSet's `TemplateBody` takes it. */
+export interface MemberTemplate {
+  /** The template as compact JSON. */
+  readonly body: string;
+  /** Its size in bytes (UTF-8), at most {@link STACK_SET_TEMPLATE_BODY_LIMIT}. */
+  readonly bytes: number;
+}
+
+/**
+ * Synthesizes the member stack in a throw-away app of its own, in-process, and returns its template
+ * for a StackSet's `TemplateBody` (infra/stack-set.ts). Only CDK's feature flags are taken from
+ * `context` (they shape the template); path metadata and version reporting are off, so the body is
+ * the plain template. The app writes to a temporary directory (never the CLI's `cdk.out`), removed after.
+ *
+ * @throws Error when the template has assets (a StackSet cannot upload them) or exceeds {@link STACK_SET_TEMPLATE_BODY_LIMIT}.
+ */
+export function synthesizeMemberTemplate(
+  settings: MemberStackSettings,
+  context: Readonly<Record<string, unknown>> = {},
+): MemberTemplate {
+  const featureFlags = Object.fromEntries(
+    Object.entries(context).filter(([key]) => key.startsWith('@aws-cdk')),
+  );
+  const outdir = mkdtempSync(join(tmpdir(), 'ecr-guard-member-template-'));
+  try {
+    const app = new App({
+      outdir,
+      autoSynth: false,
+      analyticsReporting: false,
+      context: featureFlags,
+      // After the CLI's context (CDK_CONTEXT_JSON), which would turn path metadata on.
+      postCliContext: { 'aws:cdk:enable-path-metadata': false, 'aws:cdk:version-reporting': false },
+    });
+    const stack = new EcrImmutabilityGuardMemberStack(app, 'EcrImmutabilityGuardMemberStack', {
+      member: settings,
+    });
+    const artifact = app.synth().getStackArtifact(stack.artifactId);
+    if (artifact.assets.length > 0) {
+      throw new Error(
+        `the member template has ${artifact.assets.length} asset(s): a StackSet template must have none`,
+      );
+    }
+    const body = JSON.stringify(artifact.template);
+    const bytes = Buffer.byteLength(body, 'utf8');
+    if (bytes > STACK_SET_TEMPLATE_BODY_LIMIT) {
+      throw new Error(
+        `the member template is ${bytes} bytes: over the ${STACK_SET_TEMPLATE_BODY_LIMIT}-byte limit of a StackSet TemplateBody`,
+      );
+    }
+    return { body, bytes };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
   }
 }

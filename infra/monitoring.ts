@@ -166,6 +166,12 @@ export interface AlarmInputs {
   readonly outcome: OutcomeMetrics;
   readonly guardrailFunction: lambda.IFunction;
   readonly guardrailRule: events.IRule;
+  /**
+   * The custom bus the guardrail rule is on (the organisation's central bus); unset for the default bus.
+   * EventBridge reports a custom bus's rules under both `EventBusName` and `RuleName`
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+   */
+  readonly guardrailEventBus?: events.IEventBus;
   readonly scheduleRule: events.IRule | undefined;
   readonly deadLetterQueue: sqs.IQueue;
   readonly stateMachine: sfn.IStateMachine;
@@ -196,29 +202,42 @@ export function createAlarms(scope: Construct, inputs: AlarmInputs): GuardAlarms
     if (inputs.alarmTopic !== undefined) created.addAlarmAction(new cwActions.SnsAction(inputs.alarmTopic));
     return created;
   };
-  const ruleMetric = (rule: events.IRule, metricName: string) =>
-    // Rules on the default bus report with the RuleName dimension alone.
+  const ruleMetric = (rule: events.IRule, metricName: string, bus: events.IEventBus | undefined) =>
+    // Rules on the default bus report with the RuleName dimension alone, a custom bus's with EventBusName too.
     new cloudwatch.Metric({
       namespace: 'AWS/Events',
       metricName,
-      dimensionsMap: { RuleName: rule.ruleName },
+      dimensionsMap:
+        bus === undefined
+          ? { RuleName: rule.ruleName }
+          : { EventBusName: bus.eventBusName, RuleName: rule.ruleName },
       statistic: 'Sum',
       period: fiveMinutes,
     });
   const fn = inputs.guardrailFunction;
-  const ruleAlarms = (prefix: string, what: string, rule: events.IRule) => ({
+  const ruleAlarms = (
+    prefix: string,
+    what: string,
+    rule: events.IRule,
+    bus: events.IEventBus | undefined = undefined,
+  ) => ({
     failed: alarm(
       `${prefix}FailedInvocationsAlarm`,
       `The ${what} could not invoke its target after its retries (the event went to the dead-letter queue or was lost).`,
-      ruleMetric(rule, 'FailedInvocations'),
+      ruleMetric(rule, 'FailedInvocations', bus),
     ),
     deadLetter: alarm(
       `${prefix}DeadLetterFailuresAlarm`,
       `The ${what} could not put a failed event in the dead-letter queue: that event is lost.`,
-      ruleMetric(rule, 'InvocationsFailedToBeSentToDlq'),
+      ruleMetric(rule, 'InvocationsFailedToBeSentToDlq', bus),
     ),
   });
-  const guardrailRule = ruleAlarms('GuardrailRule', 'guardrail rule', inputs.guardrailRule);
+  const guardrailRule = ruleAlarms(
+    'GuardrailRule',
+    'guardrail rule',
+    inputs.guardrailRule,
+    inputs.guardrailEventBus,
+  );
   const scheduleRule =
     inputs.scheduleRule === undefined
       ? undefined

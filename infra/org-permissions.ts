@@ -56,20 +56,52 @@ export function organizationEnvironment(values: SettingValues): Record<string, s
   return Object.fromEntries(entries);
 }
 
+/**
+ * What one function of a deployment reaches: by default both the member role and the Organizations
+ * reads (the single-account construct's functions list the scope themselves). The organisation's
+ * central construct (infra/org-guard.ts) splits them: the guardrail and the sweep only assume the
+ * member role, the scope function only reads Organizations.
+ */
+export interface OrganizationAccessOptions {
+  /** `sts:AssumeRole` on the member role. @default true */
+  readonly assumeMemberRole?: boolean;
+  /** The Organizations reads of the scope (`requiredOrganizationsActions`). @default true */
+  readonly listOrganization?: boolean;
+  /**
+   * Only member roles owned by an account of this organisation: `aws:ResourceOrgID` on the AssumeRole
+   * statement. For `sts:AssumeRole` the resource is the role, so the key carries the organisation of the
+   * role's account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid).
+   * May be a token (a CloudFormation parameter). @default no condition
+   */
+  readonly resourceOrganizationId?: string;
+}
+
 /** `sts:AssumeRole` on `arn:<partition>:iam::*:role/<name>` and the Organizations reads; none when off. */
-export function organizationPolicyStatements(values: SettingValues): iam.PolicyStatement[] {
+export function organizationPolicyStatements(
+  values: SettingValues,
+  options: OrganizationAccessOptions = {},
+): iam.PolicyStatement[] {
   if (!reachesMembers(values)) return [];
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'AssumeMemberRole',
-      actions: [...STS_ACTIONS.assumeMemberRole],
-      resources: [`arn:${Aws.PARTITION}:iam::*:role/${values.memberRoleName}`],
-    }),
-  ];
-  const organizations = requiredOrganizationsActions({
-    organization: values.organization,
-    organizationalUnits: values.organizationalUnits.length > 0,
-  });
+  const statements: iam.PolicyStatement[] = [];
+  if (options.assumeMemberRole !== false) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'AssumeMemberRole',
+        actions: [...STS_ACTIONS.assumeMemberRole],
+        resources: [`arn:${Aws.PARTITION}:iam::*:role/${values.memberRoleName}`],
+        ...(options.resourceOrganizationId === undefined
+          ? {}
+          : { conditions: { StringEquals: { 'aws:ResourceOrgID': options.resourceOrganizationId } } }),
+      }),
+    );
+  }
+  const organizations =
+    options.listOrganization === false
+      ? []
+      : requiredOrganizationsActions({
+          organization: values.organization,
+          organizationalUnits: values.organizationalUnits.length > 0,
+        });
   if (organizations.length > 0) {
     statements.push(
       new iam.PolicyStatement({ sid: 'OrganizationAccounts', actions: organizations, resources: ['*'] }),
@@ -88,17 +120,21 @@ export function grantOrganizationAccess(
   id: string,
   target: GuardFunction,
   values: SettingValues,
+  options: OrganizationAccessOptions = {},
 ): void {
   for (const [name, value] of Object.entries(organizationEnvironment(values)))
     target.fn.addEnvironment(name, value);
-  const statements = organizationPolicyStatements(values);
+  const statements = organizationPolicyStatements(values, options);
   if (statements.length === 0) return;
   const listsOrganization = statements.some((statement) => statement.sid === 'OrganizationAccounts');
+  const assumesRole = statements.some((statement) => statement.sid === 'AssumeMemberRole');
   acknowledgedPolicy(scope, `${id}OrganizationPolicy`, {
     role: target.role,
     statements,
     findings: [
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${values.memberRoleName}]`,
+      ...(assumesRole
+        ? [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${values.memberRoleName}]`]
+        : []),
       ...(listsOrganization ? [NAG_WILDCARD_RESOURCE] : []),
     ],
     reason:

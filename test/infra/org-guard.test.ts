@@ -1,0 +1,593 @@
+/**
+ * The organisation's central deployment (infra/org-guard.ts): the central roles reach only the member
+ * role, only inside the organisation; only the scope function reads Organizations; the central bus
+ * admits only the organisation and carries the guardrail rule with the single-account pattern; the
+ * StackSet rolls out the member template synthesized in-process, with the right parameters; bad props
+ * fail naming the prop; and the parts shared with the single-account construct are the same parts.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { orgGuardPropsFromContext } from '../../infra/app-config.ts';
+import { guardrailEventPattern } from '../../infra/guardrail-event-pattern.ts';
+import {
+  MEMBER_PARAMETERS,
+  type MemberStackSettings,
+  STACK_SET_TEMPLATE_BODY_LIMIT,
+  synthesizeMemberTemplate,
+} from '../../infra/member-stack.ts';
+import { EcrImmutabilityGuardOrg, type EcrImmutabilityGuardOrgProps } from '../../infra/org-guard.ts';
+import { EcrImmutabilityGuardOrgStack } from '../../infra/stack.ts';
+import type { MemberStackSetProps } from '../../infra/stack-set.ts';
+import {
+  allowedPairs,
+  cdkJsonContext,
+  findResource,
+  renderIntrinsics,
+  resources,
+  synthesize,
+} from './helpers.ts';
+
+const ORG = 'o-abcdef1234';
+const MEMBER_ROLES = 'arn:<AWS::Partition>:iam::*:role/EcrImmutabilityGuardMember';
+const STACK_SET: MemberStackSetProps = {
+  organizationalUnitIds: ['ou-ab12-cdef3456', 'r-ab12'],
+  regions: ['eu-west-1', 'us-east-1'],
+};
+
+let bundles: string | undefined;
+/** A bundle directory with placeholder guardrail, sweep and scope bundles. */
+function stubBundles(): string {
+  if (bundles !== undefined) return bundles;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ecr-guard-org-bundles-'));
+  for (const name of ['guardrail', 'sweep', 'scope']) {
+    mkdirSync(path.join(dir, name));
+    writeFileSync(path.join(dir, name, 'index.mjs'), 'export const handler = async () => ({});\n');
+  }
+  bundles = dir;
+  return dir;
+}
+
+type OrgProps = Partial<EcrImmutabilityGuardOrgProps>;
+
+function newApp(): App {
+  return new App({
+    context: cdkJsonContext(),
+    outdir: mkdtempSync(path.join(tmpdir(), 'ecr-guard-org-out-')),
+  });
+}
+
+function synthesizeOrg(props: OrgProps = {}) {
+  const app = newApp();
+  const stack = new Stack(app, 'Central');
+  const guard = new EcrImmutabilityGuardOrg(stack, 'Guard', {
+    bundleDir: stubBundles(),
+    organizationId: ORG,
+    stackSet: STACK_SET,
+    alarmEmail: 'ops@example.com',
+    ...props,
+  });
+  return { app, stack, guard, template: Template.fromStack(stack) };
+}
+
+/** The statements of every policy attached to the role, intrinsics rendered (`<Ref>`), conditions kept. */
+function statementsOf(template: Template, roleLogicalId: string): unknown[] {
+  return Object.values(resources(template))
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter(
+      (resource) => JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: roleLogicalId }]),
+    )
+    .flatMap((resource) => {
+      const document = resource.Properties?.PolicyDocument;
+      if (typeof document !== 'object' || document === null || !('Statement' in document)) return [];
+      return Array.isArray(document.Statement) ? document.Statement : [];
+    })
+    .map((statement: unknown) =>
+      JSON.parse(
+        JSON.stringify(statement, (_key, value: unknown) =>
+          typeof value === 'object' && value !== null && ('Fn::Join' in value || 'Ref' in value)
+            ? renderIntrinsics(value)
+            : value,
+        ),
+      ),
+    );
+}
+
+function roleId(template: Template, prefix: string): string {
+  return findResource(template, 'AWS::IAM::Role', prefix)[0];
+}
+
+const memberAccess = (pairs: string[]) => pairs.filter((pair) => /^(sts|organizations):/.test(pair));
+
+describe('the central functions’ roles', () => {
+  it.each(['GuardGuardrailRole', 'GuardSweepRole'])(
+    'let %s assume only the member role, only in accounts of the organisation, and list nothing',
+    (prefix) => {
+      const { template } = synthesizeOrg();
+      const id = roleId(template, prefix);
+      expect(memberAccess(allowedPairs(template, id))).toEqual([`sts:AssumeRole on ${MEMBER_ROLES}`]);
+      expect(
+        statementsOf(template, id).filter((statement) => JSON.stringify(statement).includes('sts:')),
+      ).toEqual([
+        {
+          Sid: 'AssumeMemberRole',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: MEMBER_ROLES,
+          Condition: { StringEquals: { 'aws:ResourceOrgID': ORG } },
+        },
+      ]);
+    },
+  );
+
+  it.each(['GuardGuardrailRole', 'GuardSweepRole'])(
+    'let %s act on the repositories of its own account in every Region of the scope',
+    (prefix) => {
+      const { template } = synthesizeOrg();
+      const ecr = allowedPairs(template, roleId(template, prefix)).filter((pair) => pair.startsWith('ecr:'));
+      expect(ecr).toEqual([
+        'ecr:DescribeRepositories on arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*',
+        'ecr:PutImageTagMutability on arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*',
+      ]);
+    },
+  );
+
+  it('use the member role name given', () => {
+    const { template } = synthesizeOrg({ memberRoleName: 'GuardMember' });
+    expect(memberAccess(allowedPairs(template, roleId(template, 'GuardSweepRole')))).toEqual([
+      'sts:AssumeRole on arn:<AWS::Partition>:iam::*:role/GuardMember',
+    ]);
+  });
+
+  it('let the scope function only list the organisation, write its own logs, its items and read the results', () => {
+    const { template } = synthesizeOrg();
+    const id = roleId(template, 'GuardScopeRole');
+    expect(allowedPairs(template, id)).toEqual(
+      [
+        'logs:CreateLogStream on <GuardScopeLogs2BE12C0C.Arn>',
+        'logs:PutLogEvents on <GuardScopeLogs2BE12C0C.Arn>',
+        'organizations:ListAccounts on *',
+        's3:GetObject on <GuardResultsBucket02A7CACF.Arn>/results/*',
+        's3:PutObject on <GuardResultsBucket02A7CACF.Arn>/scope/*',
+      ].sort(),
+    );
+  });
+
+  it('let the scope function walk the OUs instead when the scope names OUs', () => {
+    const { template } = synthesizeOrg({ organizationalUnits: ['ou-ab12-cdef3456'] });
+    expect(memberAccess(allowedPairs(template, roleId(template, 'GuardScopeRole')))).toEqual([
+      'organizations:ListAccountsForParent on *',
+      'organizations:ListOrganizationalUnitsForParent on *',
+    ]);
+    expect(memberAccess(allowedPairs(template, roleId(template, 'GuardGuardrailRole')))).toEqual([
+      `sts:AssumeRole on ${MEMBER_ROLES}`,
+    ]);
+  });
+
+  it('grant sts:AssumeRole nowhere else in the stack', () => {
+    const { template } = synthesizeOrg();
+    const assuming = Object.values(resources(template))
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap((resource) => {
+        const document = resource.Properties?.PolicyDocument;
+        return typeof document === 'object' &&
+          document !== null &&
+          'Statement' in document &&
+          Array.isArray(document.Statement)
+          ? document.Statement
+          : [];
+      })
+      .filter((statement: unknown) => JSON.stringify(statement).includes('sts:'));
+    expect(assuming).toHaveLength(2);
+  });
+
+  it.each([
+    ['GuardGuardrailFunction', 'guardrail'],
+    ['GuardSweepFunction', 'sweep'],
+    ['GuardScopeFunction', 'scope'],
+  ])('run %s in organisation mode over the StackSet Regions', (prefix) => {
+    const [, fn] = findResource(synthesizeOrg().template, 'AWS::Lambda::Function', prefix);
+    expect(fn.Environment).toMatchObject({
+      Variables: { ORGANIZATION_MODE: 'true', SCOPE_REGIONS: 'eu-west-1,us-east-1' },
+    });
+  });
+
+  it('keep the scope Regions when they are given', () => {
+    const [, fn] = findResource(
+      synthesizeOrg({ scopeRegions: ['ap-south-1'] }).template,
+      'AWS::Lambda::Function',
+      'GuardScopeFunction',
+    );
+    expect(fn.Environment).toMatchObject({ Variables: { SCOPE_REGIONS: 'ap-south-1' } });
+  });
+});
+
+describe('the central event bus', () => {
+  it('admits events:PutEvents from any principal of the organisation and no one else', () => {
+    const { template } = synthesizeOrg();
+    const [busId] = findResource(template, 'AWS::Events::EventBus', 'GuardCentralEventBus');
+    const [, policy] = findResource(template, 'AWS::Events::EventBusPolicy', 'GuardCentralEventBus');
+    expect(policy).toEqual({
+      EventBusName: { Ref: busId },
+      StatementId: 'cdk-OrganizationPutEvents',
+      Statement: {
+        Sid: 'cdk-OrganizationPutEvents',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } },
+      },
+    });
+  });
+
+  it('carries the guardrail rule with the single-account pattern, retries and dead-letter queue', () => {
+    const { template } = synthesizeOrg();
+    const [busId] = findResource(template, 'AWS::Events::EventBus', 'GuardCentralEventBus');
+    const [functionId] = findResource(template, 'AWS::Lambda::Function', 'GuardGuardrailFunction');
+    const [queueId] = findResource(template, 'AWS::SQS::Queue', 'GuardDeadLetterQueue');
+    const rules = Object.values(resources(template)).filter(
+      (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties?.EventPattern !== undefined,
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties).toMatchObject({
+      EventBusName: { Ref: busId },
+      EventPattern: JSON.parse(JSON.stringify(guardrailEventPattern())),
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+        },
+      ],
+    });
+  });
+
+  it('takes the name given', () => {
+    const [, bus] = findResource(
+      synthesizeOrg({ eventBusName: 'ecr-guard-central' }).template,
+      'AWS::Events::EventBus',
+      'GuardCentralEventBus',
+    );
+    expect(bus.Name).toBe('ecr-guard-central');
+  });
+});
+
+describe('the results bucket', () => {
+  it('is encrypted, private, TLS-only and expires its objects', () => {
+    const { template } = synthesizeOrg({ resultsRetentionDays: 7 });
+    const [bucketId, bucket] = findResource(template, 'AWS::S3::Bucket', 'GuardResultsBucket');
+    expect(bucket).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'ExpireResults',
+            ExpirationInDays: 7,
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          },
+        ],
+      },
+    });
+    const [, policy] = findResource(template, 'AWS::S3::BucketPolicy', 'GuardResultsBucket');
+    expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
+    expect(JSON.stringify(policy)).toContain(bucketId);
+  });
+});
+
+describe('the member StackSet', () => {
+  const settings: MemberStackSettings = {
+    memberRoleName: 'EcrImmutabilityGuardMember',
+    tagExemptions: false,
+    checkCreationTemplates: false,
+  };
+
+  it('is service-managed, auto-deployed to the OUs and Regions, with the operation preferences', () => {
+    const { template } = synthesizeOrg();
+    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
+    const { TemplateBody: _body, Parameters: _parameters, ...properties } = stackSet;
+    expect(properties).toEqual({
+      StackSetName: 'ecr-immutability-guard-member',
+      Description: expect.stringContaining('ecr-immutability-guard member'),
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      CallAs: 'DELEGATED_ADMIN',
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      OperationPreferences: {
+        MaxConcurrentPercentage: 25,
+        FailureTolerancePercentage: 10,
+        RegionConcurrencyType: 'PARALLEL',
+      },
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cdef3456', 'r-ab12'] },
+          Regions: ['eu-west-1', 'us-east-1'],
+        },
+      ],
+    });
+  });
+
+  it('takes the StackSet props given', () => {
+    const { template } = synthesizeOrg({
+      stackSet: {
+        ...STACK_SET,
+        stackSetName: 'guard-members',
+        callAs: 'SELF',
+        retainStacksOnAccountRemoval: true,
+        maxConcurrentPercentage: 100,
+        failureTolerancePercentage: 0,
+        memberRoleRegion: 'us-east-1',
+      },
+    });
+    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
+    expect(stackSet).toMatchObject({
+      StackSetName: 'guard-members',
+      CallAs: 'SELF',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: true },
+      OperationPreferences: { MaxConcurrentPercentage: 100, FailureTolerancePercentage: 0 },
+    });
+    expect(stackSet.Parameters).toContainEqual({
+      ParameterKey: 'MemberRoleRegion',
+      ParameterValue: 'us-east-1',
+    });
+  });
+
+  it('gives the member stacks the central bus, the guardrail and sweep roles, the organisation and the role Region', () => {
+    const { template } = synthesizeOrg();
+    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
+    const [busId] = findResource(template, 'AWS::Events::EventBus', 'GuardCentralEventBus');
+    expect(stackSet.Parameters).toEqual([
+      { ParameterKey: 'CentralEventBusArn', ParameterValue: { 'Fn::GetAtt': [busId, 'Arn'] } },
+      {
+        ParameterKey: 'CentralRoleArns',
+        ParameterValue: {
+          'Fn::Join': [
+            ',',
+            [
+              { 'Fn::GetAtt': [roleId(template, 'GuardGuardrailRole'), 'Arn'] },
+              { 'Fn::GetAtt': [roleId(template, 'GuardSweepRole'), 'Arn'] },
+            ],
+          ],
+        },
+      },
+      { ParameterKey: 'OrganizationId', ParameterValue: ORG },
+      { ParameterKey: 'MemberRoleRegion', ParameterValue: 'eu-west-1' },
+    ]);
+  });
+
+  it('carries the member template itself: every parameter given, no assets, no bootstrap, within 51,200 bytes', () => {
+    const { template, guard } = synthesizeOrg();
+    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
+    const body = stackSet.TemplateBody;
+    expect(body).toBe(guard.memberTemplateBody);
+    if (typeof body !== 'string') throw new Error('TemplateBody is not a string');
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(STACK_SET_TEMPLATE_BODY_LIMIT);
+    const member = JSON.parse(body);
+    expect(Object.keys(member.Parameters).sort()).toEqual(Object.values(MEMBER_PARAMETERS).sort());
+    expect(member.Rules).toBeUndefined();
+    expect(JSON.stringify(member)).not.toMatch(/aws:cdk:path|cdk-hnb659fds|AssetParameters/);
+    const types = Object.values(member.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(new Set(types)).toEqual(new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::Events::Rule']));
+    // The same template `npm run synth` writes for a hand deployment.
+    expect(member).toEqual(JSON.parse(synthesizeMemberTemplate(settings, cdkJsonContext()).body));
+  });
+
+  it('carries the member features of the central props: role name, external id, tag exemptions, template checks', () => {
+    const { guard } = synthesizeOrg({
+      memberRoleName: 'GuardMember',
+      memberExternalId: 'guard-ext-1',
+      exemptTagKey: 'ecr-guard:exempt',
+      checkCreationTemplates: true,
+    });
+    const body = guard.memberTemplateBody;
+    expect(body).toContain('"RoleName":"GuardMember"');
+    expect(body).toContain('"sts:ExternalId":"guard-ext-1"');
+    expect(body).toContain('ecr:ListTagsForResource');
+    expect(body).toContain('ecr:UpdateRepositoryCreationTemplate');
+  });
+
+  it('is left out with stackSet: false, the template still at hand', () => {
+    const { template, guard } = synthesizeOrg({ stackSet: false });
+    expect(
+      Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudFormation::StackSet'),
+    ).toEqual([]);
+    expect(guard.stackSet).toBeUndefined();
+    expect(JSON.parse(guard.memberTemplateBody).Parameters).toHaveProperty('CentralRoleArns');
+  });
+});
+
+describe('the props', () => {
+  it.each<[string, OrgProps, string]>([
+    [
+      'a malformed organisation id',
+      { organizationId: 'o-ABC' },
+      'organizationId: "o-ABC" is not an organisation id',
+    ],
+    [
+      'a Distributed Map concurrency of 0',
+      { maxConcurrency: 0 },
+      'maxConcurrency: 0 must be a whole number from 1 to 10000',
+    ],
+    [
+      'a results retention of half a day',
+      { resultsRetentionDays: 0.5 },
+      'resultsRetentionDays: 0.5 must be a whole number',
+    ],
+    [
+      'an OU id that is not one',
+      { stackSet: { ...STACK_SET, organizationalUnitIds: ['ou-x'] } },
+      'stackSet.organizationalUnitIds: "ou-x" must be an organizational unit id',
+    ],
+    [
+      'no OU at all',
+      { stackSet: { ...STACK_SET, organizationalUnitIds: [] } },
+      'stackSet.organizationalUnitIds: must name at least one OU or root id',
+    ],
+    [
+      'a Region that is not one',
+      { stackSet: { ...STACK_SET, regions: ['eu-west-1', 'moon-1'] } },
+      'stackSet.regions: "moon-1" must be an AWS region',
+    ],
+    [
+      'a role Region outside the Regions',
+      { stackSet: { ...STACK_SET, memberRoleRegion: 'ap-south-1' } },
+      'stackSet.memberRoleRegion: "ap-south-1" is not one of stackSet.regions (eu-west-1, us-east-1)',
+    ],
+    [
+      'an unknown CallAs',
+      { stackSet: { ...STACK_SET, callAs: 'ADMIN' } },
+      'stackSet.callAs: "ADMIN" must be one of SELF, DELEGATED_ADMIN',
+    ],
+    [
+      'a concurrency over 100 %',
+      { stackSet: { ...STACK_SET, maxConcurrentPercentage: 101 } },
+      'stackSet.maxConcurrentPercentage: 101 must be a whole number from 1 to 100',
+    ],
+    [
+      'a negative failure tolerance',
+      { stackSet: { ...STACK_SET, failureTolerancePercentage: -1 } },
+      'stackSet.failureTolerancePercentage: -1 must be a whole number from 0 to 100',
+    ],
+    [
+      'a StackSet name with an underscore',
+      { stackSet: { ...STACK_SET, stackSetName: 'guard_members' } },
+      'stackSet.stackSetName: "guard_members" must start with a letter',
+    ],
+    ['a bad setting of the single-account props', { sweepConcurrency: 100 }, 'sweepConcurrency'],
+  ])('fail synthesis on %s, naming it', (_name, props, message) => {
+    expect(() => synthesizeOrg(props)).toThrow(message);
+  });
+
+  it('accept CloudFormation parameters for the organisation, OUs, Regions and CallAs', () => {
+    const app = newApp();
+    const stack = new EcrImmutabilityGuardOrgStack(app, 'Central', {
+      guard: { bundleDir: stubBundles(), alarmEmail: 'ops@example.com' },
+    });
+    const template = Template.fromStack(stack);
+    expect(Object.keys(template.toJSON().Parameters)).toEqual(
+      expect.arrayContaining([
+        'OrganizationId',
+        'MemberOrganizationalUnitIds',
+        'MemberRegions',
+        'StackSetCallAs',
+      ]),
+    );
+    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
+    expect(stackSet).toMatchObject({
+      CallAs: { Ref: 'StackSetCallAs' },
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: { Ref: 'MemberOrganizationalUnitIds' } },
+          Regions: { Ref: 'MemberRegions' },
+        },
+      ],
+    });
+    expect(stackSet.Parameters).toContainEqual({
+      ParameterKey: 'MemberRoleRegion',
+      ParameterValue: { 'Fn::Select': [0, { Ref: 'MemberRegions' }] },
+    });
+    const [, bus] = findResource(template, 'AWS::Events::EventBusPolicy', 'GuardCentralEventBus');
+    expect(bus.Statement).toMatchObject({
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+    });
+    const [, fn] = findResource(template, 'AWS::Lambda::Function', 'GuardSweepFunction');
+    expect(fn.Environment).toMatchObject({
+      Variables: { SCOPE_REGIONS: { 'Fn::Join': [',', { Ref: 'MemberRegions' }] } },
+    });
+  });
+
+  it('come from the app context like the single-account stack’s, without the trail settings', () => {
+    const stack = new Stack(new App(), 'S');
+    const props = orgGuardPropsFromContext(stack, {
+      dryRun: 'true',
+      createTrail: 'true',
+      trailRetentionDays: '30',
+      memberRoleName: 'GuardMember',
+    });
+    expect(props).toMatchObject({ dryRun: true, memberRoleName: 'GuardMember' });
+    expect(props).not.toHaveProperty('createTrail');
+    expect(props).not.toHaveProperty('trailRetentionDays');
+    expect(() => orgGuardPropsFromContext(stack, { dryrun: 'true' })).toThrow(/did you mean dryRun\?/);
+  });
+
+  it('accept a token organisation id in the construct', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Central');
+    const id = new CfnParameter(stack, 'Org').valueAsString;
+    expect(
+      () =>
+        new EcrImmutabilityGuardOrg(stack, 'Guard', {
+          bundleDir: stubBundles(),
+          organizationId: id,
+          stackSet: false,
+          createAlarms: false,
+        }),
+    ).not.toThrow();
+  });
+});
+
+describe('the parts shared with the single-account construct', () => {
+  const single = synthesize({ alarmEmail: 'ops@example.com' }).template;
+  const central = synthesizeOrg().template;
+  const without = (properties: Record<string, unknown>, ...keys: string[]) =>
+    Object.fromEntries(Object.entries(properties).filter(([key]) => !keys.includes(key)));
+
+  it.each(['GuardGuardrailFunction', 'GuardSweepFunction'])('configure %s the same way', (prefix) => {
+    const [, a] = findResource(single, 'AWS::Lambda::Function', prefix);
+    const [, b] = findResource(central, 'AWS::Lambda::Function', prefix);
+    // Organisation mode adds its variables; code and role are each stack's own.
+    expect(without(b, 'Code', 'Role', 'Environment')).toEqual(without(a, 'Code', 'Role', 'Environment'));
+    const variables = (fn: Record<string, unknown>) => JSON.parse(JSON.stringify(fn.Environment)).Variables;
+    expect(variables(b)).toMatchObject(variables(a));
+  });
+
+  it.each([
+    ['AWS::SQS::Queue', 'GuardDeadLetterQueue'],
+    ['AWS::Lambda::EventInvokeConfig', 'GuardGuardrailFunctionEventInvokeConfig'],
+  ])('make the same %s', (type, prefix) => {
+    expect(findResource(central, type, prefix)[1]).toEqual(findResource(single, type, prefix)[1]);
+  });
+
+  it('alarm on the guardrail rule under the central bus’s name too, as EventBridge reports a custom bus’s rules', () => {
+    const [busId] = findResource(central, 'AWS::Events::EventBus', 'GuardCentralEventBus');
+    const [ruleId] = findResource(central, 'AWS::Events::Rule', 'GuardGuardrailRule');
+    for (const prefix of [
+      'GuardGuardrailRuleFailedInvocationsAlarm',
+      'GuardGuardrailRuleDeadLetterFailuresAlarm',
+    ]) {
+      const [, alarm] = findResource(central, 'AWS::CloudWatch::Alarm', prefix);
+      expect(alarm.Dimensions).toEqual([
+        { Name: 'EventBusName', Value: { Ref: busId } },
+        { Name: 'RuleName', Value: { Ref: ruleId } },
+      ]);
+    }
+    // The single-account rule is on the default bus: RuleName alone.
+    const [, alarm] = findResource(
+      single,
+      'AWS::CloudWatch::Alarm',
+      'GuardGuardrailRuleFailedInvocationsAlarm',
+    );
+    expect(alarm.Dimensions).toEqual([{ Name: 'RuleName', Value: expect.anything() }]);
+  });
+
+  it('alarm on the organisation sweep and its heartbeat', () => {
+    const [machineId] = findResource(central, 'AWS::StepFunctions::StateMachine', 'GuardOrgSweepWorkflow');
+    for (const prefix of ['GuardSweepFailedAlarm', 'GuardSweepHeartbeatAlarm']) {
+      const [, alarm] = findResource(central, 'AWS::CloudWatch::Alarm', prefix);
+      expect(alarm.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: machineId } }]);
+    }
+  });
+});
