@@ -64,7 +64,12 @@ const CONSUMER_TSCONFIG = {
 
 const CONSUMER_APP = `import { App, Stack } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EcrImmutabilityGuard, type EcrImmutabilityGuardProps, type TargetMutability } from '${PACKAGE}';
+import {
+  EcrImmutabilityGuard,
+  EcrImmutabilityGuardOrg,
+  type EcrImmutabilityGuardProps,
+  type TargetMutability,
+} from '${PACKAGE}';
 
 const app = new App();
 const stack = new Stack(app, 'ConsumerStack');
@@ -80,6 +85,15 @@ const props: EcrImmutabilityGuardProps = {
 const guard = new EcrImmutabilityGuard(stack, 'Guard', props);
 const exposed: string[] = [guard.guardrailFunction.functionName, guard.sweepStateMachine.stateMachineArn];
 void exposed;
+// The central organisation deployment: its scope function comes from the package too, and the member
+// template for the StackSet is synthesized in-process.
+const central = new Stack(app, 'ConsumerOrgStack');
+const org = new EcrImmutabilityGuardOrg(central, 'Guard', {
+  organizationId: 'o-abcdef1234',
+  stackSet: { organizationalUnitIds: ['ou-ab12-cdef3456'], regions: ['eu-west-1'] },
+  alarmTopic: new sns.Topic(central, 'Alarms'),
+});
+void org.scopeFunction.functionName;
 app.synth();
 `;
 
@@ -91,7 +105,12 @@ describe(`the packed ${PACKAGE} installed in a consumer CDK app`, () => {
   let cdkOut: string;
 
   beforeAll(async () => {
-    for (const built of ['dist/lib-js/index.js', 'dist/guardrail/index.mjs', 'dist/sweep/index.mjs']) {
+    for (const built of [
+      'dist/lib-js/index.js',
+      'dist/guardrail/index.mjs',
+      'dist/sweep/index.mjs',
+      'dist/scope/index.mjs',
+    ]) {
       if (!existsSync(path.join(projectRoot, built))) {
         throw new Error(`${built} is missing: run \`npm run build && npm run build:lib\` first`);
       }
@@ -144,7 +163,7 @@ describe(`the packed ${PACKAGE} installed in a consumer CDK app`, () => {
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships the compiled library, its declarations, both Lambda bundles and the CLI, and no TypeScript source', () => {
+  it('ships the compiled library, its declarations, the three Lambda bundles and the CLI, and no TypeScript source', () => {
     const files = filesUnder(installed);
     expect(files).toEqual(
       expect.arrayContaining([
@@ -154,6 +173,7 @@ describe(`the packed ${PACKAGE} installed in a consumer CDK app`, () => {
         'dist/lib-js/types/infra/index.d.ts',
         'dist/guardrail/index.mjs',
         'dist/sweep/index.mjs',
+        'dist/scope/index.mjs',
         'dist/bin/ecr-guard.mjs',
       ]),
     );
@@ -196,6 +216,29 @@ describe(`the packed ${PACKAGE} installed in a consumer CDK app`, () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     template.resourceCountIs('AWS::SQS::Queue', 1);
+  });
+
+  it('deploys the organisation construct from the package: the scope bundle inside it and the member StackSet', () => {
+    const org = Template.fromJSON(
+      JSON.parse(readFileSync(path.join(cdkOut, 'ConsumerOrgStack.template.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >,
+    );
+    const functions = Object.entries(org.findResources('AWS::Lambda::Function'));
+    const scope = functions.find(([id]) => id.startsWith('GuardScopeFunction'));
+    if (scope === undefined)
+      throw new Error(`no scope function in ${functions.map(([id]) => id).join(', ')}`);
+    const code: unknown = scope[1].Properties.Code;
+    const key = typeof code === 'object' && code !== null && 'S3Key' in code ? String(code.S3Key) : '';
+    const asset = path.join(cdkOut, `asset.${key.replace(/\.zip$/, '')}`);
+    expect(readFileSync(path.join(asset, 'index.mjs'), 'utf8')).toBe(
+      readFileSync(path.join(installed, 'dist', 'scope', 'index.mjs'), 'utf8'),
+    );
+    const stackSets = Object.values(org.findResources('AWS::CloudFormation::StackSet'));
+    expect(stackSets).toHaveLength(1);
+    const body: unknown = JSON.parse(String(stackSets[0]?.Properties.TemplateBody));
+    expect(JSON.stringify(body)).toContain('AWS::IAM::Role');
   });
 
   it('installs the CLI as the ecr-guard command', async () => {
