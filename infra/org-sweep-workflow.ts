@@ -34,13 +34,13 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { decisionCounts, emptyCounts } from '../lib/audit.ts';
+import { DECISION_OUTCOMES, decisionCounts, emptyCounts } from '../lib/audit.ts';
 import { S3_ACTIONS } from '../lib/scope-items.ts';
 import {
   DATA_LIMIT_MESSAGE,
   observeStateMachine,
   REPOSITORIES_FAILED_MESSAGE,
-  SWEEP_PAGE_RETRY_ERRORS,
+  SWEEP_PAGE_RETRY,
   sweepPageLoop,
   VENDED_LOGS_PREFIX,
 } from './sweep-workflow.ts';
@@ -122,12 +122,9 @@ class PrefixedResultWriter extends sfn.ResultWriterV2 {
   }
 }
 
-/**
- * A child's counts, zero: the repository decisions of lib/audit.ts (`COUNT_KEYS` of lib/org-results.ts,
- * not imported here: it would bring zod into the construct library).
- */
+/** A child's counts, zero: the repository decisions of lib/audit.ts, which lib/org-results.ts sums. */
 const ZERO_COUNTS = decisionCounts(emptyCounts());
-const COUNT_KEYS = Object.keys(ZERO_COUNTS);
+const COUNT_KEYS = DECISION_OUTCOMES;
 
 /** JSONata: `$counts` plus this page's counts, key by key (a missing key counts zero). */
 const SUM_COUNTS = `{% {${COUNT_KEYS.map(
@@ -157,15 +154,7 @@ export class OrgSweepWorkflow extends Construct {
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 10_000) {
       throw new Error(`maxConcurrency: must be an integer from 1 to 10000, got ${maxConcurrency}`);
     }
-    const retryTransient = (task: tasks.LambdaInvoke) =>
-      task.addRetry({
-        errors: [...SWEEP_PAGE_RETRY_ERRORS],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 6,
-        maxDelay: Duration.seconds(60),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
+    const retryTransient = (task: tasks.LambdaInvoke) => task.addRetry(SWEEP_PAGE_RETRY);
     const failWithError = (stateId: string, comment: string) =>
       sfn.Fail.jsonata(this, stateId, {
         comment,

@@ -40,6 +40,16 @@ export const SWEEP_PAGE_RETRY_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ] as const;
 
+/** The retry of a page (and of the organisation sweep's own Lambda tasks): 6 attempts, full jitter, at most 60 s apart. */
+export const SWEEP_PAGE_RETRY: sfn.RetryProps = {
+  errors: [...SWEEP_PAGE_RETRY_ERRORS],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 /** Step Functions' error when a state's result or input exceeds its 256 KiB payload quota. */
 export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
 
@@ -161,14 +171,7 @@ export function sweepPageLoop(scope: Construct, options: SweepPageLoopOptions): 
     },
     outputs: '{% $states.result.Payload %}',
   });
-  sweepPage.addRetry({
-    errors: [...SWEEP_PAGE_RETRY_ERRORS],
-    interval: Duration.seconds(2),
-    backoffRate: 2,
-    maxAttempts: 6,
-    maxDelay: Duration.seconds(60),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  sweepPage.addRetry(SWEEP_PAGE_RETRY);
 
   const invocationFailed = sfn.Fail.jsonata(scope, SWEEP_STATE_NAMES.invocationFailed, {
     comment: 'The sweep function itself failed (bad input, crash, timeout): fail the execution visibly.',

@@ -8,14 +8,19 @@ import { EcrCallError, errorCodeOf } from './errors.ts';
 import type { EventContext } from './events.ts';
 import type { MutabilitySetting, RepositoryFacts, TemplateFacts } from './policy.ts';
 
-/** Every way a repository decision (or an event) can end. */
-export const OUTCOMES = [
+/** Every way a repository decision can end: what a sweep counts and an organisation sweep sums. */
+export const DECISION_OUTCOMES = [
   'compliant',
   'remediated',
   'would-remediate',
   'exempt',
   'gone',
   'failed',
+] as const;
+
+/** Every way a repository decision (or an event) can end. */
+export const OUTCOMES = [
+  ...DECISION_OUTCOMES,
   'ignored',
   // Records that are no repository decision: a staged exemption (`ecr-guard plan`), a refused tag overwrite.
   'exemption-staged',

@@ -11,7 +11,7 @@
  *   "Error"?, "Cause"?, ... }`, where `Input` and `Output` are JSON *strings* (the execution's payloads).
  */
 import * as z from 'zod/mini';
-import { type DecisionCounts, decisionCounts, emptyCounts } from './audit.ts';
+import { DECISION_OUTCOMES, type DecisionCounts, decisionCounts, emptyCounts } from './audit.ts';
 import { InvalidInputError } from './errors.ts';
 import { formatIssues } from './validation.ts';
 
@@ -20,14 +20,7 @@ export const RESULT_STATUSES = ['SUCCEEDED', 'FAILED', 'PENDING'] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];
 
 /** The repository decision outcomes a child sums, in a fixed order (those of lib/audit.ts). */
-export const COUNT_KEYS = [
-  'compliant',
-  'remediated',
-  'would-remediate',
-  'exempt',
-  'gone',
-  'failed',
-] as const satisfies readonly (keyof DecisionCounts)[];
+export const COUNT_KEYS = DECISION_OUTCOMES;
 
 /** How many failed account-regions the summary names (the rest are only counted): bounded output. */
 export const MAX_NAMED_FAILURES = 10;
