@@ -20,6 +20,7 @@ import {
 import { HttpRequest } from '@smithy/core/protocols';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { EcrCallError, errorCodeOf } from './errors.ts';
+import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
 
 /**
@@ -61,9 +62,7 @@ export function requiredEcrActions(features: EcrFeatures): string[] {
   return [...new Set(methods.flatMap((method) => ECR_ACTIONS[method]))].sort();
 }
 
-/** DescribeRepositories accepts at most 100 names per call and 1000 results per page. */
-export const MAX_NAMES_PER_DESCRIBE = 100;
-export const MAX_PAGE_SIZE = 1000;
+export { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE };
 
 type SdkError = Parameters<typeof isTransientError>[0];
 

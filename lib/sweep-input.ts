@@ -7,9 +7,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { Trigger } from './audit.ts';
-import { MAX_PAGE_SIZE } from './ecr.ts';
 import { InvalidInputError } from './errors.ts';
-import { repositoryNameSchema } from './names.ts';
+import { MAX_PAGE_SIZE, repositoryNameSchema } from './names.ts';
 import { formatIssues } from './validation.ts';
 
 /**

@@ -16,9 +16,10 @@ import {
 } from './audit.ts';
 import { retry, type Sleep } from './aws-retry.ts';
 import { ConcurrencyLimit } from './concurrency.ts';
-import { type EcrAdapter, MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './ecr.ts';
+import type { EcrAdapter } from './ecr.ts';
 import { type EnforceOptions, enforceRepository, enforceTemplate } from './enforce.ts';
 import { EcrCallError } from './errors.ts';
+import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
 import type { Policy, RepositoryFacts } from './policy.ts';
 import { encodeCursor, nameDigest, type SweepRequest } from './sweep-input.ts';
 
