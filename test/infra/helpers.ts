@@ -139,6 +139,32 @@ function toArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * The statements of every policy attached to the role with this logical ID, as written (conditions kept),
+ * with `Fn::Join` and `Ref` values rendered (`<Ref>`, `<Id.Attr>`).
+ */
+export function attachedStatements(template: Template, roleLogicalId: string): unknown[] {
+  return Object.values(resources(template))
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter(
+      (resource) => JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: roleLogicalId }]),
+    )
+    .flatMap((resource) => {
+      const document = resource.Properties?.PolicyDocument;
+      if (typeof document !== 'object' || document === null || !('Statement' in document)) return [];
+      return Array.isArray(document.Statement) ? document.Statement : [];
+    })
+    .map((statement: unknown) =>
+      JSON.parse(
+        JSON.stringify(statement, (_key, value: unknown) =>
+          typeof value === 'object' && value !== null && ('Fn::Join' in value || 'Ref' in value)
+            ? renderIntrinsics(value)
+            : value,
+        ),
+      ),
+    );
+}
+
 /** Every statement of every AWS::IAM::Policy attached to the role with this logical ID. */
 export function roleStatements(template: Template, roleLogicalId: string): NormalizedStatement[] {
   const statements: NormalizedStatement[] = [];

@@ -14,7 +14,7 @@ import { guardrailEventPattern } from '../../infra/guardrail-event-pattern.ts';
 import { EcrImmutabilityGuardMember, type EcrImmutabilityGuardMemberProps } from '../../infra/member.ts';
 import { EcrImmutabilityGuardMemberStack, type MemberStackSettings } from '../../infra/member-stack.ts';
 import { requiredEcrActions } from '../../lib/ecr.ts';
-import { cdkJsonContext, findResource, renderIntrinsics, resources } from './helpers.ts';
+import { attachedStatements, cdkJsonContext, findResource, resources } from './helpers.ts';
 import { nagFindings } from './nag-helpers.ts';
 
 function synthesizeMember(member: MemberStackSettings = {}) {
@@ -26,26 +26,9 @@ function synthesizeMember(member: MemberStackSettings = {}) {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-/** The statements of every policy attached to the resource with this logical ID prefix. */
+/** The statements of every policy attached to the role with this logical ID prefix. */
 function policyStatementsOf(template: Template, roleIdPrefix: string): unknown[] {
-  const [roleId] = findResource(template, 'AWS::IAM::Role', roleIdPrefix);
-  return Object.values(resources(template))
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
-    .filter((resource) => JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap((resource) => {
-      const document = resource.Properties?.PolicyDocument;
-      if (typeof document !== 'object' || document === null || !('Statement' in document)) return [];
-      return Array.isArray(document.Statement) ? document.Statement : [];
-    })
-    .map((statement: unknown) =>
-      JSON.parse(
-        JSON.stringify(statement, (_key, value: unknown) =>
-          typeof value === 'object' && value !== null && ('Fn::Join' in value || 'Ref' in value)
-            ? renderIntrinsics(value)
-            : value,
-        ),
-      ),
-    );
+  return attachedStatements(template, findResource(template, 'AWS::IAM::Role', roleIdPrefix)[0]);
 }
 
 const REPOSITORIES_IN_ANY_REGION = 'arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*';

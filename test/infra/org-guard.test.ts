@@ -24,9 +24,9 @@ import { EcrImmutabilityGuardOrgStack } from '../../infra/stack.ts';
 import type { MemberStackSetProps } from '../../infra/stack-set.ts';
 import {
   allowedPairs,
+  attachedStatements,
   cdkJsonContext,
   findResource,
-  renderIntrinsics,
   resources,
   synthesize,
 } from './helpers.ts';
@@ -73,29 +73,6 @@ function synthesizeOrg(props: OrgProps = {}) {
   return { app, stack, guard, template: Template.fromStack(stack) };
 }
 
-/** The statements of every policy attached to the role, intrinsics rendered (`<Ref>`), conditions kept. */
-function statementsOf(template: Template, roleLogicalId: string): unknown[] {
-  return Object.values(resources(template))
-    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
-    .filter(
-      (resource) => JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: roleLogicalId }]),
-    )
-    .flatMap((resource) => {
-      const document = resource.Properties?.PolicyDocument;
-      if (typeof document !== 'object' || document === null || !('Statement' in document)) return [];
-      return Array.isArray(document.Statement) ? document.Statement : [];
-    })
-    .map((statement: unknown) =>
-      JSON.parse(
-        JSON.stringify(statement, (_key, value: unknown) =>
-          typeof value === 'object' && value !== null && ('Fn::Join' in value || 'Ref' in value)
-            ? renderIntrinsics(value)
-            : value,
-        ),
-      ),
-    );
-}
-
 function roleId(template: Template, prefix: string): string {
   return findResource(template, 'AWS::IAM::Role', prefix)[0];
 }
@@ -110,7 +87,7 @@ describe('the central functions’ roles', () => {
       const id = roleId(template, prefix);
       expect(memberAccess(allowedPairs(template, id))).toEqual([`sts:AssumeRole on ${MEMBER_ROLES}`]);
       expect(
-        statementsOf(template, id).filter((statement) => JSON.stringify(statement).includes('sts:')),
+        attachedStatements(template, id).filter((statement) => JSON.stringify(statement).includes('sts:')),
       ).toEqual([
         {
           Sid: 'AssumeMemberRole',
