@@ -48,15 +48,15 @@ function runtimeImports(file: string): string[] {
 function closure(name: string): { lib: Set<string>; external: Set<string> } {
   const lib = new Set<string>();
   const external = new Set<string>();
-  const visit = (module: string) => {
-    if (lib.has(module)) return;
+  const pending = [name];
+  for (let module = pending.pop(); module !== undefined; module = pending.pop()) {
+    if (lib.has(module)) continue;
     lib.add(module);
     for (const specifier of runtimeImports(path.join(projectRoot, 'lib', `${module}.ts`))) {
-      if (specifier.startsWith('./')) visit(specifier.slice(2).replace(/\.ts$/, ''));
+      if (specifier.startsWith('./')) pending.push(specifier.slice(2).replace(/\.ts$/, ''));
       else external.add(specifier);
     }
-  };
-  visit(name);
+  }
   return { lib, external };
 }
 
