@@ -7,6 +7,7 @@ import type { EcrOperation } from './ecr/operations.ts';
 import type { SeedRequest, SeedResult } from './ecr/seed.ts';
 import type { StoredEvent } from './events/events.ts';
 import type { ORGANIZATIONS_OPERATIONS } from './organizations/service.ts';
+import type { S3_OPERATIONS } from './s3/service.ts';
 import type { STS_OPERATIONS } from './sts/service.ts';
 
 /** Faults for one operation as the control route takes them (`burst` defaults to `tps`). */
@@ -24,7 +25,8 @@ export type EmulatorOperation =
   | 'PutEvents'
   | 'LookupEvents'
   | (typeof STS_OPERATIONS)[number]
-  | (typeof ORGANIZATIONS_OPERATIONS)[number];
+  | (typeof ORGANIZATIONS_OPERATIONS)[number]
+  | (typeof S3_OPERATIONS)[number];
 
 /** The body of `POST /_emulator/faults`; `{}` clears every fault. */
 export type FaultInput = {

@@ -3,7 +3,7 @@
  * operations this project uses (repositories, their tags, images, repository creation templates), an
  * EventBridge PutEvents sink, STS AssumeRole/GetCallerIdentity, the Organizations list calls, CloudTrail
  * LookupEvents over a trail of every ECR call (optionally delivered as EventBridge events to a callback or a
- * loopback URL), and `/_emulator/*` control routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
+ * loopback URL), a minimal path-style S3 (buckets and objects), and `/_emulator/*` control routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
  *
  * ```ts
  * const emulator = await startEmulator();
@@ -55,6 +55,7 @@ export type {
   SeedTemplate,
 } from './ecr/seed.ts';
 export type { StoredEvent } from './events/events.ts';
+export type { Bucket, StoredObject } from './s3/store.ts';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, EmulatorState } from './state.ts';
 
 /** Options of {@link startEmulator}. */

@@ -13,6 +13,7 @@ import { FaultBook } from './core/faults.ts';
 import { type Caller, type CredentialScope, identifyCaller, SessionStore } from './core/identity.ts';
 import { createPageTokens, type PageTokens } from './core/page-token.ts';
 import type { ObservedCall } from './core/server.ts';
+import { DEFAULT_REGION } from './core/server.ts';
 import type { Service } from './core/service.ts';
 import { ScopedStats } from './core/stats.ts';
 import { ecrService } from './ecr/service.ts';
@@ -20,9 +21,11 @@ import { RepositoryStore } from './ecr/store.ts';
 import { EventSink } from './events/events.ts';
 import { eventsService } from './events/service.ts';
 import { organizationsService } from './organizations/service.ts';
+import { s3Service } from './s3/service.ts';
+import { BucketStore, bucketNameProblem } from './s3/store.ts';
 import { stsService } from './sts/service.ts';
 
-export { DEFAULT_REGION } from './core/server.ts';
+export { DEFAULT_REGION };
 
 /** Options of {@link EmulatorState} (and of `startEmulator`). */
 export interface EmulatorStateOptions {
@@ -45,6 +48,12 @@ export interface EmulatorStateOptions {
   readonly lookupEventsThrottle?: boolean | { readonly tps: number; readonly burst?: number };
   /** Deliver recorded calls as EventBridge events to a callback or a loopback URL (see emulator/README.md). */
   readonly delivery?: DeliveryTarget;
+  /** S3 buckets that exist from the start (`account` defaults to the default account, `region` to us-east-1). */
+  readonly buckets?: ReadonlyArray<{
+    readonly name: string;
+    readonly account?: string;
+    readonly region?: string;
+  }>;
 }
 
 function readThrottle(option: EmulatorStateOptions['lookupEventsThrottle']): LookupThrottle | undefined {
@@ -73,6 +82,8 @@ export class EmulatorState {
   readonly account: string;
   readonly store = new RepositoryStore();
   readonly events = new EventSink();
+  /** S3 buckets and their objects. */
+  readonly buckets = new BucketStore();
   /** Every ECR call served (and every seeded push), per account and region. */
   readonly trail = new Trail();
   /** Delivery of recorded calls as EventBridge events. */
@@ -86,6 +97,7 @@ export class EmulatorState {
   private readonly baseVisibilityDelayMs: number;
   private readonly legacyKeys: ReadonlyMap<string, string>;
   private currentDirectory: Directory;
+  private readonly initialBuckets: NonNullable<EmulatorStateOptions['buckets']>;
 
   constructor(options: EmulatorStateOptions = {}) {
     this.account = checkAccount(options.account ?? DEFAULT_ACCOUNT, 'account');
@@ -127,7 +139,26 @@ export class EmulatorState {
         tokens: this.tokens,
         throttle: readThrottle(options.lookupEventsThrottle),
       }),
+      s3Service({ buckets: this.buckets }),
     ];
+    this.initialBuckets = options.buckets ?? [];
+    for (const bucket of this.initialBuckets) this.createBucket(bucket);
+  }
+
+  /**
+   * Creates an empty S3 bucket (seeding: no call is counted); an existing one of the same owner and region
+   * is kept with its objects.
+   * @throws TypeError for an invalid name or a name another account or region holds.
+   */
+  createBucket(bucket: { readonly name: string; readonly account?: string; readonly region?: string }): void {
+    const account = checkAccount(bucket.account ?? this.account, `bucket ${bucket.name} account`);
+    const region = bucket.region ?? DEFAULT_REGION;
+    const problem = bucketNameProblem(bucket.name);
+    if (problem !== undefined) throw new TypeError(`bucket name '${bucket.name}' ${problem}`);
+    const existing = this.buckets.get(bucket.name);
+    if (existing === undefined) this.buckets.create(bucket.name, account, region, this.now());
+    else if (existing.account !== account || existing.region !== region)
+      throw new TypeError(`bucket ${bucket.name} already exists in ${existing.account} ${existing.region}`);
   }
 
   /** Records an answered call in the trail (ECR calls only: CloudTrail's own lookups are not recorded). */
@@ -200,12 +231,15 @@ export class EmulatorState {
   }
 
   /**
-   * Clears repositories, repository creation templates, events, the trail, stats (delivery counters
-   * included), faults and issued sessions; the accounts, organisation, roles and the delivery target stay
-   * (they are configuration, like the `accounts` option). O(1).
+   * Clears repositories, repository creation templates, S3 objects and buckets (those of the `buckets`
+   * option are made again, empty), events, the trail, stats (delivery counters included), faults and issued
+   * sessions; the accounts, organisation, roles and the delivery target stay (they are configuration, like
+   * the `accounts` option).
    */
   reset(): void {
     this.store.clear();
+    this.buckets.clear();
+    for (const bucket of this.initialBuckets) this.createBucket(bucket);
     this.events.clear();
     this.trail.clear();
     this.delivery.clearStats();

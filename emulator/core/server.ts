@@ -1,6 +1,7 @@
 /**
  * The HTTP side: API calls on `POST /`, routed to a service by `X-Amz-Target` (AWS JSON 1.1) or by the
- * credential scope's signing name (Query protocol), and the loopback-only `/_emulator/*` control routes.
+ * credential scope's signing name (Query protocol); REST calls (S3) routed by the signing name too; and the
+ * loopback-only `/_emulator/*` control routes.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,7 +23,15 @@ import {
   sendJson,
   sendText,
 } from './protocol.ts';
-import type { JsonService, QueryService, Service, ServiceCall } from './service.ts';
+import type {
+  JsonService,
+  QueryService,
+  RestReply,
+  RestRequest,
+  RestService,
+  Service,
+  ServiceCall,
+} from './service.ts';
 import type { ScopedStats } from './stats.ts';
 import type { JsonObject } from './validate.ts';
 
@@ -112,7 +121,7 @@ function unknownTarget(runtime: CoreRuntime, target: string): AwsError {
 
 async function runCall(
   runtime: CoreRuntime,
-  service: Service,
+  service: JsonService | QueryService,
   call: ServiceCall,
   options: HandlerOptions,
 ): Promise<JsonObject> {
@@ -249,6 +258,59 @@ async function callQuery(
   }
 }
 
+/** The REST service a request is for: by its credential scope's signing name, or (unsigned) by not being `POST /`. */
+function restServiceFor(runtime: CoreRuntime, request: IncomingMessage, url: URL): RestService | undefined {
+  const rest = runtime.services.filter((service): service is RestService => service.protocol === 'rest');
+  const authorization = request.headers.authorization;
+  if (authorization === undefined || authorization === '') {
+    return request.method === 'POST' && url.pathname === '/' ? undefined : rest[0];
+  }
+  const signingName = /Credential=[^/,\s]+\/[0-9]{8}\/[a-z0-9-]+\/([a-z0-9-]+)\//.exec(authorization)?.[1];
+  return rest.find((service) => service.signingName === signingName);
+}
+
+/** A REST call: size, authentication, operation, faults, then the operation; errors in the service's format. */
+async function callRest(
+  runtime: CoreRuntime,
+  service: RestService,
+  request: IncomingMessage,
+  url: URL,
+  body: Body,
+  options: HandlerOptions,
+): Promise<{ operation: string; caller: Outcome['caller']; reply: RestReply; errorCode?: string }> {
+  const rest: RestRequest = {
+    method: request.method ?? 'GET',
+    // The raw path: URL parsing would resolve `.` and `..` segments, which are part of an S3 key.
+    path: (request.url ?? '/').split('?')[0] ?? '/',
+    query: url.searchParams,
+    headers: request.headers,
+    body: body.bytes,
+  };
+  let operation = '(unknown)';
+  let caller: Caller | undefined;
+  try {
+    if (body.tooLarge) {
+      const message = `The request body is larger than ${options.maxBodyBytes} bytes`;
+      throw new AwsError('RequestEntityTooLargeException', message, 413);
+    }
+    caller = identify(runtime, request);
+    operation = service.operationOf(rest);
+    const call = { operation, caller, request: rest, nowMs: runtime.now() };
+    const decision = runtime.faults.decide(operation, caller.account, caller.region, call.nowMs);
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs, undefined, { signal: options.signal });
+    if (decision.fault !== 'none') throw service.faultError(decision.fault, call);
+    return { operation, caller, reply: service.run(call) };
+  } catch (error) {
+    if (!(error instanceof AwsError)) throw error;
+    return {
+      operation,
+      caller: caller ?? { account: runtime.defaultAccount, region: DEFAULT_REGION },
+      reply: service.errorReply(error, rest),
+      errorCode: error.code,
+    };
+  }
+}
+
 function answerAdmin(
   runtime: CoreRuntime,
   request: IncomingMessage,
@@ -282,6 +344,28 @@ export function createRequestHandler(
     const body = await readBody(request, options.maxBodyBytes);
     if (url.pathname.startsWith('/_emulator/')) {
       answerAdmin(runtime, request, response, url, body, options);
+      return;
+    }
+    const restService = restServiceFor(runtime, request, url);
+    if (restService !== undefined) {
+      const { operation, caller, reply, errorCode } = await callRest(
+        runtime,
+        restService,
+        request,
+        url,
+        body,
+        options,
+      );
+      runtime.stats.record(operation, errorCode, caller.account, caller.region);
+      if (response.destroyed || response.headersSent) return;
+      const requestId = randomUUID();
+      response.writeHead(reply.status, {
+        'x-amz-request-id': requestId,
+        'x-amzn-requestid': requestId,
+        ...reply.headers,
+      });
+      // A HEAD answer carries the object's Content-Length but no body (node:http drops it).
+      response.end(reply.body);
       return;
     }
     const contentType = header(request, 'content-type') ?? '';

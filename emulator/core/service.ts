@@ -41,4 +41,48 @@ export interface QueryService extends ServiceBase {
   readonly xmlNamespace: string;
 }
 
-export type Service = JsonService | QueryService;
+/** One REST request (S3's path-style REST-XML protocol), decoded as far as the core can. */
+export interface RestRequest {
+  readonly method: string;
+  /** The raw (still percent-encoded) path, e.g. `/bucket/a%2Fb`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/** One REST call: the request, its operation and caller. */
+export interface RestCall {
+  readonly operation: string;
+  readonly caller: Caller;
+  readonly request: RestRequest;
+  readonly nowMs: number;
+}
+
+/** What a REST service answers: status, headers and raw body (empty for HEAD). */
+export interface RestReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer | string;
+}
+
+/**
+ * A service on a REST protocol (S3), found by the signing name of the request's credential scope (or, for an
+ * unsigned request, by not being `POST /`). It names each request's operation (for faults and stats), runs
+ * it, and writes its own errors (S3: an XML `<Error>` document).
+ */
+export interface RestService {
+  readonly protocol: 'rest';
+  readonly name: string;
+  readonly title: string;
+  readonly signingName: string;
+  readonly operations: readonly string[];
+  /** The operation a request asks for; throws the service's AwsError for one it does not serve. */
+  operationOf(request: RestRequest): string;
+  run(call: RestCall): RestReply;
+  faultError(fault: Exclude<FaultKind, 'none'>, call: RestCall): AwsError;
+  /** The wire form of an error (thrown by the service, or by the core: authentication, size). */
+  errorReply(error: AwsError, request: RestRequest): RestReply;
+}
+
+export type Service = JsonService | QueryService | RestService;
