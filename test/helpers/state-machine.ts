@@ -404,20 +404,32 @@ async function runDistributedMap(
   return details;
 }
 
-function writeResults(
-  state: MachineState,
-  stateName: string,
-  env: Environment,
-  mapRunId: string,
-  results: readonly Execution[],
-): unknown {
-  const writer = record(state.ResultWriter, `${stateName}.ResultWriter`);
-  const args = record(writer.Arguments, `${stateName}.ResultWriter.Arguments`);
-  const bucket = text(args.Bucket, 'ResultWriter Bucket');
-  const prefix = typeof args.Prefix === 'string' ? args.Prefix.replace(/\/+$/, '') : '';
+/** One object a Distributed Map's ResultWriter writes. */
+export interface WrittenObject {
+  readonly key: string;
+  readonly body: string;
+}
+
+/**
+ * The objects a Distributed Map's `ResultWriter` writes for `results` (AWS's formats, see the file comment):
+ * one `<STATUS>_0.json` per status that has executions, then `manifest.json`; and the state's result.
+ */
+export function resultWriterObjects(options: {
+  readonly bucket: string;
+  /** `ResultWriter.Arguments.Prefix`; trailing slashes are dropped. */
+  readonly prefix?: string;
+  readonly stateName: string;
+  readonly mapRunId: string;
+  readonly results: readonly Pick<Execution, 'name' | 'status' | 'input' | 'output' | 'error' | 'cause'>[];
+}): {
+  readonly objects: readonly WrittenObject[];
+  readonly details: { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } };
+} {
+  const { bucket, stateName, mapRunId, results } = options;
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const base = prefix === '' ? mapRunId : `${prefix}/${mapRunId}`;
   const mapRunArn = `arn:aws:states:eu-west-1:111111111111:mapRun:test/${stateName}:${mapRunId}`;
-  const entry = (child: Execution) => ({
+  const entry = (child: (typeof results)[number]) => ({
     ExecutionArn: `arn:aws:states:eu-west-1:111111111111:execution:test/${stateName}:${child.name}`,
     Input: JSON.stringify(child.input),
     InputDetails: { Included: true },
@@ -432,28 +444,47 @@ function writeResults(
     Status: child.status,
     StopDate: '2026-11-30T04:00:01.000Z',
   });
-  if (env.s3 === undefined) throw new Error('the environment has no S3');
   const files: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', { Key: string; Size: number }[]> = {
     FAILED: [],
     PENDING: [],
     SUCCEEDED: [],
   };
+  const objects: WrittenObject[] = [];
+  for (const status of ['SUCCEEDED', 'FAILED'] as const) {
+    const executions = results.filter((child) => child.status === status).map(entry);
+    if (executions.length === 0) continue;
+    const key = `${base}/${status}_0.json`;
+    const body = JSON.stringify(executions);
+    objects.push({ key, body });
+    files[status].push({ Key: key, Size: Buffer.byteLength(body) });
+  }
+  const manifestKey = `${base}/manifest.json`;
+  objects.push({
+    key: manifestKey,
+    body: JSON.stringify({ DestinationBucket: bucket, MapRunArn: mapRunArn, ResultFiles: files }),
+  });
+  return {
+    objects,
+    details: { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } },
+  };
+}
+
+function writeResults(
+  state: MachineState,
+  stateName: string,
+  env: Environment,
+  mapRunId: string,
+  results: readonly Execution[],
+): unknown {
+  const writer = record(state.ResultWriter, `${stateName}.ResultWriter`);
+  const args = record(writer.Arguments, `${stateName}.ResultWriter.Arguments`);
+  const bucket = text(args.Bucket, 'ResultWriter Bucket');
+  const prefix = typeof args.Prefix === 'string' ? args.Prefix : '';
+  const { objects, details } = resultWriterObjects({ bucket, prefix, stateName, mapRunId, results });
+  if (env.s3 === undefined) throw new Error('the environment has no S3');
   try {
-    for (const status of ['SUCCEEDED', 'FAILED'] as const) {
-      const executions = results.filter((child) => child.status === status).map(entry);
-      if (executions.length === 0) continue;
-      const key = `${base}/${status}_0.json`;
-      const body = JSON.stringify(executions);
-      env.s3.put(bucket, key, body);
-      files[status].push({ Key: key, Size: Buffer.byteLength(body) });
-    }
-    const manifestKey = `${base}/manifest.json`;
-    env.s3.put(
-      bucket,
-      manifestKey,
-      JSON.stringify({ DestinationBucket: bucket, MapRunArn: mapRunArn, ResultFiles: files }),
-    );
-    return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } };
+    for (const object of objects) env.s3.put(bucket, object.key, object.body);
+    return details;
   } catch (error) {
     throw new StatesError(
       'States.ResultWriterFailed',
