@@ -3,7 +3,7 @@
  * language), so that tests execute their definitions instead of only reading them: every JSONata
  * expression is evaluated by the `jsonata` reference implementation, Lambda tasks call the functions a
  * test provides (the real handlers, in-process), and a Distributed Map reads its items from and writes
- * its results to an in-memory S3 in AWS's formats.
+ * its results to S3 (the emulator's, through the SDK) in AWS's formats.
  *
  * State types: Pass, Task (Lambda invoke), Choice, Succeed, Fail, Map in DISTRIBUTED mode; a state's
  * Retry (by error name, MaxAttempts) and Catch (in order, `States.ALL` last). Semantics from the docs:
@@ -24,6 +24,7 @@
  *
  * Not modelled: timeouts, Parallel and Wait states, JSONPath, Express children, redrive.
  */
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import jsonata from 'jsonata';
 
 /** The fields of a state the interpreter reads, as synthesized. */
@@ -55,32 +56,26 @@ export interface MachineDefinition {
   States: Record<string, MachineState>;
 }
 
-/** An object store of text objects, by bucket and key. */
-export class MemoryS3 {
-  readonly #objects = new Map<string, Map<string, string>>();
+/**
+ * The S3 of a Distributed Map's ItemReader and ResultWriter: text objects by bucket and key. Tests pass
+ * {@link sdkObjectStore} over an S3 client pointed at the emulator, so the bytes cross S3's wire protocol.
+ */
+export interface ObjectStore {
+  put(bucket: string, key: string, text: string): Promise<void>;
+  get(bucket: string, key: string): Promise<string>;
+}
 
-  constructor(buckets: readonly string[]) {
-    for (const bucket of buckets) this.#objects.set(bucket, new Map());
-  }
-
-  put(bucket: string, key: string, text: string): void {
-    const objects = this.#objects.get(bucket);
-    if (objects === undefined)
-      throw new StatesError('NoSuchBucket', `The specified bucket does not exist: ${bucket}`);
-    objects.set(key, text);
-  }
-
-  get(bucket: string, key: string): string {
-    const text = this.#objects.get(bucket)?.get(key);
-    if (text === undefined)
-      throw new StatesError('NoSuchKey', `The specified key does not exist: ${bucket}/${key}`);
-    return text;
-  }
-
-  /** Every key of the bucket, sorted. */
-  keys(bucket: string): string[] {
-    return [...(this.#objects.get(bucket)?.keys() ?? [])].sort();
-  }
+/** An {@link ObjectStore} over the SDK's S3 client (as Step Functions' own s3:getObject / s3:putObject). */
+export function sdkObjectStore(client: S3Client): ObjectStore {
+  return {
+    async put(bucket, key, text) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text }));
+    },
+    async get(bucket, key) {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return (await object.Body?.transformToString('utf-8')) ?? '';
+    },
+  };
 }
 
 /** An error a state raises by name: `States.ItemReaderFailed`, `Lambda.TooManyRequestsException`... */
@@ -95,7 +90,7 @@ export interface Environment {
   /** Invokes the Lambda function the definition names (`<SweepFunctionABC.Arn>` once intrinsics are rendered). */
   readonly lambda: (functionName: string, payload: unknown) => unknown;
   /** The S3 of ItemReader and ResultWriter. */
-  readonly s3?: MemoryS3;
+  readonly s3?: ObjectStore;
   /**
    * How a function's thrown error reaches the state machine. Default: as Lambda reports it (a
    * {@link StatesError} keeps its name and message).
@@ -338,7 +333,7 @@ async function readItems(
   if (env.s3 === undefined) throw new Error('the environment has no S3');
   let items: unknown;
   try {
-    items = JSON.parse(env.s3.get(text(args.Bucket, 'Bucket'), text(args.Key, 'Key')));
+    items = JSON.parse(await env.s3.get(text(args.Bucket, 'Bucket'), text(args.Key, 'Key')));
   } catch (error) {
     throw new StatesError('States.ItemReaderFailed', error instanceof Error ? error.message : String(error));
   }
@@ -398,7 +393,7 @@ async function runDistributedMap(
       throw new StatesError('States.ExceedToleratedFailureThreshold', `${failed} child execution(s) failed`);
     return results.map((child) => child.output);
   }
-  const details = writeResults(state, stateName, env, mapRunId, results);
+  const details = await writeResults(state, stateName, env, mapRunId, results);
   if (exceeded)
     throw new StatesError('States.ExceedToleratedFailureThreshold', `${failed} child execution(s) failed`);
   return details;
@@ -469,13 +464,13 @@ export function resultWriterObjects(options: {
   };
 }
 
-function writeResults(
+async function writeResults(
   state: MachineState,
   stateName: string,
   env: Environment,
   mapRunId: string,
   results: readonly Execution[],
-): unknown {
+): Promise<unknown> {
   const writer = record(state.ResultWriter, `${stateName}.ResultWriter`);
   const args = record(writer.Arguments, `${stateName}.ResultWriter.Arguments`);
   const bucket = text(args.Bucket, 'ResultWriter Bucket');
@@ -483,7 +478,7 @@ function writeResults(
   const { objects, details } = resultWriterObjects({ bucket, prefix, stateName, mapRunId, results });
   if (env.s3 === undefined) throw new Error('the environment has no S3');
   try {
-    for (const object of objects) env.s3.put(bucket, object.key, object.body);
+    for (const object of objects) await env.s3.put(bucket, object.key, object.body);
     return details;
   } catch (error) {
     throw new StatesError(

@@ -2,12 +2,14 @@
  * The organisation sweep state machine, executed: its synthesized definition run by the interpreter of
  * test/helpers/state-machine.ts (every JSONata expression by the `jsonata` reference implementation), its
  * Lambda tasks calling the real scope and sweep handlers in-process, the Distributed Map's items and
- * results in an in-memory S3, and each child sweeping its account-region of the emulator's organisation
+ * results in the emulator's S3 (written and read by the real S3 adapters of lib/scope-items.ts, and by the
+ * interpreter's ItemReader and ResultWriter, all through the SDK's S3 client), and each child sweeping its account-region of the emulator's organisation
  * (scripts/org-seed.ts) through STS AssumeRole like the deployed functions. None of this has run in AWS
  * itself: the formats follow the Step Functions docs cited in test/helpers/state-machine.ts.
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -23,6 +25,7 @@ import { ORG_SWEEP_STATE_NAMES } from '../../infra/org-sweep-workflow.ts';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import { createOrganizationsAdapter } from '../../lib/organizations.ts';
+import { createResultReader, createScopeItemWriter } from '../../lib/scope-items.ts';
 import {
   MANAGEMENT_ACCESS_KEY,
   MUTABLE_EVERY,
@@ -32,7 +35,7 @@ import {
   REPOSITORIES_PER_ACCOUNT_REGION,
 } from '../../scripts/org-seed.ts';
 import { auditorFactory, testConfig, testLogger, testMetrics } from '../helpers/runtime.ts';
-import { type Execution, MemoryS3, runStateMachine } from '../helpers/state-machine.ts';
+import { type Execution, runStateMachine, sdkObjectStore } from '../helpers/state-machine.ts';
 import { type Definition, findResource } from './helpers.ts';
 import { orgSweepDefinitionOf, synthesizeOrgSweep } from './org-sweep-workflow.fixture.ts';
 
@@ -53,9 +56,21 @@ describe('the organisation sweep state machine, executed against the emulator or
   const definition = definitionOf();
   let emulator: RunningEmulator;
   let admin: AdminClient;
+  /** The state machine's own S3 access (its role's), in the management account like the functions. */
+  let stateMachineS3: S3Client;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0 });
+    // The results bucket of the central stack, in the management account (made again, empty, on reset).
+    emulator = await startEmulator({
+      port: 0,
+      buckets: [{ name: BUCKET, account: management, region: HOME_REGION }],
+    });
+    stateMachineS3 = new S3Client({
+      region: HOME_REGION,
+      endpoint: emulator.url,
+      credentials: { accessKeyId: MANAGEMENT_ACCESS_KEY, secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
     admin = emulatorAdmin(emulator.url);
     // The SDK of the in-process handlers reaches the emulator as the management account.
     vi.stubEnv('AWS_ENDPOINT_URL', emulator.url);
@@ -69,6 +84,7 @@ describe('the organisation sweep state machine, executed against the emulator or
   });
   afterAll(async () => {
     vi.unstubAllEnvs();
+    stateMachineS3.destroy();
     await emulator.stop();
   });
 
@@ -83,18 +99,15 @@ describe('the organisation sweep state machine, executed against the emulator or
     const logger = testLogger().logger;
     const { metrics } = testMetrics();
     const clientConfig = awsClientConfig(config.sdk, { region: HOME_REGION, defaultMaxAttempts: 2 });
-    const s3 = new MemoryS3([BUCKET]);
+    const functionS3 = new S3Client(clientConfig);
+    const writer = createScopeItemWriter(functionS3);
     const scope = createScopeHandler({
       config,
       logger,
       region: HOME_REGION,
       lister: async () => createOrganizationsAdapter(new OrganizationsClient(clientConfig)),
-      writer: async () => ({
-        write: async (bucket, key, items) => {
-          if (!options.loseItems) s3.put(bucket, key, JSON.stringify(items));
-        },
-      }),
-      reader: async () => ({ read: async (bucket, key) => s3.get(bucket, key) }),
+      writer: async () => (options.loseItems ? { write: async () => {} } : writer),
+      reader: async () => createResultReader(functionS3),
     });
     const sweep = createSweepHandler({
       config,
@@ -117,7 +130,7 @@ describe('the organisation sweep state machine, executed against the emulator or
         definition,
         input,
         {
-          s3,
+          s3: sdkObjectStore(stateMachineS3),
           lambda: (functionName, payload) => {
             if (functionName.startsWith('<ScopeFunction')) return scope(payload, context('scope'));
             if (functionName.startsWith('<SweepFunction')) return sweep(payload, context('sweep'));
@@ -126,8 +139,14 @@ describe('the organisation sweep state machine, executed against the emulator or
         },
         { name: 'org-sweep-1' },
       );
-    return { run, s3 };
+    return { run };
   }
+
+  /** Every key of the results bucket, listed through the SDK. */
+  const keysInBucket = async () =>
+    ((await stateMachineS3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map(
+      (entry) => entry.Key ?? '',
+    );
 
   const mutableIn = async (account: string, region: string) =>
     (await admin.repositories({ account, region })).repositories.filter(
@@ -147,7 +166,7 @@ describe('the organisation sweep state machine, executed against the emulator or
 
   it('runs every account-region, fails the member whose role cannot be assumed, sums the rest, and fails at the end', async () => {
     // Act
-    const { run, s3 } = deployment();
+    const { run } = deployment();
     const execution = await run({});
     // Assert: every child ran, the unreachable account's two failed with STS's code.
     const reachable = [management, payments, analytics];
@@ -201,13 +220,18 @@ describe('the organisation sweep state machine, executed against the emulator or
       },
     });
     // The items and the results went through S3, not through a state payload.
-    const keys = s3.keys(BUCKET);
+    const keys = await keysInBucket();
     expect(keys).toContain('scope/org-sweep-1.json');
     expect(keys.filter((key) => key.startsWith('results/'))).toEqual([
       'results/org-sweep-1-SweepAccountRegions/FAILED_0.json',
       'results/org-sweep-1-SweepAccountRegions/SUCCEEDED_0.json',
       'results/org-sweep-1-SweepAccountRegions/manifest.json',
     ]);
+    // Over S3's wire: the items written once and read once (ItemReader); three result files written
+    // (ResultWriter) and read back by "Summarise".
+    const { operations } = await admin.stats({ account: management, region: HOME_REGION });
+    expect(operations.PutObject).toEqual({ calls: 4, ok: 4, errors: {} });
+    expect(operations.GetObject).toEqual({ calls: 4, ok: 4, errors: {} });
   }, 120_000);
 
   it('succeeds with the sums of every account-region when none fails, listing the skipped accounts', async () => {
@@ -295,7 +319,7 @@ describe('the organisation sweep state machine, executed against the emulator or
   }, 120_000);
 
   it('succeeds with zero sums and no Map Run when the scope is empty', async () => {
-    const { run, s3 } = deployment({
+    const { run } = deployment({
       EXCLUDED_ACCOUNTS: [management, payments, analytics, legacy].join(','),
     });
     const execution = await run({});
@@ -310,11 +334,11 @@ describe('the organisation sweep state machine, executed against the emulator or
     });
     expect(execution.path).toEqual([names.listScope, names.anyItems, names.nothingToSweep]);
     expect(execution.children).toEqual([]);
-    expect(s3.keys(BUCKET).filter((key) => key.startsWith('results/'))).toEqual([]);
+    expect((await keysInBucket()).filter((key) => key.startsWith('results/'))).toEqual([]);
   }, 60_000);
 
   it('fails on a typo in the execution input before any child runs, naming what was written', async () => {
-    const { run, s3 } = deployment();
+    const { run } = deployment();
     const execution = await run({ dryrun: true });
     expect(execution).toMatchObject({
       status: 'FAILED',
@@ -323,14 +347,18 @@ describe('the organisation sweep state machine, executed against the emulator or
     });
     expect(execution.path).toEqual([names.listScope, names.listScopeFailed]);
     expect(execution.children).toEqual([]);
-    expect(s3.keys(BUCKET)).toEqual([]);
+    expect(await keysInBucket()).toEqual([]);
     expect(await mutableIn(payments, HOME_REGION)).toBe(MUTABLE);
   }, 60_000);
 
   it('fails as MapRunFailed with the ItemReader’s error when the items cannot be read, running no child', async () => {
     const { run } = deployment({}, { loseItems: true });
     const execution = await run({});
-    expect(execution).toMatchObject({ status: 'FAILED', error: 'States.ItemReaderFailed' });
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'States.ItemReaderFailed',
+      cause: 'The specified key does not exist.',
+    });
     expect(execution.path).toEqual([
       names.listScope,
       names.anyItems,
