@@ -3,6 +3,8 @@
  * round trip byte for byte (with the SDK's CRC32 checked both ways), errors arrive by S3's codes, and a
  * bucket belongs to one account and one region.
  */
+
+import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -144,6 +146,61 @@ describe('the emulator S3, through the AWS SDK', () => {
     expect(got.ChecksumCRC32).toBe(put.ChecksumCRC32);
     const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
     expect(bytes.equals(body)).toBe(true);
+  });
+
+  it('decodes a streamed upload (aws-chunked, with the CRC32 in a trailer) to the bytes sent', async () => {
+    const parts = ['{"items":', '[1,2,3]', '}'];
+    let encoding = '';
+    s3.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request;
+        const headers =
+          typeof request === 'object' && request !== null && 'headers' in request
+            ? request.headers
+            : undefined;
+        if (typeof headers === 'object' && headers !== null && 'content-encoding' in headers)
+          encoding = String(headers['content-encoding']);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordEncoding', priority: 'low' },
+    );
+    const put = await s3
+      .send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'streamed.json',
+          Body: Readable.from(parts.map((part) => Buffer.from(part))),
+          ContentLength: parts.join('').length,
+        }),
+      )
+      .finally(() => s3.middlewareStack.remove('recordEncoding'));
+    expect(encoding).toContain('aws-chunked');
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'streamed.json' }));
+    expect(await got.Body?.transformToString()).toBe(parts.join(''));
+    expect(got.ETag).toBe(put.ETag);
+  });
+
+  it('lists keys URL-encoded when asked (encoding-type=url)', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'é/a b', Body: 'x' }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, EncodingType: 'url' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['%C3%A9/a%20b']);
+  });
+
+  it('refuses a body over maxBodyBytes with EntityTooLarge', async () => {
+    const small = await startTestEmulator({
+      maxBodyBytes: 1024,
+      buckets: [{ name: BUCKET, region: REGION }],
+    });
+    const client = s3Client(small.url, { accessKeyId: 'test', secretAccessKey: 'x' });
+    try {
+      const failure = await failureOf(
+        client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k', Body: Buffer.alloc(2048) })),
+      );
+      expect(failure).toEqual({ code: 'EntityTooLarge', status: 400 });
+    } finally {
+      client.destroy();
+      await small.stop();
+    }
   });
 
   it('refuses a body whose checksum does not match with BadDigest', async () => {
