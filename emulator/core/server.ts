@@ -265,7 +265,13 @@ function restServiceFor(runtime: CoreRuntime, request: IncomingMessage, url: URL
   if (authorization === undefined || authorization === '') {
     return request.method === 'POST' && url.pathname === '/' ? undefined : rest[0];
   }
-  const signingName = /Credential=[^/,\s]+\/[0-9]{8}\/[a-z0-9-]+\/([a-z0-9-]+)\//.exec(authorization)?.[1];
+  let signingName: string | undefined;
+  try {
+    signingName = parseCredentialScope(authorization).signingName;
+  } catch {
+    // No readable credential scope: not a REST call; the JSON/Query path answers IncompleteSignature.
+    return undefined;
+  }
   return rest.find((service) => service.signingName === signingName);
 }
 
