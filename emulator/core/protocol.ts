@@ -83,7 +83,8 @@ export function parseFormBody(bytes: Buffer): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(bytes.toString('utf8')));
 }
 
-function escapeXml(text: string): string {
+/** Escapes text for an XML element or attribute (the Query protocol's and S3's bodies). */
+export function escapeXml(text: string): string {
   return text
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

@@ -14,6 +14,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { AwsError } from '../core/errors.ts';
 import type { Caller } from '../core/identity.ts';
+import { escapeXml } from '../core/protocol.ts';
 import type { RestCall, RestReply, RestRequest, RestService } from '../core/service.ts';
 import { type Bucket, type BucketStore, bucketNameProblem, etagOf, type StoredObject } from './store.ts';
 
@@ -67,15 +68,6 @@ function notImplemented(what: string): AwsError {
     `A header or query you provided implies functionality that is not implemented: ${what} (the emulator serves ${S3_OPERATIONS.join(', ')})`,
     501,
   );
-}
-
-function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;');
 }
 
 function element(name: string, value: string | number | boolean): string {
