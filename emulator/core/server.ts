@@ -87,6 +87,13 @@ export interface HandlerOptions {
   readonly signal: AbortSignal;
 }
 
+/** Every protocol refuses a body over the limit the same way, before authentication. */
+function refuseTooLarge(body: Body, options: HandlerOptions): void {
+  if (!body.tooLarge) return;
+  const message = `The request body is larger than ${options.maxBodyBytes} bytes`;
+  throw new AwsError('RequestEntityTooLargeException', message, 413);
+}
+
 /** Names of every operation served, for fault configuration. */
 export function servedOperations(services: readonly Service[]): string[] {
   return services.flatMap((service) => service.operations);
@@ -149,10 +156,7 @@ async function callJson(
   let caller: Caller | undefined;
   let seen: Omit<ObservedCall, 'output' | 'error' | 'requestId' | 'sourceIp' | 'userAgent'> | undefined;
   try {
-    if (body.tooLarge) {
-      const message = `The request body is larger than ${options.maxBodyBytes} bytes`;
-      throw new AwsError('RequestEntityTooLargeException', message, 413);
-    }
+    refuseTooLarge(body, options);
     caller = identify(runtime, request);
     if (target === '')
       throw new AwsError('UnknownOperationException', 'The request has no X-Amz-Target header');
@@ -210,10 +214,7 @@ async function callQuery(
   let namespace = queryServices[0]?.xmlNamespace ?? 'https://emulator.invalid/';
   let caller: Caller | undefined;
   try {
-    if (body.tooLarge) {
-      const message = `The request body is larger than ${options.maxBodyBytes} bytes`;
-      throw new AwsError('RequestEntityTooLargeException', message, 413);
-    }
+    refuseTooLarge(body, options);
     caller = identify(runtime, request);
     const signingName = caller.signingName;
     const service = queryServices.find((candidate) => candidate.signingName === signingName);
@@ -295,10 +296,7 @@ async function callRest(
   let operation = '(unknown)';
   let caller: Caller | undefined;
   try {
-    if (body.tooLarge) {
-      const message = `The request body is larger than ${options.maxBodyBytes} bytes`;
-      throw new AwsError('RequestEntityTooLargeException', message, 413);
-    }
+    refuseTooLarge(body, options);
     caller = identify(runtime, request);
     operation = service.operationOf(rest);
     const call = { operation, caller, request: rest, nowMs: runtime.now() };
