@@ -3,7 +3,7 @@
  * account adds its outcome counts once more under {service, AccountId}; one on its own account emits
  * exactly what it always did, {service} alone (docs/architecture.md, "Metrics").
  */
-import { DescribeRepositoriesCommand, ECRClient, PutImageTagMutabilityCommand } from '@aws-sdk/client-ecr';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGuardrailHandler } from '../../functions/guardrail/handler.ts';
@@ -18,6 +18,7 @@ import {
 import { createAuditor } from '../../lib/auditor.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError } from '../../lib/errors.ts';
+import { answerWithOneMutableRepository } from '../helpers/ecr-mock.ts';
 import { captureEmf, type EmfDocument } from '../helpers/emf.ts';
 import { loadSampleEvent } from '../helpers/fixtures.ts';
 import { createMemoryEcr } from '../helpers/memory-ecr.ts';
@@ -191,18 +192,7 @@ describe('the guardrail’s metrics', () => {
   }
 
   beforeEach(() => {
-    ecrMock.reset();
-    ecrMock.on(DescribeRepositoriesCommand).callsFake((input: { registryId?: string }) => ({
-      repositories: [
-        {
-          repositoryName: 'payments/api',
-          repositoryArn: `arn:aws:ecr:us-east-1:${input.registryId ?? HOME}:repository/payments/api`,
-          registryId: input.registryId ?? HOME,
-          imageTagMutability: 'MUTABLE',
-        },
-      ],
-    }));
-    ecrMock.on(PutImageTagMutabilityCommand).resolves({ imageTagMutability: 'IMMUTABLE' });
+    answerWithOneMutableRepository(ecrMock, HOME);
   });
 
   async function handle(

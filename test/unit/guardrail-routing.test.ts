@@ -3,13 +3,14 @@
  * only when the account-region is in the configured scope; otherwise ignored, with the reason, without
  * ever asking for member credentials.
  */
-import { DescribeRepositoriesCommand, ECRClient, PutImageTagMutabilityCommand } from '@aws-sdk/client-ecr';
+import { ECRClient, PutImageTagMutabilityCommand } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGuardrailHandler } from '../../functions/guardrail/handler.ts';
 import type { MemberEcrRequest } from '../../functions/shared/member-ecr.ts';
 import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError } from '../../lib/errors.ts';
+import { answerWithOneMutableRepository } from '../helpers/ecr-mock.ts';
 import { loadSampleEvent } from '../helpers/fixtures.ts';
 import { auditorFactory, testConfig, testLogger, testMetrics } from '../helpers/runtime.ts';
 
@@ -46,19 +47,7 @@ function setup(env: Record<string, string>, memberEcr?: (request: MemberEcrReque
 
 describe('the guardrail and events from other accounts and regions', () => {
   beforeEach(() => {
-    ecrMock.reset();
-    // The registry asked for answers, as ECR does.
-    ecrMock.on(DescribeRepositoriesCommand).callsFake((input: { registryId?: string }) => ({
-      repositories: [
-        {
-          repositoryName: 'payments/api',
-          repositoryArn: `arn:aws:ecr:us-east-1:${input.registryId ?? HOME}:repository/payments/api`,
-          registryId: input.registryId ?? HOME,
-          imageTagMutability: 'MUTABLE',
-        },
-      ],
-    }));
-    ecrMock.on(PutImageTagMutabilityCommand).resolves({ imageTagMutability: 'IMMUTABLE' });
+    answerWithOneMutableRepository(ecrMock, HOME);
   });
 
   it.each<{ when: string; env: Record<string, string>; account: string; region: string; reason: string }>([
