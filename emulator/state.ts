@@ -19,6 +19,7 @@ import { ScopedStats } from './core/stats.ts';
 import { ecrService } from './ecr/service.ts';
 import { RepositoryStore } from './ecr/store.ts';
 import { EventSink } from './events/events.ts';
+import { RuleStore } from './events/rules.ts';
 import { eventsService } from './events/service.ts';
 import { organizationsService } from './organizations/service.ts';
 import { s3Service } from './s3/service.ts';
@@ -82,6 +83,8 @@ export class EmulatorState {
   readonly account: string;
   readonly store = new RepositoryStore();
   readonly events = new EventSink();
+  /** EventBridge rules and their targets, per account and region. */
+  readonly rules = new RuleStore();
   /** S3 buckets and their objects. */
   readonly buckets = new BucketStore();
   /** Every ECR call served (and every seeded push), per account and region. */
@@ -131,7 +134,7 @@ export class EmulatorState {
         tokens: this.tokens,
         visibilityDelayMs: (account, region) => this.visibilityDelayFor(account, region),
       }),
-      eventsService(this.events),
+      eventsService({ sink: this.events, rules: this.rules, tokens: this.tokens }),
       stsService({ directory, sessions: this.sessions }),
       organizationsService({ directory, tokens: this.tokens }),
       cloudTrailService({
@@ -232,8 +235,8 @@ export class EmulatorState {
 
   /**
    * Clears repositories, repository creation templates, S3 objects and buckets (those of the `buckets`
-   * option are made again, empty), events, the trail, stats (delivery counters included), faults and issued
-   * sessions; the accounts, organisation, roles and the delivery target stay (they are configuration, like
+   * option are made again, empty), events, EventBridge rules, the trail, stats (delivery counters included),
+   * faults and issued sessions; the accounts, organisation, roles and the delivery target stay (they are configuration, like
    * the `accounts` option).
    */
   reset(): void {
@@ -241,6 +244,7 @@ export class EmulatorState {
     this.buckets.clear();
     for (const bucket of this.initialBuckets) this.createBucket(bucket);
     this.events.clear();
+    this.rules.clear();
     this.trail.clear();
     this.delivery.clearStats();
     this.stats.clear();
