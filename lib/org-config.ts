@@ -24,6 +24,7 @@ export function scopeRequestOf(organization: OrganizationConfig, regions: readon
       ? { organizationalUnits: [...organization.organizationalUnits] }
       : {}),
     excludeAccounts: [...organization.excludedAccounts],
+    ...(organization.enabled ? { includeManagementAccount: organization.includeManagementAccount } : {}),
     regions: organization.regions.length > 0 ? [...organization.regions] : [...regions],
   });
 }

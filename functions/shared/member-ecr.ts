@@ -1,10 +1,14 @@
 /**
- * ECR adapters of other account-regions for the functions, built lazily and kept for the container's
- * life: the STS and Organizations clients (functions/shared/org-access.ts) are loaded on first use only,
- * so a single-account deployment never pays for them at cold start. One organisation access per member
- * role name; credentials and ECR clients are cached per account and per account-region inside it.
+ * ECR adapters and forwarding-rule readers of other account-regions for the functions, built lazily and kept
+ * for the container's life: the STS and Organizations clients (functions/shared/org-access.ts) and the
+ * EventBridge client are loaded on first use only, so a single-account deployment never pays for them at cold
+ * start. One organisation access per member role name; credentials and clients are cached per account and per
+ * account-region inside it.
  */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
+import type { ForwardingRuleReader } from '../../lib/forwarding-rule.ts';
 import type { OrgAccess } from './org-access.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -17,12 +21,27 @@ export interface MemberEcrRequest {
   readonly ownAccountId: string | undefined;
 }
 
-export function memberEcrFactory(
+export interface MemberAccessFactoryOptions {
+  readonly runId: string;
+  readonly defaultMaxAttempts: number;
+}
+
+/** What the functions reach in an account-region: its ECR, and its forwarding rule (lib/forwarding.ts). */
+export interface MemberAccess {
+  /** The ECR adapter; the member role is assumed first, so one that cannot be fails with STS's code. */
+  ecr(request: MemberEcrRequest): Promise<EcrAdapter>;
+  /** The reader of the account-region's rules on its default bus, with the same credentials as its ECR. */
+  forwardingRules(request: MemberEcrRequest): Promise<ForwardingRuleReader>;
+}
+
+export function memberAccessFactory(
   runtime: Pick<Runtime, 'config' | 'region'>,
-  options: { readonly runId: string; readonly defaultMaxAttempts: number },
-): (request: MemberEcrRequest) => Promise<EcrAdapter> {
+  options: MemberAccessFactoryOptions,
+): MemberAccess {
   const accesses = new Map<string, Promise<OrgAccess>>();
-  return async (request) => {
+  const readers = new Map<string, { client: EventBridgeClient; reader: ForwardingRuleReader }>();
+  /** The organisation access of the request's role, with the account's credentials resolved. */
+  async function accessFor(request: MemberEcrRequest): Promise<OrgAccess> {
     const roleName = request.roleName ?? runtime.config.organization.roleName;
     let access = accesses.get(roleName);
     if (access === undefined) {
@@ -40,9 +59,44 @@ export function memberEcrFactory(
       accesses.set(roleName, access);
     }
     const ready = await access;
-    const target = { accountId: request.accountId, region: request.region };
-    // AssumeRole now (cached), so a role that cannot be assumed fails with STS's code before any ECR call.
-    await ready.credentials.ensure(target.accountId);
-    return ready.ecrFor(target);
+    // AssumeRole now (cached), so a role that cannot be assumed fails with STS's code before any other call.
+    await ready.credentials.ensure(request.accountId);
+    return ready;
+  }
+  return {
+    async ecr(request) {
+      const ready = await accessFor(request);
+      return ready.ecrFor({ accountId: request.accountId, region: request.region });
+    },
+    async forwardingRules(request) {
+      const ready = await accessFor(request);
+      const roleName = request.roleName ?? runtime.config.organization.roleName;
+      const key = `${roleName}/${request.accountId}/${request.region}`;
+      const cached = readers.get(key);
+      if (cached !== undefined) return cached.reader;
+      const [{ EventBridgeClient }, { createForwardingRuleReader }] = await Promise.all([
+        import('@aws-sdk/client-eventbridge'),
+        import('../../lib/forwarding-rule.ts'),
+      ]);
+      const provider = ready.credentials.providerFor(request.accountId);
+      const client = new EventBridgeClient({
+        ...awsClientConfig(runtime.config.sdk, {
+          region: request.region,
+          defaultMaxAttempts: options.defaultMaxAttempts,
+        }),
+        ...(provider === undefined ? {} : { credentials: provider }),
+      });
+      const reader = createForwardingRuleReader(client);
+      readers.set(key, { client, reader });
+      return reader;
+    },
   };
+}
+
+/** The ECR adapters of {@link memberAccessFactory} alone. */
+export function memberEcrFactory(
+  runtime: Pick<Runtime, 'config' | 'region'>,
+  options: MemberAccessFactoryOptions,
+): (request: MemberEcrRequest) => Promise<EcrAdapter> {
+  return memberAccessFactory(runtime, options).ecr;
 }

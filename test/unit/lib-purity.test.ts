@@ -17,6 +17,7 @@ const PURE = [
   'enforce',
   'errors',
   'events',
+  'forwarding',
   'names',
   'org-results',
   'plan',
