@@ -152,6 +152,55 @@ describe('IAM', () => {
     }
   });
 
+  it('lets EventBridge assume the schedule’s role only for that rule of this account (confused deputy)', () => {
+    const { template } = synthesize();
+    const [ruleId, rule] = findResource(template, 'AWS::Events::Rule', 'GuardSweepSchedule');
+    const [roleLogicalId, role] = findResource(template, 'AWS::IAM::Role', 'GuardSweepScheduleRole');
+    // A name fixed at synthesis, so the role can name the rule without depending on it.
+    expect(rule.Name).toMatch(/^[\w.-]{1,64}$/);
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { Service: 'events.amazonaws.com' },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':events:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    `:rule/${String(rule.Name)}`,
+                  ],
+                ],
+              },
+            },
+          },
+        },
+      ],
+    });
+    // The schedule's target starts the state machine with that role, and nothing else assumes it.
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({ RoleArn: { 'Fn::GetAtt': [roleLogicalId, 'Arn'] } }),
+    ]);
+    expect(
+      Object.values(resources(template)).filter(
+        (resource) =>
+          resource.Type === 'AWS::IAM::Role' &&
+          JSON.stringify(resource.Properties?.AssumeRolePolicyDocument).includes('events.amazonaws.com'),
+      ),
+    ).toHaveLength(1);
+    expect(ruleId).toMatch(/^GuardSweepSchedule/);
+  });
+
   it('attaches no managed policy to any role', () => {
     const { template } = synthesize({ alarmEmail: 'ops@example.com', createTrail: true });
     for (const resource of Object.values(resources(template))) {
