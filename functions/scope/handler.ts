@@ -22,14 +22,13 @@ import * as z from 'zod/mini';
 import type { GuardConfig } from '../../lib/config.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { isMultiAccount, scopeRequestOf } from '../../lib/org-config.ts';
-import { failedAccountRegions, type OrgSweepTotals, readResults, sumResults } from '../../lib/org-results.ts';
+import { type OrgSweepTotals, readResults, sumResults } from '../../lib/org-results.ts';
+import { narrowToFailures, RETRY_MANIFEST_KEY, type RetryAnswer } from '../../lib/org-retry.ts';
 import {
-  narrowScope,
   type OrganizationLister,
   parseScopeRequest,
   resolveScope,
   type Scope,
-  type ScopeTarget,
   type SkippedAccount,
   type SkipReason,
 } from '../../lib/scope.ts';
@@ -69,9 +68,6 @@ const ScheduledEventSchema = z.looseObject({
   source: z.enum(['aws.events', 'aws.scheduler']),
   'detail-type': z.literal('Scheduled Event'),
 });
-
-/** A ResultWriter manifest of this deployment's results prefix (infra/org-sweep-workflow.ts `RESULTS_PREFIX`). */
-export const RETRY_MANIFEST_KEY = /^results\/[^\s]+\/manifest\.json$/;
 
 /** The organisation sweep's execution input; the bounds are the sweep payload's (lib/sweep-input.ts). */
 const SweepRequestSchema = z.strictObject({
@@ -120,18 +116,6 @@ export function parseSweepRequest(input: unknown): SweepRequest {
     },
     ...(retryFailedFrom === undefined ? {} : { retryFailedFrom }),
   };
-}
-
-/** What a retry of an earlier run's failures did to the scope. */
-export interface RetryAnswer {
-  /** The manifest the failures were read from. */
-  readonly from: string;
-  /** Account-regions that failed in that run. */
-  readonly failedAccountRegions: number;
-  /** Failed account-regions the scope no longer holds (account skipped since, region no longer swept): not swept. */
-  readonly notInScope: readonly ScopeTarget[];
-  /** Failed children whose input named no account-region: they cannot be retried. */
-  readonly unidentified: number;
 }
 
 export type ScopeAnswer = (
@@ -218,7 +202,7 @@ export function createScopeHandler(
     let scope: Scope = resolved;
     let retry: { retry?: RetryAnswer } = {};
     if (retryFailedFrom !== undefined && bucket !== undefined) {
-      const answer = await narrowToFailures(deps, resolved, { bucket, key: retryFailedFrom });
+      const answer = await narrowToFailuresOf(deps, resolved, { bucket, key: retryFailedFrom });
       scope = answer.scope;
       retry = { retry: answer.retry };
     }
@@ -258,25 +242,14 @@ export const SKIPPED_ACCOUNTS_METRIC = 'SkippedAccounts';
 export const SKIP_REASON_DIMENSION = 'SkipReason';
 
 /** The scope narrowed to the account-regions that failed in the run whose ResultWriter manifest is `at`. */
-async function narrowToFailures(
+async function narrowToFailuresOf(
   deps: Pick<ScopeDependencies, 'reader'>,
   scope: Scope,
   at: { bucket: string; key: string },
 ): Promise<{ scope: Scope; retry: RetryAnswer }> {
   if (deps.reader === undefined)
     throw new InvalidInputError(['retryFailedFrom: this deployment reads no results']);
-  const { files } = await readResults(await deps.reader(), at);
-  const failed = failedAccountRegions(files);
-  const narrowed = narrowScope(scope, failed.targets);
-  return {
-    scope: narrowed.scope,
-    retry: {
-      from: at.key,
-      failedAccountRegions: failed.targets.length,
-      notInScope: narrowed.dropped,
-      unidentified: failed.unidentified,
-    },
-  };
+  return narrowToFailures(scope, await deps.reader(), at);
 }
 
 /**

@@ -20,6 +20,7 @@ const PURE = [
   'forwarding',
   'names',
   'org-results',
+  'org-retry',
   'plan',
   'policy',
   'scope',
