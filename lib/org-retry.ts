@@ -4,7 +4,8 @@
  * to them, so an account suspended or excluded since, or a Region no longer swept, is not swept again but
  * reported. Used by the scope function (`retryFailedFrom` in the execution input) and the CLI
  * (`--retry-failed-from`). A Map Run redrive cannot do this: the Map state tolerates every failed child and
- * succeeds, so a redrive re-enters only the execution's final Fail state (docs/architecture.md, "Sweep").
+ * succeeds, so a redrive re-enters only the execution's final Fail state (docs/architecture.md, "Organisation
+ * deployment").
  */
 import { InvalidInputError } from './errors.ts';
 import { failedAccountRegions, readResults } from './org-results.ts';
