@@ -10,7 +10,9 @@ import { AUDIT_EVENT_ACTIONS } from '../../lib/audit-events.ts';
 import { type EcrFeatures, requiredEcrActions } from '../../lib/ecr.ts';
 import {
   allowedPairs,
+  eventsRuleTrust,
   findResource,
+  rendered,
   renderIntrinsics,
   resources,
   roleStatements,
@@ -158,35 +160,7 @@ describe('IAM', () => {
     const [roleLogicalId, role] = findResource(template, 'AWS::IAM::Role', 'GuardSweepScheduleRole');
     // A name fixed at synthesis, so the role can name the rule without depending on it.
     expect(rule.Name).toMatch(/^[\w.-]{1,64}$/);
-    expect(role.AssumeRolePolicyDocument).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: 'sts:AssumeRole',
-          Principal: { Service: 'events.amazonaws.com' },
-          Condition: {
-            StringEquals: {
-              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-              'aws:SourceArn': {
-                'Fn::Join': [
-                  '',
-                  [
-                    'arn:',
-                    { Ref: 'AWS::Partition' },
-                    ':events:',
-                    { Ref: 'AWS::Region' },
-                    ':',
-                    { Ref: 'AWS::AccountId' },
-                    `:rule/${String(rule.Name)}`,
-                  ],
-                ],
-              },
-            },
-          },
-        },
-      ],
-    });
+    expect(rendered(role.AssumeRolePolicyDocument)).toEqual(eventsRuleTrust(String(rule.Name)));
     // The schedule's target starts the state machine with that role, and nothing else assumes it.
     expect(rule.Targets).toEqual([
       expect.objectContaining({ RoleArn: { 'Fn::GetAtt': [roleLogicalId, 'Arn'] } }),

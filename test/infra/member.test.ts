@@ -19,7 +19,15 @@ import {
 } from '../../infra/member-stack.ts';
 import { requiredEcrActions } from '../../lib/ecr.ts';
 import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../../lib/forwarding.ts';
-import { attachedStatements, cdkJsonContext, findResource, renderIntrinsics, resources } from './helpers.ts';
+import {
+  attachedStatements,
+  cdkJsonContext,
+  eventsRuleTrust,
+  findResource,
+  rendered,
+  renderIntrinsics,
+  resources,
+} from './helpers.ts';
 import { nagFindings } from './nag-helpers.ts';
 
 function synthesizeMember(member: MemberStackSettings = {}, parts?: MemberParts) {
@@ -193,35 +201,7 @@ describe('the forwarding rule', () => {
   it('has an events role of a name the central bus admits, trusted by EventBridge for this rule of this account only', () => {
     const [, role] = findResource(synthesizeMember().template, 'AWS::IAM::Role', 'MemberForwardingRole');
     expect(renderIntrinsics(role.RoleName)).toBe(`${FORWARDING_ROLE_NAME_PREFIX}-<AWS::Region>`);
-    expect(role.AssumeRolePolicyDocument).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: 'sts:AssumeRole',
-          Principal: { Service: 'events.amazonaws.com' },
-          Condition: {
-            StringEquals: {
-              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-              'aws:SourceArn': {
-                'Fn::Join': [
-                  '',
-                  [
-                    'arn:',
-                    { Ref: 'AWS::Partition' },
-                    ':events:',
-                    { Ref: 'AWS::Region' },
-                    ':',
-                    { Ref: 'AWS::AccountId' },
-                    `:rule/${FORWARDING_RULE_NAME}`,
-                  ],
-                ],
-              },
-            },
-          },
-        },
-      ],
-    });
+    expect(rendered(role.AssumeRolePolicyDocument)).toEqual(eventsRuleTrust(FORWARDING_RULE_NAME));
   });
 
   it('may only put events on the central bus', () => {
