@@ -167,7 +167,8 @@ function listAccounts(
 
 /**
  * DescribeOrganization: answered to every account of the organisation (not only the management account and
- * delegated administrators), with the management account as `MasterAccount*`; all features enabled.
+ * delegated administrators), with the management account as `MasterAccount*`; all features enabled, service
+ * control policies among them.
  */
 function describeOrganization(state: OrganizationsServiceState, caller: Caller): JsonObject {
   const directory = state.directory();
@@ -181,7 +182,9 @@ function describeOrganization(state: OrganizationsServiceState, caller: Caller):
       MasterAccountArn: `arn:aws:organizations::${management}:account/${organization.id}/${management}`,
       MasterAccountId: management,
       MasterAccountEmail: directory.accounts.get(management)?.email ?? `aws+${management}@example.com`,
-      AvailablePolicyTypes: [],
+      // Deprecated by AWS in favour of the root's PolicyTypes, still answered (moto too): SCPs, as an
+      // all-features organisation has them.
+      AvailablePolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }],
     },
   };
 }

@@ -171,7 +171,7 @@ describe('DescribeOrganization', () => {
       MasterAccountArn: `arn:aws:organizations::${MANAGEMENT}:account/o-abcdefgh12/${MANAGEMENT}`,
       MasterAccountId: MANAGEMENT,
       MasterAccountEmail: `aws+${MANAGEMENT}@example.com`,
-      AvailablePolicyTypes: [],
+      AvailablePolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }],
     });
   });
 
