@@ -33,6 +33,7 @@ const CliOptionsSchema = z.object({
   endpointUrl: z.optional(
     z.string().check(z.regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL')),
   ),
+  retryFailedFrom: z.optional(z.string().check(z.regex(/^s3:\/\//, 'must be an s3:// URI'))),
   json: z._default(z.boolean(), false),
 });
 
@@ -41,6 +42,7 @@ const CLI_FLAGS: Record<keyof typeof CliOptionsSchema.shape, string> = {
   profile: '--profile',
   registryId: '--registry-id',
   endpointUrl: '--endpoint-url',
+  retryFailedFrom: '--retry-failed-from',
   json: '--json',
 };
 
@@ -79,6 +81,7 @@ export function parseCommonOptions(raw: Record<string, unknown>): CommonOptions 
     profile: raw.profile,
     registryId: raw.registryId,
     endpointUrl: raw.endpointUrl,
+    retryFailedFrom: raw.retryFailedFrom,
     json: raw.json === true,
   });
   if (!cli.success) {

@@ -5,12 +5,15 @@
  * any account-region (a role that cannot be assumed, access denied, a failed repository) is exit 1.
  */
 
+import { S3Client } from '@aws-sdk/client-s3';
 import { createOrgAccess } from '../../functions/shared/org-access.ts';
 import { type AuditRecord, emptyCounts, type OutcomeCounts } from '../../lib/audit.ts';
+import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import { failFastWhenUnreachable } from '../../lib/ecr.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { scopeRequestOf } from '../../lib/org-config.ts';
+import { narrowToFailures, parseManifestUri } from '../../lib/org-retry.ts';
 import {
   type AccountRegionSummary,
   type OrgRunSummary,
@@ -19,6 +22,7 @@ import {
   sweepJob,
 } from '../../lib/org-sweep.ts';
 import { resolveScope, type ScopeTarget } from '../../lib/scope.ts';
+import { createResultReader } from '../../lib/scope-items.ts';
 import type { SweepRequest } from '../../lib/sweep-input.ts';
 import { regionsOf } from '../context.ts';
 import type { CommonOptions } from '../options.ts';
@@ -64,6 +68,8 @@ export async function runOrgPass(
   if (home === undefined) throw new InvalidInputError(['--region: name at least one region']);
   // Validated before any AWS call: bad flags are usage errors naming what was written.
   const scopeRequest = scopeRequestOf(config.organization, regions);
+  const retryFrom =
+    options.retryFailedFrom === undefined ? undefined : parseManifestUri(options.retryFailedFrom);
   const access = await createOrgAccess(config, {
     region: home,
     runId: `cli-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`,
@@ -75,7 +81,29 @@ export async function runOrgPass(
   const running = new Map<string, OutcomeCounts>();
   let stopped = false;
   try {
-    const scope = await resolveScope(scopeRequest, access.lister);
+    // The caller's own account needs no member role, the management account included.
+    let scope = await resolveScope(scopeRequest, access.lister, { callerAccountId: access.ownAccountId });
+    if (retryFrom !== undefined) {
+      const s3 = new S3Client({
+        ...awsClientConfig(config.sdk, {
+          region: home,
+          profile: options.profile,
+          endpoint: options.endpointUrl,
+          defaultMaxAttempts: 8,
+        }),
+        followRegionRedirects: true,
+      });
+      try {
+        const narrowed = await narrowToFailures(scope, createResultReader(s3), retryFrom);
+        scope = narrowed.scope;
+        for (const { accountId, region } of narrowed.retry.notInScope)
+          reporter.error(
+            `${accountId} ${region} failed in that run but is no longer in the scope: not swept`,
+          );
+      } finally {
+        s3.destroy();
+      }
+    }
     const abort = new Promise<'interrupted'>((resolve) => {
       if (interrupted()) resolve('interrupted');
       signal?.addEventListener('abort', () => resolve('interrupted'), { once: true });

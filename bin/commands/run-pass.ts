@@ -1,6 +1,7 @@
 /** The one loop every command shares: run the sweep core per region until it needs no resumption. */
 import { type AuditRecord, emptyCounts } from '../../lib/audit.ts';
 import type { GuardConfig } from '../../lib/config.ts';
+import { InvalidInputError } from '../../lib/errors.ts';
 import { isMultiAccount } from '../../lib/org-config.ts';
 import { runSweep, type SweepResult } from '../../lib/sweep.ts';
 import type { SweepRequest } from '../../lib/sweep-input.ts';
@@ -43,6 +44,11 @@ export async function runPass(
   env: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal,
 ): Promise<number> {
+  if (options.retryFailedFrom !== undefined) {
+    throw new InvalidInputError([
+      '--retry-failed-from: only with --org or --account (it names account-regions)',
+    ]);
+  }
   const summaries: RegionSummary[] = [];
   const interrupted = () => signal?.aborted === true;
   // Resolves when Ctrl-C arrives: the pass stops waiting and reports what it has.

@@ -8,9 +8,14 @@
  *   through the member role (EventBridge `DescribeRule` / `ListTargetsByRule`), answers it unguarded when the
  *   rule is disabled or gone, counts it in `UnguardedAccountRegions` (per account too), and still fixes the
  *   repositories.
+ * - The built CLI: the management account skipped with its reason (exit 0) or, with
+ *   `--include-management-account`, swept; `--retry-failed-from` acting only on an earlier run's failures.
  * Metrics are read as CloudWatch would, from the EMF lines the bundles write.
  */
+
+import path from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -29,8 +34,11 @@ import {
   orgSeed,
   REPOSITORIES_PER_ACCOUNT_REGION,
 } from '../../scripts/org-seed.ts';
+import { runNode } from '../helpers/child-process.ts';
 import { captureStdoutEmf, type EmfDocument } from '../helpers/emf.ts';
+import { projectRoot } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
+import { resultWriterObjects } from '../helpers/state-machine.ts';
 
 const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
 const HOME_REGION = 'eu-west-1';
@@ -242,5 +250,159 @@ describe('what an organisation sweep covers, with the built bundles', () => {
       ).rejects.toMatchObject({ code: 'AccessDenied' });
       expect((await admin.stats({ account: legacy })).operations.DescribeRule).toBeUndefined();
     });
+  });
+
+  describe('the built CLI', () => {
+    const CLI = path.join(projectRoot, 'dist', 'bin', 'ecr-guard.mjs');
+    const cliEnv = (accessKey: string) => ({
+      PATH: process.env.PATH,
+      AWS_ENDPOINT_URL: emulator.url,
+      AWS_REGION: HOME_REGION,
+      AWS_ACCESS_KEY_ID: accessKey,
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+    const summariesOf = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.type === 'summary');
+    /** The delegated administrator's organisation, where payments' member role trusts it too. */
+    const delegatedWithRoles = () => ({
+      ...delegatedSeed(),
+      roles: [{ account: payments, name: ORG_ROLE_NAME, trustedPrincipals: [management, analytics] }],
+    });
+    const regionArgs = ['--region', 'eu-west-1', '--exclude-account', legacy, '--json'];
+
+    it('lists the management account as skipped with its reason, never failed, and exits 0', async () => {
+      await admin.organization(delegatedWithRoles());
+      const { code, stdout } = await runNode(
+        [CLI, 'sweep', '--org', ...regionArgs],
+        cliEnv(SECURITY_ACCESS_KEY),
+      );
+      expect(code).toBe(0);
+      expect(summariesOf(stdout).find((line) => line.accountId === management)).toMatchObject({
+        status: 'skipped',
+        skipReason: 'management-account',
+        reason: expect.stringContaining('no member role'),
+      });
+    }, 60_000);
+
+    it('sweeps it with --include-management-account, where a missing member role is an honest failure', async () => {
+      await admin.organization(delegatedWithRoles());
+      const { code, stdout } = await runNode(
+        [CLI, 'sweep', '--org', '--include-management-account', ...regionArgs],
+        cliEnv(SECURITY_ACCESS_KEY),
+      );
+      expect(code).toBe(1);
+      expect(summariesOf(stdout).find((line) => line.accountId === management)).toMatchObject({
+        status: 'failed',
+        errorCode: 'AccessDenied',
+      });
+    }, 60_000);
+
+    it('acts only on the account-regions that failed in an earlier run with --retry-failed-from', async () => {
+      // Arrange: an earlier run's ResultWriter output in the results bucket, where payments/us-east-1 failed.
+      await admin.organization(orgSeed());
+      const s3 = new S3Client({
+        region: HOME_REGION,
+        endpoint: emulator.url,
+        credentials: { accessKeyId: MANAGEMENT_ACCESS_KEY, secretAccessKey: 'test' },
+      });
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: 'guard-results',
+          CreateBucketConfiguration: { LocationConstraint: HOME_REGION },
+        }),
+      );
+      const item = (accountId: string, region: string) => ({ accountId, region, roleName: ORG_ROLE_NAME });
+      const { objects, details } = resultWriterObjects({
+        bucket: 'guard-results',
+        prefix: 'results',
+        stateName: 'SweepAccountRegions',
+        mapRunId: 'run-1',
+        results: [
+          {
+            name: 'a',
+            status: 'SUCCEEDED',
+            input: item(analytics, 'eu-west-1'),
+            output: {
+              accountId: analytics,
+              region: 'eu-west-1',
+              counts: { compliant: 0, remediated: 0, 'would-remediate': 0, exempt: 0, gone: 0, failed: 0 },
+              scanned: 0,
+              pages: 1,
+            },
+          },
+          {
+            name: 'b',
+            status: 'FAILED',
+            input: item(payments, 'us-east-1'),
+            error: 'AwsCallError',
+            cause: 'throttled',
+          },
+          {
+            name: 'c',
+            status: 'FAILED',
+            input: item(closed, 'eu-west-1'),
+            error: 'AwsCallError',
+            cause: 'gone',
+          },
+        ],
+      });
+      for (const object of objects)
+        await s3.send(new PutObjectCommand({ Bucket: 'guard-results', Key: object.key, Body: object.body }));
+      s3.destroy();
+      // Act
+      const { code, stdout, stderr } = await runNode(
+        [
+          CLI,
+          'sweep',
+          '--org',
+          '--region',
+          'eu-west-1',
+          '--region',
+          'us-east-1',
+          '--retry-failed-from',
+          `s3://guard-results/${details.ResultWriterDetails.Key}`,
+          '--json',
+        ],
+        cliEnv(MANAGEMENT_ACCESS_KEY),
+      );
+      // Assert: payments/us-east-1 alone was swept; the suspended account's failure is named, not swept.
+      expect(code).toBe(0);
+      const swept = summariesOf(stdout).filter((line) => line.status !== 'skipped');
+      expect(swept).toEqual([
+        expect.objectContaining({ accountId: payments, region: 'us-east-1', status: 'completed' }),
+      ]);
+      expect(stderr).toContain(
+        `${closed} eu-west-1 failed in that run but is no longer in the scope: not swept`,
+      );
+      expect(await admin.repositories({ account: analytics, region: 'eu-west-1' })).toMatchObject({
+        repositories: expect.arrayContaining([expect.objectContaining({ imageTagMutability: 'MUTABLE' })]),
+      });
+    }, 60_000);
+
+    it('refuses --retry-failed-from that is not a manifest, naming the flag, before any AWS call', async () => {
+      await admin.organization(orgSeed());
+      const { code, stderr } = await runNode(
+        [
+          CLI,
+          'sweep',
+          '--org',
+          '--region',
+          'eu-west-1',
+          '--retry-failed-from',
+          's3://guard-results/scope/x.json',
+        ],
+        cliEnv(MANAGEMENT_ACCESS_KEY),
+      );
+      expect(code).toBe(2);
+      expect(stderr).toContain(
+        '--retry-failed-from: must be the ResultWriter manifest of an earlier organisation sweep',
+      );
+      expect((await admin.stats()).total).toMatchObject({ calls: 0 });
+    }, 60_000);
   });
 });
