@@ -17,6 +17,8 @@ const PURE = [
   'enforce',
   'errors',
   'events',
+  'exemption-reason',
+  'findings-sync',
   'names',
   'org-results',
   'plan',
