@@ -23,6 +23,7 @@ const PURE = [
   'org-results',
   'plan',
   'policy',
+  'rate-limiter',
   'scope',
   'settings',
   'sweep',
