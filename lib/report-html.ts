@@ -58,6 +58,7 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .cell .detail { font-size: .85em; }
 ${CELL_KINDS.map((kind) => `.kind-${kind} { background: ${COLOURS[kind][0]}; color: ${COLOURS[kind][1]}; }`).join('\n')}
 tr.soon td { font-weight: 600; }
+td.nowrap, th.nowrap { white-space: nowrap; }
 .note { color: #4b5563; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f9fafb; border: 1px solid #e5e7eb; padding: .5rem; max-height: 30rem; overflow: auto; }
 @media print { details { display: block; } pre { max-height: none; } }
@@ -160,14 +161,14 @@ export function renderHtml(view: ReportView, notes: readonly string[] = []): str
           );
         })
         .join('');
-      return `<tr><th scope="row"><span class="mono">${escapeHtml(account.accountId)}</span>${name}</th>${cells}</tr>`;
+      return `<tr><th scope="row" class="nowrap"><span class="mono">${escapeHtml(account.accountId)}</span>${name}</th>${cells}</tr>`;
     })
     .join('');
   const legend = `<table id="legend"><tbody>${CELL_KINDS.map((kind) => `<tr>${cellHtml(kind, CELL_LEGEND[kind].meaning)}</tr>`).join('')}</tbody></table>`;
   const exemptionRows = view.exemptions
     .map(
       (row) =>
-        `<tr class="${row.soon ? 'soon' : ''}" data-expiry="${escapeHtml(row.expiry ?? '')}"><td>${escapeHtml(row.expiry ?? 'never')}${row.soon ? escapeHtml(` (within ${EXPIRING_SOON_DAYS} days)`) : ''}</td><td class="mono">${escapeHtml(row.accountId)}</td><td>${escapeHtml(row.region)}</td><td class="mono">${escapeHtml(row.subject)}</td><td>${escapeHtml(row.rule)}</td><td>${escapeHtml(row.reason)}</td></tr>`,
+        `<tr class="${row.soon ? 'soon' : ''}" data-expiry="${escapeHtml(row.expiry ?? '')}"><td>${escapeHtml(row.expiry ?? 'never')}${row.soon ? escapeHtml(` (within ${EXPIRING_SOON_DAYS} days)`) : ''}</td><td class="nowrap">${escapeHtml(row.accountId)}</td><td class="nowrap">${escapeHtml(row.region)}</td><td class="mono">${escapeHtml(row.subject)}</td><td>${escapeHtml(row.rule)}</td><td>${escapeHtml(row.reason)}</td></tr>`,
     )
     .join('');
   const exemptions =

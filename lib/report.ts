@@ -5,7 +5,7 @@
  * lib/report-json.ts. See docs/architecture.md, "Evidence report".
  *
  * The hash: SHA-256 over the UTF-8 bytes of the data set's canonical JSON — `JSON.stringify` of the data
- * with the members of every object in code-point order and no whitespace — which the JSON format carries
+ * with the members of every object sorted by name (all ASCII) and no whitespace — which the JSON format carries
  * as `data` and the HTML page as its "Data" block, so anyone can hash it again.
  */
 import { createHash } from 'node:crypto';
@@ -179,7 +179,7 @@ export function buildEvidence(input: {
   return { schema: EVIDENCE_SCHEMA, ...input, accountRegions, records };
 }
 
-/** JSON with every object's members in code-point order and no whitespace: the hashed form. */
+/** JSON with every object's members sorted by name and no whitespace: the hashed form. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, member: unknown) => {
     if (typeof member !== 'object' || member === null || Array.isArray(member)) return member;
@@ -196,7 +196,7 @@ export function evidenceHash(data: EvidenceData): string {
 
 /** Says exactly what the hash is of, for every format. */
 export const HASH_DESCRIPTION =
-  'SHA-256 of the UTF-8 bytes of the data set’s canonical JSON: JSON.stringify of the data with the members of every object sorted by code point and no whitespace (the `data` member of the JSON format, the Data block of the HTML page).';
+  'SHA-256 of the UTF-8 bytes of the data set’s canonical JSON: JSON.stringify of the data with the members of every object sorted by name (every name is ASCII) and no whitespace (the data member of the JSON format; the Data block of the HTML page).';
 
 /** What a matrix cell says, in words and a symbol as well as a colour. */
 export const CELL_KINDS = [
