@@ -270,7 +270,8 @@ function needOf(finding: ControlFinding, decision: RepositoryDecision, input: Sy
   }
 }
 
-function emptyOutcomes(): Record<FindingOutcome, number> {
+/** Counts of no finding yet, one per outcome. */
+export function emptyOutcomes(): Record<FindingOutcome, number> {
   return {
     'suppress-exempt': 0,
     'suppress-compliant': 0,

@@ -12,6 +12,8 @@ import {
   COUNTED_OUTCOMES,
   EXPIRING_SOON_DAYS,
   HASH_DESCRIPTION,
+  RECORD_COLUMNS,
+  type RecordColumn,
   type ReportRecord,
   type ReportView,
 } from './report.ts';
@@ -94,10 +96,7 @@ function summaryBar(view: ReportView): string {
   return `<svg id="summary-bar" role="img" aria-label="${escapeHtml(`${total} account-regions by outcome`)}" width="${width}" height="${36 + rows * 16}" viewBox="0 0 ${width} ${36 + rows * 16}" xmlns="http://www.w3.org/2000/svg"><title>${escapeHtml(`${total} account-regions by outcome`)}</title>${rects.join('')}${wrapped}</svg>`;
 }
 
-function recordTable(
-  records: readonly ReportRecord[],
-  columns: readonly (readonly [string, (record: ReportRecord) => string])[],
-): string {
+function recordTable(records: readonly ReportRecord[], columns: readonly RecordColumn[]): string {
   const head = columns.map(([title]) => `<th>${escapeHtml(title)}</th>`).join('');
   const body = records
     .map(
@@ -112,7 +111,7 @@ function byAccountSection(
   title: string,
   groups: readonly AccountGroup[],
   empty: string,
-  columns: Parameters<typeof recordTable>[1],
+  columns: readonly RecordColumn[],
 ): string {
   const body =
     groups.length === 0
@@ -125,8 +124,6 @@ function byAccountSection(
           .join('');
   return `<section id="${id}"><h2>${escapeHtml(title)}</h2>${body}</section>`;
 }
-
-const change = (record: ReportRecord) => `${record.before ?? '—'} → ${record.after ?? '—'}`;
 
 /** Renders the report as one HTML page; `notes` are the reader's remarks on its source. */
 export function renderHtml(view: ReportView, notes: readonly string[] = []): string {
@@ -195,39 +192,9 @@ export function renderHtml(view: ReportView, notes: readonly string[] = []): str
 <section id="summary"><h2>Summary</h2>${summaryBar(view)}<h3>Repositories</h3>${totals}</section>
 <section id="matrix-section"><h2>Accounts × Regions</h2><table id="matrix"><thead>${matrixHead}</thead><tbody>${matrixBody}</tbody></table><h3>Legend</h3>${legend}</section>
 <section id="exemptions-section"><h2>Exemptions</h2><p class="note">${escapeHtml(`Those expiring within ${EXPIRING_SOON_DAYS} days of ${data.gatheredAt} first, soonest first; then by expiry; then those without one.`)}</p>${exemptions}</section>
-${byAccountSection(
-  'blocked-overwrites',
-  'Refused overwrites, by account',
-  view.blockedOverwrites,
-  'No refused overwrites in this data.',
-  [
-    ['Region', (record) => record.region],
-    ['Repository', (record) => record.subject],
-    ['Tag', (record) => record.imageTag ?? '—'],
-    ['Actor', (record) => record.actor ?? '—'],
-    ['Reason', (record) => record.reason],
-  ],
-)}
-${byAccountSection(
-  'remediations',
-  'Remediations, by account',
-  view.remediations,
-  'No remediations in this data.',
-  [
-    ['Region', (record) => record.region],
-    ['Repository', (record) => record.subject],
-    ['Change', change],
-    ['Outcome', (record) => (record.dryRun ? `${record.outcome} (dry run)` : record.outcome)],
-    ['Trigger', (record) => record.trigger],
-    ['Reason', (record) => record.reason],
-  ],
-)}
-${byAccountSection('failures', 'Failures, by account', view.failures, 'No repository failed in this data.', [
-  ['Region', (record) => record.region],
-  ['Repository', (record) => record.subject],
-  ['Error code', (record) => record.errorCode ?? '—'],
-  ['Reason', (record) => record.reason],
-])}
+${byAccountSection('blocked-overwrites', 'Refused overwrites, by account', view.blockedOverwrites, 'No refused overwrites in this data.', RECORD_COLUMNS.blockedOverwrites)}
+${byAccountSection('remediations', 'Remediations, by account', view.remediations, 'No remediations in this data.', RECORD_COLUMNS.remediations)}
+${byAccountSection('failures', 'Failures, by account', view.failures, 'No repository failed in this data.', RECORD_COLUMNS.failures)}
 ${notesSection}
 <section id="data-section"><h2>Data</h2><details><summary>The data set this page shows, as canonical JSON (what the SHA-256 is of)</summary><pre id="evidence-data">${escapeHtml(view.canonical)}</pre></details></section>
 <footer class="note"><p>Made by ecr-immutability-guard from the data above; nothing on this page loads from the network.</p></footer>

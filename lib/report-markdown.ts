@@ -10,6 +10,8 @@ import {
   COUNTED_OUTCOMES,
   EXPIRING_SOON_DAYS,
   HASH_DESCRIPTION,
+  RECORD_COLUMNS,
+  type RecordColumn,
   type ReportRecord,
   type ReportView,
 } from './report.ts';
@@ -35,10 +37,7 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   ].join('\n');
 }
 
-function recordRows(
-  records: readonly ReportRecord[],
-  columns: readonly (readonly [string, (record: ReportRecord) => string])[],
-): string {
+function recordRows(records: readonly ReportRecord[], columns: readonly RecordColumn[]): string {
   return table(
     columns.map(([title]) => title),
     records.map((record) => columns.map(([, value]) => value(record))),
@@ -49,7 +48,7 @@ function byAccount(
   title: string,
   groups: readonly AccountGroup[],
   empty: string,
-  columns: Parameters<typeof recordRows>[1],
+  columns: readonly RecordColumn[],
 ): string {
   if (groups.length === 0) return `## ${title}\n\n${escapeMarkdown(empty)}`;
   const parts = groups.map(
@@ -137,27 +136,20 @@ export function renderMarkdown(view: ReportView, notes: readonly string[] = []):
       'Refused overwrites, by account',
       view.blockedOverwrites,
       'No refused overwrites in this data.',
-      [
-        ['Region', (record) => record.region],
-        ['Repository', (record) => record.subject],
-        ['Tag', (record) => record.imageTag ?? '—'],
-        ['Actor', (record) => record.actor ?? '—'],
-        ['Reason', (record) => record.reason],
-      ],
+      RECORD_COLUMNS.blockedOverwrites,
     ),
-    byAccount('Remediations, by account', view.remediations, 'No remediations in this data.', [
-      ['Region', (record) => record.region],
-      ['Repository', (record) => record.subject],
-      ['Change', (record) => `${record.before ?? '—'} → ${record.after ?? '—'}`],
-      ['Outcome', (record) => (record.dryRun ? `${record.outcome} (dry run)` : record.outcome)],
-      ['Reason', (record) => record.reason],
-    ]),
-    byAccount('Failures, by account', view.failures, 'No repository failed in this data.', [
-      ['Region', (record) => record.region],
-      ['Repository', (record) => record.subject],
-      ['Error code', (record) => record.errorCode ?? '—'],
-      ['Reason', (record) => record.reason],
-    ]),
+    byAccount(
+      'Remediations, by account',
+      view.remediations,
+      'No remediations in this data.',
+      RECORD_COLUMNS.remediations,
+    ),
+    byAccount(
+      'Failures, by account',
+      view.failures,
+      'No repository failed in this data.',
+      RECORD_COLUMNS.failures,
+    ),
     ...(notes.length === 0
       ? []
       : ['## About the source', notes.map((note) => `- ${escapeMarkdown(note)}`).join('\n')]),

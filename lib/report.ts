@@ -9,7 +9,7 @@
  * as `data` and the HTML page as its "Data" block, so anyone can hash it again.
  */
 import { createHash } from 'node:crypto';
-import type { AuditRecord, AuditSetting, Outcome } from './audit.ts';
+import { type AuditRecord, type AuditSetting, DECISION_OUTCOMES, type Outcome } from './audit.ts';
 import { type ExemptionFacts, readExemption } from './exemption-reason.ts';
 import { describeSetting, type Policy } from './policy.ts';
 
@@ -23,15 +23,8 @@ const DAY_MS = 86_400_000;
 export const REPORT_STATUSES = ['completed', 'incomplete', 'failed', 'skipped', 'unguarded'] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
-/** The repository outcomes a summary counts. */
-export const COUNTED_OUTCOMES = [
-  'compliant',
-  'remediated',
-  'would-remediate',
-  'exempt',
-  'gone',
-  'failed',
-] as const;
+/** The repository outcomes a summary counts: the decision outcomes of lib/audit.ts. */
+export const COUNTED_OUTCOMES = DECISION_OUTCOMES;
 export type CountedOutcome = (typeof COUNTED_OUTCOMES)[number];
 export type ReportCounts = Readonly<Record<CountedOutcome, number>>;
 
@@ -157,14 +150,7 @@ export function toReportRecord(record: AuditRecord): ReportRecord | undefined {
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Builds the data set, sorted so that the same facts always give the same bytes, and so the same hash. */
-export function buildEvidence(input: {
-  readonly policy: ReportPolicy;
-  readonly gatheredAt: string;
-  readonly gatheredBy: string | null;
-  readonly source: ReportSource;
-  readonly accountRegions: readonly ReportAccountRegion[];
-  readonly records: readonly ReportRecord[];
-}): EvidenceData {
+export function buildEvidence(input: Omit<EvidenceData, 'schema'>): EvidenceData {
   const accountRegions = [...input.accountRegions].sort(
     (a, b) => compareText(a.accountId, b.accountId) || compareText(a.region, b.region),
   );
@@ -332,6 +318,36 @@ export interface ReportView {
   readonly remediations: readonly AccountGroup[];
   readonly failures: readonly AccountGroup[];
 }
+
+/** A column of a record table: its title and what it shows of a record. */
+export type RecordColumn = readonly [title: string, value: (record: ReportRecord) => string];
+
+/** The columns of the record tables every format shows, by table. */
+export const RECORD_COLUMNS: Readonly<
+  Record<'blockedOverwrites' | 'remediations' | 'failures', readonly RecordColumn[]>
+> = {
+  blockedOverwrites: [
+    ['Region', (record) => record.region],
+    ['Repository', (record) => record.subject],
+    ['Tag', (record) => record.imageTag ?? '—'],
+    ['Actor', (record) => record.actor ?? '—'],
+    ['Reason', (record) => record.reason],
+  ],
+  remediations: [
+    ['Region', (record) => record.region],
+    ['Repository', (record) => record.subject],
+    ['Change', (record) => `${record.before ?? '—'} → ${record.after ?? '—'}`],
+    ['Outcome', (record) => (record.dryRun ? `${record.outcome} (dry run)` : record.outcome)],
+    ['Trigger', (record) => record.trigger],
+    ['Reason', (record) => record.reason],
+  ],
+  failures: [
+    ['Region', (record) => record.region],
+    ['Repository', (record) => record.subject],
+    ['Error code', (record) => record.errorCode ?? '—'],
+    ['Reason', (record) => record.reason],
+  ],
+};
 
 /** Records of one account. */
 export interface AccountGroup {

@@ -19,6 +19,7 @@ import type { AuditRecord } from '../../lib/audit.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import {
   type ControlFinding,
+  emptyOutcomes,
   type FindingOutcome,
   GUARD_MARKER_KEY,
   planFindingUpdates,
@@ -138,14 +139,7 @@ describe('the Security Hub sync against the emulator', () => {
   }
 
   const outcomes = (values: Partial<Record<FindingOutcome, number>>): Record<FindingOutcome, number> => ({
-    'suppress-exempt': 0,
-    'suppress-compliant': 0,
-    'note-remediated': 0,
-    release: 0,
-    'in-line': 0,
-    'left-to-person': 0,
-    'no-decision': 0,
-    'fields-full': 0,
+    ...emptyOutcomes(),
     ...values,
   });
 
