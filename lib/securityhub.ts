@@ -43,6 +43,8 @@ export const SECURITY_HUB_ACTIONS = {
 export const GUARD_WORKFLOW_STATUSES = ['NEW', 'SUPPRESSED'] as const;
 
 export const GET_FINDINGS_PAGE_SIZE = 100;
+/** GetFindings takes at most 20 values per filtered attribute. */
+export const MAX_FILTER_VALUES = 20;
 export const GET_FINDINGS_PER_SECOND = 3;
 export const BATCH_UPDATE_FINDINGS_PER_SECOND = 10;
 /** Unprocessed codes worth sending again (BatchUpdateFindingsUnprocessedFinding's documented codes). */
@@ -79,11 +81,15 @@ export interface UpdateResult {
 }
 
 export interface SecurityHubAdapter {
-  /** Every ACTIVE finding of `controlId` (default ECR.2) of the account in the Region, all pages. */
+  /**
+   * Every ACTIVE finding of `controlId` (default ECR.2) of the account in the Region, all pages; only those
+   * of `resourceIds` (at most {@link MAX_FILTER_VALUES}) when given, as for the few repositories of an event.
+   */
   findControlFindings(scope: {
     readonly accountId: string;
     readonly region: string;
     readonly controlId?: string;
+    readonly resourceIds?: readonly string[];
   }): Promise<FindingsPass>;
   /** Sends the updates, 100 findings a call. */
   updateFindings(updates: readonly FindingUpdate[]): Promise<UpdateResult>;
@@ -138,7 +144,12 @@ export function createSecurityHubAdapter(
   const updateLimiter = options.updateLimiter ?? createRateLimiter(BATCH_UPDATE_FINDINGS_PER_SECOND, clock);
   const retries = { ...options, sleep };
   return {
-    async findControlFindings({ accountId, region, controlId = ECR2_CONTROL_ID }) {
+    async findControlFindings({ accountId, region, controlId = ECR2_CONTROL_ID, resourceIds }) {
+      if (resourceIds !== undefined && (resourceIds.length === 0 || resourceIds.length > MAX_FILTER_VALUES))
+        throw new RangeError(
+          `resourceIds must name 1 to ${MAX_FILTER_VALUES} resources, got ${resourceIds.length}`,
+        );
+      const resources = resourceIds === undefined ? undefined : new Set(resourceIds);
       const findings: ControlFinding[] = [];
       let pages = 0;
       let calls = 0;
@@ -160,6 +171,11 @@ export function createSecurityHubAdapter(
                   RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
                   AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' }],
                   Region: [{ Value: region, Comparison: 'EQUALS' }],
+                  ...(resourceIds === undefined
+                    ? {}
+                    : {
+                        ResourceId: resourceIds.map((id) => ({ Value: id, Comparison: 'EQUALS' as const })),
+                      }),
                 },
                 MaxResults: GET_FINDINGS_PAGE_SIZE,
                 NextToken: token,
@@ -178,7 +194,7 @@ export function createSecurityHubAdapter(
             raw.Region === region;
           const finding = readControlFinding(raw);
           if (finding === undefined) unreadable += 1;
-          else if (!inScope) outside += 1;
+          else if (!inScope || (resources !== undefined && !resources.has(finding.resourceId))) outside += 1;
           else findings.push(finding);
         }
         nextToken = text(output.NextToken ?? undefined);

@@ -280,6 +280,35 @@ describe('the Security Hub sync against the emulator', () => {
       });
     },
   );
+
+  itOnEmulator('BatchUpdateFindings (moto has none)', 60_000)(
+    'syncs the one repository of an event with one GetFindings call filtered by ResourceId and one BatchUpdateFindings call',
+    async () => {
+      const admin = adminOf(backend);
+      await backend.reset();
+      await backend.seed([...GROUPS.legacy, ...GROUPS.app].map((name) => ({ name })));
+      await admin.evaluateControlFindings({ account: E2E_ACCOUNT, region: E2E_REGION });
+      const name = GROUPS.app[7] ?? '';
+      const records = await sweep(NOW, [name]);
+      const before = await admin.stats({ account: E2E_ACCOUNT, region: E2E_REGION });
+      const adapter = createSecurityHubAdapter(hubClient);
+      const pass = await adapter.findControlFindings({
+        accountId: E2E_ACCOUNT,
+        region: E2E_REGION,
+        resourceIds: [`arn:aws:ecr:${E2E_REGION}:${E2E_ACCOUNT}:repository/${name}`],
+      });
+      const plan = planFindingUpdates({ records, findings: pass.findings, policy: POLICY, now: NOW });
+      await adapter.updateFindings(plan.updates);
+      const after = await admin.stats({ account: E2E_ACCOUNT, region: E2E_REGION });
+      const calls = (operation: string) =>
+        (after.operations[operation]?.calls ?? 0) - (before.operations[operation]?.calls ?? 0);
+      expect([calls('GetFindings'), calls('BatchUpdateFindings')]).toEqual([1, 1]);
+      expect(plan.outcomes['note-remediated']).toBe(1);
+      expect(findingsOf(await snapshot(), [name])[0]?.userDefinedFields).toEqual({
+        [GUARD_MARKER_KEY]: 'remediated',
+      });
+    },
+  );
 });
 
 describe('the Security Hub read side, against the emulator or moto', () => {

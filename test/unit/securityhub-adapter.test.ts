@@ -134,6 +134,35 @@ describe('the Security Hub adapter', () => {
     expect(pass.findings.map((finding) => finding.id)).toEqual(['finding/a']);
   });
 
+  it('reads only the findings of given repositories with a ResourceId filter, for the few of an event', async () => {
+    const arn = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
+    hubMock.on(GetFindingsCommand).resolves({ Findings: [raw('a'), raw('b')] });
+    const pass = await adapterWith().findControlFindings({
+      accountId: ACCOUNT,
+      region: REGION,
+      resourceIds: [arn('a')],
+    });
+    expect(pass).toMatchObject({ pages: 1, outside: 1 });
+    expect(pass.findings.map((finding) => finding.resourceId)).toEqual([arn('a')]);
+    expect(hubMock.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters?.ResourceId).toEqual([
+      { Value: arn('a'), Comparison: 'EQUALS' },
+    ]);
+  });
+
+  it.each([0, 21])(
+    'refuses %i resource ids in one pass (GetFindings takes 1 to 20 values per filter)',
+    async (count) => {
+      const resourceIds = Array.from(
+        { length: count },
+        (_, index) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/r${index}`,
+      );
+      await expect(
+        adapterWith().findControlFindings({ accountId: ACCOUNT, region: REGION, resourceIds }),
+      ).rejects.toThrow(RangeError);
+      expect(hubMock.calls()).toHaveLength(0);
+    },
+  );
+
   it('keeps GetFindings to 3 requests per second', async () => {
     for (let page = 1; page <= 4; page += 1) {
       hubMock
