@@ -35,6 +35,15 @@ export type TargetMutability = (typeof TARGET_MUTABILITIES)[number];
 export const EXCLUSION_FILTER_PATTERN = /^[0-9a-zA-Z._*-]{1,128}$/;
 export const MAX_EXCLUSION_FILTERS = 5;
 
+/**
+ * True when the exclusion filter matches every tag: one made of `*` only (a literal character is one a
+ * tag without it escapes). A target or allowed exclusion like that makes `IMMUTABLE_WITH_EXCLUSION`
+ * the same as `MUTABLE`, so the settings refuse it.
+ */
+export function matchesEveryTag(filter: string): boolean {
+  return /^\*+$/.test(filter);
+}
+
 /** A repository's tag mutability as ECR reports it. `mutability` is a string: ECR may add values. */
 export interface MutabilitySetting {
   readonly mutability: string;

@@ -8,7 +8,12 @@
  * Pure: no SDK and no CDK imports, so the Lambda bundles can carry it.
  */
 import * as z from 'zod/mini';
-import { EXCLUSION_FILTER_PATTERN, MAX_EXCLUSION_FILTERS, TARGET_MUTABILITIES } from './policy.ts';
+import {
+  EXCLUSION_FILTER_PATTERN,
+  MAX_EXCLUSION_FILTERS,
+  matchesEveryTag,
+  TARGET_MUTABILITIES,
+} from './policy.ts';
 import { accountIdSchema, parentIdSchema, regionSchema } from './scope.ts';
 import './validation.ts';
 
@@ -68,6 +73,11 @@ const filterList = z.array(
   z.string().check(
     z.regex(EXCLUSION_FILTER_PATTERN, {
       error: (issue) => `'${String(issue.input)}' is not a tag filter (1-128 of 0-9 a-z A-Z . _ * -)`,
+    }),
+    // A filter of wildcards only matches every tag: IMMUTABLE_WITH_EXCLUSION with it is MUTABLE.
+    z.refine((filter) => !matchesEveryTag(filter), {
+      error: (issue) =>
+        `'${String(issue.input)}' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE; name the tags that may move (latest, dev-*)`,
     }),
   ),
 );
