@@ -306,8 +306,11 @@ export function narrowSetting(before: MutabilitySetting, allowed: readonly strin
   return { setting, exact: exact && kept.length === filters.length };
 }
 
-/** The tags `before` leaves mutable that a filter of `allowed` matches, as filters (see {@link narrowSetting}). */
-function mutableFilters(
+/**
+ * The tags `before` leaves mutable that a filter of `allowed` matches, as filters each covered by a filter
+ * of `allowed`, before ECR's limits are applied ({@link narrowSetting} applies them); `exact` as there.
+ */
+export function mutableFilters(
   before: MutabilitySetting,
   allowed: readonly string[],
 ): { filters: readonly string[]; exact: boolean } {
