@@ -507,6 +507,7 @@ function createPlanOutput(io: Io, json: boolean) {
             setting: line.setting,
             verdict: line.plan.verdict,
             movedTags: line.plan.movedTags,
+            breakingTags: line.plan.breakingTags,
             pushes: line.plan.pushes,
             suggestion: line.plan.suggestion,
             reason: line.plan.reason,
