@@ -123,7 +123,7 @@ export const SETTINGS = {
     kind: 'list',
     schema: z._default(filterList, []),
     defaultText: '–',
-    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) that stay mutable; remediation sets exactly these, and only on a setting not at least as strict (\`IMMUTABLE\` is left alone)`,
+    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) a repository may leave mutable. A remediation (only of a setting not at least as strict: \`IMMUTABLE\` is left alone) leaves mutable only the tags that were mutable before and match one (\`IMMUTABLE\` when none is left). A filter of only \`*\` (every tag) is refused`,
   },
   allowedExclusions: {
     env: 'ALLOWED_EXCLUSIONS',
@@ -135,7 +135,7 @@ export const SETTINGS = {
     schema: z._default(filterList, []),
     defaultText: '–',
     description:
-      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are',
+      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant, and one that is not keeps what its filters share with them when remediated. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are (`ecr-guard plan` may set them within these). A filter of only `*` is refused',
   },
   dryRun: {
     env: 'DRY_RUN',

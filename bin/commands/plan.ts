@@ -2,8 +2,9 @@
  * `ecr-guard plan`: before the flip, which non-compliant repositories can be set to the target now and
  * which would break a pipeline that re-pushes a moving tag, from the CloudTrail `PutImage` history of
  * each account-region (one paged LookupEvents pass per region, lib/cloudtrail.ts). Read-only unless
- * `--stage-exemptions --until DATE`, which puts the exemption tag (and its expiry) on each
- * `would-break` repository so the next sweep flips the rest now (README, "Rolling out safely").
+ * `--stage-exemptions --until DATE`, which sets each `would-break` repository within the allowed
+ * exclusions when that keeps its pipeline working, and otherwise puts the exemption tag (and its
+ * expiry) on it, so the next sweep flips the rest now (README, "Rolling out safely").
  */
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { type Command, Option } from 'commander';
@@ -476,7 +477,8 @@ export function planExitCode(summaries: readonly PlanRegionSummary[]): number {
 
 function suggestionText(plan: RepositoryPlan): string {
   const suggestion = plan.suggestion;
-  if (suggestion === undefined) return '-';
+  // Without a suggestion the plan could not tell: say why.
+  if (suggestion === undefined) return `- (${plan.reason})`;
   if (suggestion.kind === 'needs-owner') return 'needs its owner';
   return describeSetting(suggestion.setting);
 }
@@ -582,7 +584,7 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
   program
     .command('plan')
     .description(
-      'before the flip: which non-compliant repositories can be set to the target now and which would break a pipeline that moves a tag (CloudTrail PutImage history; read-only)',
+      'before the flip: which non-compliant repositories can be set to the target now and which would break a pipeline that moves a tag (CloudTrail PutImage history; read-only unless --stage-exemptions)',
     )
     .addOption(
       new Option('--days <n>', `days of CloudTrail history to read (1-${MAX_LOOKBACK_DAYS})`).default(
@@ -591,7 +593,7 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
     )
     .option(
       '--stage-exemptions',
-      'put the exemption tag (and its expiry) on each would-break repository; needs --until',
+      'on each would-break repository: write its suggested exclusion setting when that is compliant, else the exemption tag (and its expiry); needs --until',
     )
     .option(
       '--until <date>',
@@ -601,8 +603,9 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
       'after',
       [
         '',
-        'Exit codes: 0 every non-compliant repository can flip (or its exemption is staged), 3 some would break',
-        'or have no CloudTrail history, 1 failures, 2 bad usage.',
+        'Exit codes: 0 every non-compliant repository can flip (or --stage-exemptions set it within the allowed',
+        'exclusions or staged its exemption), 3 some would break or have no or unknown history, 1 failures (a',
+        'repository or CloudTrail could not be read, or a write failed), 2 bad usage.',
         '',
         'Examples:',
         '  ecr-guard plan --region eu-west-1 --days 30',
