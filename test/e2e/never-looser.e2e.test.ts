@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runNode } from '../helpers/child-process.ts';
+import { jsonLines, runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { adminOf, type Backend, bundleEnv, E2E_REGION, itOnEmulator, startBackend } from './backend.ts';
 
@@ -16,14 +16,6 @@ function cli(args: readonly string[], env: Record<string, string>) {
     PATH: process.env.PATH,
     ...env,
   });
-}
-
-function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 const auditOf = (lines: Record<string, unknown>[], name: string) =>

@@ -17,7 +17,7 @@ import {
   type SeedPush,
   startEmulator,
 } from '../../emulator/index.ts';
-import { type ChildResult, runNode } from '../helpers/child-process.ts';
+import { type ChildResult, jsonLines, runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { itOnEmulator } from './backend.ts';
 
@@ -33,14 +33,6 @@ const FIELD_LIMIT = 2000;
 
 const isoDaysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 const inDays = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
-
-function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 const planLine = (lines: Record<string, unknown>[], name: string) =>
   lines.find((line) => line.type === 'plan' && line.repositoryName === name);

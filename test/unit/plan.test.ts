@@ -13,6 +13,7 @@ import {
 } from '../../lib/plan.ts';
 import { isAtLeastAsStrict, type MutabilitySetting, type StrictnessPolicy } from '../../lib/policy.ts';
 import { isCoveredBy } from '../../lib/wildcard.ts';
+import { allTags, bruteMatch, mutableUnder } from '../helpers/brute-force.ts';
 import { field, itWithReferenceEvents, loadReferenceEvent } from '../helpers/fixtures.ts';
 
 const IMMUTABLE: StrictnessPolicy = { target: { mutability: 'IMMUTABLE', exclusionFilters: [] } };
@@ -380,26 +381,7 @@ describe('the suggested exclusion', () => {
 });
 
 describe('the suggestion is never looser than the repository (brute force)', () => {
-  const alphabet = ['a', 'b', '-', '_'];
-  let tags = [''];
-  for (let layer = [''], length = 1; length <= 4; length++) {
-    layer = layer.flatMap((prefix) => alphabet.map((char) => prefix + char));
-    tags = [...tags, ...layer];
-  }
-  const matches = (pattern: string, tag: string) =>
-    new RegExp(
-      `^${pattern
-        .split('*')
-        .map((part) => part.replace(/-/g, '\\-'))
-        .join('.*')}$`,
-    ).test(tag);
-  const mutableUnder = (setting: MutabilitySetting, tag: string): boolean => {
-    const matched = setting.exclusionFilters.some((filter) => matches(filter, tag));
-    if (setting.mutability === 'MUTABLE') return true;
-    if (setting.mutability === 'MUTABLE_WITH_EXCLUSION') return !matched;
-    if (setting.mutability === 'IMMUTABLE_WITH_EXCLUSION') return matched;
-    return false;
-  };
+  const tags = allTags(['a', 'b', '-', '_'], 4);
   const filterArb = fc.stringMatching(/^[ab*-]{1,3}$/).filter((filter) => !/^\*+$/.test(filter));
   const settingArb = fc.record({
     mutability: fc.constantFrom('MUTABLE', 'MUTABLE_WITH_EXCLUSION', 'IMMUTABLE_WITH_EXCLUSION'),
@@ -442,7 +424,9 @@ describe('the suggestion is never looser than the repository (brute force)', () 
         const permitted = [...policy.target.exclusionFilters, ...(policy.allowedExclusions ?? [])];
         fc.pre(moved.length <= 5);
         fc.pre(
-          moved.every((tag) => mutableUnder(before, tag) && permitted.some((filter) => matches(filter, tag))),
+          moved.every(
+            (tag) => mutableUnder(before, tag) && permitted.some((filter) => bruteMatch(filter, tag)),
+          ),
         );
         expect(suggestExclusion(moved, before, policy).kind).not.toBe('needs-owner');
       }),

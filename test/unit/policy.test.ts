@@ -14,6 +14,7 @@ import {
   type RepositoryFacts,
   TAG_MUTABILITIES,
 } from '../../lib/policy.ts';
+import { allTags, bruteMatch, mutableUnder } from '../helpers/brute-force.ts';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const IMMUTABLE_POLICY: Policy = {
@@ -403,33 +404,7 @@ describe('never looser, tag by tag: a write keeps every tag that was immutable i
   describe('for random settings, targets, allowed exclusions and tags (brute force)', () => {
     // Tags over {a, b, -, _} of up to 5 characters: `_` occurs in no filter, so a filter's `*` stands
     // for a character no literal shares, and differences between these filters show among these tags.
-    const alphabet = ['a', 'b', '-', '_'];
-    let tags = [''];
-    for (let layer = [''], length = 1; length <= 5; length++) {
-      layer = layer.flatMap((prefix) => alphabet.map((char) => prefix + char));
-      tags = [...tags, ...layer];
-    }
-    const matches = (pattern: string, tag: string) =>
-      new RegExp(
-        `^${pattern
-          .split('*')
-          .map((part) => part.replace(/-/g, '\\-'))
-          .join('.*')}$`,
-      ).test(tag);
-    /** ECR's rule, independently of lib/: which tags a push may move under `setting`. */
-    const mutableUnder = (setting: MutabilitySetting, tag: string): boolean => {
-      const matched = setting.exclusionFilters.some((filter) => matches(filter, tag));
-      switch (setting.mutability) {
-        case 'MUTABLE':
-          return true;
-        case 'MUTABLE_WITH_EXCLUSION':
-          return !matched;
-        case 'IMMUTABLE_WITH_EXCLUSION':
-          return matched;
-        default:
-          return false;
-      }
-    };
+    const tags = allTags(['a', 'b', '-', '_'], 5);
     const filterArb = fc.stringMatching(/^[ab*-]{1,4}$/);
     const settingArb = fc.record({
       mutability: fc.constantFrom(...TAG_MUTABILITIES, 'IMMUTABLE_SOMEDAY'),
@@ -463,7 +438,7 @@ describe('never looser, tag by tag: a write keeps every tag that was immutable i
           expect(loosened, `${describeSetting(setting)} -> ${describeSetting(after)}`).toEqual([]);
           const permitted = [...policy.target.exclusionFilters, ...(policy.allowedExclusions ?? [])];
           const unpermitted = tags.filter(
-            (tag) => mutableUnder(after, tag) && !permitted.some((filter) => matches(filter, tag)),
+            (tag) => mutableUnder(after, tag) && !permitted.some((filter) => bruteMatch(filter, tag)),
           );
           expect(unpermitted).toEqual([]);
           // Idempotent: decided again, the written setting is compliant (and templates agree).
@@ -483,7 +458,7 @@ describe('never looser, tag by tag: a write keeps every tag that was immutable i
             const written = narrowSetting(setting, allowed);
             fc.pre(written.exact);
             const expected = tags.filter(
-              (tag) => mutableUnder(setting, tag) && allowed.some((filter) => matches(filter, tag)),
+              (tag) => mutableUnder(setting, tag) && allowed.some((filter) => bruteMatch(filter, tag)),
             );
             expect(tags.filter((tag) => mutableUnder(written.setting, tag))).toEqual(expected);
           },
@@ -649,19 +624,7 @@ describe('policy properties', () => {
     // Filters over {a, b, -, *} of at most 4 characters: a tag that one filter leaves mutable and
     // others do not exists among the tags over {a, b, -, _} of at most 4 characters (replace each
     // `*` by `_`, which no filter holds), so this enumeration decides "leaves more tags mutable".
-    const alphabet = ['a', 'b', '-', '_'];
-    let tags = [''];
-    for (let layer = [''], length = 1; length <= 4; length++) {
-      layer = layer.flatMap((prefix) => alphabet.map((char) => prefix + char));
-      tags = [...tags, ...layer];
-    }
-    const matches = (pattern: string, tag: string) =>
-      new RegExp(
-        `^${pattern
-          .split('*')
-          .map((part) => part.replace(/-/g, '\\-'))
-          .join('.*')}$`,
-      ).test(tag);
+    const tags = allTags(['a', 'b', '-', '_'], 4);
     const smallPolicyArb: fc.Arbitrary<Policy> = fc.record({
       target: fc.oneof(
         fc.constant({ mutability: 'IMMUTABLE' as const, exclusionFilters: [] as [] }),
@@ -682,8 +645,8 @@ describe('policy properties', () => {
       const permitted = [...policy.target.exclusionFilters, ...(policy.allowedExclusions ?? [])];
       return tags.filter(
         (tag) =>
-          setting.exclusionFilters.some((filter) => matches(filter, tag)) &&
-          !permitted.some((filter) => matches(filter, tag)),
+          setting.exclusionFilters.some((filter) => bruteMatch(filter, tag)) &&
+          !permitted.some((filter) => bruteMatch(filter, tag)),
       );
     }
 

@@ -11,26 +11,7 @@ import {
   wildcardContains,
   withoutCoveredPatterns,
 } from '../../lib/wildcard.ts';
-
-/** The reference matcher: a filter as an anchored regular expression, independent of lib/wildcard.ts. */
-function bruteMatch(pattern: string, tag: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 's').test(tag);
-}
-
-/** Every tag over `alphabet` of length 0..maxLength. */
-function allTags(alphabet: readonly string[], maxLength: number): string[] {
-  const tags = [''];
-  let layer = [''];
-  for (let length = 1; length <= maxLength; length++) {
-    layer = layer.flatMap((prefix) => alphabet.map((char) => prefix + char));
-    tags.push(...layer);
-  }
-  return tags;
-}
+import { allTags, bruteMatch } from '../helpers/brute-force.ts';
 
 // Patterns over a tiny alphabet make overlaps (and so containments) frequent.
 const patternArb = fc.stringMatching(/^[ab*-]{0,6}$/);
