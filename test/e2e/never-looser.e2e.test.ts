@@ -6,6 +6,7 @@
  * (docs/architecture.md, "Strictness").
  */
 import path from 'node:path';
+import { PutImageTagMutabilityCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jsonLines, runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
@@ -78,9 +79,13 @@ describe('never looser, tag by tag, with the built CLI', () => {
     });
 
     // A narrower target narrows what was mutable, never widens it.
-    await backend.seed([
-      { name: 'shop/iwe-dev', mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*'] },
-    ]);
+    await backend.ecr.send(
+      new PutImageTagMutabilityCommand({
+        repositoryName: 'shop/iwe-dev',
+        imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: [{ filter: 'dev-*', filterType: 'WILDCARD' }],
+      }),
+    );
     const narrower = await cli(['sweep', '--json', ...target('dev-1*')], bundleEnv(backend));
     expect(narrower.code).toBe(0);
     expect((await backend.snapshot()).get('shop/iwe-dev')).toEqual(
