@@ -20,7 +20,7 @@ import { type CloudTrailAdapter, LookupFailedError } from '../../lib/cloudtrail.
 import { createEcrAdapter, ECR_ACTIONS } from '../../lib/ecr.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
 import type { PushRecord, UntaggedImage } from '../../lib/plan.ts';
-import { createMemoryEcr } from '../helpers/memory-ecr.ts';
+import { createMemoryEcr, type MemoryEcr } from '../helpers/memory-ecr.ts';
 import { testConfig } from '../helpers/runtime.ts';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
@@ -75,8 +75,11 @@ async function plan(options: {
   signal?: AbortSignal;
   /** Runs while CloudTrail is read (to press Ctrl-C then). */
   duringLookup?: () => void;
+  /** Changes the registry's answers (what others do while the plan runs). */
+  prepare?: (ecr: MemoryEcr) => void;
 }) {
   const ecr = createMemoryEcr(options.seed);
+  options.prepare?.(ecr);
   for (const [name, tags] of Object.entries(options.tags ?? {})) {
     const repository = ecr.repositories.get(name);
     if (repository !== undefined) repository.tags = tags;
@@ -319,6 +322,59 @@ describe('staging exemptions', () => {
     );
     expect(summary).toMatchObject({ wouldBreak: 2, exclusionsSet: 1, staged: 1 });
     expect(planExitCode([summary])).toBe(0);
+  });
+
+  it('keeps an exemption the policy honours that appeared after the listing (already-exempt)', async () => {
+    const { ecr, summary, lines } = await plan({
+      seed: { 'team/api': 'MUTABLE' },
+      pushes: moving,
+      env: TAGS,
+      until: '2026-12-31',
+      prepare: (memory) => {
+        const listTags = memory.listTags.bind(memory);
+        let reads = 0;
+        memory.listTags = async (facts) => {
+          reads += 1;
+          const repository = memory.repositories.get(facts.repositoryName);
+          // Its owner exempts it between the plan's listing and its staging.
+          if (reads === 2 && repository !== undefined)
+            repository.tags = { 'ecr-guard:exempt': 'owner: INC-9', 'ecr-guard:until': '2027-03-01' };
+          return listTags(facts);
+        };
+      },
+    });
+    expect(lines[0]?.staging).toBe('already-exempt');
+    expect(ecr.repositories.get('team/api')?.tags).toEqual({
+      'ecr-guard:exempt': 'owner: INC-9',
+      'ecr-guard:until': '2027-03-01',
+    });
+    expect(summary).toMatchObject({ alreadyExempt: 1, staged: 0 });
+  });
+
+  it('exempts instead when the setting changed since the listing so that the flip would no longer keep the moved tags mutable', async () => {
+    const { ecr, lines, records } = await plan({
+      seed: { 'team/api': 'MUTABLE' },
+      pushes: moving,
+      env: { ...TAGS, ALLOWED_EXCLUSIONS: 'latest' },
+      until: '2026-12-31',
+      prepare: (memory) => {
+        const describe = memory.describeRepository.bind(memory);
+        memory.describeRepository = async (ref, describeOptions) => {
+          // Someone made `latest` immutable meanwhile: writing [latest] now would loosen it.
+          memory.repositories.set(ref.repositoryName, {
+            mutability: 'MUTABLE_WITH_EXCLUSION',
+            exclusionFilters: ['latest'],
+          });
+          return describe(ref, describeOptions);
+        };
+      },
+    });
+    expect(lines[0]?.staging).toBe('exemption-staged');
+    expect(ecr.repositories.get('team/api')).toMatchObject({
+      mutability: 'MUTABLE_WITH_EXCLUSION',
+      exclusionFilters: ['latest'],
+    });
+    expect(records.map((record) => record.outcome)).toEqual(['exemption-staged']);
   });
 
   it('writes nothing after Ctrl-C during the CloudTrail read, and says it was interrupted', async () => {
