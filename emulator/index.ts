@@ -49,6 +49,7 @@ export type {
   Repository,
   RepositoryCreationTemplate,
 } from './ecr/model.ts';
+export type { SeedPush } from './ecr/pushes.ts';
 export type {
   SeedCounts,
   SeedGenerator,

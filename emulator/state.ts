@@ -55,6 +55,12 @@ export interface EmulatorStateOptions {
    * (burst 2), or a rate of your own. Default off (the `LookupEvents` fault can throttle too).
    */
   readonly lookupEventsThrottle?: boolean | { readonly tps: number; readonly burst?: number };
+  /**
+   * Truncate a trail record's `requestParameters` or `responseElements` whose JSON is longer than this many
+   * bytes to `{"omitted": true}`, as CloudTrail truncates a field over its (unpublished) maximum size;
+   * default: never.
+   */
+  readonly trailFieldLimitBytes?: number;
   /** Deliver recorded calls as EventBridge events to a callback or a loopback URL (see emulator/README.md). */
   readonly delivery?: DeliveryTarget;
   /** S3 buckets that exist from the start (`account` defaults to the default account, `region` to us-east-1). */
@@ -112,6 +118,7 @@ export class EmulatorState {
   private currentDirectory: Directory;
   private readonly initialBuckets: NonNullable<EmulatorStateOptions['buckets']>;
   private securityHubSettings: SecurityHubConfig = DEFAULT_SECURITY_HUB_CONFIG;
+  private readonly trailFieldLimitBytes: number | undefined;
 
   constructor(options: EmulatorStateOptions = {}) {
     this.account = checkAccount(options.account ?? DEFAULT_ACCOUNT, 'account');
@@ -121,6 +128,10 @@ export class EmulatorState {
         checkAccount(account, `accounts.${key}`),
       ]),
     );
+    const limit = options.trailFieldLimitBytes;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new TypeError('trailFieldLimitBytes must be a positive integer');
+    this.trailFieldLimitBytes = limit;
     const delay = options.visibilityDelayMs ?? 0;
     if (!Number.isFinite(delay) || delay < 0) throw new TypeError('visibilityDelayMs must be a number >= 0');
     this.baseVisibilityDelayMs = delay;
@@ -266,7 +277,7 @@ export class EmulatorState {
 
   /** Adds one call to the trail and offers it for delivery. */
   record(facts: CallFacts): TrailRecord {
-    const record = buildRecord(facts);
+    const record = buildRecord(facts, this.trailFieldLimitBytes);
     this.trail.add(record);
     this.delivery.offer(record);
     return record;

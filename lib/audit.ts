@@ -388,3 +388,17 @@ export function exemptionStagedRecord(
     reason,
   };
 }
+
+/**
+ * A repository `ecr-guard plan --stage-exemptions` set within the allowed exclusions instead of exempting
+ * it: `remediated` (it is compliant now), `after` as ECR answered the write, the tags kept mutable in the
+ * reason. The write never leaves a tag mutable that `before` kept immutable (docs/architecture.md, "Strictness").
+ */
+export function exclusionSetRecord(
+  facts: Pick<RepositoryFacts, 'repositoryName' | 'repositoryArn' | 'registryId' | 'setting'>,
+  after: MutabilitySetting,
+  reason: string,
+  scope: RecordScope,
+): AuditRecord {
+  return repositoryRecord(facts, 'remediated', reason, scope, { after });
+}

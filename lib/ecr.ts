@@ -6,6 +6,7 @@
 
 import { setTimeout } from 'node:timers/promises';
 import {
+  DescribeImagesCommand,
   DescribeRepositoriesCommand,
   DescribeRepositoryCreationTemplatesCommand,
   type ECRClient,
@@ -21,6 +22,7 @@ import { HttpRequest } from '@smithy/core/protocols';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { EcrCallError, errorCodeOf } from './errors.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
+import type { UntaggedImage } from './plan.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
 
 /**
@@ -38,6 +40,8 @@ export const ECR_ACTIONS = {
   setTemplateMutability: ['ecr:UpdateRepositoryCreationTemplate'],
   // Only `ecr-guard plan --stage-exemptions` tags; no deployed function does.
   tagRepository: ['ecr:TagResource'],
+  // Only `ecr-guard plan` lists images (untagged ones, for repositories it would call safe).
+  listUntaggedImages: ['ecr:DescribeImages'],
 } as const satisfies Record<keyof EcrAdapter, readonly `ecr:${string}`[]>;
 
 /** The features that change which ECR actions a deployment uses. */
@@ -228,7 +232,16 @@ export interface EcrAdapter {
   setTemplateMutability(template: TemplateFacts, desired: TargetSetting): Promise<TemplateSetResult>;
   /** Adds (or sets) resource tags on the repository; `gone` when it was deleted meanwhile. */
   tagRepository(facts: RepositoryFacts, tags: Readonly<Record<string, string>>): Promise<SetTagsResult>;
+  /** Every image of the repository without a tag (all pages); `gone` when it was deleted meanwhile. */
+  listUntaggedImages(facts: RepositoryFacts): Promise<UntaggedImagesResult>;
 }
+
+export type UntaggedImagesResult =
+  | { readonly kind: 'images'; readonly images: readonly UntaggedImage[] }
+  | { readonly kind: 'gone' };
+
+/** DescribeImages' page limit (API_DescribeImages `maxResults`, 1-1000). */
+const MAX_IMAGE_PAGE = 1000;
 
 export type SetTagsResult = { readonly kind: 'tagged' } | { readonly kind: 'gone' };
 
@@ -437,6 +450,39 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
       } catch (error) {
         if (isNotFound(error)) return { kind: 'gone' };
         throw translateError('TagResource', error);
+      }
+    },
+
+    async listUntaggedImages(facts) {
+      const images: UntaggedImage[] = [];
+      const seen = new Set<string>();
+      let nextToken: string | undefined;
+      try {
+        do {
+          const output = await client.send(
+            new DescribeImagesCommand({
+              registryId: facts.registryId,
+              repositoryName: facts.repositoryName,
+              filter: { tagStatus: 'UNTAGGED' },
+              maxResults: MAX_IMAGE_PAGE,
+              nextToken,
+            }),
+          );
+          for (const image of output.imageDetails ?? []) {
+            if (!image.imageDigest) continue;
+            images.push({ digest: image.imageDigest, pushedAt: image.imagePushedAt?.toISOString() });
+          }
+          nextToken = output.nextToken || undefined;
+          // A token seen before would page forever.
+          if (nextToken !== undefined && seen.has(nextToken)) {
+            throw new EcrCallError('DescribeImages', 'RepeatedNextToken', false);
+          }
+          if (nextToken !== undefined) seen.add(nextToken);
+        } while (nextToken !== undefined);
+        return { kind: 'images', images };
+      } catch (error) {
+        if (isNotFound(error)) return { kind: 'gone' };
+        throw translateError('DescribeImages', error);
       }
     },
 

@@ -8,7 +8,12 @@
  * Pure: no SDK and no CDK imports, so the Lambda bundles can carry it.
  */
 import * as z from 'zod/mini';
-import { EXCLUSION_FILTER_PATTERN, MAX_EXCLUSION_FILTERS, TARGET_MUTABILITIES } from './policy.ts';
+import {
+  EXCLUSION_FILTER_PATTERN,
+  MAX_EXCLUSION_FILTERS,
+  matchesEveryTag,
+  TARGET_MUTABILITIES,
+} from './policy.ts';
 import { accountIdSchema, parentIdSchema, regionSchema } from './scope.ts';
 import './validation.ts';
 
@@ -69,6 +74,11 @@ const filterList = z.array(
     z.regex(EXCLUSION_FILTER_PATTERN, {
       error: (issue) => `'${String(issue.input)}' is not a tag filter (1-128 of 0-9 a-z A-Z . _ * -)`,
     }),
+    // A filter of wildcards only matches every tag: IMMUTABLE_WITH_EXCLUSION with it is MUTABLE.
+    z.refine((filter) => !matchesEveryTag(filter), {
+      error: (issue) =>
+        `'${String(issue.input)}' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE; name the tags that may move (latest, dev-*)`,
+    }),
   ),
 );
 
@@ -113,7 +123,7 @@ export const SETTINGS = {
     kind: 'list',
     schema: z._default(filterList, []),
     defaultText: '–',
-    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) that stay mutable; remediation sets exactly these, and only on a setting not at least as strict (\`IMMUTABLE\` is left alone)`,
+    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) a repository may leave mutable. A remediation (only of a setting not at least as strict: \`IMMUTABLE\` is left alone) leaves mutable only the tags that were mutable before and match one (\`IMMUTABLE\` when none is left). A filter of only \`*\` (every tag) is refused`,
   },
   allowedExclusions: {
     env: 'ALLOWED_EXCLUSIONS',
@@ -125,7 +135,7 @@ export const SETTINGS = {
     schema: z._default(filterList, []),
     defaultText: '–',
     description:
-      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are',
+      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant, and one that is not keeps what its filters share with them when remediated. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are (`ecr-guard plan` may set them within these). A filter of only `*` is refused',
   },
   dryRun: {
     env: 'DRY_RUN',

@@ -65,6 +65,8 @@ describe('loadConfig', () => {
       'EXCLUSION_FILTERS',
     ],
     [{ EXEMPT_EXPIRY_TAG_KEY: 'until' }, 'EXEMPT_EXPIRY_TAG_KEY'],
+    [{ TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION', EXCLUSION_FILTERS: 'latest,*' }, 'EXCLUSION_FILTERS'],
+    [{ ALLOWED_EXCLUSIONS: '**' }, 'ALLOWED_EXCLUSIONS'],
     [{ POWERTOOLS_LOG_LEVEL: 'LOUD' }, 'POWERTOOLS_LOG_LEVEL'],
     [{ VERBOSE_AUDIT: 'sometimes' }, 'VERBOSE_AUDIT'],
     [{ SDK_CONNECT_TIMEOUT_MS: '0' }, 'SDK_CONNECT_TIMEOUT_MS'],
@@ -84,6 +86,26 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable });
     expect(String((error as Error).message)).toMatch(new RegExp(`^${variable}: `));
+  });
+});
+
+describe('a filter that matches every tag', () => {
+  it.each([
+    [{ TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION', EXCLUSION_FILTERS: '*' }, 'EXCLUSION_FILTERS', '*'],
+    [
+      { TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION', EXCLUSION_FILTERS: 'latest,***' },
+      'EXCLUSION_FILTERS',
+      '***',
+    ],
+    [{ ALLOWED_EXCLUSIONS: 'dev-*,*' }, 'ALLOWED_EXCLUSIONS', '*'],
+  ])('is refused in %j, naming %s and the value', (env, variable, value) => {
+    expect(() => loadConfig(env)).toThrow(
+      `${variable}: '${value}' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE`,
+    );
+  });
+
+  it('is only a filter of wildcards: one literal character keeps some tag out', () => {
+    expect(loadConfig({ ALLOWED_EXCLUSIONS: '*-*,a*' }).policy.allowedExclusions).toEqual(['*-*', 'a*']);
   });
 });
 
