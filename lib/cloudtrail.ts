@@ -13,6 +13,7 @@
  */
 import { type CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { callWithRetries, type RetryOptions, type Sleep } from './aws-retry.ts';
+import { pageTokens } from './pagination.ts';
 import { type PushRecord, parsePushRecord } from './plan.ts';
 
 /** The IAM actions each operation needs, declared next to the operation. */
@@ -96,6 +97,7 @@ export function createCloudTrailAdapter(
       let unreadable = 0;
       let calls = 0;
       let nextToken: string | undefined;
+      const tokens = pageTokens('CloudTrail LookupEvents');
       const startTime = new Date(now.getTime() - days * DAY_MS);
       do {
         const token = nextToken;
@@ -126,7 +128,7 @@ export function createCloudTrailAdapter(
           else pushes.push(push);
         }
         onPage?.(events);
-        nextToken = output.NextToken || undefined;
+        nextToken = tokens.next(output.NextToken);
       } while (nextToken !== undefined);
       return { pushes, events, unreadable, calls };
     },

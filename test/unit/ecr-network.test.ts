@@ -10,7 +10,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
 import { createAuditPublisher } from '../../lib/audit-events.ts';
-import { createEcrAdapter, failFastWhenUnreachable } from '../../lib/ecr.ts';
+import { failFastWhenUnreachable } from '../../lib/call-limits.ts';
+import { createEcrAdapter } from '../../lib/ecr.ts';
 import { EcrCallError } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { runSweep } from '../../lib/sweep.ts';
@@ -98,7 +99,7 @@ describe('the ECR adapter against an endpoint that accepts connections and never
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('counts a hung repository failed with TimeoutError and its registryId in a sweep of names', async () => {
+  it('counts a hung repository failed with TimeoutError and its registryId in a sweep of names, not retrying it above the SDK', async () => {
     const ecr = client(server.url, 1);
     const records: AuditRecord[] = [];
 
@@ -126,7 +127,8 @@ describe('the ECR adapter against an endpoint that accepts connections and never
     );
     ecr.destroy();
 
-    expect(result).toMatchObject({ scanned: 1, retriedErrors: 1, nextToken: undefined });
+    // The SDK had the call's attempts; retrying an unanswered call again would multiply its time limit.
+    expect(result).toMatchObject({ scanned: 1, retriedErrors: 0, nextToken: undefined });
     expect(records).toEqual([
       expect.objectContaining({
         outcome: 'failed',

@@ -19,6 +19,7 @@ const PURE = [
   'events',
   'names',
   'org-results',
+  'pagination',
   'plan',
   'policy',
   'scope',
