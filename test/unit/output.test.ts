@@ -216,7 +216,7 @@ describe('the CLI reporter on a TTY', () => {
     const { reporter, stderr } = setup(TTY, { env: NO_COLOUR });
     reporter.progress('eu-west-1', 10, emptyCounts());
     reporter.error('access denied');
-    expect(stderr()).toMatch(/repos\/s\r\u001b\[2Kecr-guard: access denied\n$/);
+    expect(stderr().endsWith('repos/s\r\u001b[2Kecr-guard: access denied\n')).toBe(true);
   });
 
   it('writes errors to stderr only', () => {
