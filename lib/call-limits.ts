@@ -11,7 +11,9 @@
  */
 import { HttpRequest } from '@smithy/core/protocols';
 import type { MiddlewareStack } from '@smithy/types';
-import { errorCodeOf, GuardError } from './errors.ts';
+import { CallTimeoutError, errorCodeOf } from './errors.ts';
+
+export { CallTimeoutError };
 
 /** What the middleware here needs of a client: its middleware stack (every SDK v3 client has one). */
 export interface SdkClient<I extends object, O extends object> {
@@ -20,20 +22,6 @@ export interface SdkClient<I extends object, O extends object> {
 
 /** Called with an SDK client to add middleware to it (the call limits of a CLI run or a container). */
 export type ClientHook = <I extends object, O extends object>(client: SdkClient<I, O>) => void;
-
-/** A call took longer than its time limit (or than the time left before the caller's deadline). */
-export class CallTimeoutError extends GuardError {
-  readonly endpoint: string | undefined;
-  readonly timeoutMs: number;
-
-  constructor(message: string, endpoint: string | undefined, timeoutMs: number) {
-    super(message);
-    // Not `TimeoutError`: the SDK would take that name for a transient error and try again.
-    this.name = 'CallTimeoutError';
-    this.endpoint = endpoint;
-    this.timeoutMs = timeoutMs;
-  }
-}
 
 export interface CallTimeLimit {
   /** The most one call may take, every SDK attempt and backoff included (ms). */

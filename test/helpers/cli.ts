@@ -14,6 +14,41 @@ export function runBuiltCli(args: readonly string[], env: Record<string, string>
   return runNode([CLI, ...args], { PATH: process.env.PATH, ...env });
 }
 
+/**
+ * Runs the built CLI and kills it (SIGKILL) if it is still running after `killAfterMs`: a CLI that would
+ * never end ends the test with `killed: true` instead of the test timing out.
+ */
+export function runBuiltCliWithin(
+  args: readonly string[],
+  env: Record<string, string>,
+  killAfterMs: number,
+): Promise<ChildResult & { readonly killed: boolean; readonly ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, killAfterMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, killed, ms: Date.now() - started });
+    });
+  });
+}
+
 /** The JSON lines of the CLI's stdout. */
 export function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout
