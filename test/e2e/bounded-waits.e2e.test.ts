@@ -4,37 +4,13 @@
  * naming the endpoint and the limit, with exit 1; a listing whose source repeats a page token fails instead
  * of looping forever (lib/call-limits.ts, lib/pagination.ts; docs/architecture.md, "Bounded waits").
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.ts';
 import { jsonLines, runBuiltCliWithin } from '../helpers/cli.ts';
+import { loopbackUrl, silentServer } from '../helpers/loopback.ts';
 
 const ACCOUNT = '123456789012';
-
-const urlOf = (server: Server | HttpServer) => {
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
-  return `http://127.0.0.1:${address.port}`;
-};
-
-/** A TCP server that accepts every connection and never writes a byte. */
-async function silentServer() {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: urlOf(server),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /**
  * ECR's JSON protocol answering DescribeRepositories with one repository and a `nextToken` that comes back
@@ -42,7 +18,7 @@ async function silentServer() {
  */
 async function loopingRegistry() {
   let pages = 0;
-  const server = createHttpServer((request, response) => {
+  const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
       pages += 1;
@@ -64,7 +40,7 @@ async function loopingRegistry() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: urlOf(server),
+    url: loopbackUrl(server),
     pages: () => pages,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -97,12 +97,12 @@ describe('usage errors of the built CLI, before any call', () => {
   it.each([
     {
       what: 'an exemption tag key from the environment, named by its variable',
-      variables: { EXEMPT_TAG_KEY: 'AWS:exempt' },
+      variables: { EXEMPT_TAG_KEY: 'AWS:exempt' } as Record<string, string>,
       reason: "EXEMPT_TAG_KEY: 'AWS:exempt' uses the prefix aws:",
     },
     {
       what: 'an endpoint variable that is not a URL, named by its variable',
-      variables: { AWS_ENDPOINT_URL_ECR: 'ftp://127.0.0.1:21' },
+      variables: { AWS_ENDPOINT_URL_ECR: 'ftp://127.0.0.1:21' } as Record<string, string>,
       reason:
         "AWS_ENDPOINT_URL_ECR: must be an http:// or https:// URL such as https://ecr.eu-west-1.amazonaws.com, got 'ftp://127.0.0.1:21' (the scheme is ftp:)",
     },

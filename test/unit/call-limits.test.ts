@@ -3,7 +3,6 @@
  * accepts connections and never answers; and the retry layers above the SDK, which retry only answers
  * (throttling, server faults) and never past the caller's deadline (lib/aws-retry.ts, lib/sweep.ts).
  */
-import { createServer, type Socket } from 'node:net';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,30 +13,8 @@ import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError, CallTimeoutError, callTimeoutOf, EcrCallError } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { runSweep } from '../../lib/sweep.ts';
+import { silentServer } from '../helpers/loopback.ts';
 import { createMemoryEcr } from '../helpers/memory-ecr.ts';
-
-/** A TCP server that accepts every connection and never writes a byte. */
-async function silentServer() {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server = createServer((socket) => {
-    connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    connections: () => connections,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** A client that retries a hung attempt (300 ms each) up to 20 times: far longer than any limit below. */
 function patientClient(endpoint: string): ECRClient {
