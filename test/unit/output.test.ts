@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createReporter, formatTable, printable, type ReportLine } from '../../bin/output.ts';
+import { createReporter, formatTable, printable, progressLineOf, type ReportLine } from '../../bin/output.ts';
+import { runCli } from '../../bin/program.ts';
 import { type AuditRecord, emptyCounts } from '../../lib/audit.ts';
 import { summarize } from '../../lib/org-sweep.ts';
 
@@ -210,6 +211,19 @@ describe('the CLI reporter on a TTY', () => {
     expect(stdout()).not.toContain('\u001b');
     expect(stdout()).toContain('team/app\\x1b[2K');
     expect(stdout()).toContain("'x\\nremediated");
+  });
+
+  it('clears the progress line before the CLI writes the error that ends it', async () => {
+    const stdout = capture(true);
+    const stderr = capture(true);
+    progressLineOf(stderr.stream).show('eu-west-1 [#...] scanned 10');
+    const code = await runCli(['sweep', '--concurrency', 'lots', '--region', 'eu-west-1'], {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(stderr.text()).toContain('scanned 10\r\u001b[2Kecr-guard: --concurrency: must be an integer');
   });
 
   it('clears the progress line before an error', () => {
