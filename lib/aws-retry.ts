@@ -27,6 +27,7 @@ const RETRYABLE_CODES = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',
+  'CallTimeoutError',
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',

@@ -32,10 +32,7 @@ export interface CallTimeLimit {
   readonly remainingMs?: (() => number | undefined) | undefined;
 }
 
-/**
- * Left to the caller after a call stopped at its deadline: time to record the failure and return (half of
- * the time left when less than twice this is left).
- */
+/** Left to the caller before its deadline: time to record a failure and return. */
 export const DEADLINE_MARGIN_MS = 1_000;
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
@@ -46,32 +43,43 @@ function endpointOf(request: unknown): string | undefined {
   return `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}/`;
 }
 
+/** One call in progress, shared by its outer middleware and the one each attempt passes. */
+interface CallState {
+  endpoint: string | undefined;
+  attempts: number;
+  /** False once the caller's deadline is near: the attempt made is the last. */
+  readonly mayRetry: boolean;
+  /** Set when the limit passed: every later attempt fails with it. */
+  expired: CallTimeoutError | undefined;
+  /** Ends the call at once with the last attempt's error (no retry allowed). */
+  readonly stop: (error: unknown) => void;
+}
+
 /**
  * Bounds every call of `client` by `limit`: the call fails with a {@link CallTimeoutError} when it has had
- * no answer within `timeoutMs` (or within the caller's time left, less {@link DEADLINE_MARGIN_MS}), and no
- * further attempt of that call starts.
+ * no answer within `timeoutMs`, and no further attempt of that call starts. With a deadline, the call also
+ * ends {@link DEADLINE_MARGIN_MS} before it; a call that starts later than that makes its one attempt
+ * (bounded by the attempt's own timeouts) and is not retried: its failure is the caller's at once.
  */
 export function limitCallTime<I extends object, O extends object>(
   client: SdkClient<I, O>,
   limit: CallTimeLimit,
 ): void {
-  const calls = new WeakMap<
-    object,
-    { endpoint: string | undefined; expired: CallTimeoutError | undefined }
-  >();
+  const calls = new WeakMap<object, CallState>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const left = limit.remainingMs?.();
-      // Time to record a failure is kept back; with less than that left, half of what is left.
-      const untilDeadline = left === undefined ? undefined : Math.max(left - DEADLINE_MARGIN_MS, left / 2, 0);
-      const byDeadline = untilDeadline !== undefined && untilDeadline < limit.timeoutMs;
+      const untilDeadline = left === undefined ? undefined : left - DEADLINE_MARGIN_MS;
+      const mayRetry = untilDeadline === undefined || untilDeadline > 0;
+      const byDeadline = untilDeadline !== undefined && mayRetry && untilDeadline < limit.timeoutMs;
       const budget = byDeadline ? untilDeadline : limit.timeoutMs;
-      const call: { endpoint: string | undefined; expired: CallTimeoutError | undefined } = {
-        endpoint: undefined,
-        expired: undefined,
-      };
-      calls.set(context, call);
       let timer: NodeJS.Timeout | undefined;
+      let stop: (error: unknown) => void = () => {};
+      const stopped = new Promise<never>((_, reject) => {
+        stop = reject;
+      });
+      const call: CallState = { endpoint: undefined, attempts: 0, mayRetry, expired: undefined, stop };
+      calls.set(context, call);
       const expiry = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const where = call.endpoint === undefined ? '' : ` from ${call.endpoint}`;
@@ -87,10 +95,10 @@ export function limitCallTime<I extends object, O extends object>(
         }, budget);
       });
       const attempt = next(args);
-      // Settles after the limit when its own attempt times out; nobody waits for it any more.
+      // Settles after the call ended for its caller (its own attempt timed out); nobody waits for it.
       attempt.catch(() => {});
       try {
-        return await Promise.race([attempt, expiry]);
+        return await Promise.race([attempt, expiry, stopped]);
       } finally {
         clearTimeout(timer);
       }
@@ -100,10 +108,20 @@ export function limitCallTime<I extends object, O extends object>(
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const call = calls.get(context);
-      // The call is over for its caller: no further attempt starts after the limit.
-      if (call?.expired !== undefined) throw call.expired;
-      if (call !== undefined) call.endpoint = endpointOf(args.request) ?? call.endpoint;
-      return next(args);
+      if (call === undefined) return next(args);
+      // The call is over for its caller: no further attempt starts.
+      if (call.expired !== undefined) throw call.expired;
+      call.attempts += 1;
+      if (call.attempts > 1 && !call.mayRetry) {
+        throw new CallTimeoutError(`not retried: the invocation's deadline is near`, call.endpoint, 0);
+      }
+      call.endpoint = endpointOf(args.request) ?? call.endpoint;
+      try {
+        return await next(args);
+      } catch (error) {
+        if (!call.mayRetry) call.stop(error);
+        throw error;
+      }
     },
     { step: 'finalizeRequest', priority: 'low', name: 'ecrGuardCallEndpoint' },
   );

@@ -18,7 +18,7 @@ import {
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { EcrCallError, errorCodeOf } from './errors.ts';
+import { CallTimeoutError, EcrCallError, errorCodeOf } from './errors.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
 
@@ -80,10 +80,14 @@ function isRetryable(error: unknown): boolean {
   return isThrottlingError(error) || isTransientError(error) || isServerError(error);
 }
 
-/** Translates anything an SDK call threw into an {@link EcrCallError}. */
+/**
+ * Translates anything an SDK call threw into an {@link EcrCallError}. A call past its time limit is worth
+ * redelivering later (the guardrail's event is retried by Lambda), though nothing retries it at once.
+ */
 export function translateError(operation: string, error: unknown): EcrCallError {
   if (error instanceof EcrCallError) return error;
-  return new EcrCallError(operation, errorCodeOf(error), isRetryable(error), { cause: error });
+  const retryable = isRetryable(error) || error instanceof CallTimeoutError;
+  return new EcrCallError(operation, errorCodeOf(error), retryable, { cause: error });
 }
 
 function isNotFound(error: unknown): boolean {
