@@ -5,9 +5,11 @@
  * of looping forever (lib/call-limits.ts, lib/pagination.ts; docs/architecture.md, "Bounded waits").
  */
 import { createServer } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/index.ts';
 import { jsonLines, runBuiltCliWithin } from '../helpers/cli.ts';
+import { loadSampleEvent } from '../helpers/fixtures.ts';
+import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
 import { loopbackUrl, silentServer } from '../helpers/loopback.ts';
 
 const ACCOUNT = '123456789012';
@@ -148,4 +150,44 @@ describe('bounded waits of the built CLI', () => {
       await registry.stop();
     }
   }, 40_000);
+});
+
+describe('bounded waits of the built functions', () => {
+  let silent: Awaited<ReturnType<typeof silentServer>>;
+  const env = () => ({
+    AWS_ENDPOINT_URL_ECR: silent.url,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+
+  beforeAll(async () => {
+    silent = await silentServer();
+  });
+  afterEach(() => restoreBundleEnv());
+  afterAll(async () => silent.stop());
+
+  it('the sweep counts a repository it could not reach failed and returns before its deadline', async () => {
+    const sweep = await loadBundle('sweep', env());
+    const started = Date.now();
+
+    const summary = await sweep({ repositoryNames: ['payments/api'] }, fakeContext(5_000));
+
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(summary).toMatchObject({ scanned: 1, counts: { failed: 1 } });
+  }, 30_000);
+
+  it('the guardrail fails a call it could not make before its deadline, for Lambda to retry the event', async () => {
+    const guardrail = await loadBundle('guardrail', env());
+    const started = Date.now();
+
+    const error = await guardrail(
+      loadSampleEvent('create-repository-default-mutable.json'),
+      fakeContext(5_000),
+    ).catch((caught: unknown) => caught);
+
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toMatchObject({ code: 'CallTimeoutError', retryable: true });
+  }, 30_000);
 });
