@@ -379,11 +379,14 @@ function createPlanOutput(io: Io, json: boolean) {
       );
     },
     /** The plans of the account-regions that have one, and why the others have none. */
-    summary(summaries: readonly InAccount<PlanRegionSummary>[], others: readonly AccountRegionSummary[]) {
+    summary(
+      summaries: readonly InAccount<PlanRegionSummary & Pick<AccountRegionSummary, 'status'>>[],
+      others: readonly AccountRegionSummary[],
+    ) {
       progressLine.clear();
       if (json) {
         for (const line of summaries)
-          io.stdout.write(`${JSON.stringify({ type: 'plan-summary', status: 'completed', ...line })}\n`);
+          io.stdout.write(`${JSON.stringify({ type: 'plan-summary', ...line })}\n`);
         for (const line of others) {
           const { accountId, region, status, errorCode, reason, skipReason } = line;
           io.stdout.write(
@@ -488,10 +491,14 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
         },
         { record: (entry) => output.record(entry) },
       );
+      // A planned account-region is `failed` when a repository could not be read or tagged.
+      const statusOf = new Map(result.summary.accountRegions.map((line) => [keyOf(line), line.status]));
       const planned = new Set(summaries.map(keyOf));
       const others = result.summary.accountRegions.filter((line) => !planned.has(keyOf(line)));
       output.summary(
-        [...summaries].sort((a, b) => keyOf(a).localeCompare(keyOf(b))),
+        [...summaries]
+          .sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
+          .map((line) => ({ ...line, status: statusOf.get(keyOf(line)) ?? 'completed' })),
         others,
       );
       if (result.interrupted) {
