@@ -15,6 +15,9 @@ import { type CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-clou
 import { callWithRetries, type RetryOptions, type Sleep } from './aws-retry.ts';
 import { pageTokens } from './pagination.ts';
 import { type PushRecord, parsePushRecord } from './plan.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+
+export { createRateLimiter, type RateLimiter };
 
 /** The IAM actions each operation needs, declared next to the operation. */
 export const CLOUDTRAIL_ACTIONS = {
@@ -27,28 +30,6 @@ export const DEFAULT_LOOKBACK_DAYS = 30;
 export const MAX_LOOKBACK_DAYS = 90;
 const DAY_MS = 86_400_000;
 const SERVICE = 'cloudtrail';
-
-/** Waits until a call may start so that no more than `perSecond` start in any second. */
-export interface RateLimiter {
-  acquire(): Promise<void>;
-}
-
-/** A limiter spacing call starts `1000 / perSecond` ms apart on an injectable clock. */
-export function createRateLimiter(
-  perSecond: number,
-  clock: { readonly now: () => number; readonly sleep: Sleep },
-): RateLimiter {
-  const interval = 1000 / perSecond;
-  let next = Number.NEGATIVE_INFINITY;
-  return {
-    async acquire() {
-      const now = clock.now();
-      const slot = Math.max(now, next);
-      next = slot + interval;
-      if (slot > now) await clock.sleep(slot - now);
-    },
-  };
-}
 
 export interface LookupResult {
   /** The readable PutImage records of the window, newest first as LookupEvents returns them. */

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CLOUDTRAIL_ACTIONS, createCloudTrailAdapter, createRateLimiter } from '../../lib/cloudtrail.ts';
 import { AwsCallError } from '../../lib/errors.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 
 const trailMock = mockClient(CloudTrailClient);
 const NOW = new Date('2026-11-30T00:00:00Z');
@@ -26,20 +27,6 @@ function putImage(repository: string, tag: string, digest: string, minute: numbe
       requestParameters: { repositoryName: repository, imageTag: tag, registryId: '123456789012' },
       responseElements: { image: { imageId: { imageDigest: digest, imageTag: tag } } },
     }),
-  };
-}
-
-/** A fake clock: sleeping advances it, and every sleep is kept. */
-function fakeClock() {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
   };
 }
 

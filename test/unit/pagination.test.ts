@@ -10,6 +10,7 @@ import {
   ListOrganizationalUnitsForParentCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,9 @@ import type { EcrAdapter } from '../../lib/ecr.ts';
 import { createOrganizationsAdapter } from '../../lib/organizations.ts';
 import { pageTokens, RepeatedPageTokenError } from '../../lib/pagination.ts';
 import type { Policy } from '../../lib/policy.ts';
+import { createSecurityHubAdapter } from '../../lib/securityhub.ts';
 import { runSweep } from '../../lib/sweep.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 import { createMemoryEcr } from '../helpers/memory-ecr.ts';
 
 const policy: Policy = { target: { mutability: 'IMMUTABLE', exclusionFilters: [] }, exemptRepositories: [] };
@@ -149,5 +152,19 @@ describe('the CloudTrail adapter over LookupEvents that repeats a token', () => 
       'CloudTrail LookupEvents repeated a page token',
     );
     expect(trail.commandCalls(LookupEventsCommand)).toHaveLength(2);
+  });
+});
+
+describe('the Security Hub adapter over GetFindings that repeats a token', () => {
+  const hub = mockClient(SecurityHubClient);
+  beforeEach(() => hub.reset());
+
+  it('fails the pass after the page that repeated it', async () => {
+    hub.on(GetFindingsCommand).resolves({ Findings: [], NextToken: 'again' });
+    const adapter = createSecurityHubAdapter(new SecurityHubClient({ region: 'eu-west-1' }), fakeClock());
+    await expect(
+      adapter.findControlFindings({ accountId: '123456789012', region: 'eu-west-1' }),
+    ).rejects.toThrow('Security Hub GetFindings repeated a page token');
+    expect(hub.commandCalls(GetFindingsCommand)).toHaveLength(2);
   });
 });
