@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { callWithRetries, type RetryOptions, type Sleep, translateAwsError } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
+import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
 import { type PushRecord, parsePushRecord } from './plan.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
@@ -108,7 +109,7 @@ export function createCloudTrailAdapter(
       const unreadableByRepository = new Map<string, number>();
       let calls = 0;
       let nextToken: string | undefined;
-      const seen = new Set<string>();
+      const tokens = pageTokens('CloudTrail LookupEvents');
       const startTime = new Date(now.getTime() - days * DAY_MS);
       do {
         const token = nextToken;
@@ -154,15 +155,16 @@ export function createCloudTrailAdapter(
           }
         }
         onPage?.(events);
-        nextToken = output.NextToken || undefined;
-        // A token seen before would page forever: that is a failed lookup, not a long one.
-        if (nextToken !== undefined && seen.has(nextToken)) {
+        try {
+          nextToken = tokens.next(output.NextToken);
+        } catch (error) {
+          // A token seen before would page forever: that is a failed lookup (exit 1), not a long one.
+          if (!(error instanceof RepeatedPageTokenError)) throw error;
           throw new LookupFailedError(
-            new AwsCallError(SERVICE, 'LookupEvents', 'RepeatedNextToken', false),
+            new AwsCallError(SERVICE, 'LookupEvents', error.name, false, { cause: error }),
             calls,
           );
         }
-        if (nextToken !== undefined) seen.add(nextToken);
       } while (nextToken !== undefined);
       return { pushes, events, unreadable, unreadableByRepository, calls };
     },

@@ -16,6 +16,7 @@ import {
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { callWithRetries, type RetryOptions } from './aws-retry.ts';
+import { pageTokens } from './pagination.ts';
 import { ACCOUNT_ID_PATTERN, type OrganizationAccount, type OrganizationLister } from './scope.ts';
 
 /**
@@ -67,12 +68,13 @@ export function createOrganizationsAdapter(
     page: (nextToken: string | undefined) => Promise<{ items: readonly T[]; nextToken: string | undefined }>,
   ): Promise<T[]> {
     const items: T[] = [];
+    const tokens = pageTokens(`Organizations ${operation}`);
     let token: string | undefined;
     do {
       const current = token;
       const result = await callWithRetries(SERVICE, operation, () => page(current), options);
       items.push(...result.items);
-      token = result.nextToken || undefined;
+      token = tokens.next(result.nextToken);
     } while (token !== undefined);
     return items;
   }

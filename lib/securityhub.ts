@@ -27,6 +27,7 @@ import {
   type FindingUpdate,
   MAX_FINDINGS_PER_UPDATE,
 } from './findings-sync.ts';
+import { pageTokens } from './pagination.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 /** The IAM actions each operation needs, declared next to the operation. */
@@ -156,6 +157,7 @@ export function createSecurityHubAdapter(
       let unreadable = 0;
       let outside = 0;
       let nextToken: string | undefined;
+      const tokens = pageTokens('Security Hub GetFindings');
       do {
         const token = nextToken;
         const output = await callWithRetries(
@@ -197,7 +199,7 @@ export function createSecurityHubAdapter(
           else if (!inScope || (resources !== undefined && !resources.has(finding.resourceId))) outside += 1;
           else findings.push(finding);
         }
-        nextToken = text(output.NextToken ?? undefined);
+        nextToken = tokens.next(text(output.NextToken ?? undefined));
       } while (nextToken !== undefined);
       return { findings, pages, calls, unreadable, outside };
     },

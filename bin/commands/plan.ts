@@ -16,7 +16,6 @@ import {
   failedRecord,
   goneRecord,
 } from '../../lib/audit.ts';
-import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import {
   type CloudTrailAdapter,
   createCloudTrailAdapter,
@@ -27,6 +26,7 @@ import {
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { errorCodeOf, InvalidInputError } from '../../lib/errors.ts';
+import type { AccountRegionSummary } from '../../lib/org-sweep.ts';
 import {
   groupPushes,
   type History,
@@ -44,10 +44,10 @@ import {
   type TargetSetting,
 } from '../../lib/policy.ts';
 import { runSweep } from '../../lib/sweep.ts';
-import { ecrFor, regionsOf } from '../context.ts';
-import { type CommonOptions, configFromOptions, parseCommonOptions } from '../options.ts';
-import type { Io } from '../output.ts';
-import { EXIT } from './run-pass.ts';
+import { EXIT, mostSevere } from '../exit-codes.ts';
+import { configFromOptions, parseCommonOptions } from '../options.ts';
+import { formatTable, type Io, printable, progressLineOf } from '../output.ts';
+import { keyOf, runScopePass, type TargetClients } from '../pass.ts';
 
 /** `--days`, `--stage-exemptions` and `--until`: options of this command only, named by their flag in errors. */
 const PlanOptionsSchema = z.object({
@@ -483,27 +483,44 @@ function suggestionText(plan: RepositoryPlan): string {
   return describeSetting(suggestion.setting);
 }
 
-/** Prints lines, progress and summary: a table on a TTY, JSON lines otherwise. */
+/** A plan line or a region's plan summary, with the account it is about. */
+type InAccount<T> = T & { readonly accountId: string };
+
+/** Why an account-region has no plan: it failed, was skipped or was stopped (Ctrl-C) before its end. */
+function planDetailOf(line: AccountRegionSummary): string {
+  if (line.status === 'failed') return `${line.errorCode ?? 'error'}: ${line.reason ?? ''}`;
+  if (line.status === 'skipped') return `${line.skipReason ?? 'skipped'}: ${line.reason ?? ''}`;
+  return 'interrupted before its plan was complete';
+}
+
+/**
+ * Prints lines, progress and summary: on a TTY an aligned table (every name made printable) once the
+ * plan is complete, progress on stderr meanwhile; JSON lines otherwise.
+ */
 function createPlanOutput(io: Io, json: boolean) {
   const bar = !json && io.stderr.isTTY === true;
-  let barShown = false;
-  const clearBar = () => {
-    if (barShown) io.stderr.write('\r\u001b[2K');
-    barShown = false;
-  };
-  const header = ['verdict', 'region', 'repository', 'setting', 'moved tags', 'last pusher', 'suggestion'];
-  let headerShown = false;
+  const progressLine = progressLineOf(io.stderr);
+  const header = [
+    'verdict',
+    'account',
+    'region',
+    'repository',
+    'setting',
+    'moved tags',
+    'last pusher',
+    'suggestion',
+  ];
+  const rows: string[][] = [];
   return {
     progress(message: string) {
-      if (!bar) return;
-      io.stderr.write(`\r\u001b[2K${message}`);
-      barShown = true;
+      if (bar) progressLine.show(message);
     },
-    line(line: PlanLine) {
+    line(line: InAccount<PlanLine>) {
       if (json) {
         io.stdout.write(
           `${JSON.stringify({
             type: 'plan',
+            accountId: line.accountId,
             region: line.region,
             repositoryName: line.repositoryName,
             setting: line.setting,
@@ -518,34 +535,49 @@ function createPlanOutput(io: Io, json: boolean) {
         );
         return;
       }
-      clearBar();
-      if (!headerShown) {
-        io.stdout.write(`${header.join('  ')}\n`);
-        headerShown = true;
-      }
       const moved = line.plan.movedTags.map((tag) => `${tag.tag} (${tag.moves}x)`).join(' ') || '-';
       const pusher = line.plan.movedTags.at(-1)?.lastPusher ?? '-';
       const staging = line.staging === undefined ? '' : `  [${line.staging}]`;
-      io.stdout.write(
-        `${line.plan.verdict.padEnd(12)}  ${line.region}  ${line.repositoryName}  ${line.setting}  ${moved}  ${pusher}  ${suggestionText(line.plan)}${staging}\n`,
-      );
+      rows.push([
+        line.plan.verdict,
+        line.accountId,
+        line.region,
+        line.repositoryName,
+        line.setting,
+        moved,
+        pusher,
+        `${suggestionText(line.plan)}${staging}`,
+      ]);
     },
     record(record: AuditRecord) {
       if (json) {
         io.stdout.write(`${JSON.stringify({ type: 'audit', ...record })}\n`);
         return;
       }
-      clearBar();
+      progressLine.clear();
       io.stdout.write(
-        `${record.outcome.padEnd(16)}  ${record.region ?? ''} ${record.repositoryName ?? ''}  (${record.reason})\n`,
+        `${record.outcome.padEnd(16)}  ${printable(`${record.accountId ?? ''} ${record.region ?? ''} ${record.repositoryName ?? ''}  (${record.reason})`)}\n`,
       );
     },
-    summary(summaries: readonly PlanRegionSummary[]) {
-      clearBar();
+    /** The plans of the account-regions that have one, and why the others have none. */
+    summary(
+      summaries: readonly InAccount<PlanRegionSummary & Pick<AccountRegionSummary, 'status'>>[],
+      others: readonly AccountRegionSummary[],
+    ) {
+      progressLine.clear();
       if (json) {
         for (const line of summaries)
           io.stdout.write(`${JSON.stringify({ type: 'plan-summary', ...line })}\n`);
+        for (const line of others) {
+          const { accountId, region, status, errorCode, reason, skipReason } = line;
+          io.stdout.write(
+            `${JSON.stringify({ type: 'plan-summary', accountId, region, status, errorCode, reason, skipReason })}\n`,
+          );
+        }
         return;
+      }
+      if (rows.length > 0) {
+        for (const row of formatTable(header, rows)) io.stdout.write(`${row}\n`);
       }
       for (const line of summaries) {
         const trail =
@@ -554,29 +586,25 @@ function createPlanOutput(io: Io, json: boolean) {
             : `; CloudTrail unreadable: LookupEvents failed with ${line.cloudTrailError}`;
         const stopped = line.interrupted === true ? '; interrupted: nothing written after Ctrl-C' : '';
         io.stdout.write(
-          `\n${line.region}: ${line.candidates} non-compliant; ${line.safeToFlip} can flip now, ${line.wouldBreak} would break` +
+          `\n${line.accountId} ${line.region}: ${line.candidates} non-compliant; ${line.safeToFlip} can flip now, ${line.wouldBreak} would break` +
             ` (${line.exclusionsSet} set within the allowed exclusions, ${line.staged} exemptions staged, ${line.alreadyExempt} already exempt), ${line.noHistory} without CloudTrail history,` +
             ` ${line.unknown} unknown, ${line.failed} failed; ${line.lookupCalls} LookupEvents calls over ${line.pushEvents} PutImage events (${line.unreadable} unreadable), ${line.seconds.toFixed(1)} s${trail}${stopped}\n`,
+        );
+      }
+      for (const line of others) {
+        io.stdout.write(
+          `\n${printable(`${line.accountId} ${line.region}: ${line.status}, ${planDetailOf(line)}`)}\n`,
         );
       }
     },
   };
 }
 
-function cloudTrailFor(
-  region: string,
-  options: CommonOptions,
-  config: GuardConfig,
-): { adapter: CloudTrailAdapter; close: () => void } {
+/** A CloudTrail adapter in the account-region of `clients`, with its credentials, endpoint and call limits. */
+function cloudTrailFor(clients: TargetClients): { adapter: CloudTrailAdapter; close: () => void } {
   // One SDK attempt per call: the adapter's limiter spaces every attempt, its retries included.
-  const client = new CloudTrailClient(
-    awsClientConfig(config.sdk, {
-      region,
-      profile: options.profile,
-      endpoint: options.endpointUrl,
-      defaultMaxAttempts: 1,
-    }),
-  );
+  const client = new CloudTrailClient(clients.config(1));
+  clients.limitCalls(client);
   return { adapter: createCloudTrailAdapter(client), close: () => client.destroy() };
 }
 
@@ -620,36 +648,63 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
       const now = new Date();
       const planOptions = parsePlanOptions(raw, config, now);
       const output = createPlanOutput(io, options.json || !io.stdout.isTTY);
-      const summaries: PlanRegionSummary[] = [];
-      for (const region of await regionsOf(options, io.env)) {
-        if (io.signal?.aborted === true) break;
-        const { ecr, close } = ecrFor(region, options, io.env);
-        let trail: { adapter: CloudTrailAdapter; close: () => void } | undefined;
-        try {
-          summaries.push(
-            await planRegion({
-              ecr,
+      const summaries: InAccount<PlanRegionSummary>[] = [];
+      // One pass over the scope, as every command: each account-region planned with its own clients.
+      const result = await runScopePass(
+        { options, config, env: io.env, signal: io.signal },
+        async ({ target, clients, record }) => {
+          let trail: { adapter: CloudTrailAdapter; close: () => void } | undefined;
+          try {
+            const summary = await planRegion({
+              ecr: clients.ecr,
               cloudTrail: () => {
-                trail ??= cloudTrailFor(region, options, config);
+                trail ??= cloudTrailFor(clients);
                 return trail.adapter;
               },
               config,
-              region,
+              region: target.region,
               registryId: options.registryId,
               now,
               options: planOptions,
-              onLine: (line) => output.line(line),
-              onRecord: (record) => output.record(record),
-              onProgress: (message) => output.progress(message),
+              onLine: (line) => output.line({ ...line, accountId: target.accountId }),
+              onRecord: record,
+              onProgress: (message) => output.progress(`${target.accountId} ${message}`),
               signal: io.signal,
-            }),
-          );
-        } finally {
-          close();
-          trail?.close();
-        }
+            });
+            summaries.push({ ...summary, accountId: target.accountId });
+            return { scanned: summary.candidates, nextToken: undefined };
+          } finally {
+            trail?.close();
+          }
+        },
+        { record: (entry) => output.record(entry) },
+      );
+      // A planned account-region is `failed` when a repository could not be read or tagged.
+      const statusOf = new Map(result.summary.accountRegions.map((line) => [keyOf(line), line.status]));
+      const planned = new Set(summaries.map(keyOf));
+      const others = result.summary.accountRegions.filter((line) => !planned.has(keyOf(line)));
+      output.summary(
+        [...summaries]
+          .sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
+          .map((line) => ({ ...line, status: statusOf.get(keyOf(line)) ?? 'completed' })),
+        others,
+      );
+      if (result.interrupted) {
+        setExitCode(EXIT.interrupted);
+        return;
       }
-      output.summary(summaries);
-      setExitCode(io.signal?.aborted === true ? EXIT.interrupted : planExitCode(summaries));
+      const notInOrganization = new Set(result.accountsNotInOrganization);
+      for (const accountId of notInOrganization) {
+        progressLineOf(io.stderr).clear();
+        io.stderr.write(`ecr-guard: account ${accountId} is not in the organization (--account names it)\n`);
+      }
+      const failedAccountRegions = others.some((line) => line.status === 'failed');
+      setExitCode(
+        mostSevere(
+          planExitCode(summaries),
+          failedAccountRegions ? EXIT.failures : EXIT.ok,
+          notInOrganization.size > 0 ? EXIT.missing : EXIT.ok,
+        ),
+      );
     });
 }

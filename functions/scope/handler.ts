@@ -23,12 +23,7 @@ import {
   type ResultFile,
   sumResults,
 } from '../../lib/org-results.ts';
-import {
-  type OrganizationLister,
-  parseScopeRequest,
-  resolveScope,
-  type SkippedAccount,
-} from '../../lib/scope.ts';
+import { type OrganizationLister, resolveScope, type SkippedAccount } from '../../lib/scope.ts';
 import {
   type ResultReader,
   type ScopeItem,
@@ -150,20 +145,14 @@ export function createScopeHandler(
     }
     const organization = config.organization;
     const regions = organization.regions.length > 0 ? organization.regions : [deps.region];
-    let request: ReturnType<typeof parseScopeRequest>;
-    if (isMultiAccount(organization)) {
-      request = scopeRequestOf(organization, regions);
-    } else {
-      // One account: the function's own, a scope of one account.
+    // One account without organisation mode or an account list: the function's own, a scope of one.
+    let ownAccountId: string | undefined;
+    if (!isMultiAccount(organization)) {
       const arn = context?.invokedFunctionArn;
-      const home = deploymentOf(arn === undefined ? undefined : { invokedFunctionArn: arn });
-      if (home === undefined) throw new InvalidInputError(['the function ARN names no account']);
-      request = parseScopeRequest({
-        accounts: [home.account],
-        excludeAccounts: [...organization.excludedAccounts],
-        regions: [...regions],
-      });
+      ownAccountId = deploymentOf(arn === undefined ? undefined : { invokedFunctionArn: arn })?.account;
+      if (ownAccountId === undefined) throw new InvalidInputError(['the function ARN names no account']);
     }
+    const request = scopeRequestOf(organization, regions, ownAccountId);
     const scope = await resolveScope(request, request.organization ? await deps.lister() : undefined);
     const items = scopeItems(scope, organization.roleName);
     const skipped = skippedOf(scope);

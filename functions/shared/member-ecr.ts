@@ -1,11 +1,11 @@
 /**
  * ECR adapters of other account-regions for the functions, built lazily and kept for the container's
- * life: the STS and Organizations clients (functions/shared/org-access.ts) are loaded on first use only,
- * so a single-account deployment never pays for them at cold start. One organisation access per member
- * role name; credentials and ECR clients are cached per account and per account-region inside it.
+ * life: the STS and Organizations clients (lib/member-access.ts) are loaded on first use only, so a
+ * single-account deployment never pays for them at cold start. One member access per member role name;
+ * credentials and ECR clients are cached per account and per account-region inside it.
  */
 import type { EcrAdapter } from '../../lib/ecr.ts';
-import type { OrgAccess } from './org-access.ts';
+import type { MemberAccess } from '../../lib/member-access.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface MemberEcrRequest {
@@ -18,21 +18,23 @@ export interface MemberEcrRequest {
 }
 
 export function memberEcrFactory(
-  runtime: Pick<Runtime, 'config' | 'region'>,
+  runtime: Pick<Runtime, 'config' | 'region'> & Partial<Pick<Runtime, 'limitCalls'>>,
   options: { readonly runId: string; readonly defaultMaxAttempts: number },
 ): (request: MemberEcrRequest) => Promise<EcrAdapter> {
-  const accesses = new Map<string, Promise<OrgAccess>>();
+  const accesses = new Map<string, Promise<MemberAccess>>();
   return async (request) => {
     const roleName = request.roleName ?? runtime.config.organization.roleName;
     let access = accesses.get(roleName);
     if (access === undefined) {
-      access = import('./org-access.ts').then(({ createOrgAccess }) =>
-        createOrgAccess(runtime.config, {
+      access = import('../../lib/member-access.ts').then(({ createMemberAccess }) =>
+        createMemberAccess(runtime.config, {
           region: runtime.region,
           ownAccountId: request.ownAccountId,
           runId: options.runId,
           roleName,
           client: { defaultMaxAttempts: options.defaultMaxAttempts },
+          // The container's call limits: no STS or ECR call runs past the invocation's deadline.
+          onClient: runtime.limitCalls,
         }),
       );
       // A failed start (STS unreachable) is not kept: the next invocation tries again.

@@ -304,6 +304,8 @@ describe('dist/sweep and the CLI against ECR', () => {
   describe('ecr-guard CLI', () => {
     const env = () => ({
       AWS_ENDPOINT_URL_ECR: backend.url,
+      // The CLI asks STS whose account it acts on (GetCallerIdentity, once per run).
+      AWS_ENDPOINT_URL_STS: backend.url,
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
@@ -322,7 +324,8 @@ describe('dist/sweep and the CLI against ECR', () => {
           outcome: 'would-remediate',
           repositoryName: 'svc/repo-00000',
         }),
-        expect.objectContaining({ type: 'summary', region: 'eu-west-1', scanned: 2 }),
+        expect.objectContaining({ type: 'summary', region: 'eu-west-1', status: 'completed', scanned: 2 }),
+        expect.objectContaining({ type: 'total', result: 'succeeded', scanned: 2 }),
       ]);
     });
 

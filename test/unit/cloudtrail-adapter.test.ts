@@ -166,7 +166,7 @@ describe('the CloudTrail adapter', () => {
     trailMock.on(LookupEventsCommand).resolves({ Events: [], NextToken: 'same' });
     const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
     await expect(adapter.lookupPushes({ days: 7, now: NOW })).rejects.toMatchObject({
-      code: 'RepeatedNextToken',
+      code: 'RepeatedPageTokenError',
       calls: 2,
     });
   });

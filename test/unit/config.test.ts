@@ -133,10 +133,11 @@ describe('the settings every surface shares', () => {
     );
   });
 
-  it('bounds every SDK call by default: 3 s to connect, 10 s for a response, adaptive retries', () => {
+  it('bounds every SDK call by default: 3 s to connect, 10 s for a response, 60 s in all, adaptive retries', () => {
     expect(loadConfig({}).sdk).toEqual({
       connectTimeoutMs: 3000,
       requestTimeoutMs: 10_000,
+      callTimeoutMs: 60_000,
       maxAttempts: undefined,
       retryMode: 'adaptive',
     });
@@ -144,10 +145,17 @@ describe('the settings every surface shares', () => {
       loadConfig({
         SDK_CONNECT_TIMEOUT_MS: '500',
         SDK_REQUEST_TIMEOUT_MS: '2000',
+        SDK_CALL_TIMEOUT_MS: '5000',
         AWS_MAX_ATTEMPTS: '3',
         AWS_RETRY_MODE: 'standard',
       }).sdk,
-    ).toEqual({ connectTimeoutMs: 500, requestTimeoutMs: 2000, maxAttempts: 3, retryMode: 'standard' });
+    ).toEqual({
+      connectTimeoutMs: 500,
+      requestTimeoutMs: 2000,
+      callTimeoutMs: 5000,
+      maxAttempts: 3,
+      retryMode: 'standard',
+    });
   });
 
   it('names a variable in a message about another one the way the user sets it', () => {

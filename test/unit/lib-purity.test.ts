@@ -21,6 +21,7 @@ const PURE = [
   'findings-sync',
   'names',
   'org-results',
+  'pagination',
   'plan',
   'policy',
   'rate-limiter',
