@@ -649,11 +649,20 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
       const planOptions = parsePlanOptions(raw, config, now);
       const output = createPlanOutput(io, options.json || !io.stdout.isTTY);
       const summaries: InAccount<PlanRegionSummary>[] = [];
+      // Plans under way when Ctrl-C arrives: each stops reading and writing at once (planRegion honours
+      // the signal) and its summary of what it did is awaited before the summary is printed.
+      const planning = new Set<Promise<unknown>>();
       // One pass over the scope, as every command: each account-region planned with its own clients.
       const result = await runScopePass(
         { options, config, env: io.env, signal: io.signal },
         async ({ target, clients, record }) => {
+          if (io.signal?.aborted === true) return { scanned: 0, nextToken: undefined };
           let trail: { adapter: CloudTrailAdapter; close: () => void } | undefined;
+          let settled: () => void = () => {};
+          const done = new Promise<void>((resolve) => {
+            settled = resolve;
+          });
+          planning.add(done);
           try {
             const summary = await planRegion({
               ecr: clients.ecr,
@@ -675,10 +684,12 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
             return { scanned: summary.candidates, nextToken: undefined };
           } finally {
             trail?.close();
+            settled();
           }
         },
         { record: (entry) => output.record(entry) },
       );
+      if (result.interrupted) await Promise.all(planning);
       // A planned account-region is `failed` when a repository could not be read or tagged.
       const statusOf = new Map(result.summary.accountRegions.map((line) => [keyOf(line), line.status]));
       const planned = new Set(summaries.map(keyOf));

@@ -59,6 +59,7 @@ describe('a plan you can act on, with the built CLI', () => {
   const env = () => ({
     PATH: process.env.PATH ?? '',
     AWS_ENDPOINT_URL_ECR: emulator.url,
+    AWS_ENDPOINT_URL_STS: emulator.url,
     AWS_ENDPOINT_URL_CLOUDTRAIL: emulator.url,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'test',
