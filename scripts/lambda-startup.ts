@@ -10,13 +10,12 @@ import path from 'node:path';
 import type * as esbuild from 'esbuild';
 
 /**
- * Node built-ins without their ESM facades. Importing a built-in from ESM (`import … from 'node:http'`,
- * `await import('node:http')`) makes Node build a facade module that reads every export once, getters
- * included: `node:http`'s `WebSocket` getter loads undici (≈ 20 ms; Middy's util imports `node:http` for
- * its status texts), `node:crypto`'s `webcrypto` the Web Crypto API, `node:process`'s `report` and
- * `stdin`, `node:fs`'s `promises` and file streams. Here a static import becomes a CommonJS module over
- * `process.getBuiltinModule` (esbuild then reads an export where the code uses it), and a dynamic import
- * an ESM module with the built-in's exports, read at that import, except {@link FACADE_ONLY}.
+ * Node built-ins without their ESM facades. A static `import … from 'node:crypto'` makes Node build a facade
+ * module that reads every export of the built-in once, getters included: `node:crypto`'s `webcrypto` and
+ * `subtle` load the Web Crypto API, `node:fs`'s `promises` and file streams load `fs/promises` (and readline),
+ * `node:process`'s `report` the diagnostic report. Here such an import becomes a CommonJS module over
+ * `process.getBuiltinModule`, whose exports esbuild reads where the code uses them. Dynamic `import()`s keep
+ * Node's namespace (they run only on the path that needs them), as do `require()` calls, which build no facade.
  * https://nodejs.org/api/process.html#processgetbuiltinmoduleid
  */
 const nodeBuiltinsPlugin: esbuild.Plugin = {
@@ -24,41 +23,15 @@ const nodeBuiltinsPlugin: esbuild.Plugin = {
   setup(build) {
     build.onResolve({ filter: /^(node:)?[a-z_/0-9]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
-      if (!builtinModules.includes(name)) return undefined;
-      if (args.kind === 'import-statement') return { path: name, namespace: 'node-builtin' };
-      if (args.kind === 'dynamic-import') return { path: name, namespace: 'node-builtin-dynamic' };
-      // require() keeps Node's own: it builds no facade.
-      return undefined;
+      if (args.kind !== 'import-statement' || !builtinModules.includes(name)) return undefined;
+      return { path: name, namespace: 'node-builtin' };
     });
     build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
       contents: `module.exports = process.getBuiltinModule(${JSON.stringify(`node:${args.path}`)});`,
       loader: 'js',
     }));
-    build.onLoad({ filter: /.*/, namespace: 'node-builtin-dynamic' }, (args) => ({
-      contents: dynamicBuiltinModule(args.path),
-      loader: 'js',
-    }));
   },
 };
-
-/** Getters a dynamic import leaves out: `node:http`'s WebSocket classes live in undici; nothing here reads them. */
-const FACADE_ONLY: Readonly<Record<string, readonly string[]>> = {
-  http: ['WebSocket', 'CloseEvent', 'MessageEvent'],
-};
-
-/** An ESM module with the built-in as its default export and its exports (as the building Node has them) by name. */
-function dynamicBuiltinModule(name: string): string {
-  const builtin: unknown = process.getBuiltinModule(`node:${name}`);
-  const names = Object.keys(Object.getOwnPropertyDescriptors(builtin)).filter(
-    (key) => key !== 'default' && !FACADE_ONLY[name]?.includes(key),
-  );
-  return [
-    `const m = process.getBuiltinModule(${JSON.stringify(`node:${name}`)});`,
-    'export default m;',
-    ...names.map((key, index) => `const e${index} = m[${JSON.stringify(key)}];`),
-    `export { ${names.map((key, index) => `e${index} as ${JSON.stringify(key)}`).join(', ')} };`,
-  ].join('\n');
-}
 
 /**
  * SDK modules replaced by equivalents with the same exports (paths under `node_modules/`):
