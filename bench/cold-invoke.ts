@@ -14,10 +14,16 @@ export const REPOSITORY = 'payments/api';
  * What Lambda sets in a nodejs24.x function's environment
  * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
  * and what the construct sets for the guard's functions (infra/guard-core.ts), with every endpoint on
- * the emulator. The credentials are a session's, as the execution role's are.
+ * the emulator (over HTTPS, trusting `caFile`, when it is given). The credentials are a session's, as the
+ * execution role's are.
  */
-export function lambdaEnvironment(functionName: string, endpoint: string): NodeJS.ProcessEnv {
+export function lambdaEnvironment(
+  functionName: string,
+  endpoint: string,
+  caFile?: string,
+): NodeJS.ProcessEnv {
   return {
+    ...(caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: caFile }),
     PATH: process.env.PATH,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
@@ -105,15 +111,15 @@ export const handler = async (event: { account: string; detail: { requestParamet
 };
 
 export const LIMIT_DESCRIPTION =
-  'node -e with one HTTP POST to the emulator on 127.0.0.1 (an unsigned-but-scoped DescribeRepositories)';
+  'node -e with one POST to the emulator on 127.0.0.1 (a DescribeRepositories with a credential scope, unsigned): over HTTP, and over HTTPS as the handlers call it';
 
-/** `node -e 0` plus one loopback request: the floor no handler can beat. */
+/** `node -e 0` plus one loopback request (HTTP or HTTPS, as `endpoint` says): the floor no handler can beat. */
 export function limitArgs(endpoint: string): string[] {
   const body = JSON.stringify({ repositoryNames: [REPOSITORY] });
   return [
     '-e',
     [
-      "const r=require('node:http').request(process.argv[1],{method:'POST',headers:{",
+      "const r=require(process.argv[1].startsWith('https:')?'node:https':'node:http').request(process.argv[1],{method:'POST',headers:{",
       "'content-type':'application/x-amz-json-1.1',",
       "'x-amz-target':'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories',",
       `authorization:'AWS4-HMAC-SHA256 Credential=ASIABENCHEXAMPLE0001/20261201/${REGION}/ecr/aws4_request, SignedHeaders=host, Signature=0'`,

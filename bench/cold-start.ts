@@ -4,11 +4,12 @@
  *
  * - The headline, the cold **invoke**: a fresh process (bench/cold-invoke-runner.mjs) imports a
  *   function's bundle and handles one event against the emulator under Lambda's environment
- *   (bench/cold-invoke.ts). The guardrail handles a `CreateRepository` on a repository already IMMUTABLE
+ *   (bench/cold-invoke.ts), over HTTPS through a TLS front (test/helpers/tls-front.ts) as functions call
+ *   AWS. The guardrail handles a `CreateRepository` on a repository already IMMUTABLE
  *   (one `DescribeRepositories`, one audit line), as a ratio to a bare-SDK handler doing the same describe,
  *   bundled by the same esbuild settings and run by the same runner. The sweep (one describe page) and the
  *   scope function (one PutObject) are timed the same way. Beside them: `node -e 0` plus one loopback
- *   request, the floor.
+ *   request (over HTTPS, the floor; and over HTTP).
  * - The import figures: the whole-process time of `await import(bundle)` for the guardrail and sweep
  *   bundles and variants that each undo one of their savings, as a ratio to a bare-SDK bundle that only
  *   imports and constructs the `ECRClient`.
@@ -22,6 +23,7 @@ import path from 'node:path';
 import type { Metafile } from 'esbuild';
 import { type EmulatorState, emulatorAdmin, startEmulator } from '../emulator/index.ts';
 import { buildLambda, measureBundle } from '../scripts/build.ts';
+import { opensslAvailable, startTlsFront, type TlsFront } from '../test/helpers/tls-front.ts';
 import {
   ACCOUNT,
   BARE_SDK_HANDLER,
@@ -66,7 +68,7 @@ export interface ColdInvokeRow {
   readonly medianMs: number;
   /** The figure to quote: over the bare-SDK handler's whole process, measured in the same run. */
   readonly ratioToBareSdk: number;
-  /** Over `node -e 0` plus one loopback request. */
+  /** Over `node -e 0` plus one loopback request over the same transport. */
   readonly ratioToLimit: number;
   /** Inside the process (medians): from its start to the end of the import, and the event alone. */
   readonly importEndMs: number;
@@ -79,9 +81,13 @@ export interface ColdInvokeRow {
 }
 
 export interface ColdInvokeResult {
+  /** How the handlers reach the emulator: `https` (a TLS front, as functions call AWS) or `http`. */
+  readonly transport: 'https' | 'http';
   readonly nodeBaselineMs: number;
-  /** `node -e 0` plus one HTTP request to the emulator: what no handler can beat. */
+  /** `node -e 0` plus one request to the emulator over the handlers' transport: what no handler can beat. */
   readonly limitMs: number;
+  /** The same over plain HTTP. */
+  readonly httpLimitMs: number;
   readonly limitDescription: string;
   readonly bareSdkDescription: string;
   readonly bareSdkLeanDescription: string;
@@ -278,6 +284,13 @@ export async function runColdStartBench(root: string, options: ColdStartOptions)
   const bareHandlerLean = await buildReference(tmp, 'bare-sdk-handler-lean', BARE_SDK_HANDLER.source, true);
 
   const emulator = await startEmulator({ port: 0, buckets: [{ name: SCOPE_BUCKET, region: REGION }] });
+  // Over HTTPS, as functions call AWS: `node:https` and a TLS handshake. Over HTTP the SDK would import
+  // `node:http` instead, whose ESM facade loads undici: a cost no function has in Lambda.
+  let front: TlsFront | undefined;
+  if (opensslAvailable()) front = await startTlsFront(emulator.port, path.join(tmp, 'tls'));
+  else
+    console.warn('cold start: no openssl command for a loopback certificate; the cold invokes go over HTTP');
+  const endpoint = front?.url ?? emulator.url;
   try {
     await emulatorAdmin(emulator.url).seed({
       region: REGION,
@@ -343,9 +356,11 @@ export async function runColdStartBench(root: string, options: ColdStartOptions)
     const invoke = (target: InvokeTarget, nodeArgs: readonly string[] = []) =>
       runProcess(
         [...nodeArgs, runner, target.file, target.eventFile, 'report'],
-        lambdaEnvironment(target.functionName, emulator.url),
+        lambdaEnvironment(target.functionName, endpoint, front?.caFile),
       );
-    const limit = limitArgs(emulator.url);
+    const limit = limitArgs(endpoint);
+    const httpLimit = limitArgs(emulator.url);
+    const limitEnv = { ...importEnv, ...(front === undefined ? {} : { NODE_EXTRA_CA_CERTS: front.caFile }) };
     const timeImport = (file: string) =>
       runProcess(['--input-type=module', '-e', `await import(${JSON.stringify(file)})`], importEnv);
 
@@ -365,7 +380,8 @@ export async function runColdStartBench(root: string, options: ColdStartOptions)
         ),
       );
     }
-    await runProcess(limit, importEnv);
+    await runProcess(limit, limitEnv);
+    await runProcess(httpLimit, importEnv);
     await runProcess(['-e', '0'], importEnv);
     if (!options.invokeOnly) await timeImport(bareImport.file);
     for (const target of importTargets) await timeImport(target.file);
@@ -373,6 +389,7 @@ export async function runColdStartBench(root: string, options: ColdStartOptions)
     // Interleaved, so drift on a shared machine hits every process alike.
     const baseline: number[] = [];
     const limits: number[] = [];
+    const httpLimits: number[] = [];
     const bareImportSamples: number[] = [];
     const importSamples = new Map<ImportTarget, number[]>(importTargets.map((target) => [target, []]));
     const invokeSamples = new Map(
@@ -383,7 +400,8 @@ export async function runColdStartBench(root: string, options: ColdStartOptions)
     );
     for (let run = 0; run < runs; run++) {
       baseline.push((await runProcess(['-e', '0'], importEnv)).ms);
-      limits.push((await runProcess(limit, importEnv)).ms);
+      limits.push((await runProcess(limit, limitEnv)).ms);
+      httpLimits.push((await runProcess(httpLimit, importEnv)).ms);
       for (const target of invokeTargets) {
         const result = await invoke(target);
         const report = parseReport(result.report);
@@ -458,12 +476,16 @@ export async function runColdStartBench(root: string, options: ColdStartOptions)
       measuredAt: new Date().toISOString(),
       runs,
       invoke: {
+        transport: front === undefined ? 'http' : 'https',
         nodeBaselineMs: round1(nodeBaselineMs),
         limitMs: round1(limitMs),
+        httpLimitMs: round1(median(httpLimits)),
         limitDescription: LIMIT_DESCRIPTION,
         bareSdkDescription: BARE_SDK_HANDLER.description,
         bareSdkLeanDescription: BARE_SDK_HANDLER.leanDescription,
-        environment: Object.keys(lambdaEnvironment('f', emulator.url)).filter((key) => key !== 'PATH'),
+        environment: Object.keys(lambdaEnvironment('f', endpoint, front?.caFile)).filter(
+          (key) => key !== 'PATH',
+        ),
         rows: invokeRows,
         ...(profiles === undefined ? {} : { profiles }),
       },
@@ -478,6 +500,7 @@ export async function runColdStartBench(root: string, options: ColdStartOptions)
       rows: importRows,
     };
   } finally {
+    await front?.stop();
     await emulator.stop();
     rmSync(tmp, { recursive: true, force: true });
   }

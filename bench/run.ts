@@ -86,8 +86,8 @@ if (parts.includes('cold-start')) {
   results.coldStart = coldStart;
   const { invoke } = coldStart;
   console.log(
-    `\ncold invoke: a fresh process imports the bundle and handles one event (Lambda's environment, the emulator on loopback)\n` +
-      `node -e 0: ${invoke.nodeBaselineMs} ms; the limit, node -e 0 and one loopback request: ${invoke.limitMs} ms`,
+    `\ncold invoke: a fresh process imports the bundle and handles one event (Lambda's environment, the emulator on loopback over ${invoke.transport.toUpperCase()})\n` +
+      `node -e 0: ${invoke.nodeBaselineMs} ms; the limit, node -e 0 and one loopback request: ${invoke.limitMs} ms (${invoke.httpLimitMs} ms over HTTP)`,
   );
   console.log(
     table(invoke.rows, [
