@@ -3,11 +3,12 @@
  * bench/results.json. Figures are ratios measured in the same run (the machines are shared).
  *   npm run bench                 all parts
  *   npm run bench -- --only cold-start
- *   npm run bench -- --only cold-start --profile --against /tmp/dist-before
- * Cold start (bench/cold-start.ts): `--against <dist>` times another build's bundles (e.g. a `dist/` copied
- * from an earlier commit) in the same interleaved run; `--profile` adds CPU profiles of each cold invoke
- * and prints their top five contributors (`--profile-runs`, default 5); `--invoke-only` skips the import
- * variants.
+ *   npm run bench -- --only cold-start --profile --against /tmp/before/dist
+ * Cold start (bench/cold-start.ts): `--against <dist>` times another build's bundles in the same
+ * interleaved run (a `dist/` built at an earlier commit, e.g. `git worktree add /tmp/before <commit>`, then
+ * `npm ci && npm run build` there); `--profile` adds CPU profiles of the guardrail's and the bare-SDK
+ * handler's cold invokes and prints their top five contributors (`--profile-runs`, default 5);
+ * `--invoke-only` skips the import variants.
  *   npm run bench -- --only org-sweep --org-accounts 50 --org-regions 4 --org-repos 500
  *   npm run bench -- --only plan --plan-repos 2000 --plan-pushes 4000
  * The plan benchmark's default (10,000 repositories, 20,000 pushes) has a 200 s floor: 400 LookupEvents
