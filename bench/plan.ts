@@ -63,6 +63,7 @@ export async function runPlanBench(root: string, options: PlanBenchOptions) {
           PATH: process.env.PATH ?? '',
           AWS_ENDPOINT_URL_ECR: emulator.url,
           AWS_ENDPOINT_URL_CLOUDTRAIL: emulator.url,
+          AWS_ENDPOINT_URL_STS: emulator.url,
           AWS_REGION: REGION,
           AWS_ACCESS_KEY_ID: 'bench',
           AWS_SECRET_ACCESS_KEY: 'bench',

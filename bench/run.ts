@@ -3,6 +3,12 @@
  * bench/results.json. Figures are ratios measured in the same run (the machines are shared).
  *   npm run bench                 all parts
  *   npm run bench -- --only cold-start
+ *   npm run bench -- --only cold-start --profile --against /tmp/before/dist
+ * Cold start (bench/cold-start.ts): `--against <dist>` times another build's bundles in the same
+ * interleaved run (a `dist/` built at an earlier commit, e.g. `git worktree add /tmp/before <commit>`, then
+ * `npm ci && npm run build` there); `--profile` adds CPU profiles of the guardrail's and the bare-SDK
+ * handler's cold invokes and prints their top five contributors (`--profile-runs`, default 5);
+ * `--invoke-only` skips the import variants.
  *   npm run bench -- --only org-sweep --org-accounts 50 --org-regions 4 --org-repos 500
  *   npm run bench -- --only plan --plan-repos 2000 --plan-pushes 4000
  * The plan benchmark's default (10,000 repositories, 20,000 pushes) has a 200 s floor: 400 LookupEvents
@@ -26,6 +32,10 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     runs: { type: 'string', default: '15' },
+    against: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'profile-runs': { type: 'string', default: '5' },
+    'invoke-only': { type: 'boolean', default: false },
     sizes: { type: 'string', default: '10000,100000' },
     'put-tps': { type: 'string', default: '10' },
     'latency-ms': { type: 'string', default: '20' },
@@ -67,24 +77,69 @@ function table<Row extends object>(rows: readonly Row[], columns: readonly (keyo
 
 if (parts.includes('cold-start')) {
   const runs = Number(values.runs);
-  console.log(`cold start: median of ${runs} runs per bundle, interleaved\n`);
-  const coldStart = await runColdStartBench(root, runs);
+  console.log(`cold start: median of ${runs} runs per process, interleaved`);
+  const coldStart = await runColdStartBench(root, {
+    runs,
+    against: values.against,
+    profileRuns: values.profile ? Number(values['profile-runs']) : 0,
+    invokeOnly: values['invoke-only'],
+  });
   results.coldStart = coldStart;
-  const bare = coldStart.bareSdk;
+  const { invoke } = coldStart;
   console.log(
-    `bare SDK (ECRClient only): ${bare.initKB} KB, ${bare.medianMs} ms; node -e 0: ${coldStart.nodeBaselineMs} ms`,
+    `\ncold invoke: a fresh process imports the bundle and handles one event (Lambda's environment, the emulator on loopback over ${invoke.transport.toUpperCase()})\n` +
+      `node -e 0: ${invoke.nodeBaselineMs} ms; the limit, node -e 0 and one loopback request: ${invoke.limitMs} ms (${invoke.httpLimitMs} ms over HTTP)`,
   );
   console.log(
-    table(coldStart.rows, [
+    table(invoke.rows, [
       'bundle',
-      'variant',
+      'build',
       'initKB',
       'totalKB',
       'medianMs',
       'ratioToBareSdk',
-      'ratioToNodeBaseline',
+      'ratioToLimit',
+      'importEndMs',
+      'eventMs',
+      'cpuMs',
+      'cpuRatioToBareSdk',
     ]),
   );
+  for (const row of invoke.rows) {
+    const calls = Object.entries(row.calls).map(([operation, count]) => `${operation} ${count}`);
+    console.log(`  ${row.bundle} (${row.build}): ${row.event}; calls: ${calls.join(', ') || 'none'}`);
+  }
+  for (const profile of invoke.profiles ?? []) {
+    console.log(
+      `\nCPU profile of ${profile.label}, mean of ${profile.runs} runs: ${profile.profiledMs} ms profiled, ${profile.idleMs} ms idle`,
+    );
+    const lists = [
+      ['self time by module', profile.selfByModule],
+      ['total time by module', profile.totalByModule],
+      ['self time by function', profile.selfByFunction],
+      ['total time by function', profile.totalByFunction],
+    ] as const;
+    for (const [title, entries] of lists) {
+      console.log(`  ${title}: ${entries.map((entry) => `${entry.name} ${entry.ms} ms`).join('; ')}`);
+    }
+  }
+  if (coldStart.rows.length > 0) {
+    const bare = coldStart.bareSdk;
+    console.log(
+      `\nimport alone (node -e "await import(bundle)"); bare SDK (ECRClient only): ${bare.initKB} KB, ${bare.medianMs} ms`,
+    );
+    console.log(
+      table(coldStart.rows, [
+        'bundle',
+        'variant',
+        'initKB',
+        'totalKB',
+        'medianMs',
+        'ratioToBareSdk',
+        'ratioToNodeBaseline',
+      ]),
+    );
+  }
   console.log();
 }
 

@@ -1,5 +1,5 @@
 /** Entry point of the `ecr-guard` CLI (built to dist/bin/ecr-guard.mjs). */
-import { EXIT } from './commands/run-pass.ts';
+import { EXIT } from './exit-codes.ts';
 import { runCli } from './program.ts';
 
 // `ecr-guard sweep | head` closes our stdout early: stop quietly, as a command ended by SIGPIPE does.

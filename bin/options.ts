@@ -8,6 +8,7 @@ import { Option } from 'commander';
 import * as z from 'zod/mini';
 import { configFromInput, type GuardConfig } from '../lib/config.ts';
 import { ConfigError, InvalidInputError } from '../lib/errors.ts';
+import { repositoryNameSchema } from '../lib/names.ts';
 import {
   envName,
   type FlagScope,
@@ -24,6 +25,24 @@ import {
 
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const REGION_MESSAGE = 'must be an AWS region such as eu-west-1';
+export const ENDPOINT_URL_MESSAGE =
+  'must be an http:// or https:// URL such as https://ecr.eu-west-1.amazonaws.com';
+
+/** Why `text` is not an endpoint URL the SDK can call (undefined when it is one). */
+export function endpointUrlProblem(text: string): string | undefined {
+  if (/\s/.test(text)) return 'it contains white space';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'it is not a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `the scheme is ${url.protocol}`;
+  if (url.hostname === '') return 'it names no host';
+  if (url.username !== '' || url.password !== '') return 'it carries a user name or password';
+  if (url.search !== '' || url.hash !== '') return 'it has a query or a fragment';
+  return undefined;
+}
 
 /** The options only the CLI has (not settings of the functions), each with its flag for messages. */
 const CliOptionsSchema = z.object({
@@ -31,7 +50,11 @@ const CliOptionsSchema = z.object({
   profile: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
   registryId: z.optional(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id'))),
   endpointUrl: z.optional(
-    z.string().check(z.regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL')),
+    z.string().check(
+      z.refine((text) => endpointUrlProblem(text) === undefined, {
+        error: (issue) => `${ENDPOINT_URL_MESSAGE} (${endpointUrlProblem(String(issue.input)) ?? 'invalid'})`,
+      }),
+    ),
   ),
   retryFailedFrom: z.optional(z.string().check(z.regex(/^s3:\/\//, 'must be an s3:// URI'))),
   json: z._default(z.boolean(), false),
@@ -65,6 +88,23 @@ export interface CommonOptions extends z.infer<typeof CliOptionsSchema> {
   readonly settings: Partial<Record<SettingKey, unknown>>;
 }
 
+/**
+ * The repository names given on the command line, checked against ECR's name rule (lib/names.ts) before
+ * any call; every bad one is named.
+ *
+ * @throws InvalidInputError (a usage error).
+ */
+export function parseRepositoryNames(names: readonly string[]): string[] {
+  const issues = names.flatMap((name) => {
+    const result = repositoryNameSchema.safeParse(name);
+    if (result.success) return [];
+    const reasons = [...new Set(result.error.issues.map((issue) => issue.message))].join('; ');
+    return [`repository name '${name}': ${reasons}`];
+  });
+  if (issues.length > 0) throw new InvalidInputError(issues);
+  return [...names];
+}
+
 /** Parses the value commander collected for a setting's flag. */
 function flagValue(row: SettingRow & { key: SettingKey }, raw: unknown): unknown {
   if (raw === undefined) return undefined;
@@ -85,11 +125,9 @@ export function parseCommonOptions(raw: Record<string, unknown>): CommonOptions 
     json: raw.json === true,
   });
   if (!cli.success) {
-    const seen = new Set<string>();
+    // Every issue: each bad item of a repeated flag is named, not only the first.
     for (const issue of cli.error.issues) {
       const key = String(issue.path[0]);
-      if (seen.has(key)) continue;
-      seen.add(key);
       const flag = Object.entries(CLI_FLAGS).find(([name]) => name === key)?.[1] ?? `--${key}`;
       const given = issue.path.reduce<unknown>(
         (value, part) => (typeof value === 'object' && value !== null ? Reflect.get(value, part) : undefined),

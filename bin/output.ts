@@ -1,6 +1,7 @@
 /**
- * What the CLI prints. On a TTY: a progress bar on stderr and a readable summary table. Off a TTY
- * or with --json: JSON lines on stdout only, no colour, no bar.
+ * What the CLI prints. On a TTY: a progress line on stderr and readable lines and tables on stdout, every
+ * name from AWS made printable first ({@link printable}). Off a TTY or with --json: JSON lines on stdout
+ * only, no colour, no progress.
  */
 import { type AuditRecord, OUTCOMES, type Outcome, type OutcomeCounts } from '../lib/audit.ts';
 import type { AccountRegionSummary, OrgRunSummary } from '../lib/org-sweep.ts';
@@ -14,29 +15,103 @@ export interface Io {
   readonly signal?: AbortSignal | undefined;
 }
 
-export interface Reporter {
-  record(record: AuditRecord): void;
-  progress(region: string, scanned: number, counts: Readonly<OutcomeCounts>): void;
-  summary(lines: readonly RegionSummary[]): void;
-  /** An account-region of an organisation run has ended (TTY: one line on stderr). */
-  accountRegion(line: AccountRegionSummary): void;
-  /** The summary of an organisation run: every account-region of the scope, grouped by account. */
-  orgSummary(summary: OrgRunSummary, options: { readonly interrupted: boolean }): void;
-  error(message: string): void;
+/**
+ * Control characters (C0, DEL, C1: `\p{Cc}`), the invisible format characters that reorder or hide text
+ * (bidirectional overrides, zero-width spaces: `\p{Cf}`) and line separators, escaped: a tag or a
+ * repository name read from AWS must not move the cursor, clear a line or forge a table row on a terminal.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (character) => {
+    switch (character) {
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      default: {
+        const code = character.codePointAt(0) ?? 0;
+        if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+        return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+      }
+    }
+  });
 }
 
-export interface RegionSummary {
-  readonly region: string;
-  /** Repository outcomes; they add up to `scanned`. */
-  readonly counts: OutcomeCounts;
-  /** Repository creation template outcomes (with --check-templates), kept apart from `counts`. */
-  readonly templates: OutcomeCounts;
-  /** Names given on the command line that do not exist in this region. */
+/** The one progress line of a stream: drawn in place, cleared before anything else is written. */
+export interface ProgressLine {
+  show(text: string): void;
+  clear(): void;
+}
+
+const progressLines = new WeakMap<object, ProgressLine>();
+
+/** The progress line of `stream` (one per stream, shared by every writer of this run). */
+export function progressLineOf(stream: Io['stderr']): ProgressLine {
+  let line = progressLines.get(stream);
+  if (line === undefined) {
+    let shown = false;
+    line = {
+      show(text) {
+        stream.write(`\r\u001b[2K${printable(text)}`);
+        shown = true;
+      },
+      clear() {
+        if (shown) stream.write('\r\u001b[2K');
+        shown = false;
+      },
+    };
+    progressLines.set(stream, line);
+  }
+  return line;
+}
+
+/**
+ * Rows as aligned columns: every cell made printable, then padded to its column's widest cell (`right`
+ * columns are numbers, aligned right). The last column is not padded.
+ */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: (column: number) => boolean = () => false,
+): string[] {
+  const cells = [header, ...rows].map((row) => row.map(printable));
+  const widths = header.map((_, index) => Math.max(...cells.map((row) => row[index]?.length ?? 0)));
+  const last = header.length - 1;
+  return cells.map((row) =>
+    row
+      .map((cell, index) => {
+        if (index === last) return cell;
+        const width = widths[index] ?? 0;
+        return right(index) ? cell.padStart(width) : cell.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** One account-region of a pass as the repository commands report it. */
+export interface ReportLine extends AccountRegionSummary {
+  /** Names given on the command line that do not exist in this account-region. */
   readonly missing: readonly string[];
-  readonly scanned: number;
-  readonly seconds: number;
-  /** Set when Ctrl-C stopped the pass: the counts are what was decided until then. */
+  /** Ctrl-C stopped the run before this account-region ended: its counts are what was decided until then. */
   readonly interrupted?: boolean;
+}
+
+export interface Report extends OrgRunSummary {
+  readonly accountRegions: readonly ReportLine[];
+}
+
+export interface Reporter {
+  record(record: AuditRecord): void;
+  progress(where: string, scanned: number, counts: Readonly<OutcomeCounts>): void;
+  /** An account-region has ended (TTY: one line on stderr). */
+  accountRegion(line: AccountRegionSummary): void;
+  /** Every account-region of the scope, grouped by account, and the totals. */
+  summary(report: Report, options: { readonly interrupted: boolean }): void;
+  error(message: string): void;
 }
 
 const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter(
@@ -52,18 +127,29 @@ function formatSetting(setting: AuditRecord['before']): string {
   });
 }
 
+/** Why an account-region ended as it did, in a few words. */
+function detailOf(line: ReportLine): string {
+  const missing = line.missing.length > 0 ? `missing: ${line.missing.join(', ')}` : '';
+  const status =
+    line.interrupted === true
+      ? 'interrupted'
+      : line.status === 'failed'
+        ? `${line.errorCode ?? 'error'}: ${line.reason ?? ''}`
+        : line.status === 'skipped'
+          ? `${line.skipReason ?? 'skipped'}: ${line.reason ?? ''}`
+          : line.status === 'incomplete'
+            ? 'stopped before the end'
+            : '';
+  return [status, missing].filter((part) => part !== '').join('; ');
+}
+
 export function createReporter(io: Io, options: { json: boolean; verbose: boolean }): Reporter {
   const json = options.json || !io.stdout.isTTY;
   const colour = !json && io.stdout.isTTY === true && io.env.NO_COLOR === undefined;
   const bar = !json && io.stderr.isTTY === true;
   const paint = (code: number, text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   const started = Date.now();
-  let barShown = false;
-
-  const clearBar = () => {
-    if (barShown) io.stderr.write('\r\u001b[2K');
-    barShown = false;
-  };
+  const progressLine = progressLineOf(io.stderr);
 
   return {
     record(record) {
@@ -72,7 +158,7 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
         io.stdout.write(`${JSON.stringify({ type: 'audit', ...record })}\n`);
         return;
       }
-      clearBar();
+      progressLine.clear();
       const tone = record.outcome === 'failed' ? 31 : record.outcome === 'compliant' ? 32 : 33;
       const change =
         record.outcome === 'remediated' || record.outcome === 'would-remediate'
@@ -84,56 +170,23 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
           : (record.repositoryName ?? '');
       const where = record.accountId === undefined ? '' : `${record.accountId} `;
       io.stdout.write(
-        `${paint(tone, record.outcome.padEnd(15))} ${where}${record.region ?? ''} ${subject}  ${change}  (${record.reason})\n`,
+        `${paint(tone, record.outcome.padEnd(15))} ${printable(`${where}${record.region ?? ''} ${subject}  ${change}  (${record.reason})`)}\n`,
       );
     },
-    progress(region, scanned, counts) {
+    progress(where, scanned, counts) {
       if (!bar) return;
       const seconds = Math.max(0.001, (Date.now() - started) / 1000);
       const found = counts.remediated + counts['would-remediate'] + counts.failed;
       const fixed = counts.remediated;
       const width = 20;
       const filled = Math.min(width, Math.floor((scanned % 10_000) / (10_000 / width)));
-      io.stderr.write(
-        `\r\u001b[2K${region} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] scanned ${scanned.toLocaleString('en')} | non-compliant ${found} | fixed ${fixed} | ${Math.round(scanned / seconds)} repos/s`,
+      progressLine.show(
+        `${where} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] scanned ${scanned.toLocaleString('en')} | non-compliant ${found} | fixed ${fixed} | ${Math.round(scanned / seconds)} repos/s`,
       );
-      barShown = true;
-    },
-    summary(lines) {
-      clearBar();
-      if (json) {
-        for (const line of lines) io.stdout.write(`${JSON.stringify({ type: 'summary', ...line })}\n`);
-        return;
-      }
-      const header = ['region', 'scanned', ...SUMMARY_OUTCOMES, 'seconds'];
-      const rows = lines.map((line) => [
-        line.region,
-        String(line.scanned),
-        ...SUMMARY_OUTCOMES.map((outcome) => String(line.counts[outcome])),
-        line.seconds.toFixed(1),
-      ]);
-      const widths = header.map((title, index) =>
-        Math.max(title.length, ...rows.map((row) => row[index]?.length ?? 0)),
-      );
-      const format = (row: readonly string[]) =>
-        row.map((cell, index) => cell.padStart(widths[index] ?? 0)).join('  ');
-      io.stdout.write(`\n${paint(1, format(header))}\n`);
-      for (const row of rows) io.stdout.write(`${format(row)}\n`);
-      for (const line of lines) {
-        const templates = SUMMARY_OUTCOMES.filter((outcome) => line.templates[outcome] > 0).map(
-          (outcome) => `${line.templates[outcome]} ${outcome}`,
-        );
-        if (templates.length > 0) {
-          io.stdout.write(`${line.region} creation templates: ${templates.join(', ')}\n`);
-        }
-        if (line.interrupted === true) {
-          io.stdout.write(`${line.region}: interrupted; counts are what was decided until then\n`);
-        }
-      }
     },
     accountRegion(line) {
       if (!bar) return;
-      clearBar();
+      progressLine.clear();
       const tone = line.status === 'failed' ? 31 : line.status === 'skipped' ? 33 : 32;
       const detail =
         line.status === 'failed'
@@ -141,23 +194,25 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
           : line.status === 'skipped'
             ? (line.reason ?? '')
             : `${line.scanned} scanned, ${line.counts.remediated + line.counts['would-remediate']} non-compliant`;
-      io.stderr.write(`${paint(tone, line.status.padEnd(10))} ${line.accountId} ${line.region}  ${detail}\n`);
+      io.stderr.write(
+        `${paint(tone, line.status.padEnd(10))} ${printable(`${line.accountId} ${line.region}  ${detail}`)}\n`,
+      );
     },
-    orgSummary(summary, { interrupted }) {
-      clearBar();
+    summary(report, { interrupted }) {
+      progressLine.clear();
       if (json) {
-        for (const line of summary.accountRegions) {
+        for (const line of report.accountRegions) {
           io.stdout.write(`${JSON.stringify({ type: 'summary', ...line })}\n`);
         }
         io.stdout.write(
-          `${JSON.stringify({ type: 'total', result: interrupted ? 'interrupted' : summary.result, statusCounts: summary.statusCounts, totals: summary.totals, templateTotals: summary.templateTotals, scanned: summary.scanned })}\n`,
+          `${JSON.stringify({ type: 'total', result: interrupted ? 'interrupted' : report.result, statusCounts: report.statusCounts, totals: report.totals, templateTotals: report.templateTotals, scanned: report.scanned })}\n`,
         );
         return;
       }
       const header = ['account', 'region', 'status', 'scanned', ...SUMMARY_OUTCOMES, 'seconds', 'detail'];
       const rows: string[][] = [];
       let previous: string | undefined;
-      for (const line of summary.accountRegions) {
+      for (const line of report.accountRegions) {
         const account =
           line.accountId === previous
             ? ''
@@ -170,40 +225,38 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
           String(line.scanned),
           ...SUMMARY_OUTCOMES.map((outcome) => String(line.counts[outcome])),
           line.seconds.toFixed(1),
-          line.status === 'failed'
-            ? `${line.errorCode ?? 'error'}: ${line.reason ?? ''}`
-            : line.status === 'skipped'
-              ? `${line.skipReason ?? 'skipped'}: ${line.reason ?? ''}`
-              : line.status === 'incomplete'
-                ? 'stopped before the end'
-                : '',
+          detailOf(line),
         ]);
       }
-      const widths = header.map((title, index) =>
-        Math.max(title.length, ...rows.map((row) => row[index]?.length ?? 0)),
+      const [title, ...body] = formatTable(
+        header,
+        rows,
+        (column) => column > 2 && column < header.length - 1,
       );
-      const last = header.length - 1;
-      const format = (row: readonly string[]) =>
-        row
-          .map((cell, index) =>
-            index <= 2 || index === last
-              ? cell.padEnd(widths[index] ?? 0)
-              : cell.padStart(widths[index] ?? 0),
-          )
-          .join('  ')
-          .trimEnd();
-      io.stdout.write(`\n${paint(1, format(header))}\n`);
-      for (const row of rows) io.stdout.write(`${format(row)}\n`);
-      const { statusCounts } = summary;
+      io.stdout.write(`\n${paint(1, title ?? '')}\n`);
+      for (const row of body) io.stdout.write(`${row}\n`);
+      for (const line of report.accountRegions) {
+        const templates = SUMMARY_OUTCOMES.filter((outcome) => line.templateCounts[outcome] > 0).map(
+          (outcome) => `${line.templateCounts[outcome]} ${outcome}`,
+        );
+        if (templates.length > 0) {
+          io.stdout.write(`${line.accountId} ${line.region} creation templates: ${templates.join(', ')}\n`);
+        }
+      }
+      const { statusCounts } = report;
       io.stdout.write(
-        `\n${summary.accountRegions.length} account-regions: ${statusCounts.completed} completed, ${statusCounts.failed} failed, ${statusCounts.skipped} skipped, ${statusCounts.incomplete} incomplete; ${summary.scanned} repositories scanned, ${summary.totals.remediated} remediated, ${summary.totals['would-remediate']} would-remediate, ${summary.totals.failed} failed\n`,
+        `\n${report.accountRegions.length} account-regions: ${statusCounts.completed} completed, ${statusCounts.failed} failed, ${statusCounts.skipped} skipped, ${statusCounts.incomplete} incomplete; ${report.scanned} repositories scanned, ${report.totals.remediated} remediated, ${report.totals['would-remediate']} would-remediate, ${report.totals.failed} failed\n`,
       );
-      if (interrupted) io.stdout.write('interrupted: only the account-regions that ended are listed\n');
+      if (interrupted) {
+        io.stdout.write(
+          'interrupted: the counts of the account-regions not ended are what was decided until then\n',
+        );
+      }
     },
     error(message) {
-      clearBar();
+      progressLine.clear();
       if (json) io.stdout.write(`${JSON.stringify({ type: 'error', message })}\n`);
-      io.stderr.write(`ecr-guard: ${message}\n`);
+      io.stderr.write(`ecr-guard: ${printable(message)}\n`);
     },
   };
 }

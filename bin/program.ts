@@ -4,10 +4,10 @@ import { GuardError, InvalidInputError } from '../lib/errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerRemediate } from './commands/remediate.ts';
-import { EXIT } from './commands/run-pass.ts';
 import { registerSweep } from './commands/sweep.ts';
+import { EXIT } from './exit-codes.ts';
 import { settingOptions } from './options.ts';
-import type { Io } from './output.ts';
+import { type Io, printable, progressLineOf } from './output.ts';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -24,10 +24,11 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         '',
         'Exit codes:',
         '  0  every repository compliant (or fixed)',
-        '  1  some repositories failed (see the failed lines)',
+        '  1  a failure: a repository, an account-region, a call that got no answer (see the summary)',
         '  2  bad usage',
         '  3  non-compliant repositories found by --dry-run or check',
-        '  4  a repository named on the command line does not exist (typo, wrong region or registry)',
+        '  4  a repository or an account named on the command line does not exist (typo, wrong region,',
+        '     registry or organisation)',
         '  130 interrupted (Ctrl-C); the partial summary is printed',
         '',
         'Examples:',
@@ -46,7 +47,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       '--profile <name>',
       'AWS named profile (region precedence: --region, AWS_REGION, AWS_DEFAULT_REGION, profile)',
     )
-    .option('--registry-id <account>', 'registry (account id) to act on; default: your own')
+    .option(
+      '--registry-id <account>',
+      'registry (account id) to act on with your own credentials; default: your own account (not with --org or --account)',
+    )
     .option('--endpoint-url <url>', 'send every AWS call to this endpoint (as the AWS CLI does)')
     .option(
       '--retry-failed-from <s3-uri>',
@@ -82,12 +86,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       // --help and --version end here too, with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    // A progress line still drawn would run into the message.
+    progressLineOf(io.stderr).clear();
     if (error instanceof InvalidInputError) {
-      io.stderr.write(`ecr-guard: ${error.issues.join('\n  ')}\n`);
+      io.stderr.write(`ecr-guard: ${error.issues.map(printable).join('\n  ')}\n`);
       return EXIT.usage;
     }
     const message = error instanceof GuardError || error instanceof Error ? error.message : String(error);
-    io.stderr.write(`ecr-guard: ${message}\n`);
+    io.stderr.write(`ecr-guard: ${printable(message)}\n`);
     return EXIT.failures;
   }
 }

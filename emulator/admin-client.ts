@@ -9,6 +9,9 @@ import type { StoredEvent } from './events/events.ts';
 import type { EVENTS_OPERATIONS } from './events/service.ts';
 import type { ORGANIZATIONS_OPERATIONS } from './organizations/service.ts';
 import type { S3_OPERATIONS } from './s3/service.ts';
+import type { ExclusionVerdict } from './securityhub/config.ts';
+import type { ControlEvaluation } from './securityhub/control.ts';
+import type { SecurityHubOperation } from './securityhub/service.ts';
 import type { STS_OPERATIONS } from './sts/service.ts';
 
 /** Faults for one operation as the control route takes them (`burst` defaults to `tps`). */
@@ -27,7 +30,8 @@ export type EmulatorOperation =
   | 'LookupEvents'
   | (typeof STS_OPERATIONS)[number]
   | (typeof ORGANIZATIONS_OPERATIONS)[number]
-  | (typeof S3_OPERATIONS)[number];
+  | (typeof S3_OPERATIONS)[number]
+  | SecurityHubOperation;
 
 /** The body of `POST /_emulator/faults`; `{}` clears every fault. */
 export type FaultInput = {
@@ -98,6 +102,20 @@ export function isOrganizationSeed(value: unknown): boolean {
   return isJsonObject(value) && ORGANIZATION_SEED_KEYS.some((key) => key in value);
 }
 
+/** The Security Hub configuration as `POST /_emulator/securityhub` takes it (see emulator/README.md). */
+export interface SecurityHubSettings {
+  readonly administrator?: string;
+  readonly members?: readonly string[];
+  readonly aggregationRegion?: string;
+  readonly immutableWithExclusion?: ExclusionVerdict;
+}
+
+/** The Security Hub configuration in force (the administrator as it applies) and how many findings are stored. */
+export interface SecurityHubSummary extends SecurityHubSettings {
+  readonly immutableWithExclusion: ExclusionVerdict;
+  readonly findings: number;
+}
+
 /** Typed client of the `/_emulator/*` control routes. */
 export interface AdminClient {
   /** Call counts: all calls, or those of one account, region, or account in a region. */
@@ -132,6 +150,14 @@ export interface AdminClient {
   deliverTo(target: { readonly url: string; readonly includeReadOnly?: boolean }): Promise<JsonObject>;
   /** Stops delivering events. */
   stopDelivery(): Promise<JsonObject>;
+  /** The Security Hub configuration in force. */
+  securityHub(): Promise<SecurityHubSummary>;
+  /** Replaces the Security Hub configuration. */
+  configureSecurityHub(settings: SecurityHubSettings): Promise<SecurityHubSummary>;
+  /** Evaluates control ECR.2 over the registries (all, or one account and/or Region), as Security Hub would. */
+  evaluateControlFindings(scope?: StatsScope): Promise<ControlEvaluation[]>;
+  /** Stored Security Hub findings (ASFF), of one account and/or Region. */
+  findings(scope?: StatsScope): Promise<{ readonly count: number; readonly findings: JsonObject[] }>;
 }
 
 /** The body of `GET /_emulator/stats`: call counts and the event delivery counters. */
@@ -195,5 +221,16 @@ export function emulatorAdmin(url: string): AdminClient {
     },
     deliverTo: (target) => call('POST', 'delivery', target),
     stopDelivery: () => call('DELETE', 'delivery'),
+    securityHub: async () => (await call('GET', 'securityhub')) as unknown as SecurityHubSummary,
+    configureSecurityHub: async (settings) =>
+      (await call('POST', 'securityhub', settings)) as unknown as SecurityHubSummary,
+    evaluateControlFindings: async (scope = {}) => {
+      const { evaluations } = await call('POST', 'securityhub/control-findings', scope);
+      return Array.isArray(evaluations) ? (evaluations as ControlEvaluation[]) : [];
+    },
+    findings: async (scope = {}) => {
+      const answer = await call('GET', `securityhub/findings?${query({ ...scope })}`);
+      return answer as unknown as { count: number; findings: JsonObject[] };
+    },
   };
 }

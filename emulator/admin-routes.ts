@@ -9,6 +9,7 @@ import { toWireRepository } from './ecr/model.ts';
 import { applyPushes, readPushes } from './ecr/pushes.ts';
 import { type SeedResult, seedRepositories } from './ecr/seed.ts';
 import { toWireTemplate } from './ecr/templates.ts';
+import { administratorOf } from './securityhub/config.ts';
 import type { EmulatorState } from './state.ts';
 
 const ACCOUNT = /^[0-9]{12}$/;
@@ -168,6 +169,47 @@ function organizationSummary(state: EmulatorState): JsonObject {
   };
 }
 
+/** `GET /_emulator/securityhub/findings?account=&region=`: stored findings, of one account and/or Region. */
+function listFindings(state: EmulatorState, url: URL): JsonObject {
+  const { account, region } = readScope(url);
+  const findings = state.findings
+    .list()
+    .filter(
+      (finding) =>
+        (account === undefined || finding.account === account) &&
+        (region === undefined || finding.region === region),
+    )
+    .map((finding) => finding.document);
+  return { count: findings.length, findings };
+}
+
+/** `POST /_emulator/securityhub/control-findings {account?, region?}`: evaluates ECR.2 over the registries. */
+function evaluateControl(state: EmulatorState, body: unknown): JsonObject {
+  if (!isJsonObject(body)) throw new AdminRequestError('the body must be {account?, region?}');
+  for (const key of Object.keys(body))
+    if (key !== 'account' && key !== 'region')
+      throw new AdminRequestError(`${key} is not a scope member (use account, region)`);
+  const { account, region } = body;
+  if (account !== undefined && (typeof account !== 'string' || !ACCOUNT.test(account)))
+    throw new AdminRequestError(`account ${JSON.stringify(account)} is not a 12-digit account ID`);
+  if (region !== undefined && (typeof region !== 'string' || !REGION.test(region)))
+    throw new AdminRequestError(`region ${JSON.stringify(region)} is not a region name`);
+  const evaluations = state.evaluateControlFindings({
+    ...(account === undefined ? {} : { account }),
+    ...(region === undefined ? {} : { region }),
+  });
+  return { evaluations: evaluations.map((evaluation) => ({ ...evaluation })) };
+}
+
+function securityHubSummary(state: EmulatorState): JsonObject {
+  const administrator = administratorOf(state.securityHub, state.directory);
+  return {
+    ...state.securityHub,
+    ...(administrator === undefined ? {} : { administrator }),
+    findings: state.findings.size,
+  };
+}
+
 /** Answers one control route. */
 export function adminRoute(state: EmulatorState, method: string, url: URL, bytes: Buffer): AdminReply {
   const route = `${method} ${url.pathname.replace(/\/+$/, '')}`;
@@ -223,6 +265,15 @@ export function adminRoute(state: EmulatorState, method: string, url: URL, bytes
       return { status: 200, body: listTemplates(state, url) };
     case 'GET /_emulator/trail':
       return { status: 200, body: listTrail(state, url) };
+    case 'GET /_emulator/securityhub':
+      return { status: 200, body: securityHubSummary(state) };
+    case 'POST /_emulator/securityhub':
+      state.configureSecurityHub(parseAdminBody(bytes));
+      return { status: 200, body: securityHubSummary(state) };
+    case 'POST /_emulator/securityhub/control-findings':
+      return { status: 200, body: evaluateControl(state, parseAdminBody(bytes)) };
+    case 'GET /_emulator/securityhub/findings':
+      return { status: 200, body: listFindings(state, url) };
     case 'GET /_emulator/delivery':
       return { status: 200, body: { ...state.delivery.describe(), ...state.delivery.stats() } };
     case 'POST /_emulator/delivery':

@@ -124,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
       `export AWS_ENDPOINT_URL_STS=${emulator.url}\n` +
       `export AWS_ENDPOINT_URL_ORGANIZATIONS=${emulator.url}\n` +
       `export AWS_ENDPOINT_URL_CLOUDTRAIL=${emulator.url}\n` +
+      `export AWS_ENDPOINT_URL_SECURITYHUB=${emulator.url}\n` +
       '# any credentials work, e.g. export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n',
   );
   await new Promise<void>((resolve) => {

@@ -3,7 +3,8 @@
  * operations this project uses (repositories, their tags, images, repository creation templates), an
  * EventBridge PutEvents sink, STS AssumeRole/GetCallerIdentity, the Organizations list calls, CloudTrail
  * LookupEvents over a trail of every ECR call (optionally delivered as EventBridge events to a callback or a
- * loopback URL), a minimal path-style S3 (buckets and objects), and `/_emulator/*` control routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
+ * loopback URL), a minimal path-style S3 (buckets and objects), Security Hub findings (GetFindings, BatchUpdateFindings,
+ * BatchImportFindings, and ECR.2 control findings evaluated from the registries), and `/_emulator/*` control routes. Each service lives in its own folder over the shared `core/` (see emulator/README.md).
  *
  * ```ts
  * const emulator = await startEmulator();
@@ -27,6 +28,8 @@ export type {
   ListedTemplate,
   OrganizationSeedRequest,
   OrganizationSeedResult,
+  SecurityHubSettings,
+  SecurityHubSummary,
 } from './admin-client.ts';
 export { emulatorAdmin, isOrganizationSeed } from './admin-client.ts';
 export type {
@@ -46,6 +49,7 @@ export type {
   Repository,
   RepositoryCreationTemplate,
 } from './ecr/model.ts';
+export type { SeedPush } from './ecr/pushes.ts';
 export type {
   SeedCounts,
   SeedGenerator,
@@ -56,6 +60,9 @@ export type {
 } from './ecr/seed.ts';
 export type { StoredEvent } from './events/events.ts';
 export type { Bucket, StoredObject } from './s3/store.ts';
+export type { ExclusionVerdict, SecurityHubConfig } from './securityhub/config.ts';
+export type { ControlEvaluation } from './securityhub/control.ts';
+export type { StoredFinding } from './securityhub/findings.ts';
 export { DEFAULT_ACCOUNT, DEFAULT_REGION, EmulatorState } from './state.ts';
 
 /** Options of {@link startEmulator}. */

@@ -16,6 +16,7 @@ import type { ObservedCall } from './core/server.ts';
 import { DEFAULT_REGION } from './core/server.ts';
 import type { Service } from './core/service.ts';
 import { ScopedStats } from './core/stats.ts';
+import { repositoryArn } from './ecr/model.ts';
 import { ecrService } from './ecr/service.ts';
 import { RepositoryStore } from './ecr/store.ts';
 import { EventSink } from './events/events.ts';
@@ -24,6 +25,14 @@ import { eventsService } from './events/service.ts';
 import { organizationsService } from './organizations/service.ts';
 import { s3Service } from './s3/service.ts';
 import { BucketStore, bucketNameProblem } from './s3/store.ts';
+import {
+  DEFAULT_SECURITY_HUB_CONFIG,
+  parseSecurityHubConfig,
+  type SecurityHubConfig,
+} from './securityhub/config.ts';
+import { type ControlEvaluation, evaluateEcr2 } from './securityhub/control.ts';
+import { FindingStore } from './securityhub/findings.ts';
+import { securityHubService } from './securityhub/service.ts';
 import { stsService } from './sts/service.ts';
 
 export { DEFAULT_REGION };
@@ -47,6 +56,12 @@ export interface EmulatorStateOptions {
    * (burst 2), or a rate of your own. Default off (the `LookupEvents` fault can throttle too).
    */
   readonly lookupEventsThrottle?: boolean | { readonly tps: number; readonly burst?: number };
+  /**
+   * Truncate a trail record's `requestParameters` or `responseElements` whose JSON is longer than this many
+   * bytes to `{"omitted": true}`, as CloudTrail truncates a field over its (unpublished) maximum size;
+   * default: never.
+   */
+  readonly trailFieldLimitBytes?: number;
   /** Deliver recorded calls as EventBridge events to a callback or a loopback URL (see emulator/README.md). */
   readonly delivery?: DeliveryTarget;
   /** S3 buckets that exist from the start (`account` defaults to the default account, `region` to us-east-1). */
@@ -55,6 +70,8 @@ export interface EmulatorStateOptions {
     readonly account?: string;
     readonly region?: string;
   }>;
+  /** Security Hub: administrator and members, aggregation Region, the ECR.2 verdict (see emulator/README.md). */
+  readonly securityHub?: Partial<SecurityHubConfig>;
 }
 
 function readThrottle(option: EmulatorStateOptions['lookupEventsThrottle']): LookupThrottle | undefined {
@@ -87,6 +104,8 @@ export class EmulatorState {
   readonly rules = new RuleStore();
   /** S3 buckets and their objects. */
   readonly buckets = new BucketStore();
+  /** Security Hub findings (imported, or evaluated from the registries by {@link evaluateControlFindings}). */
+  readonly findings = new FindingStore();
   /** Every ECR call served (and every seeded push), per account and region. */
   readonly trail = new Trail();
   /** Delivery of recorded calls as EventBridge events. */
@@ -101,6 +120,8 @@ export class EmulatorState {
   private readonly legacyKeys: ReadonlyMap<string, string>;
   private currentDirectory: Directory;
   private readonly initialBuckets: NonNullable<EmulatorStateOptions['buckets']>;
+  private securityHubSettings: SecurityHubConfig = DEFAULT_SECURITY_HUB_CONFIG;
+  private readonly trailFieldLimitBytes: number | undefined;
 
   constructor(options: EmulatorStateOptions = {}) {
     this.account = checkAccount(options.account ?? DEFAULT_ACCOUNT, 'account');
@@ -110,6 +131,10 @@ export class EmulatorState {
         checkAccount(account, `accounts.${key}`),
       ]),
     );
+    const limit = options.trailFieldLimitBytes;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new TypeError('trailFieldLimitBytes must be a positive integer');
+    this.trailFieldLimitBytes = limit;
     const delay = options.visibilityDelayMs ?? 0;
     if (!Number.isFinite(delay) || delay < 0) throw new TypeError('visibilityDelayMs must be a number >= 0');
     this.baseVisibilityDelayMs = delay;
@@ -124,6 +149,14 @@ export class EmulatorState {
         this.seedOrganization(options.organization);
       } catch (error) {
         if (error instanceof AdminRequestError) throw new TypeError(`organization: ${error.message}`);
+        throw error;
+      }
+    }
+    if (options.securityHub !== undefined) {
+      try {
+        this.configureSecurityHub(options.securityHub);
+      } catch (error) {
+        if (error instanceof AdminRequestError) throw new TypeError(`securityHub: ${error.message}`);
         throw error;
       }
     }
@@ -143,6 +176,12 @@ export class EmulatorState {
         throttle: readThrottle(options.lookupEventsThrottle),
       }),
       s3Service({ buckets: this.buckets }),
+      securityHubService({
+        findings: this.findings,
+        tokens: this.tokens,
+        directory,
+        config: () => this.securityHubSettings,
+      }),
     ];
     this.initialBuckets = options.buckets ?? [];
     for (const bucket of this.initialBuckets) this.createBucket(bucket);
@@ -162,6 +201,58 @@ export class EmulatorState {
     if (existing === undefined) this.buckets.create(bucket.name, account, region, this.now());
     else if (existing.account !== account || existing.region !== region)
       throw new TypeError(`bucket ${bucket.name} already exists in ${existing.account} ${existing.region}`);
+  }
+
+  /** The Security Hub configuration in force. */
+  get securityHub(): SecurityHubConfig {
+    return this.securityHubSettings;
+  }
+
+  /**
+   * Replaces the Security Hub configuration (omitted settings take their defaults).
+   * @throws AdminRequestError naming the setting and the value.
+   */
+  configureSecurityHub(body: unknown): SecurityHubConfig {
+    this.securityHubSettings = parseSecurityHubConfig(body);
+    return this.securityHubSettings;
+  }
+
+  /**
+   * Evaluates control ECR.2 over the registries, as Config and Security Hub would: one finding per
+   * repository (PASSED at IMMUTABLE), archived when its repository is gone. Every registry (and every
+   * account-region holding findings) unless `scope` narrows it to an account, a Region, or both.
+   */
+  evaluateControlFindings(
+    scope: { readonly account?: string; readonly region?: string } = {},
+  ): ControlEvaluation[] {
+    const places = new Map<string, { account: string; region: string }>();
+    const add = (account: string, region: string) => {
+      if (scope.account !== undefined && scope.account !== account) return;
+      if (scope.region !== undefined && scope.region !== region) return;
+      places.set(`${account}/${region}`, { account, region });
+    };
+    for (const registry of this.store.all()) add(registry.account, registry.region);
+    for (const finding of this.findings.list()) add(finding.account, finding.region);
+    if (scope.account !== undefined && scope.region !== undefined) add(scope.account, scope.region);
+    const nowMs = this.now();
+    const registries = new Map(
+      this.store.all().map((registry) => [`${registry.account}/${registry.region}`, registry]),
+    );
+    return [...places.values()].map(({ account, region }) =>
+      evaluateEcr2(this.findings, {
+        account,
+        region,
+        nowMs,
+        exclusionVerdict: this.securityHubSettings.immutableWithExclusion,
+        repositories: (registries.get(`${account}/${region}`)?.list() ?? [])
+          .filter((repository) => repository.visibleAtMs <= nowMs)
+          .map((repository) => ({
+            arn: repositoryArn(region, account, repository.repositoryName),
+            name: repository.repositoryName,
+            imageTagMutability: repository.imageTagMutability,
+          })),
+      }),
+    );
   }
 
   /** Records an answered call in the trail (ECR calls only: CloudTrail's own lookups are not recorded). */
@@ -189,7 +280,7 @@ export class EmulatorState {
 
   /** Adds one call to the trail and offers it for delivery. */
   record(facts: CallFacts): TrailRecord {
-    const record = buildRecord(facts);
+    const record = buildRecord(facts, this.trailFieldLimitBytes);
     this.trail.add(record);
     this.delivery.offer(record);
     return record;
@@ -235,13 +326,14 @@ export class EmulatorState {
 
   /**
    * Clears repositories, repository creation templates, S3 objects and buckets (those of the `buckets`
-   * option are made again, empty), events, EventBridge rules, the trail, stats (delivery counters included),
-   * faults and issued sessions; the accounts, organisation, roles and the delivery target stay (they are configuration, like
-   * the `accounts` option).
+   * option are made again, empty), Security Hub findings, events, EventBridge rules, the trail, stats
+   * (delivery counters included), faults and issued sessions; the accounts, organisation, roles, the Security
+   * Hub configuration and the delivery target stay (they are configuration, like the `accounts` option).
    */
   reset(): void {
     this.store.clear();
     this.buckets.clear();
+    this.findings.clear();
     for (const bucket of this.initialBuckets) this.createBucket(bucket);
     this.events.clear();
     this.rules.clear();

@@ -4,7 +4,7 @@
  * no SDK): this is what infra/ may import. The Powertools-based auditor that logs and counts records is
  * lib/auditor.ts. See docs/architecture.md, "Outcomes" and "Audit".
  */
-import { EcrCallError, errorCodeOf } from './errors.ts';
+import { callTimeoutOf, EcrCallError, errorCodeOf } from './errors.ts';
 import type { EventContext } from './events.ts';
 import type { MutabilitySetting, RepositoryFacts, TemplateFacts } from './policy.ts';
 
@@ -226,6 +226,8 @@ export function failedRecord(
 ): AuditRecord {
   const errorCode = errorCodeOf(error);
   const operation = error instanceof EcrCallError ? `${error.operation} ` : '';
+  // A call that got no answer says which endpoint and which limit: what to fix.
+  const timeout = callTimeoutOf(error);
   return {
     outcome: 'failed',
     repositoryName: facts.repositoryName,
@@ -236,7 +238,7 @@ export function failedRecord(
     after: toAuditSetting(facts.setting),
     trigger: scope.trigger,
     dryRun: scope.dryRun,
-    reason: `${operation}failed with ${errorCode}`,
+    reason: `${operation}failed with ${errorCode}${timeout === undefined ? '' : `: ${timeout.message}`}`,
     errorCode,
     ...eventFields(context),
   };
@@ -387,4 +389,18 @@ export function exemptionStagedRecord(
     dryRun: scope.dryRun,
     reason,
   };
+}
+
+/**
+ * A repository `ecr-guard plan --stage-exemptions` set within the allowed exclusions instead of exempting
+ * it: `remediated` (it is compliant now), `after` as ECR answered the write, the tags kept mutable in the
+ * reason. The write never leaves a tag mutable that `before` kept immutable (docs/architecture.md, "Strictness").
+ */
+export function exclusionSetRecord(
+  facts: Pick<RepositoryFacts, 'repositoryName' | 'repositoryArn' | 'registryId' | 'setting'>,
+  after: MutabilitySetting,
+  reason: string,
+  scope: RecordScope,
+): AuditRecord {
+  return repositoryRecord(facts, 'remediated', reason, scope, { after });
 }

@@ -27,6 +27,7 @@ const RETRYABLE_CODES = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',
+  'CallTimeoutError',
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
@@ -45,6 +46,35 @@ export function isRetryableAwsError(error: unknown): boolean {
       ? metadata.httpStatusCode
       : undefined;
   return fault === 'server' || (typeof status === 'number' && (status === 429 || status >= 500));
+}
+
+/**
+ * Codes of a call that got no answer: a timed-out attempt, a connection that could not be made or was
+ * dropped, the call's time limit (lib/call-limits.ts). The SDK retries these itself within the call's one
+ * time limit; retrying them again above the SDK would multiply that limit by the retries, so
+ * {@link isRetryableAnswer} leaves them out.
+ */
+const UNANSWERED_CODES = new Set([
+  'TimeoutError',
+  'CallTimeoutError',
+  'EndpointConnectionError',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * Worth retrying above the SDK: a translated call error that is retryable and was an answer (throttling,
+ * a server fault), not a call that went unanswered (see {@link UNANSWERED_CODES}).
+ */
+export function isRetryableAnswer(error: unknown): boolean {
+  const retryable =
+    typeof error === 'object' && error !== null && 'retryable' in error && error.retryable === true;
+  return retryable && !UNANSWERED_CODES.has(errorCodeOf(error));
 }
 
 /** Translates anything an SDK call threw into an {@link AwsCallError} naming the service and operation. */
@@ -68,13 +98,13 @@ export interface RetryOptions {
   readonly sleep?: Sleep;
   /** Uniform in [0, 1); injectable so tests are deterministic. */
   readonly random?: () => number;
+  /** Asked before each retry: false rethrows at once (a Lambda deadline near, for example). */
+  readonly canRetry?: (() => boolean) | undefined;
 }
 
 export interface RetryPolicy extends RetryOptions {
   /** Which failures are worth another attempt (throttling, server faults). */
   readonly isRetryable: (error: unknown) => boolean;
-  /** Asked before each retry: false rethrows at once (for example, when a deadline nears). */
-  readonly canRetry?: (() => boolean) | undefined;
   /** Called before each retry's backoff (to count retries, or to slow down). */
   readonly onRetry?: ((error: unknown) => void) | undefined;
 }
@@ -101,8 +131,8 @@ export async function retry<T>(call: () => Promise<T>, policy: RetryPolicy): Pro
 }
 
 /**
- * Runs `call` and translates its failure into an {@link AwsCallError}; retryable failures are retried
- * first, as {@link retry} does.
+ * Runs `call` and translates its failure into an {@link AwsCallError}; retryable answers (throttling,
+ * server faults) are retried first, as {@link retry} does.
  */
 export function callWithRetries<T>(
   service: string,
@@ -118,6 +148,6 @@ export function callWithRetries<T>(
         throw translateAwsError(service, operation, caught);
       }
     },
-    { ...options, isRetryable: (error) => error instanceof AwsCallError && error.retryable },
+    { ...options, isRetryable: (error) => error instanceof AwsCallError && isRetryableAnswer(error) },
   );
 }

@@ -11,9 +11,18 @@
  * account) is retried with backoff (lib/aws-retry.ts), and any other failure is translated into an
  * {@link AwsCallError} here.
  */
-import { type CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { callWithRetries, type RetryOptions, type Sleep } from './aws-retry.ts';
+import {
+  type CloudTrailClient,
+  LookupEventsCommand,
+  type LookupEventsCommandOutput,
+} from '@aws-sdk/client-cloudtrail';
+import { callWithRetries, type RetryOptions, type Sleep, translateAwsError } from './aws-retry.ts';
+import { AwsCallError } from './errors.ts';
+import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
 import { type PushRecord, parsePushRecord } from './plan.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+
+export { createRateLimiter, type RateLimiter };
 
 /** The IAM actions each operation needs, declared next to the operation. */
 export const CLOUDTRAIL_ACTIONS = {
@@ -27,46 +36,49 @@ export const MAX_LOOKBACK_DAYS = 90;
 const DAY_MS = 86_400_000;
 const SERVICE = 'cloudtrail';
 
-/** Waits until a call may start so that no more than `perSecond` start in any second. */
-export interface RateLimiter {
-  acquire(): Promise<void>;
-}
-
-/** A limiter spacing call starts `1000 / perSecond` ms apart on an injectable clock. */
-export function createRateLimiter(
-  perSecond: number,
-  clock: { readonly now: () => number; readonly sleep: Sleep },
-): RateLimiter {
-  const interval = 1000 / perSecond;
-  let next = Number.NEGATIVE_INFINITY;
-  return {
-    async acquire() {
-      const now = clock.now();
-      const slot = Math.max(now, next);
-      next = slot + interval;
-      if (slot > now) await clock.sleep(slot - now);
-    },
-  };
-}
-
 export interface LookupResult {
   /** The readable PutImage records of the window, newest first as LookupEvents returns them. */
   readonly pushes: readonly PushRecord[];
   /** Every event LookupEvents returned (readable or not). */
   readonly events: number;
-  /** Events that were not readable PutImage records: skipped, not guessed at. */
+  /** Events that were not readable PutImage records: never guessed at, counted for the plan to doubt. */
   readonly unreadable: number;
+  /** Of those, how many name each repository in LookupEvents' `Resources` (the others name none). */
+  readonly unreadableByRepository: ReadonlyMap<string, number>;
   /** LookupEvents calls made, retries included. */
   readonly calls: number;
 }
 
+/**
+ * A lookup pass that stopped before its last page: a call failed after its retries, or the caller
+ * aborted. Carries the calls made until then (failed ones included), so they are still counted.
+ */
+export class LookupFailedError extends AwsCallError {
+  readonly calls: number;
+
+  constructor(failure: AwsCallError, calls: number) {
+    super(failure.service, failure.operation, failure.code, failure.retryable, { cause: failure.cause });
+    this.name = 'LookupFailedError';
+    this.calls = calls;
+  }
+}
+
 export interface CloudTrailAdapter {
-  /** Every PutImage event of the last `days` days (1-90) before `now`, all pages. */
+  /**
+   * Every PutImage event of the last `days` days (1-90) before `now`, all pages; stops at `signal`.
+   * @throws LookupFailedError when a call fails after its retries or `signal` aborts the pass.
+   */
   lookupPushes(options: {
     readonly days: number;
     readonly now: Date;
     readonly onPage?: (events: number) => void;
+    readonly signal?: AbortSignal | undefined;
   }): Promise<LookupResult>;
+}
+
+/** The repository a LookupEvents event names in its `Resources`, if any. */
+function repositoryOf(event: { Resources?: { ResourceType?: string; ResourceName?: string }[] }) {
+  return event.Resources?.find((resource) => resource.ResourceType === 'AWS::ECR::Repository')?.ResourceName;
 }
 
 export interface CloudTrailAdapterOptions extends RetryOptions {
@@ -87,48 +99,74 @@ export function createCloudTrailAdapter(
   const limiter =
     options.limiter ?? createRateLimiter(LOOKUP_REQUESTS_PER_SECOND, { now: options.now ?? Date.now, sleep });
   return {
-    async lookupPushes({ days, now, onPage }) {
+    async lookupPushes({ days, now, onPage, signal }) {
       if (!Number.isInteger(days) || days < 1 || days > MAX_LOOKBACK_DAYS) {
         throw new RangeError(`days must be an integer from 1 to ${MAX_LOOKBACK_DAYS}, got ${days}`);
       }
       const pushes: PushRecord[] = [];
       let events = 0;
       let unreadable = 0;
+      const unreadableByRepository = new Map<string, number>();
       let calls = 0;
       let nextToken: string | undefined;
+      const tokens = pageTokens('CloudTrail LookupEvents');
       const startTime = new Date(now.getTime() - days * DAY_MS);
       do {
         const token = nextToken;
-        const output = await callWithRetries(
-          SERVICE,
-          'LookupEvents',
-          async () => {
-            await limiter.acquire();
-            calls += 1;
-            return client.send(
-              new LookupEventsCommand({
-                LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutImage' }],
-                StartTime: startTime,
-                EndTime: now,
-                MaxResults: LOOKUP_PAGE_SIZE,
-                NextToken: token,
-              }),
-            );
-          },
-          { ...options, sleep },
-        );
+        let output: LookupEventsCommandOutput;
+        try {
+          output = await callWithRetries(
+            SERVICE,
+            'LookupEvents',
+            async () => {
+              signal?.throwIfAborted();
+              await limiter.acquire();
+              signal?.throwIfAborted();
+              calls += 1;
+              return client.send(
+                new LookupEventsCommand({
+                  LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutImage' }],
+                  StartTime: startTime,
+                  EndTime: now,
+                  MaxResults: LOOKUP_PAGE_SIZE,
+                  NextToken: token,
+                }),
+                { abortSignal: signal },
+              );
+            },
+            { ...options, sleep },
+          );
+        } catch (error) {
+          throw new LookupFailedError(translateAwsError(SERVICE, 'LookupEvents', error), calls);
+        }
         const page = output.Events ?? [];
         events += page.length;
         for (const event of page) {
           const push =
             event.CloudTrailEvent === undefined ? undefined : parsePushRecord(event.CloudTrailEvent);
-          if (push === undefined) unreadable += 1;
-          else pushes.push(push);
+          if (push !== undefined) {
+            pushes.push(push);
+            continue;
+          }
+          unreadable += 1;
+          const repository = repositoryOf(event);
+          if (repository !== undefined) {
+            unreadableByRepository.set(repository, (unreadableByRepository.get(repository) ?? 0) + 1);
+          }
         }
         onPage?.(events);
-        nextToken = output.NextToken || undefined;
+        try {
+          nextToken = tokens.next(output.NextToken);
+        } catch (error) {
+          // A token seen before would page forever: that is a failed lookup (exit 1), not a long one.
+          if (!(error instanceof RepeatedPageTokenError)) throw error;
+          throw new LookupFailedError(
+            new AwsCallError(SERVICE, 'LookupEvents', error.name, false, { cause: error }),
+            calls,
+          );
+        }
       } while (nextToken !== undefined);
-      return { pushes, events, unreadable, calls };
+      return { pushes, events, unreadable, unreadableByRepository, calls };
     },
   };
 }

@@ -59,6 +59,8 @@ export interface OrganizationConfig {
 export interface SdkSettings {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** The most one call may take, every attempt included (lib/call-limits.ts). */
+  readonly callTimeoutMs: number;
   /** AWS_MAX_ATTEMPTS when set; otherwise each caller's own default. */
   readonly maxAttempts: number | undefined;
   readonly retryMode: 'standard' | 'adaptive' | 'legacy';
@@ -96,6 +98,7 @@ export function configFromSettings(values: SettingValues): GuardConfig {
     sdk: {
       connectTimeoutMs: values.connectTimeoutMs,
       requestTimeoutMs: values.requestTimeoutMs,
+      callTimeoutMs: values.callTimeoutMs,
       maxAttempts: values.maxAttempts,
       retryMode: values.retryMode,
     },

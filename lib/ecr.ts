@@ -6,6 +6,7 @@
 
 import { setTimeout } from 'node:timers/promises';
 import {
+  DescribeImagesCommand,
   DescribeRepositoriesCommand,
   DescribeRepositoryCreationTemplatesCommand,
   type ECRClient,
@@ -17,10 +18,10 @@ import {
   TagResourceCommand,
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
-import { HttpRequest } from '@smithy/core/protocols';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { EcrCallError, errorCodeOf } from './errors.ts';
+import { CallTimeoutError, EcrCallError, errorCodeOf } from './errors.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
+import type { UntaggedImage } from './plan.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
 
 /**
@@ -38,6 +39,8 @@ export const ECR_ACTIONS = {
   setTemplateMutability: ['ecr:UpdateRepositoryCreationTemplate'],
   // Only `ecr-guard plan --stage-exemptions` tags; no deployed function does.
   tagRepository: ['ecr:TagResource'],
+  // Only `ecr-guard plan` lists images (untagged ones, for repositories it would call safe).
+  listUntaggedImages: ['ecr:DescribeImages'],
 } as const satisfies Record<keyof EcrAdapter, readonly `ecr:${string}`[]>;
 
 /** The features that change which ECR actions a deployment uses. */
@@ -81,55 +84,14 @@ function isRetryable(error: unknown): boolean {
   return isThrottlingError(error) || isTransientError(error) || isServerError(error);
 }
 
-/** Node codes meaning no connection could be made at all (nothing listening, no such host, no route). */
-const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
-
 /**
- * Makes `client` give up on an endpoint it cannot connect to after `attempts` tries (each try of one
- * call, counted below the SDK's retry middleware), instead of retrying with backoff for up to
- * `maxAttempts` (16 s and more of silence for a CLI user with a wrong `--endpoint-url`). The call then
- * fails with `EndpointConnectionError`, the AWS CLI's name for it, which is not retried again.
- * Timeouts and dropped connections are unaffected: they stay transient.
- * https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/middleware-stack.html
+ * Translates anything an SDK call threw into an {@link EcrCallError}. A call past its time limit is worth
+ * redelivering later (the guardrail's event is retried by Lambda), though nothing retries it at once.
  */
-export function failFastWhenUnreachable(client: ECRClient, attempts = 2): void {
-  client.middlewareStack.add(
-    (next) => {
-      let failures = 0;
-      return async (args) => {
-        try {
-          return await next(args);
-        } catch (error) {
-          const code = errorCodeOf(error);
-          if (!UNREACHABLE_CODES.has(code)) throw error;
-          failures += 1;
-          if (failures < attempts) throw error;
-          const request = HttpRequest.isInstance(args.request) ? args.request : undefined;
-          const url =
-            request === undefined
-              ? 'the endpoint'
-              : `"${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ''}/"`;
-          const detail = error instanceof Error ? error.message : code;
-          // No `cause`: the SDK would find the transient code in it and retry anyway.
-          const unreachable = new Error(`Could not connect to the endpoint URL: ${url} (${detail})`);
-          unreachable.name = 'EndpointConnectionError';
-          throw unreachable;
-        }
-      };
-    },
-    { step: 'finalizeRequest', priority: 'low', name: 'ecrGuardFailFastWhenUnreachable' },
-  );
-}
-
-/** Translates anything an SDK call threw into an {@link EcrCallError}. */
 export function translateError(operation: string, error: unknown): EcrCallError {
   if (error instanceof EcrCallError) return error;
-  return new EcrCallError(operation, errorCodeOf(error), isRetryable(error), { cause: error });
+  const retryable = isRetryable(error) || error instanceof CallTimeoutError;
+  return new EcrCallError(operation, errorCodeOf(error), retryable, { cause: error });
 }
 
 function isNotFound(error: unknown): boolean {
@@ -228,7 +190,16 @@ export interface EcrAdapter {
   setTemplateMutability(template: TemplateFacts, desired: TargetSetting): Promise<TemplateSetResult>;
   /** Adds (or sets) resource tags on the repository; `gone` when it was deleted meanwhile. */
   tagRepository(facts: RepositoryFacts, tags: Readonly<Record<string, string>>): Promise<SetTagsResult>;
+  /** Every image of the repository without a tag (all pages); `gone` when it was deleted meanwhile. */
+  listUntaggedImages(facts: RepositoryFacts): Promise<UntaggedImagesResult>;
 }
+
+export type UntaggedImagesResult =
+  | { readonly kind: 'images'; readonly images: readonly UntaggedImage[] }
+  | { readonly kind: 'gone' };
+
+/** DescribeImages' page limit (API_DescribeImages `maxResults`, 1-1000). */
+const MAX_IMAGE_PAGE = 1000;
 
 export type SetTagsResult = { readonly kind: 'tagged' } | { readonly kind: 'gone' };
 
@@ -437,6 +408,39 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
       } catch (error) {
         if (isNotFound(error)) return { kind: 'gone' };
         throw translateError('TagResource', error);
+      }
+    },
+
+    async listUntaggedImages(facts) {
+      const images: UntaggedImage[] = [];
+      const seen = new Set<string>();
+      let nextToken: string | undefined;
+      try {
+        do {
+          const output = await client.send(
+            new DescribeImagesCommand({
+              registryId: facts.registryId,
+              repositoryName: facts.repositoryName,
+              filter: { tagStatus: 'UNTAGGED' },
+              maxResults: MAX_IMAGE_PAGE,
+              nextToken,
+            }),
+          );
+          for (const image of output.imageDetails ?? []) {
+            if (!image.imageDigest) continue;
+            images.push({ digest: image.imageDigest, pushedAt: image.imagePushedAt?.toISOString() });
+          }
+          nextToken = output.nextToken || undefined;
+          // A token seen before would page forever.
+          if (nextToken !== undefined && seen.has(nextToken)) {
+            throw new EcrCallError('DescribeImages', 'RepeatedNextToken', false);
+          }
+          if (nextToken !== undefined) seen.add(nextToken);
+        } while (nextToken !== undefined);
+        return { kind: 'images', images };
+      } catch (error) {
+        if (isNotFound(error)) return { kind: 'gone' };
+        throw translateError('DescribeImages', error);
       }
     },
 

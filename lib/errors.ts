@@ -74,6 +74,32 @@ export class AwsCallError extends GuardError {
   }
 }
 
+/**
+ * An AWS call that had no answer within its time limit (or the time left before the caller's deadline),
+ * every attempt included (lib/call-limits.ts). Its message names the endpoint and the limit.
+ */
+export class CallTimeoutError extends GuardError {
+  readonly endpoint: string | undefined;
+  readonly timeoutMs: number;
+
+  constructor(message: string, endpoint: string | undefined, timeoutMs: number) {
+    super(message);
+    // Not `TimeoutError`: the SDK would take that name for a transient error and try again.
+    this.name = 'CallTimeoutError';
+    this.endpoint = endpoint;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The {@link CallTimeoutError} behind `error` (itself or a cause), whose message says where and how long. */
+export function callTimeoutOf(error: unknown): CallTimeoutError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (current instanceof CallTimeoutError) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 /** The invocation input (backfill payload, CLI arguments) is not valid. */
 export class InvalidInputError extends GuardError {
   readonly issues: readonly string[];

@@ -12,14 +12,25 @@ export function isMultiAccount(organization: OrganizationConfig): boolean {
 
 /**
  * The scope request of a sweep over `regions` (the configured scope regions when given, else the
- * caller's): the organisation's accounts in organisation mode, else the explicit accounts.
+ * caller's): the organisation's accounts in organisation mode, else the explicit accounts, else the
+ * caller's own account, a scope of one. The excluded accounts apply in every case.
  *
- * @throws InvalidInputError when neither organisation mode nor accounts are configured.
+ * @throws InvalidInputError when no account is configured and the caller's own is not given.
  */
-export function scopeRequestOf(organization: OrganizationConfig, regions: readonly string[]): ScopeRequest {
+export function scopeRequestOf(
+  organization: OrganizationConfig,
+  regions: readonly string[],
+  ownAccountId?: string,
+): ScopeRequest {
+  const accounts =
+    organization.accounts.length > 0 || isMultiAccount(organization)
+      ? organization.accounts
+      : ownAccountId === undefined
+        ? []
+        : [ownAccountId];
   return parseScopeRequest({
     organization: organization.enabled,
-    ...(organization.accounts.length > 0 ? { accounts: [...organization.accounts] } : {}),
+    ...(accounts.length > 0 ? { accounts: [...accounts] } : {}),
     ...(organization.organizationalUnits.length > 0
       ? { organizationalUnits: [...organization.organizationalUnits] }
       : {}),

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { callWithRetries, type RetryOptions } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
+import { pageTokens } from './pagination.ts';
 import { ACCOUNT_ID_PATTERN, type OrganizationAccount, type OrganizationLister } from './scope.ts';
 
 /**
@@ -75,12 +76,13 @@ export function createOrganizationsAdapter(
     page: (nextToken: string | undefined) => Promise<{ items: readonly T[]; nextToken: string | undefined }>,
   ): Promise<T[]> {
     const items: T[] = [];
+    const tokens = pageTokens(`Organizations ${operation}`);
     let token: string | undefined;
     do {
       const current = token;
       const result = await callWithRetries(SERVICE, operation, () => page(current), options);
       items.push(...result.items);
-      token = result.nextToken || undefined;
+      token = tokens.next(result.nextToken);
     } while (token !== undefined);
     return items;
   }

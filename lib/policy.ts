@@ -5,7 +5,15 @@
  * Tag mutability values and exclusion filters follow the ECR API (2025 model):
  * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImageTagMutability.html
  */
-import { coveringFilters, uncoveredPatterns } from './wildcard.ts';
+import {
+  areDisjoint,
+  coveringFilters,
+  intersectFilterSets,
+  isCoveredBy,
+  matchesWildcard,
+  uncoveredPatterns,
+  withoutCoveredPatterns,
+} from './wildcard.ts';
 
 /** Every `imageTagMutability` value ECR documents today. Anything else is a future value we do not trust. */
 export const TAG_MUTABILITIES = [
@@ -26,6 +34,15 @@ export type TargetMutability = (typeof TARGET_MUTABILITIES)[number];
  */
 export const EXCLUSION_FILTER_PATTERN = /^[0-9a-zA-Z._*-]{1,128}$/;
 export const MAX_EXCLUSION_FILTERS = 5;
+
+/**
+ * True when the exclusion filter matches every tag: one made of `*` only (a literal character is one a
+ * tag without it escapes). A target or allowed exclusion like that makes `IMMUTABLE_WITH_EXCLUSION`
+ * the same as `MUTABLE`, so the settings refuse it.
+ */
+export function matchesEveryTag(filter: string): boolean {
+  return /^\*+$/.test(filter);
+}
 
 /** A repository's tag mutability as ECR reports it. `mutability` is a string: ECR may add values. */
 export interface MutabilitySetting {
@@ -158,7 +175,12 @@ function parseExpiry(value: string): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
-function evaluateTagExemption(
+/**
+ * Whether a repository's tags exempt it under `rule` at `now`: honoured when the exemption tag holds a
+ * reason and its expiry, if any, is a valid date not yet past; otherwise `note` says why not (empty when
+ * the tag is absent). The one reading of an exemption tag: decisions and `ecr-guard plan` share it.
+ */
+export function evaluateTagExemption(
   tags: Readonly<Record<string, string>>,
   rule: TagExemptionRule,
   now: Date,
@@ -231,6 +253,111 @@ export function isAtLeastAsStrict(setting: MutabilitySetting, policy: Strictness
   return uncoveredFilters(setting, policy)?.length === 0;
 }
 
+/**
+ * True when ECR lets a push move `tag` under `setting` (the user guide's "Preventing image tags from being
+ * overwritten"): every tag under `MUTABLE`, none under `IMMUTABLE`, the tags an exclusion filter matches
+ * under `IMMUTABLE_WITH_EXCLUSION`, the others under `MUTABLE_WITH_EXCLUSION`. A value ECR may add later
+ * counts as keeping every tag immutable: this answers "may a write leave it mutable", so unknown is no.
+ */
+export function isTagMutable(setting: MutabilitySetting, tag: string): boolean {
+  if (!isKnownMutability(setting.mutability)) return false;
+  switch (setting.mutability) {
+    case 'MUTABLE':
+      return true;
+    case 'IMMUTABLE':
+      return false;
+    case 'IMMUTABLE_WITH_EXCLUSION':
+      return setting.exclusionFilters.some((filter) => matchesWildcard(filter, tag));
+    case 'MUTABLE_WITH_EXCLUSION':
+      return !setting.exclusionFilters.some((filter) => matchesWildcard(filter, tag));
+  }
+}
+
+/** A setting to write, and whether it leaves mutable exactly the tags asked for or (erring strict) fewer. */
+export interface NarrowedSetting {
+  readonly setting: TargetSetting;
+  readonly exact: boolean;
+}
+
+/**
+ * The setting whose mutable tags are those `before` leaves mutable **and** some filter of `allowed`
+ * matches: `IMMUTABLE` when no tag is left, else `IMMUTABLE_WITH_EXCLUSION` with filters computed by
+ * wildcard intersection (lib/wildcard.ts). So no tag `before` keeps immutable is mutable after it, and
+ * each filter written is covered by a filter of `allowed` (docs/architecture.md, "Strictness").
+ *
+ * Exact where ECR's filter language can say it; otherwise stricter (fewer mutable tags, `exact` false):
+ * - `MUTABLE_WITH_EXCLUSION [F]` leaves mutable every tag F does not match, a complement no list of
+ *   filters spells in general: an allowed filter disjoint from F is kept whole, one inside F is dropped,
+ *   and one that only overlaps F is dropped too;
+ * - a value ECR may add later leaves nothing mutable (we cannot tell what it left mutable);
+ * - filters longer than 128 characters are dropped, and beyond ECR's 5 filters the broadest 5 are kept.
+ */
+export function narrowSetting(before: MutabilitySetting, allowed: readonly string[]): NarrowedSetting {
+  const { filters, exact } = mutableFilters(before, normalizeFilters(allowed));
+  const expressible = filters.filter((filter) => EXCLUSION_FILTER_PATTERN.test(filter));
+  // The broadest first: fewest literal characters (what a `*` leaves open), then by name.
+  const kept = [...expressible]
+    .sort((a, b) => a.replaceAll('*', '').length - b.replaceAll('*', '').length || (a < b ? -1 : 1))
+    .slice(0, MAX_EXCLUSION_FILTERS);
+  const setting: TargetSetting =
+    kept.length === 0
+      ? { mutability: 'IMMUTABLE', exclusionFilters: [] }
+      : { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: normalizeFilters(kept) };
+  return { setting, exact: exact && kept.length === filters.length };
+}
+
+/**
+ * The tags `before` leaves mutable that a filter of `allowed` matches, as filters each covered by a filter
+ * of `allowed`, before ECR's limits are applied ({@link narrowSetting} applies them); `exact` as there.
+ */
+export function mutableFilters(
+  before: MutabilitySetting,
+  allowed: readonly string[],
+): { filters: readonly string[]; exact: boolean } {
+  if (!isKnownMutability(before.mutability)) return { filters: [], exact: false };
+  const own = normalizeFilters(before.exclusionFilters);
+  switch (before.mutability) {
+    case 'IMMUTABLE':
+      return { filters: [], exact: true };
+    case 'MUTABLE':
+      return { filters: withoutCoveredPatterns(allowed), exact: true };
+    case 'IMMUTABLE_WITH_EXCLUSION':
+      return intersectFilterSets(own, allowed);
+    case 'MUTABLE_WITH_EXCLUSION': {
+      const outside = allowed.filter((filter) => own.every((excluded) => areDisjoint(filter, excluded)));
+      // What was dropped is exact only when it lies wholly inside the immutable tags.
+      const dropped = allowed.filter((filter) => !outside.includes(filter));
+      return { filters: withoutCoveredPatterns(outside), exact: isCoveredBy(dropped, own) };
+    }
+  }
+}
+
+/**
+ * The setting a remediation of `before` writes: the target's exclusions are what a repository **may**
+ * leave mutable, never what it must, so it keeps mutable only the tags it already left mutable and the
+ * target allows ({@link narrowSetting}). A repository at `IMMUTABLE_WITH_EXCLUSION` may also keep what
+ * its filters share with the allowed exclusions (its owner chose them; the guard cuts only what the
+ * policy does not allow); any other setting gets at most the target's own exclusions, since allowed
+ * exclusions are granted to a mutable repository only with evidence (`ecr-guard plan`). The result is
+ * at least as strict as the policy, and deciding it again finds it compliant.
+ */
+export function remediationSetting(before: MutabilitySetting, policy: StrictnessPolicy): NarrowedSetting {
+  const allowed =
+    before.mutability === 'IMMUTABLE_WITH_EXCLUSION'
+      ? permittedFilters(policy)
+      : normalizeFilters(policy.target.exclusionFilters);
+  const written = narrowSetting(before, allowed);
+  // The target as configured (filter order included) when that is what is written.
+  return matchesTarget(written.setting, policy.target) ? { ...written, setting: policy.target } : written;
+}
+
+/** The reason's note on what a remediation writes, when that is not the target itself. */
+function writeNote(written: NarrowedSetting, policy: StrictnessPolicy): string {
+  if (matchesTarget(written.setting, policy.target)) return '';
+  const strict = written.exact ? '' : ', stricter where ECR filters cannot say it exactly';
+  return `; writes ${describeSetting(written.setting)}: only tags mutable before and allowed stay mutable${strict}`;
+}
+
 /** `dev-1* within dev-*` for each filter: which permitted filter covers it (the first, sorted). */
 function describeCoverage(filters: readonly string[], policy: StrictnessPolicy): string {
   const permitted = permittedFilters(policy);
@@ -294,9 +421,13 @@ function meetsPolicy(setting: MutabilitySetting, policy: Policy): { ok: boolean;
  */
 export function evaluateTemplate(template: TemplateFacts, policy: Policy): TemplateDecision {
   const verdict = meetsPolicy(template.setting, policy);
-  return verdict.ok
-    ? { kind: 'compliant', reason: verdict.reason }
-    : { kind: 'remediate', desired: policy.target, reason: verdict.reason };
+  if (verdict.ok) return { kind: 'compliant', reason: verdict.reason };
+  const written = remediationSetting(template.setting, policy);
+  return {
+    kind: 'remediate',
+    desired: written.setting,
+    reason: `${verdict.reason}${writeNote(written, policy)}`,
+  };
 }
 
 /**
@@ -313,14 +444,15 @@ export function evaluateRepository(facts: RepositoryFacts, policy: Policy, now: 
   }
   const verdict = meetsPolicy(facts.setting, policy);
   if (verdict.ok) return { kind: 'compliant', reason: verdict.reason };
-  const reason = verdict.reason;
+  const written = remediationSetting(facts.setting, policy);
+  const reason = `${verdict.reason}${writeNote(written, policy)}`;
   if (policy.exemptTag !== undefined) {
     if (facts.tags === undefined) {
       return { kind: 'needs-tags', reason };
     }
     const tagExemption = evaluateTagExemption(facts.tags, policy.exemptTag, now);
     if (tagExemption.exempt) return { kind: 'exempt', reason: tagExemption.reason };
-    return { kind: 'remediate', desired: policy.target, reason: `${reason}${tagExemption.note}` };
+    return { kind: 'remediate', desired: written.setting, reason: `${reason}${tagExemption.note}` };
   }
-  return { kind: 'remediate', desired: policy.target, reason };
+  return { kind: 'remediate', desired: written.setting, reason };
 }

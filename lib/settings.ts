@@ -8,7 +8,12 @@
  * Pure: no SDK and no CDK imports, so the Lambda bundles can carry it.
  */
 import * as z from 'zod/mini';
-import { EXCLUSION_FILTER_PATTERN, MAX_EXCLUSION_FILTERS, TARGET_MUTABILITIES } from './policy.ts';
+import {
+  EXCLUSION_FILTER_PATTERN,
+  MAX_EXCLUSION_FILTERS,
+  matchesEveryTag,
+  TARGET_MUTABILITIES,
+} from './policy.ts';
 import { accountIdSchema, parentIdSchema, regionSchema } from './scope.ts';
 import './validation.ts';
 
@@ -69,6 +74,11 @@ const filterList = z.array(
     z.regex(EXCLUSION_FILTER_PATTERN, {
       error: (issue) => `'${String(issue.input)}' is not a tag filter (1-128 of 0-9 a-z A-Z . _ * -)`,
     }),
+    // A filter of wildcards only matches every tag: IMMUTABLE_WITH_EXCLUSION with it is MUTABLE.
+    z.refine((filter) => !matchesEveryTag(filter), {
+      error: (issue) =>
+        `'${String(issue.input)}' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE; name the tags that may move (latest, dev-*)`,
+    }),
   ),
 );
 
@@ -78,6 +88,26 @@ const nonEmptyText = (max: number) =>
     .check(z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`));
 
 const booleanValue = z._default(z.boolean('must be true or false'), false);
+
+/**
+ * A resource tag key as ECR accepts it (TagResource, https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Tag.html):
+ * 1-128 Unicode letters, digits, spaces and `_ . : / = + - @`, never starting with the reserved `aws:`.
+ */
+export const TAG_KEY_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const tagKey = z.optional(
+  z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(128, 'must be at most 128 characters'),
+    z.refine((key) => TAG_KEY_PATTERN.test(key), {
+      error: (issue) =>
+        `'${String(issue.input)}' is not a tag key AWS accepts (letters, digits, spaces and _ . : / = + - @)`,
+      abort: true,
+    }),
+    z.refine((key) => !key.toLowerCase().startsWith('aws:'), {
+      error: (issue) => `'${String(issue.input)}' uses the prefix aws:, which AWS reserves for its own tags`,
+    }),
+  ),
+);
 
 function choice<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, `must be one of ${values.join(', ')}`);
@@ -91,6 +121,8 @@ function choice<const T extends readonly [string, ...string[]]>(values: T) {
  */
 const CONNECT_TIMEOUT_MS = 3_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** One call, every attempt and backoff included (lib/call-limits.ts): a silent endpoint fails within a minute. */
+const CALL_TIMEOUT_MS = 60_000;
 
 export const SETTINGS = {
   targetMutability: {
@@ -113,7 +145,7 @@ export const SETTINGS = {
     kind: 'list',
     schema: z._default(filterList, []),
     defaultText: '–',
-    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) that stay mutable; remediation sets exactly these, and only on a setting not at least as strict (\`IMMUTABLE\` is left alone)`,
+    description: `with \`IMMUTABLE_WITH_EXCLUSION\`: 1–${MAX_EXCLUSION_FILTERS} wildcard tag filters (\`latest,dev-*\`) a repository may leave mutable. A remediation (only of a setting not at least as strict: \`IMMUTABLE\` is left alone) leaves mutable only the tags that were mutable before and match one (\`IMMUTABLE\` when none is left). A filter of only \`*\` (every tag) is refused`,
   },
   allowedExclusions: {
     env: 'ALLOWED_EXCLUSIONS',
@@ -125,7 +157,7 @@ export const SETTINGS = {
     schema: z._default(filterList, []),
     defaultText: '–',
     description:
-      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are',
+      'a repository at `IMMUTABLE_WITH_EXCLUSION` whose filters are each covered by one in this list or in the target (`pr-12` or `pr-1*` by `pr-*`) is compliant, and one that is not keeps what its filters share with them when remediated. `MUTABLE` and `MUTABLE_WITH_EXCLUSION` never are (`ecr-guard plan` may set them within these). A filter of only `*` is refused',
   },
   dryRun: {
     env: 'DRY_RUN',
@@ -155,7 +187,7 @@ export const SETTINGS = {
     flagScope: 'global',
     context: true,
     kind: 'text',
-    schema: z.optional(nonEmptyText(128)),
+    schema: tagKey,
     defaultText: '–',
     description:
       'a repository tagged with this key is exempt; the tag’s value is the reason and must not be empty',
@@ -166,7 +198,7 @@ export const SETTINGS = {
     flagScope: 'global',
     context: true,
     kind: 'text',
-    schema: z.optional(nonEmptyText(128)),
+    schema: tagKey,
     defaultText: '–',
     description:
       'optional tag holding an ISO date (`2026-12-31` or a date-time) after which the exemption lapses (reported, not honoured); a value that is not one, or a day that does not exist (`2099-02-30`), is not honoured either; needs the tag key',
@@ -240,6 +272,17 @@ export const SETTINGS = {
     schema: z._default(integer(100, 300_000), REQUEST_TIMEOUT_MS),
     defaultText: String(REQUEST_TIMEOUT_MS),
     description: 'time an AWS call may wait for its response before the attempt fails (and is retried)',
+  },
+  callTimeoutMs: {
+    env: 'SDK_CALL_TIMEOUT_MS',
+    flag: '--call-timeout <ms>',
+    flagScope: 'global',
+    prop: false,
+    kind: 'integer',
+    schema: z._default(integer(1_000, 900_000), CALL_TIMEOUT_MS),
+    defaultText: String(CALL_TIMEOUT_MS),
+    description:
+      'the most one AWS call may take, every attempt and backoff included: an endpoint that does not answer fails after this, naming it, and nothing retries the call again (ms; in the functions never past the invocation’s deadline)',
   },
   maxAttempts: {
     env: 'AWS_MAX_ATTEMPTS',
@@ -585,12 +628,17 @@ export function parseText(key: SettingKey, text: string): unknown {
   }
 }
 
+/** Every distinct message of a setting's issues, joined: each bad item of a list is named, not only the first. */
+function joinMessages(messages: readonly string[]): string {
+  return [...new Set(messages)].join('; ') || 'invalid';
+}
+
 /** The message when one setting's value is bad on its own (rules between settings are checked later). */
 export function settingProblem(key: SettingKey, value: unknown): string | undefined {
   if (value instanceof TextProblem) return value.message;
   const row: SettingRow = SETTINGS[key];
   const result = row.schema.safeParse(value);
-  return result.success ? undefined : (result.error.issues[0]?.message ?? 'invalid');
+  return result.success ? undefined : joinMessages(result.error.issues.map((issue) => issue.message));
 }
 
 /** Splits comma-separated items (repeated flags may each hold several), dropping empty ones. */
@@ -634,13 +682,12 @@ export function validateSettings(
   if (issues.length > 0) return { ok: false, issues };
   const result = SettingsSchema.safeParse(input);
   if (!result.success) {
-    const seen = new Set<string>();
+    const byKey = new Map<SettingKey, string[]>();
     for (const issue of result.error.issues) {
       const key = String(issue.path[0]) as SettingKey;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      issues.push({ key, message: issue.message });
+      byKey.set(key, [...(byKey.get(key) ?? []), issue.message]);
     }
+    for (const [key, messages] of byKey) issues.push({ key, message: joinMessages(messages) });
     return { ok: false, issues };
   }
   const values = result.data as SettingValues;
@@ -662,6 +709,12 @@ export function validateSettings(
   }
   if (values.exemptExpiryTagKey !== undefined && values.exemptTagKey === undefined) {
     issues.push({ key: 'exemptExpiryTagKey', message: `needs ${nameOf('exemptTagKey')} to be set` });
+  }
+  if (values.exemptExpiryTagKey !== undefined && values.exemptExpiryTagKey === values.exemptTagKey) {
+    issues.push({
+      key: 'exemptExpiryTagKey',
+      message: `must differ from ${nameOf('exemptTagKey')} ('${values.exemptTagKey}'): one tag cannot hold the reason and the expiry`,
+    });
   }
   if (values.organizationalUnits.length > 0 && !values.organization) {
     issues.push({ key: 'organizationalUnits', message: `needs ${nameOf('organization')} to be on` });

@@ -14,12 +14,13 @@ import {
   templateFailedRecord,
   templatesUnlistedRecord,
 } from './audit.ts';
-import { retry, type Sleep } from './aws-retry.ts';
+import { isRetryableAnswer, retry, type Sleep } from './aws-retry.ts';
 import { ConcurrencyLimit } from './concurrency.ts';
 import type { EcrAdapter } from './ecr.ts';
 import { type EnforceOptions, enforceRepository, enforceTemplate } from './enforce.ts';
 import { EcrCallError } from './errors.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
+import { pageTokens } from './pagination.ts';
 import type { Policy, RepositoryFacts } from './policy.ts';
 import { encodeCursor, nameDigest, type SweepRequest } from './sweep-input.ts';
 
@@ -137,19 +138,15 @@ function mayStart(run: SweepRun): boolean {
 
 /**
  * Runs `call`, retrying ECR throttling and server errors that outlasted the SDK's own retries
- * (lib/aws-retry.ts). `withinBudget` stops retrying when the deadline nears; `slowDown` also halves
- * the concurrency.
+ * (lib/aws-retry.ts); a call that went unanswered already had its one time limit and is not retried
+ * again. No retry starts once the deadline nears; `slowDown` also halves the concurrency.
  */
-function retrying<T>(
-  run: SweepRun,
-  call: () => Promise<T>,
-  { withinBudget, slowDown }: { withinBudget: boolean; slowDown: boolean },
-): Promise<T> {
+function retrying<T>(run: SweepRun, call: () => Promise<T>, { slowDown }: { slowDown: boolean }): Promise<T> {
   return retry(call, {
     retries: run.deps.repositoryRetries ?? 3,
     sleep: run.deps.sleep,
-    isRetryable: (error) => error instanceof EcrCallError && error.retryable,
-    canRetry: () => !withinBudget || budgetLeft(run),
+    isRetryable: (error) => error instanceof EcrCallError && isRetryableAnswer(error),
+    canRetry: () => budgetLeft(run),
     onRetry: () => {
       run.retriedErrors += 1;
       if (slowDown) run.limit.onThrottled();
@@ -160,10 +157,7 @@ function retrying<T>(
 /** Decides one repository; a failure that outlasted the retries is its `failed` record. */
 async function decideOne(run: SweepRun, facts: RepositoryFacts): Promise<void> {
   try {
-    const record = await retrying(run, () => enforceRepository(facts, run.options), {
-      withinBudget: true,
-      slowDown: true,
-    });
+    const record = await retrying(run, () => enforceRepository(facts, run.options), { slowDown: true });
     if (record.outcome === 'remediated' || record.outcome === 'would-remediate') run.nonCompliant += 1;
     run.deps.record(record);
     run.limit.onSuccess();
@@ -204,7 +198,6 @@ async function sweepNames(run: SweepRun, names: readonly string[]): Promise<Posi
     try {
       // A whole batch of up to 100 repositories is at stake: one throttled call must not fail them all.
       described = await retrying(run, () => deps.ecr.describeRepositoriesByName(deps.registryId, batch), {
-        withinBudget: true,
         slowDown: true,
       });
     } catch (error) {
@@ -252,6 +245,7 @@ async function sweepNames(run: SweepRun, names: readonly string[]): Promise<Posi
 async function checkTemplates(run: SweepRun): Promise<void> {
   const { deps } = run;
   try {
+    const tokens = pageTokens('ECR DescribeRepositoryCreationTemplates');
     let token: string | undefined;
     do {
       const page = await deps.ecr.listCreationTemplatePage({ registryId: deps.registryId, nextToken: token });
@@ -262,21 +256,24 @@ async function checkTemplates(run: SweepRun): Promise<void> {
           deps.record(templateFailedRecord(template, error, run.options));
         }
       }
-      token = page.nextToken;
+      token = tokens.next(page.nextToken);
     } while (token !== undefined);
   } catch (error) {
     deps.record(templatesUnlistedRecord(deps.registryId, error, run.options));
   }
 }
 
-/** A page we cannot read is not skipped: retried, then the invocation fails so the caller retries it. */
+/**
+ * A page we cannot read is not skipped: retried while the deadline allows, then the invocation fails
+ * (before the deadline, with its error) so the caller retries it.
+ */
 function listPage(run: SweepRun, token: string | undefined) {
   const { deps } = run;
   return retrying(
     run,
     () =>
       deps.ecr.listRepositoryPage({ registryId: deps.registryId, nextToken: token, pageSize: MAX_PAGE_SIZE }),
-    { withinBudget: false, slowDown: false },
+    { slowDown: false },
   );
 }
 
@@ -288,6 +285,7 @@ async function sweepRegistry(run: SweepRun): Promise<Position | undefined> {
   const { resume } = run.request;
   let from = resume?.mode === 'all' ? resume.from : null;
   let done: ReadonlySet<string> = new Set(resume?.mode === 'all' ? resume.done : []);
+  const tokens = pageTokens('ECR DescribeRepositories', from ?? undefined);
   for (;;) {
     if (!mayStart(run) && run.scanned > 0) return { mode: 'all', from, done: [...done] };
     const page = await listPage(run, from ?? undefined);
@@ -302,8 +300,9 @@ async function sweepRegistry(run: SweepRun): Promise<Position | undefined> {
         .map((facts) => nameDigest(facts.repositoryName));
       return { mode: 'all', from, done: decided };
     }
-    if (page.nextToken === undefined) return undefined;
-    from = page.nextToken;
+    const next = tokens.next(page.nextToken);
+    if (next === undefined) return undefined;
+    from = next;
     done = new Set();
   }
 }

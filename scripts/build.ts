@@ -4,12 +4,15 @@
  *
  * Lambda bundles swap the SDK's default credential chain for the environment-only provider: Lambda
  * hands credentials over in environment variables, and the full chain (SSO, STS, INI files,
- * process and instance-metadata providers) is dead weight at cold start.
+ * process and instance-metadata providers) is dead weight at cold start. They also load Node's
+ * built-ins without ESM facades and leave out SDK lookups Lambda has no use for
+ * (scripts/lambda-startup.ts; docs/architecture.md, "Lambda bundles").
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { lambdaStartupPlugins } from './lambda-startup.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -36,13 +39,17 @@ const common: esbuild.BuildOptions = {
   target: 'node24',
   format: 'esm',
   minify: true,
+  // Minified code on lines of at most 500 characters rather than one line per chunk, so that a CPU
+  // profile's line ticks (`node --cpu-prof`; bench/cpu-profile.ts) map back to the source module.
+  lineLimit: 500,
   sourcemap: true,
   sourcesContent: false,
   legalComments: 'none',
   outExtension: { '.js': '.mjs' },
-  // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one.
+  // Some CommonJS dependencies call require() on Node built-ins; give the ESM bundle one (without
+  // importing node:module, whose ESM facade would read all its exports: scripts/lambda-startup.ts).
   banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   },
   mainFields: ['module', 'main'],
   metafile: true,
@@ -85,8 +92,16 @@ export function measureBundle(
   return { initialBytes, lazyBytes };
 }
 
+/** How a Lambda bundle is built; the defaults are what `npm run build` ships. */
+export interface LambdaBuildOptions {
+  /** The environment-only credential provider instead of the SDK's default chain (default true). */
+  readonly slim?: boolean;
+  /** The start-up plugins of scripts/lambda-startup.ts (default true; the benchmark's bare-SDK reference is built without). */
+  readonly lean?: boolean;
+}
+
 /** Builds one Lambda bundle into `outdir`. Exported for the benchmark's baseline builds. */
-export async function buildLambda(entry: string, outdir: string, options: { slim?: boolean } = {}) {
+export async function buildLambda(entry: string, outdir: string, options: LambdaBuildOptions = {}) {
   rmSync(outdir, { recursive: true, force: true });
   const result = await esbuild.build({
     ...common,
@@ -95,7 +110,10 @@ export async function buildLambda(entry: string, outdir: string, options: { slim
     // Split so that dynamically imported code (the EventBridge client, only with an audit bus) is its own chunk.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    plugins: options.slim === false ? [] : [lambdaCredentialsPlugin],
+    plugins: [
+      ...(options.slim === false ? [] : [lambdaCredentialsPlugin]),
+      ...(options.lean === false ? [] : lambdaStartupPlugins(root)),
+    ],
   });
   if (result.metafile === undefined) throw new Error('esbuild returned no metafile');
   return result.metafile;

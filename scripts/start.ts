@@ -170,6 +170,7 @@ async function rolloutDemo(): Promise<void> {
     const env = {
       AWS_ENDPOINT_URL_ECR: emulator.url,
       AWS_ENDPOINT_URL_CLOUDTRAIL: emulator.url,
+      AWS_ENDPOINT_URL_STS: emulator.url,
       AWS_ACCESS_KEY_ID: 'demo',
       AWS_SECRET_ACCESS_KEY: 'demo',
       AWS_REGION: REGION,

@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.ts';
-import { passAction } from './run-pass.ts';
+import { sweepAction } from './sweep-action.ts';
 
 export function registerCheck(program: Command, io: Io, setExitCode: (code: number) => void): void {
+  // check never writes, whatever the flags say.
+  const action = sweepAction(io, setExitCode, (_options, repositoryNames) => ({
+    trigger: 'backfill',
+    dryRun: true,
+    repositoryNames,
+  }));
   program
     .command('check')
     .description('check the named repositories without changing anything (exit 3 when one is non-compliant)')
@@ -12,13 +18,5 @@ export function registerCheck(program: Command, io: Io, setExitCode: (code: numb
       'after',
       '\nExample (gate a CI job):\n  ecr-guard check payments/api payments/ledger || exit 1',
     )
-    .action(async (names: string[], _options, command: Command) => {
-      // check never writes, whatever the flags say.
-      const action = passAction(io, setExitCode, (_options, repositoryNames) => ({
-        trigger: 'backfill',
-        dryRun: true,
-        repositoryNames,
-      }));
-      await action(command.optsWithGlobals(), names);
-    });
+    .action(async (names: string[], _options, command: Command) => action(command, names));
 }

@@ -1,20 +1,18 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.ts';
-import { passAction } from './run-pass.ts';
+import { sweepAction } from './sweep-action.ts';
 
 export function registerRemediate(program: Command, io: Io, setExitCode: (code: number) => void): void {
+  const action = sweepAction(io, setExitCode, (options, repositoryNames) => ({
+    trigger: 'backfill',
+    dryRun: options.dryRun,
+    repositoryNames,
+  }));
   program
     .command('remediate')
     .description('set the named repositories to the target when they are not compliant')
     .argument('<repository...>', 'repository names')
     .option('--dry-run', 'report what would change, change nothing (exit 3 when something would)')
     .addHelpText('after', '\nExample:\n  ecr-guard remediate payments/api --region eu-west-1 --dry-run')
-    .action(async (names: string[], _options, command: Command) => {
-      const action = passAction(io, setExitCode, (options, repositoryNames) => ({
-        trigger: 'backfill',
-        dryRun: options.dryRun,
-        repositoryNames,
-      }));
-      await action(command.optsWithGlobals(), names);
-    });
+    .action(async (names: string[], _options, command: Command) => action(command, names));
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { settingOption } from '../options.ts';
 import type { Io } from '../output.ts';
-import { passAction } from './run-pass.ts';
+import { sweepAction } from './sweep-action.ts';
 
 export function registerSweep(program: Command, io: Io, setExitCode: (code: number) => void): void {
   program
@@ -14,12 +14,11 @@ export function registerSweep(program: Command, io: Io, setExitCode: (code: numb
       'after',
       '\nExamples:\n  ecr-guard sweep --dry-run --region eu-west-1 --region us-east-1\n  ecr-guard sweep --json | jq \'select(.outcome == "remediated")\'',
     )
-    .action(async (_args, command: Command) => {
-      const action = passAction(io, setExitCode, (options) => ({
+    .action(async (_args, command: Command) =>
+      sweepAction(io, setExitCode, (options) => ({
         trigger: 'backfill',
         dryRun: options.dryRun,
         repositoryNames: undefined,
-      }));
-      await action(command.optsWithGlobals());
-    });
+      }))(command),
+    );
 }

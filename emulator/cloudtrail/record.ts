@@ -134,8 +134,21 @@ function repositoryArn(region: string, account: string, name: string): string {
   return `arn:${partition}:ecr:${region}:${account}:repository/${name}`;
 }
 
-/** Builds the CloudTrail record of one call. */
-export function buildRecord(facts: CallFacts): TrailRecord {
+/**
+ * A record field as CloudTrail writes it: whole, or, when its JSON is longer than `limitBytes`, replaced
+ * by `{"omitted": true}` ("CloudTrail truncates a field if the field's contents exceeds the maximum field
+ * size. If a field is truncated, omitted is present with a value of true": the record contents reference).
+ */
+function withinFieldLimit(field: unknown, limitBytes: number | undefined): unknown {
+  if (limitBytes === undefined) return field;
+  return Buffer.byteLength(JSON.stringify(field)) > limitBytes ? { omitted: true } : field;
+}
+
+/**
+ * Builds the CloudTrail record of one call. `fieldLimitBytes` truncates `requestParameters` and
+ * `responseElements` longer than that (CloudTrail does not publish its limit; none by default).
+ */
+export function buildRecord(facts: CallFacts, fieldLimitBytes?: number): TrailRecord {
   const { identity, username } = userIdentity(facts.actorArn, facts.accessKeyId, facts.principalId);
   const readOnly = isReadOnly(facts.eventName);
   const name = facts.requestParameters.repositoryName;
@@ -144,7 +157,7 @@ export function buildRecord(facts: CallFacts): TrailRecord {
   // Read-only calls and failures carry `responseElements: null`, as in CloudTrail's samples.
   const responseElements =
     facts.error === undefined && !readOnly && facts.responseElements !== undefined
-      ? printDates(facts.responseElements)
+      ? withinFieldLimit(printDates(facts.responseElements), fieldLimitBytes)
       : null;
   const record: JsonObject = {
     eventVersion: '1.08',
@@ -156,7 +169,7 @@ export function buildRecord(facts: CallFacts): TrailRecord {
     sourceIPAddress: facts.sourceIp,
     userAgent: facts.userAgent ?? 'emulator',
     ...(facts.error === undefined ? {} : { errorCode: facts.error.code, errorMessage: facts.error.message }),
-    requestParameters: facts.requestParameters,
+    requestParameters: withinFieldLimit(facts.requestParameters, fieldLimitBytes),
     responseElements,
     requestID: facts.requestId,
     eventID: eventId,

@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { memberEcrFactory } from '../shared/member-ecr.ts';
-import { failingHandler, startRuntime } from '../shared/runtime.ts';
+import { failingHandler, startRuntime, trackDeadline } from '../shared/runtime.ts';
 import { createGuardrailHandler } from './handler.ts';
 
 const startup = await startRuntime(process.env);
@@ -24,4 +24,5 @@ export const handler = startup.ok
       // Never `logEvent: true`: CloudTrail events carry principal ARNs and source IPs.
       .use(injectLambdaContext(startup.runtime.logger, { resetKeys: true }))
       .use(logMetrics(startup.runtime.metrics))
+      .use(trackDeadline(startup.runtime.deadline))
   : failingHandler(startup.error);

@@ -26,7 +26,6 @@ import { type OrgSweepTotals, readResults, sumResults } from '../../lib/org-resu
 import { narrowToFailures, RETRY_MANIFEST_KEY, type RetryAnswer } from '../../lib/org-retry.ts';
 import {
   type OrganizationLister,
-  parseScopeRequest,
   resolveScope,
   type Scope,
   type SkippedAccount,
@@ -184,18 +183,11 @@ export function createScopeHandler(
     const arn = context?.invokedFunctionArn;
     // The function's own account: reached with its own credentials, the management account included.
     const home = deploymentOf(arn === undefined ? undefined : { invokedFunctionArn: arn });
-    let request: ReturnType<typeof parseScopeRequest>;
-    if (isMultiAccount(organization)) {
-      request = scopeRequestOf(organization, regions);
-    } else {
-      // One account: the function's own, a scope of one account.
-      if (home === undefined) throw new InvalidInputError(['the function ARN names no account']);
-      request = parseScopeRequest({
-        accounts: [home.account],
-        excludeAccounts: [...organization.excludedAccounts],
-        regions: [...regions],
-      });
+    // One account without organisation mode or an account list: the function's own, a scope of one.
+    if (!isMultiAccount(organization) && home === undefined) {
+      throw new InvalidInputError(['the function ARN names no account']);
     }
+    const request = scopeRequestOf(organization, regions, home?.account);
     const resolved = await resolveScope(request, request.organization ? await deps.lister() : undefined, {
       callerAccountId: home?.account,
     });

@@ -1,15 +1,14 @@
 /**
  * ECR adapters and forwarding-rule readers of other account-regions for the functions, built lazily and kept
- * for the container's life: the STS and Organizations clients (functions/shared/org-access.ts) and the
- * EventBridge client are loaded on first use only, so a single-account deployment never pays for them at cold
- * start. One organisation access per member role name; credentials and clients are cached per account and per
- * account-region inside it.
+ * for the container's life: the STS and Organizations clients (lib/member-access.ts) and the EventBridge
+ * client are loaded on first use only, so a single-account deployment never pays for them at cold start. One
+ * member access per member role name; credentials and clients are cached per account and per account-region
+ * inside it.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import type { ForwardingRuleReader } from '../../lib/forwarding-rule.ts';
-import type { OrgAccess } from './org-access.ts';
+import type { MemberAccess } from '../../lib/member-access.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface MemberEcrRequest {
@@ -27,7 +26,7 @@ export interface MemberAccessFactoryOptions {
 }
 
 /** What the functions reach in an account-region: its ECR, and its forwarding rule (lib/forwarding.ts). */
-export interface MemberAccess {
+export interface MemberReach {
   /** The ECR adapter; the member role is assumed first, so one that cannot be fails with STS's code. */
   ecr(request: MemberEcrRequest): Promise<EcrAdapter>;
   /** The reader of the account-region's rules on its default bus, with the same credentials as its ECR. */
@@ -35,23 +34,25 @@ export interface MemberAccess {
 }
 
 export function memberAccessFactory(
-  runtime: Pick<Runtime, 'config' | 'region'>,
+  runtime: Pick<Runtime, 'config' | 'region'> & Partial<Pick<Runtime, 'limitCalls'>>,
   options: MemberAccessFactoryOptions,
-): MemberAccess {
-  const accesses = new Map<string, Promise<OrgAccess>>();
+): MemberReach {
+  const accesses = new Map<string, Promise<MemberAccess>>();
   const readers = new Map<string, { client: EventBridgeClient; reader: ForwardingRuleReader }>();
-  /** The organisation access of the request's role, with the account's credentials resolved. */
-  async function accessFor(request: MemberEcrRequest): Promise<OrgAccess> {
+  /** The member access of the request's role, with the account's credentials resolved. */
+  async function accessFor(request: MemberEcrRequest): Promise<MemberAccess> {
     const roleName = request.roleName ?? runtime.config.organization.roleName;
     let access = accesses.get(roleName);
     if (access === undefined) {
-      access = import('./org-access.ts').then(({ createOrgAccess }) =>
-        createOrgAccess(runtime.config, {
+      access = import('../../lib/member-access.ts').then(({ createMemberAccess }) =>
+        createMemberAccess(runtime.config, {
           region: runtime.region,
           ownAccountId: request.ownAccountId,
           runId: options.runId,
           roleName,
           client: { defaultMaxAttempts: options.defaultMaxAttempts },
+          // The container's call limits: no STS, ECR or EventBridge call runs past the invocation's deadline.
+          onClient: runtime.limitCalls,
         }),
       );
       // A failed start (STS unreachable) is not kept: the next invocation tries again.
@@ -78,14 +79,11 @@ export function memberAccessFactory(
         import('@aws-sdk/client-eventbridge'),
         import('../../lib/forwarding-rule.ts'),
       ]);
-      const provider = ready.credentials.providerFor(request.accountId);
-      const client = new EventBridgeClient({
-        ...awsClientConfig(runtime.config.sdk, {
-          region: request.region,
-          defaultMaxAttempts: options.defaultMaxAttempts,
-        }),
-        ...(provider === undefined ? {} : { credentials: provider }),
-      });
+      const client = new EventBridgeClient(
+        ready.clientConfigFor({ accountId: request.accountId, region: request.region }),
+      );
+      // The same call limits as the access's own clients.
+      runtime.limitCalls?.(client);
       const reader = createForwardingRuleReader(client);
       readers.set(key, { client, reader });
       return reader;
@@ -95,7 +93,7 @@ export function memberAccessFactory(
 
 /** The ECR adapters of {@link memberAccessFactory} alone. */
 export function memberEcrFactory(
-  runtime: Pick<Runtime, 'config' | 'region'>,
+  runtime: Pick<Runtime, 'config' | 'region'> & Partial<Pick<Runtime, 'limitCalls'>>,
   options: MemberAccessFactoryOptions,
 ): (request: MemberEcrRequest) => Promise<EcrAdapter> {
   return memberAccessFactory(runtime, options).ecr;

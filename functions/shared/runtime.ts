@@ -7,11 +7,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { type Auditor, createAuditor } from '../../lib/auditor.ts';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
+import {
+  type ClientHook,
+  createInvocationDeadline,
+  type InvocationDeadline,
+  limitCallTime,
+} from '../../lib/call-limits.ts';
 import { type GuardConfig, loadConfig } from '../../lib/config.ts';
 import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { envName } from '../../lib/settings.ts';
 
 export interface Runtime {
   readonly config: GuardConfig;
@@ -21,6 +30,10 @@ export interface Runtime {
   readonly createAuditor: (options?: { logCompliant?: boolean }) => Auditor;
   /** The region the ECR client talks to (from AWS_REGION in Lambda). */
   readonly region: string;
+  /** The invocation in progress: no AWS call of the container runs past its deadline ({@link trackDeadline}). */
+  readonly deadline: InvocationDeadline;
+  /** Bounds a client's calls by SDK_CALL_TIMEOUT_MS and the invocation's deadline (lib/call-limits.ts). */
+  readonly limitCalls: ClientHook;
 }
 
 export interface RuntimeOptions {
@@ -41,7 +54,15 @@ export async function createRuntime(
   const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
   // Timeouts, adaptive retries and AWS_MAX_ATTEMPTS / AWS_RETRY_MODE: lib/aws-client-config.ts.
   const clientConfig = awsClientConfig(config.sdk, { defaultMaxAttempts: options.maxAttempts ?? 5 });
+  const deadline = createInvocationDeadline();
+  const limit = {
+    timeoutMs: config.sdk.callTimeoutMs,
+    setting: envName('callTimeoutMs'),
+    remainingMs: deadline.remainingMs,
+  };
+  const limitCalls: ClientHook = (client) => limitCallTime(client, limit);
   const ecrClient = new ECRClient(clientConfig);
+  limitCalls(ecrClient);
   const ecr = createEcrAdapter(ecrClient);
   const region = await ecrClient.config.region();
 
@@ -51,7 +72,9 @@ export async function createRuntime(
       import('@aws-sdk/client-eventbridge'),
       import('../../lib/audit-events.ts'),
     ]);
-    publisher = createAuditPublisher(new EventBridgeClient(clientConfig), {
+    const events = new EventBridgeClient(clientConfig);
+    limitCalls(events);
+    publisher = createAuditPublisher(events, {
       eventBusName: config.auditEventBusName,
       logger,
     });
@@ -63,8 +86,19 @@ export async function createRuntime(
     metrics,
     ecr,
     region,
+    deadline,
+    limitCalls,
     createAuditor: (auditorOptions) =>
       createAuditor({ logger, metrics, publisher, logCompliant: auditorOptions?.logCompliant ?? true }),
+  };
+}
+
+/** Middy middleware telling the runtime's {@link InvocationDeadline} the time each invocation has. */
+export function trackDeadline(deadline: InvocationDeadline): MiddlewareObj<unknown, unknown, Error, Context> {
+  return {
+    before: (request) => {
+      deadline.track(() => request.context.getRemainingTimeInMillis());
+    },
   };
 }
 

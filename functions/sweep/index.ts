@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { memberAccessFactory } from '../shared/member-ecr.ts';
-import { failingHandler, startRuntime } from '../shared/runtime.ts';
+import { failingHandler, startRuntime, trackDeadline } from '../shared/runtime.ts';
 import { createSweepHandler } from './handler.ts';
 
 const startup = await startRuntime(process.env, { maxAttempts: 8 });
@@ -30,4 +30,5 @@ export const handler = startup.ok
     )
       .use(injectLambdaContext(startup.runtime.logger, { resetKeys: true }))
       .use(logMetrics(startup.runtime.metrics))
+      .use(trackDeadline(startup.runtime.deadline))
   : failingHandler(startup.error);

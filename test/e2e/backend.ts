@@ -70,6 +70,8 @@ export function bundleEnv(backend: Backend, extra: Record<string, string> = {}):
   return {
     AWS_ENDPOINT_URL_ECR: backend.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: backend.url,
+    // The CLI asks STS whose account it acts on (GetCallerIdentity, once per run); no test reaches AWS.
+    AWS_ENDPOINT_URL_STS: backend.url,
     AWS_REGION: E2E_REGION,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',

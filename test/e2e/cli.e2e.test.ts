@@ -68,6 +68,8 @@ describe('the ecr-guard CLI as built', () => {
   let admin: AdminClient;
   const env = () => ({
     AWS_ENDPOINT_URL_ECR: emulator.url,
+    // The CLI asks STS whose account it acts on (GetCallerIdentity, once per run).
+    AWS_ENDPOINT_URL_STS: emulator.url,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -127,7 +129,10 @@ describe('the ecr-guard CLI as built', () => {
 
     expect(result.code).toBe(1);
     const summary = jsonLines(result.stdout).find((line) => line.type === 'summary');
-    expect(summary).toMatchObject({ templates: expect.objectContaining({ failed: 1 }) });
+    expect(summary).toMatchObject({
+      status: 'failed',
+      templateCounts: expect.objectContaining({ failed: 1 }),
+    });
   });
 
   it('keeps the registryId in failed records', async () => {

@@ -62,6 +62,7 @@ describe('a safe roll-out with the built CLI and guardrail', () => {
   const env = () => ({
     AWS_ENDPOINT_URL_ECR: emulator.url,
     AWS_ENDPOINT_URL_CLOUDTRAIL: emulator.url,
+    AWS_ENDPOINT_URL_STS: emulator.url,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',

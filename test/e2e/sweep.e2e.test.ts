@@ -276,7 +276,7 @@ describe('dist/sweep and the CLI against ECR', () => {
     ]);
   });
 
-  it('accepts allowed exclusions and resets others to the target', async () => {
+  it('accepts allowed exclusions and cuts a wider filter down to them, never widening it', async () => {
     await backend.seed([
       { name: 'tools/allowed', mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] },
       { name: 'tools/too-wide', mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['*'] },
@@ -288,7 +288,11 @@ describe('dist/sweep and the CLI against ECR', () => {
       mutability: 'IMMUTABLE_WITH_EXCLUSION',
       exclusionFilters: ['latest'],
     });
-    expect(registryAfter.get('tools/too-wide')).toEqual({ mutability: 'IMMUTABLE', exclusionFilters: [] });
+    // `*` left every tag mutable; the write keeps only what the policy allows (docs/architecture.md, "Strictness").
+    expect(registryAfter.get('tools/too-wide')).toEqual({
+      mutability: 'IMMUTABLE_WITH_EXCLUSION',
+      exclusionFilters: ['dev-*', 'latest'],
+    });
   });
 
   it('rejects a payload with an unknown key, naming it', async () => {
@@ -300,6 +304,8 @@ describe('dist/sweep and the CLI against ECR', () => {
   describe('ecr-guard CLI', () => {
     const env = () => ({
       AWS_ENDPOINT_URL_ECR: backend.url,
+      // The CLI asks STS whose account it acts on (GetCallerIdentity, once per run).
+      AWS_ENDPOINT_URL_STS: backend.url,
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
@@ -318,7 +324,8 @@ describe('dist/sweep and the CLI against ECR', () => {
           outcome: 'would-remediate',
           repositoryName: 'svc/repo-00000',
         }),
-        expect.objectContaining({ type: 'summary', region: 'eu-west-1', scanned: 2 }),
+        expect.objectContaining({ type: 'summary', region: 'eu-west-1', status: 'completed', scanned: 2 }),
+        expect.objectContaining({ type: 'total', result: 'succeeded', scanned: 2 }),
       ]);
     });
 

@@ -3,6 +3,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import {
   type AdminClient,
@@ -46,6 +47,19 @@ export function organizationsClient(
   credentials: ClientCredentials = TEST_CREDENTIALS,
 ): OrganizationsClient {
   return new OrganizationsClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts: 1 });
+}
+
+/** A Security Hub client pointed at the emulator, acting with `credentials` in `region`, without retries unless asked. */
+export function securityHubClient(
+  url: string,
+  options: { region?: string; credentials?: ClientCredentials; maxAttempts?: number } = {},
+): SecurityHubClient {
+  return new SecurityHubClient({
+    region: options.region ?? 'us-east-1',
+    endpoint: url,
+    credentials: options.credentials ?? TEST_CREDENTIALS,
+    maxAttempts: options.maxAttempts ?? 1,
+  });
 }
 
 /** An ECR client in `region` acting with `credentials` (e.g. from AssumeRole). */

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../emulator');
-const SERVICES = ['ecr', 'events', 'sts', 'organizations', 'cloudtrail', 's3'];
+const SERVICES = ['ecr', 'events', 'sts', 'organizations', 'cloudtrail', 's3', 'securityhub'];
 // Static imports and re-exports (`import … from`, `export … from`, `import type`, bare `import '…'`) and dynamic imports.
 const SPECIFIER =
   /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;

@@ -397,6 +397,73 @@ describe('the LookupEvents throttle', () => {
   });
 });
 
+describe('fields CloudTrail truncates', () => {
+  it('replaces a requestParameters or responseElements longer than trailFieldLimitBytes by {"omitted": true}', async () => {
+    const emulator = await startTestEmulator({ trailFieldLimitBytes: 2000 });
+    const trail = cloudTrailClient(emulator.url);
+    try {
+      await emulator.ecr.send(new CreateRepositoryCommand({ repositoryName: 'app' }));
+      const small = manifestFor('small');
+      // The request fits; the response (the manifest again, with the digest and media type) does not.
+      const request = { repositoryName: 'app', imageTag: 'mid', imageManifest: '' };
+      const pad =
+        1990 - Buffer.byteLength(JSON.stringify(request)) - Buffer.byteLength(JSON.stringify(small));
+      const mid = JSON.stringify({ ...JSON.parse(small), annotations: { pad: 'x'.repeat(pad - 30) } });
+      const large = JSON.stringify({ ...JSON.parse(small), annotations: { pad: 'x'.repeat(3000) } });
+      await emulator.ecr.send(
+        new PutImageCommand({ repositoryName: 'app', imageTag: 'small', imageManifest: small }),
+      );
+      await emulator.ecr.send(
+        new PutImageCommand({ repositoryName: 'app', imageTag: 'mid', imageManifest: mid }),
+      );
+      await emulator.ecr.send(
+        new PutImageCommand({ repositoryName: 'app', imageTag: 'large', imageManifest: large }),
+      );
+
+      const { events } = await lookupAll(trail, {
+        LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutImage' }],
+      });
+      const [largeRecord, midRecord, smallRecord] = events.map(record);
+      expect(smallRecord?.requestParameters).toMatchObject({ imageTag: 'small' });
+      expect(smallRecord?.responseElements).toMatchObject({ image: { imageId: { imageTag: 'small' } } });
+      expect(midRecord?.requestParameters).toMatchObject({ repositoryName: 'app', imageTag: 'mid' });
+      expect(midRecord?.responseElements).toEqual({ omitted: true });
+      expect(largeRecord?.requestParameters).toEqual({ omitted: true });
+      expect(largeRecord?.responseElements).toEqual({ omitted: true });
+      // LookupEvents still names the repository of a record whose parameters were omitted.
+      expect(events[0]?.Resources).toEqual([{ ResourceType: 'AWS::ECR::Repository', ResourceName: 'app' }]);
+    } finally {
+      trail.destroy();
+      await emulator.stop();
+    }
+  });
+
+  it('keeps every field whole by default, and refuses a limit that is not a positive integer', async () => {
+    const emulator = await startTestEmulator();
+    const trail = cloudTrailClient(emulator.url);
+    try {
+      await emulator.ecr.send(new CreateRepositoryCommand({ repositoryName: 'app' }));
+      const large = JSON.stringify({
+        ...JSON.parse(manifestFor('x')),
+        annotations: { pad: 'x'.repeat(300_000) },
+      });
+      await emulator.ecr.send(
+        new PutImageCommand({ repositoryName: 'app', imageTag: 'v1', imageManifest: large }),
+      );
+      const { events } = await lookupAll(trail, {
+        LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'PutImage' }],
+      });
+      expect(record(events[0]).requestParameters).toMatchObject({ imageManifest: large });
+    } finally {
+      trail.destroy();
+      await emulator.stop();
+    }
+    await expect(startTestEmulator({ trailFieldLimitBytes: 0 })).rejects.toThrow(
+      'trailFieldLimitBytes must be a positive integer',
+    );
+  });
+});
+
 describe('seeded past pushes', () => {
   it('create the images and the PutImage records at their own times, by their actors', async () => {
     const clock = manualClock(Date.parse('2026-06-30T00:00:00Z'));

@@ -24,3 +24,12 @@ export function runNode(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The JSON lines a command printed (`--json`), in order. */
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}

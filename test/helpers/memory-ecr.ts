@@ -1,10 +1,17 @@
 /** An in-memory EcrAdapter for unit tests of the sweep logic: sorted paging, call counters, injectable faults. */
 import type { EcrAdapter, RepositoryPage } from '../../lib/ecr.ts';
 import { EcrCallError } from '../../lib/errors.ts';
+import type { UntaggedImage } from '../../lib/plan.ts';
 import type { MutabilitySetting, RepositoryFacts } from '../../lib/policy.ts';
 
+/** A repository's setting, its resource tags and its untagged images (what DescribeImages would list). */
+export type MemoryRepository = MutabilitySetting & {
+  tags?: Record<string, string>;
+  untagged?: UntaggedImage[];
+};
+
 export interface MemoryEcr extends EcrAdapter {
-  readonly repositories: Map<string, MutabilitySetting & { tags?: Record<string, string> }>;
+  readonly repositories: Map<string, MemoryRepository>;
   readonly calls: {
     describe: number;
     describeByName: number;
@@ -12,6 +19,7 @@ export interface MemoryEcr extends EcrAdapter {
     tags: number;
     templates: number;
     templateWrites: number;
+    images: number;
   };
   readonly templates: Map<string, MutabilitySetting>;
   readonly writes: string[];
@@ -29,10 +37,18 @@ function factsOf(name: string, setting: MutabilitySetting): RepositoryFacts {
 }
 
 export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
-  const repositories = new Map<string, MutabilitySetting & { tags?: Record<string, string> }>();
+  const repositories = new Map<string, MemoryRepository>();
   for (const [name, mutability] of Object.entries(seed))
     repositories.set(name, { mutability, exclusionFilters: [] });
-  const calls = { describe: 0, describeByName: 0, put: 0, tags: 0, templates: 0, templateWrites: 0 };
+  const calls = {
+    describe: 0,
+    describeByName: 0,
+    put: 0,
+    tags: 0,
+    templates: 0,
+    templateWrites: 0,
+    images: 0,
+  };
   const templates = new Map<string, MutabilitySetting>();
   const writes: string[] = [];
   const adapter: MemoryEcr = {
@@ -75,9 +91,11 @@ export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
       calls.put += 1;
       const failure = adapter.failPut?.(facts.repositoryName);
       if (failure) throw failure;
-      if (!repositories.has(facts.repositoryName)) return { kind: 'gone' };
+      const current = repositories.get(facts.repositoryName);
+      if (current === undefined) return { kind: 'gone' };
       const setting = { mutability: desired.mutability, exclusionFilters: [...desired.exclusionFilters] };
-      repositories.set(facts.repositoryName, setting);
+      // The setting changes; the repository's tags and images stay.
+      repositories.set(facts.repositoryName, { ...current, ...setting });
       writes.push(facts.repositoryName);
       return { kind: 'set', facts: factsOf(facts.repositoryName, setting) };
     },
@@ -110,6 +128,11 @@ export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
       repository.tags = { ...repository.tags, ...tags };
       writes.push(`tag:${facts.repositoryName}`);
       return { kind: 'tagged' };
+    },
+    async listUntaggedImages(facts) {
+      calls.images += 1;
+      const repository = repositories.get(facts.repositoryName);
+      return repository ? { kind: 'images', images: repository.untagged ?? [] } : { kind: 'gone' };
     },
   };
   return adapter;

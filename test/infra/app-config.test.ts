@@ -90,6 +90,11 @@ describe('the app settings from context', () => {
       /context key exclusionFilters: 'bad filter!' is not a tag filter/,
     ],
     [{ exemptExpiryTagKey: 'until' }, /context key exemptExpiryTagKey: needs exemptTagKey to be set/],
+    [
+      { targetMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: '*' },
+      /context key exclusionFilters: '\*' matches every tag/,
+    ],
+    [{ allowedExclusions: 'latest,**' }, /context key allowedExclusions: '\*\*' matches every tag/],
     [{ logLevel: 'SILENT' }, /context key logLevel: must be one of TRACE, DEBUG, INFO, WARN, ERROR/],
   ])('rejects %o naming the key', (context, message) => {
     expect(() => propsFrom(context)).toThrow(message);
@@ -169,6 +174,11 @@ describe('the construct props', () => {
       /exclusionFilters: IMMUTABLE_WITH_EXCLUSION needs 1 to 5/,
     ],
     [{ exclusionFilters: ['latest'] }, /exclusionFilters: must be empty unless targetMutability is/],
+    [
+      { targetMutability: 'IMMUTABLE_WITH_EXCLUSION' as const, exclusionFilters: ['latest', '*'] },
+      /exclusionFilters: '\*' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE/,
+    ],
+    [{ allowedExclusions: ['*'] }, /allowedExclusions: '\*' matches every tag/],
     [{ exemptExpiryTagKey: 'until' }, /exemptExpiryTagKey: needs exemptTagKey to be set/],
     [{ guardrailReservedConcurrency: 0 }, /guardrailReservedConcurrency: must be a positive integer/],
     [{ exemptTagKey: '' }, /exemptTagKey: must not be empty/],

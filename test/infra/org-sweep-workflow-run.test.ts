@@ -21,7 +21,7 @@ import {
   startEmulator,
 } from '../../emulator/index.ts';
 import { createScopeHandler } from '../../functions/scope/handler.ts';
-import { type MemberAccess, memberAccessFactory } from '../../functions/shared/member-ecr.ts';
+import { type MemberReach, memberAccessFactory } from '../../functions/shared/member-ecr.ts';
 import { createSweepHandler } from '../../functions/sweep/handler.ts';
 import { ORG_SWEEP_STATE_NAMES } from '../../infra/org-sweep-workflow.ts';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
@@ -51,7 +51,7 @@ const MUTABLE = REPOSITORIES_PER_ACCOUNT_REGION / MUTABLE_EVERY;
 const names = ORG_SWEEP_STATE_NAMES;
 
 /** The member access as functions/sweep/index.ts wires it. */
-const wiredMemberAccess = (member: MemberAccess) => ({
+const wiredMemberAccess = (member: MemberReach) => ({
   memberEcr: member.ecr,
   forwardingRules: member.forwardingRules,
 });

@@ -63,6 +63,23 @@ describe('the CLI flags', () => {
     ],
     [['check', 'a', '--connect-timeout', 'soon'], '--connect-timeout: must be an integer from 100 to 60000'],
     [
+      [
+        'check',
+        'a',
+        '--target',
+        'IMMUTABLE_WITH_EXCLUSION',
+        '--exclusion-filter',
+        'latest',
+        '--exclusion-filter',
+        '*',
+      ],
+      "--exclusion-filter: '*' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE",
+    ],
+    [
+      ['check', 'a', '--allowed-exclusion', '**'],
+      "--allowed-exclusion: '**' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE",
+    ],
+    [
       ['check', 'a', '--endpoint-url', 'localhost:4566'],
       '--endpoint-url: must be an http:// or https:// URL',
     ],

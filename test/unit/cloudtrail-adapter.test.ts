@@ -7,8 +7,14 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CLOUDTRAIL_ACTIONS, createCloudTrailAdapter, createRateLimiter } from '../../lib/cloudtrail.ts';
+import {
+  CLOUDTRAIL_ACTIONS,
+  createCloudTrailAdapter,
+  createRateLimiter,
+  LookupFailedError,
+} from '../../lib/cloudtrail.ts';
 import { AwsCallError } from '../../lib/errors.ts';
+import { fakeClock } from '../helpers/fake-clock.ts';
 
 const trailMock = mockClient(CloudTrailClient);
 const NOW = new Date('2026-11-30T00:00:00Z');
@@ -26,20 +32,6 @@ function putImage(repository: string, tag: string, digest: string, minute: numbe
       requestParameters: { repositoryName: repository, imageTag: tag, registryId: '123456789012' },
       responseElements: { image: { imageId: { imageDigest: digest, imageTag: tag } } },
     }),
-  };
-}
-
-/** A fake clock: sleeping advances it, and every sleep is kept. */
-function fakeClock() {
-  let now = 0;
-  const sleeps: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      now += ms;
-    },
-    sleeps,
   };
 }
 
@@ -121,6 +113,62 @@ describe('the CloudTrail adapter', () => {
       operation: 'LookupEvents',
     });
     expect(trailMock.commandCalls(LookupEventsCommand)).toHaveLength(1);
+  });
+
+  it('counts the calls it made when the pass fails, throttled to the end', async () => {
+    trailMock
+      .on(LookupEventsCommand)
+      .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), {
+      ...fakeClock(),
+      retries: 2,
+    });
+    const failure = adapter.lookupPushes({ days: 7, now: NOW });
+    await expect(failure).rejects.toBeInstanceOf(LookupFailedError);
+    await expect(failure).rejects.toMatchObject({ code: 'ThrottlingException', calls: 3 });
+  });
+
+  it('counts unreadable records, by the repository LookupEvents names when it names one', async () => {
+    trailMock.on(LookupEventsCommand).resolves({
+      Events: [
+        putImage('a', 'latest', 'sha256:1', 1),
+        {
+          EventName: 'PutImage',
+          CloudTrailEvent: JSON.stringify({
+            eventName: 'PutImage',
+            eventTime: 'x',
+            requestParameters: { omitted: true },
+          }),
+          Resources: [{ ResourceType: 'AWS::ECR::Repository', ResourceName: 'shop/web' }],
+        },
+        { EventName: 'PutImage', CloudTrailEvent: '{not json' },
+      ],
+    });
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
+    const result = await adapter.lookupPushes({ days: 7, now: NOW });
+    expect(result).toMatchObject({ events: 3, unreadable: 2 });
+    expect([...result.unreadableByRepository]).toEqual([['shop/web', 1]]);
+  });
+
+  it('stops at the abort signal before its next call, counting the calls made', async () => {
+    const interrupt = new AbortController();
+    trailMock.on(LookupEventsCommand).callsFake(() => {
+      interrupt.abort();
+      return { Events: [putImage('a', 'latest', 'sha256:1', 1)], NextToken: 'p2' };
+    });
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
+    const failure = adapter.lookupPushes({ days: 7, now: NOW, signal: interrupt.signal });
+    await expect(failure).rejects.toMatchObject({ name: 'LookupFailedError', calls: 1 });
+    expect(trailMock.commandCalls(LookupEventsCommand)).toHaveLength(1);
+  });
+
+  it('fails on a NextToken it was given before instead of paging forever', async () => {
+    trailMock.on(LookupEventsCommand).resolves({ Events: [], NextToken: 'same' });
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
+    await expect(adapter.lookupPushes({ days: 7, now: NOW })).rejects.toMatchObject({
+      code: 'RepeatedPageTokenError',
+      calls: 2,
+    });
   });
 
   it.each([0, 91, 1.5])('refuses a window of %s days', async (days) => {

@@ -65,6 +65,8 @@ describe('loadConfig', () => {
       'EXCLUSION_FILTERS',
     ],
     [{ EXEMPT_EXPIRY_TAG_KEY: 'until' }, 'EXEMPT_EXPIRY_TAG_KEY'],
+    [{ TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION', EXCLUSION_FILTERS: 'latest,*' }, 'EXCLUSION_FILTERS'],
+    [{ ALLOWED_EXCLUSIONS: '**' }, 'ALLOWED_EXCLUSIONS'],
     [{ POWERTOOLS_LOG_LEVEL: 'LOUD' }, 'POWERTOOLS_LOG_LEVEL'],
     [{ VERBOSE_AUDIT: 'sometimes' }, 'VERBOSE_AUDIT'],
     [{ SDK_CONNECT_TIMEOUT_MS: '0' }, 'SDK_CONNECT_TIMEOUT_MS'],
@@ -84,6 +86,26 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable });
     expect(String((error as Error).message)).toMatch(new RegExp(`^${variable}: `));
+  });
+});
+
+describe('a filter that matches every tag', () => {
+  it.each([
+    [{ TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION', EXCLUSION_FILTERS: '*' }, 'EXCLUSION_FILTERS', '*'],
+    [
+      { TARGET_MUTABILITY: 'IMMUTABLE_WITH_EXCLUSION', EXCLUSION_FILTERS: 'latest,***' },
+      'EXCLUSION_FILTERS',
+      '***',
+    ],
+    [{ ALLOWED_EXCLUSIONS: 'dev-*,*' }, 'ALLOWED_EXCLUSIONS', '*'],
+  ])('is refused in %j, naming %s and the value', (env, variable, value) => {
+    expect(() => loadConfig(env)).toThrow(
+      `${variable}: '${value}' matches every tag, so IMMUTABLE_WITH_EXCLUSION with it is MUTABLE`,
+    );
+  });
+
+  it('is only a filter of wildcards: one literal character keeps some tag out', () => {
+    expect(loadConfig({ ALLOWED_EXCLUSIONS: '*-*,a*' }).policy.allowedExclusions).toEqual(['*-*', 'a*']);
   });
 });
 
@@ -111,10 +133,11 @@ describe('the settings every surface shares', () => {
     );
   });
 
-  it('bounds every SDK call by default: 3 s to connect, 10 s for a response, adaptive retries', () => {
+  it('bounds every SDK call by default: 3 s to connect, 10 s for a response, 60 s in all, adaptive retries', () => {
     expect(loadConfig({}).sdk).toEqual({
       connectTimeoutMs: 3000,
       requestTimeoutMs: 10_000,
+      callTimeoutMs: 60_000,
       maxAttempts: undefined,
       retryMode: 'adaptive',
     });
@@ -122,10 +145,17 @@ describe('the settings every surface shares', () => {
       loadConfig({
         SDK_CONNECT_TIMEOUT_MS: '500',
         SDK_REQUEST_TIMEOUT_MS: '2000',
+        SDK_CALL_TIMEOUT_MS: '5000',
         AWS_MAX_ATTEMPTS: '3',
         AWS_RETRY_MODE: 'standard',
       }).sdk,
-    ).toEqual({ connectTimeoutMs: 500, requestTimeoutMs: 2000, maxAttempts: 3, retryMode: 'standard' });
+    ).toEqual({
+      connectTimeoutMs: 500,
+      requestTimeoutMs: 2000,
+      callTimeoutMs: 5000,
+      maxAttempts: 3,
+      retryMode: 'standard',
+    });
   });
 
   it('names a variable in a message about another one the way the user sets it', () => {

@@ -3,47 +3,22 @@
  * connections and never answers, and a port nothing listens on. (Kept apart from ecr.test.ts,
  * whose `aws-sdk-client-mock` replaces every ECRClient's `send`.)
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
 import { createAuditPublisher } from '../../lib/audit-events.ts';
-import { createEcrAdapter, failFastWhenUnreachable } from '../../lib/ecr.ts';
+import { failFastWhenUnreachable } from '../../lib/call-limits.ts';
+import { createEcrAdapter } from '../../lib/ecr.ts';
 import { EcrCallError } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { runSweep } from '../../lib/sweep.ts';
+import { silentServer } from '../helpers/loopback.ts';
 import { testLogger } from '../helpers/runtime.ts';
 
 const REGISTRY = '123456789012';
-
-/** A TCP server that accepts every connection and never writes a byte. */
-async function silentServer(): Promise<{
-  url: string;
-  connections: () => number;
-  stop: () => Promise<void>;
-}> {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((socket) => {
-    connections += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    connections: () => connections,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** A loopback URL whose port nothing listens on (bound, then released). */
 async function refusedUrl(): Promise<string> {
@@ -98,7 +73,7 @@ describe('the ECR adapter against an endpoint that accepts connections and never
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('counts a hung repository failed with TimeoutError and its registryId in a sweep of names', async () => {
+  it('counts a hung repository failed with TimeoutError and its registryId in a sweep of names, not retrying it above the SDK', async () => {
     const ecr = client(server.url, 1);
     const records: AuditRecord[] = [];
 
@@ -126,7 +101,8 @@ describe('the ECR adapter against an endpoint that accepts connections and never
     );
     ecr.destroy();
 
-    expect(result).toMatchObject({ scanned: 1, retriedErrors: 1, nextToken: undefined });
+    // The SDK had the call's attempts; retrying an unanswered call again would multiply its time limit.
+    expect(result).toMatchObject({ scanned: 1, retriedErrors: 0, nextToken: undefined });
     expect(records).toEqual([
       expect.objectContaining({
         outcome: 'failed',

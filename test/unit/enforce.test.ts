@@ -54,6 +54,7 @@ function fakeEcr(
     setMutability: vi.fn(() => answer(script.set)),
     setTemplateMutability: vi.fn(() => answer(script.setTemplate)),
     tagRepository: vi.fn(unexpected),
+    listUntaggedImages: vi.fn(unexpected),
   } satisfies EcrAdapter;
   return ecr;
 }

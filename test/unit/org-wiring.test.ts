@@ -6,15 +6,13 @@ import { PassThrough } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { orgExitCodeOf } from '../../bin/commands/org-pass.ts';
-import { EXIT } from '../../bin/commands/run-pass.ts';
+import { EXIT, exitCodeOf, mostSevere } from '../../bin/exit-codes.ts';
 import { runCli } from '../../bin/program.ts';
 import { createScopeHandler } from '../../functions/scope/handler.ts';
 import type { MemberEcrRequest } from '../../functions/shared/member-ecr.ts';
 import { createSweepHandler } from '../../functions/sweep/handler.ts';
 import { parseSweepTarget } from '../../functions/sweep/target.ts';
 import { emptyCounts } from '../../lib/audit.ts';
-import { summarize } from '../../lib/org-sweep.ts';
 import type { OrganizationLister } from '../../lib/scope.ts';
 import { createScopeItemWriter, type ScopeItem } from '../../lib/scope-items.ts';
 import { createMemoryEcr } from '../helpers/memory-ecr.ts';
@@ -195,33 +193,49 @@ describe('the scope function', () => {
 });
 
 describe('the CLI over several accounts', () => {
-  const line = (status: 'completed' | 'failed' | 'skipped', counts = emptyCounts()) => ({
-    accountId: MEMBER,
-    accountName: undefined,
-    region: 'eu-west-1',
-    status,
-    counts,
+  const line = (
+    overrides: {
+      failed?: boolean;
+      counts?: ReturnType<typeof emptyCounts>;
+      missing?: string[];
+      accountMissing?: boolean;
+    } = {},
+  ) => ({
+    failed: overrides.failed ?? false,
+    counts: overrides.counts ?? emptyCounts(),
     templateCounts: emptyCounts(),
-    scanned: 0,
-    seconds: 0,
+    missing: overrides.missing ?? [],
+    accountMissing: overrides.accountMissing ?? false,
   });
 
   it.each([
-    { lines: [line('completed')], code: EXIT.ok },
-    { lines: [line('completed'), line('skipped')], code: EXIT.ok },
-    { lines: [line('completed', { ...emptyCounts(), 'would-remediate': 1 })], code: EXIT.nonCompliant },
+    { lines: [line()], code: EXIT.ok },
+    { lines: [line(), line()], code: EXIT.ok },
+    { lines: [line({ counts: { ...emptyCounts(), 'would-remediate': 1 } })], code: EXIT.nonCompliant },
     {
-      lines: [line('completed', { ...emptyCounts(), 'would-remediate': 1 }), line('failed')],
+      lines: [line({ counts: { ...emptyCounts(), 'would-remediate': 1 } }), line({ failed: true })],
+      code: EXIT.failures,
+    },
+    { lines: [line({ missing: ['api'] })], code: EXIT.missing },
+    {
+      lines: [line({ accountMissing: true }), line({ counts: { ...emptyCounts(), 'would-remediate': 2 } })],
+      code: EXIT.missing,
+    },
+    {
+      lines: [line({ accountMissing: true }), line({ counts: { ...emptyCounts(), failed: 1 } })],
       code: EXIT.failures,
     },
   ])('exits $code', ({ lines, code }) => {
-    expect(orgExitCodeOf(summarize(lines), new Map())).toBe(code);
+    expect(exitCodeOf(lines)).toBe(code);
   });
 
-  it('exits 4 when a named repository is missing in an account-region', () => {
-    expect(orgExitCodeOf(summarize([line('completed')]), new Map([[`${MEMBER}/eu-west-1`, ['api']]]))).toBe(
-      EXIT.missing,
-    );
+  it.each([
+    { codes: [], code: EXIT.ok },
+    { codes: [EXIT.nonCompliant, EXIT.missing], code: EXIT.missing },
+    { codes: [EXIT.missing, EXIT.failures, EXIT.nonCompliant], code: EXIT.failures },
+    { codes: [EXIT.failures, EXIT.interrupted], code: EXIT.interrupted },
+  ])('takes the most serious of $codes: $code', ({ codes, code }) => {
+    expect(mostSevere(...codes)).toBe(code);
   });
 
   it.each([

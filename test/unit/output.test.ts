@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createReporter, type RegionSummary } from '../../bin/output.ts';
+import { createReporter, formatTable, printable, progressLineOf, type ReportLine } from '../../bin/output.ts';
+import { runCli } from '../../bin/program.ts';
 import { type AuditRecord, emptyCounts } from '../../lib/audit.ts';
+import { summarize } from '../../lib/org-sweep.ts';
 
 /** A stream that keeps what was written, a TTY or not. */
 function capture(isTTY: boolean) {
@@ -67,17 +69,26 @@ const TEMPLATE: AuditRecord = {
   dryRun: true,
 };
 
-function summary(overrides: Partial<RegionSummary> = {}): RegionSummary {
+const ACCOUNT = '123456789012';
+
+function line(overrides: Partial<ReportLine> = {}): ReportLine {
   return {
+    accountId: ACCOUNT,
+    accountName: undefined,
     region: 'eu-west-1',
+    status: 'failed',
     counts: { ...emptyCounts(), compliant: 7, remediated: 2, failed: 1 },
-    templates: emptyCounts(),
+    templateCounts: emptyCounts(),
     missing: [],
     scanned: 10,
+    errorCode: 'AccessDenied',
+    reason: '1 repositories and 0 creation templates failed',
     seconds: 1.25,
     ...overrides,
   };
 }
+
+const report = (lines: readonly ReportLine[]) => ({ ...summarize(lines), accountRegions: lines });
 
 describe('the CLI reporter on a TTY', () => {
   it('prints one readable line per finding: outcome, region, repository, before -> after, reason', () => {
@@ -123,22 +134,29 @@ describe('the CLI reporter on a TTY', () => {
     expect(stdout()).not.toContain('scanned');
   });
 
-  it('summarises each region as a table row (no ignored column), then template outcomes and interruptions', () => {
+  it('summarises each account-region as an aligned table row (no ignored column), then template outcomes and totals', () => {
     const { reporter, stdout } = setup(TTY, { env: NO_COLOUR });
-    reporter.summary([
-      summary(),
-      summary({
-        region: 'us-east-1',
-        counts: emptyCounts(),
-        scanned: 0,
-        seconds: 0,
-        templates: { ...emptyCounts(), remediated: 1, failed: 2 },
-        interrupted: true,
-      }),
-    ]);
+    reporter.summary(
+      report([
+        line(),
+        line({
+          region: 'us-east-1',
+          status: 'incomplete',
+          counts: emptyCounts(),
+          scanned: 0,
+          seconds: 0,
+          templateCounts: { ...emptyCounts(), remediated: 1, failed: 2 },
+          interrupted: true,
+          missing: ['payments/apl'],
+        }),
+      ]),
+      { interrupted: true },
+    );
     const lines = stdout().split('\n');
     expect(lines[1]?.trim().split(/\s+/)).toEqual([
+      'account',
       'region',
+      'status',
       'scanned',
       'compliant',
       'remediated',
@@ -147,11 +165,72 @@ describe('the CLI reporter on a TTY', () => {
       'gone',
       'failed',
       'seconds',
+      'detail',
     ]);
-    expect(lines[2]?.trim().split(/\s+/)).toEqual(['eu-west-1', '10', '7', '2', '0', '0', '0', '1', '1.3']);
-    expect(lines[3]?.trim().split(/\s+/)).toEqual(['us-east-1', '0', '0', '0', '0', '0', '0', '0', '0.0']);
-    expect(lines).toContain('us-east-1 creation templates: 1 remediated, 2 failed');
-    expect(lines).toContain('us-east-1: interrupted; counts are what was decided until then');
+    expect(lines[2]?.trim().split(/\s+/).slice(0, 11)).toEqual([
+      ACCOUNT,
+      'eu-west-1',
+      'failed',
+      '10',
+      '7',
+      '2',
+      '0',
+      '0',
+      '0',
+      '1',
+      '1.3',
+    ]);
+    expect(lines[2]).toContain('AccessDenied: 1 repositories and 0 creation templates failed');
+    expect(lines[3]?.trim().split(/\s+/)).toEqual([
+      'us-east-1',
+      'incomplete',
+      ...Array.from({ length: 7 }, () => '0'),
+      '0.0',
+      'interrupted;',
+      'missing:',
+      'payments/apl',
+    ]);
+    // Every column starts where its title does.
+    expect(lines[2]?.indexOf('eu-west-1')).toBe(lines[1]?.indexOf('region'));
+    expect(lines[3]?.indexOf('us-east-1')).toBe(lines[1]?.indexOf('region'));
+    expect(lines).toContain(`${ACCOUNT} us-east-1 creation templates: 1 remediated, 2 failed`);
+    expect(lines).toContain(
+      '2 account-regions: 0 completed, 1 failed, 0 skipped, 1 incomplete; 10 repositories scanned, 2 remediated, 0 would-remediate, 1 failed',
+    );
+    expect(lines.at(-2)).toMatch(/^interrupted: /);
+  });
+
+  it('escapes control characters of names and reasons: a tag cannot forge a line or move the cursor', () => {
+    const { reporter, stdout } = setup(TTY, { env: NO_COLOUR });
+    reporter.record({
+      ...REMEDIATED,
+      repositoryName: 'team/app\u001b[2K',
+      reason: "exempt: tag ecr-guard:exempt='x\nremediated       eu-west-1 team/forged'",
+    });
+    expect(stdout().split('\n')).toHaveLength(2);
+    expect(stdout()).not.toContain('\u001b');
+    expect(stdout()).toContain('team/app\\x1b[2K');
+    expect(stdout()).toContain("'x\\nremediated");
+  });
+
+  it('clears the progress line before the CLI writes the error that ends it', async () => {
+    const stdout = capture(true);
+    const stderr = capture(true);
+    progressLineOf(stderr.stream).show('eu-west-1 [#...] scanned 10');
+    const code = await runCli(['sweep', '--concurrency', 'lots', '--region', 'eu-west-1'], {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(stderr.text()).toContain('scanned 10\r\u001b[2Kecr-guard: --concurrency: must be an integer');
+  });
+
+  it('clears the progress line before an error', () => {
+    const { reporter, stderr } = setup(TTY, { env: NO_COLOUR });
+    reporter.progress('eu-west-1', 10, emptyCounts());
+    reporter.error('access denied');
+    expect(stderr().endsWith('repos/s\r\u001b[2Kecr-guard: access denied\n')).toBe(true);
   });
 
   it('writes errors to stderr only', () => {
@@ -171,12 +250,20 @@ describe('the CLI reporter off a TTY, or with --json', () => {
     reporter.progress('eu-west-1', 10, emptyCounts());
     reporter.record(REMEDIATED);
     reporter.record(COMPLIANT);
-    reporter.summary([summary()]);
+    reporter.summary(report([line()]), { interrupted: false });
     expect(stderr()).toBe('');
     expect(stdout()).not.toContain('\u001b[');
     expect(jsonLines(stdout())).toEqual([
       { type: 'audit', ...REMEDIATED },
-      { type: 'summary', ...summary() },
+      { type: 'summary', ...line() },
+      {
+        type: 'total',
+        result: 'failed',
+        statusCounts: { completed: 0, failed: 1, skipped: 0, incomplete: 0 },
+        totals: line().counts,
+        templateTotals: emptyCounts(),
+        scanned: 10,
+      },
     ]);
   });
 
@@ -191,5 +278,37 @@ describe('the CLI reporter off a TTY, or with --json', () => {
     reporter.error('no credentials');
     expect(jsonLines(stdout())).toEqual([{ type: 'error', message: 'no credentials' }]);
     expect(stderr()).toBe('ecr-guard: no credentials\n');
+  });
+});
+
+describe('printable text', () => {
+  it.each([
+    ['plain', 'payments/api', 'payments/api'],
+    ['a newline', 'a\nb', 'a\\nb'],
+    ['an escape sequence', '\u001b[31mred', '\\x1b[31mred'],
+    ['a C1 control', 'a\u009bb', 'a\\x9bb'],
+    ['a bidirectional override', 'abc\u202edef', 'abc\\u202edef'],
+    ['a zero-width space', 'a\u200bb', 'a\\u200bb'],
+    ['letters of any script', 'café 東京', 'café 東京'],
+  ])('%s', (_case, text, shown) => {
+    expect(printable(text)).toBe(shown);
+  });
+});
+
+describe('formatTable', () => {
+  it('pads every column to its widest cell, after escaping, numbers on the right', () => {
+    const lines = formatTable(
+      ['verdict', 'repository', 'n'],
+      [
+        ['would-break', 'a\tb', '1'],
+        ['safe-to-flip', 'x', '10'],
+      ],
+      (column) => column === 1,
+    );
+    expect(lines).toEqual([
+      'verdict       repository  n',
+      'would-break         a\\tb  1',
+      'safe-to-flip           x  10',
+    ]);
   });
 });

@@ -3,14 +3,18 @@ import { describe, expect, it } from 'vitest';
 import {
   compileNameGlob,
   type Decision,
+  describeSetting,
   evaluateRepository,
   evaluateTemplate,
   isAtLeastAsStrict,
+  isTagMutable,
   type MutabilitySetting,
+  narrowSetting,
   type Policy,
   type RepositoryFacts,
   TAG_MUTABILITIES,
 } from '../../lib/policy.ts';
+import { allTags, bruteMatch, mutableUnder } from '../helpers/brute-force.ts';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const IMMUTABLE_POLICY: Policy = {
@@ -221,34 +225,54 @@ describe('evaluateRepository never loosens a repository', () => {
     });
   });
 
+  const writes = (...filters: string[]) =>
+    filters.length === 0
+      ? { mutability: 'IMMUTABLE', exclusionFilters: [] }
+      : { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: filters };
   it.each([
-    ['IMMUTABLE', [], 'compliant', 'rule at-least-as-strict'],
-    ['IMMUTABLE_WITH_EXCLUSION', ['latest', 'dev-*'], 'compliant', 'rule target: at the target'],
-    ['IMMUTABLE_WITH_EXCLUSION', ['dev-1*'], 'compliant', '(dev-1* within dev-*)'],
-    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], 'compliant', '(latest)'],
-    ['IMMUTABLE_WITH_EXCLUSION', ['dev-2*', 'dev-x', 'latest'], 'compliant', 'rule at-least-as-strict'],
-    ['IMMUTABLE_WITH_EXCLUSION', [], 'compliant', 'without filters keeps every tag immutable'],
+    ['IMMUTABLE', [], 'compliant', 'rule at-least-as-strict', undefined],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest', 'dev-*'], 'compliant', 'rule target: at the target', undefined],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-1*'], 'compliant', '(dev-1* within dev-*)', undefined],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], 'compliant', '(latest)', undefined],
+    [
+      'IMMUTABLE_WITH_EXCLUSION',
+      ['dev-2*', 'dev-x', 'latest'],
+      'compliant',
+      'rule at-least-as-strict',
+      undefined,
+    ],
+    ['IMMUTABLE_WITH_EXCLUSION', [], 'compliant', 'without filters keeps every tag immutable', undefined],
     [
       'IMMUTABLE_WITH_EXCLUSION',
       ['*'],
       'remediate',
       "filters [*] of IMMUTABLE_WITH_EXCLUSION [*] are not covered by the target's filters",
+      devAndLatest.target,
     ],
-    ['IMMUTABLE_WITH_EXCLUSION', ['dev*'], 'remediate', 'filters [dev*]'],
-    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*', 'pr-1'], 'remediate', 'filters [pr-1]'],
-    ['MUTABLE', [], 'remediate', 'allows tags to be overwritten'],
-    ['MUTABLE_WITH_EXCLUSION', ['latest'], 'remediate', 'allows tags to be overwritten'],
-    ['IMMUTABLE_SOMEDAY', [], 'remediate', "unknown imageTagMutability value 'IMMUTABLE_SOMEDAY'"],
-  ] as const)('with target [latest, dev-*] decides %s %j as %s', (mutability, filters, kind, reasonPart) => {
-    const decision = evaluateRepository(
-      facts({ mutability, exclusionFilters: [...filters] }),
-      devAndLatest,
-      NOW,
-    );
-    expect(decision.kind).toBe(kind);
-    expect(decision.reason).toContain(reasonPart);
-    if (decision.kind === 'remediate') expect(decision.desired).toEqual(devAndLatest.target);
-  });
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev*'], 'remediate', 'filters [dev*]', writes('dev-*')],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*', 'pr-1'], 'remediate', 'filters [pr-1]', writes('dev-*')],
+    ['MUTABLE', [], 'remediate', 'allows tags to be overwritten', devAndLatest.target],
+    [
+      'MUTABLE_WITH_EXCLUSION',
+      ['latest'],
+      'remediate',
+      'writes IMMUTABLE_WITH_EXCLUSION [dev-*]: only tags mutable before and allowed stay mutable',
+      writes('dev-*'),
+    ],
+    ['IMMUTABLE_SOMEDAY', [], 'remediate', "unknown imageTagMutability value 'IMMUTABLE_SOMEDAY'", writes()],
+  ] as const)(
+    'with target [latest, dev-*] decides %s %j as %s',
+    (mutability, filters, kind, reasonPart, desired) => {
+      const decision = evaluateRepository(
+        facts({ mutability, exclusionFilters: [...filters] }),
+        devAndLatest,
+        NOW,
+      );
+      expect(decision.kind).toBe(kind);
+      expect(decision.reason).toContain(reasonPart);
+      if (decision.kind === 'remediate') expect(decision.desired).toEqual(desired);
+    },
+  );
 
   it.each([
     ['IMMUTABLE_WITH_EXCLUSION', ['pr-12', 'latest'], 'compliant', '(latest, pr-12 within pr-*)'],
@@ -287,6 +311,171 @@ describe('evaluateRepository never loosens a repository', () => {
       expect(isAtLeastAsStrict({ mutability, exclusionFilters: filters }, policy)).toBe(expected);
     },
   );
+});
+
+describe('never looser, tag by tag: a write keeps every tag that was immutable immutable', () => {
+  const target = (...filters: string[]): Policy => ({
+    target: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: filters },
+    exemptRepositories: [],
+  });
+  const iwe = (...filters: string[]) => ({
+    mutability: 'IMMUTABLE_WITH_EXCLUSION',
+    exclusionFilters: filters,
+  });
+  const immutable = { mutability: 'IMMUTABLE', exclusionFilters: [] };
+
+  it.each([
+    ['MUTABLE_WITH_EXCLUSION', ['latest'], target('latest'), immutable],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], target('dev-*'), immutable],
+    ['MUTABLE', [], target('latest'), iwe('latest')],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*'], target('dev-1*'), iwe('dev-1*')],
+    ['MUTABLE_WITH_EXCLUSION', ['latest'], target('latest', 'dev-*'), iwe('dev-*')],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*', 'main'], target('dev-1*', 'latest'), iwe('dev-1*')],
+    ['IMMUTABLE_WITH_EXCLUSION', ['a*'], target('*a'), iwe('a', 'a*a')],
+    // A complement it cannot spell (every dev-* tag but dev-1*): stricter, the overlapping filter dropped.
+    ['MUTABLE_WITH_EXCLUSION', ['dev-1*'], target('dev-*', 'latest'), iwe('latest')],
+    ['IMMUTABLE_SOMEDAY', [], target('latest'), immutable],
+  ] as const)('%s %j under %o writes %o', (mutability, filters, policy, desired) => {
+    const decision = evaluateRepository(facts({ mutability, exclusionFilters: [...filters] }), policy, NOW);
+    expect(decision).toMatchObject({ kind: 'remediate', desired });
+    const template = {
+      prefix: 'ROOT',
+      registryId: '123456789012',
+      setting: { mutability, exclusionFilters: [...filters] },
+    };
+    expect(evaluateTemplate(template, policy)).toMatchObject({ kind: 'remediate', desired });
+  });
+
+  it('says in the reason what it writes when that is not the target', () => {
+    const decision = evaluateRepository(
+      facts({ mutability: 'MUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] }),
+      target('latest'),
+      NOW,
+    );
+    expect(decision.reason).toContain(
+      '; writes IMMUTABLE: only tags mutable before and allowed stay mutable',
+    );
+  });
+
+  it('keeps what an IMMUTABLE_WITH_EXCLUSION repository shares with the allowed exclusions, and only that', () => {
+    const policy: Policy = { ...IMMUTABLE_POLICY, allowedExclusions: ['latest', 'pr-*'] };
+    const decision = evaluateRepository(
+      facts({ mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'pr-1*', 'release-*'] }),
+      policy,
+      NOW,
+    );
+    expect(decision).toMatchObject({ kind: 'remediate', desired: iwe('latest', 'pr-1*') });
+    // A MUTABLE repository gets the target only: allowed exclusions are granted with evidence (the plan).
+    expect(
+      evaluateRepository(facts({ mutability: 'MUTABLE', exclusionFilters: [] }), policy, NOW),
+    ).toMatchObject({
+      kind: 'remediate',
+      desired: immutable,
+    });
+  });
+
+  it('errs strict beyond 5 filters: it keeps the broadest 5 and says so', () => {
+    const written = narrowSetting(iwe('a*', 'b*', 'c*', 'd*', 'e*', 'f*'), ['*1', '*2']);
+    expect(written.exact).toBe(false);
+    expect(written.setting.exclusionFilters).toHaveLength(5);
+    const decision = evaluateRepository(
+      facts({
+        mutability: 'IMMUTABLE_WITH_EXCLUSION',
+        exclusionFilters: ['a*', 'b*', 'c*', 'd*', 'e*', 'f*'],
+      }),
+      target('*1', '*2'),
+      NOW,
+    );
+    expect(decision.reason).toContain('stricter where ECR filters cannot say it exactly');
+  });
+
+  it.each([
+    ['MUTABLE', [], 'x', true],
+    ['IMMUTABLE', [], 'x', false],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*'], 'dev-1', true],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*'], 'main', false],
+    ['MUTABLE_WITH_EXCLUSION', ['dev-*'], 'dev-1', false],
+    ['MUTABLE_WITH_EXCLUSION', ['dev-*'], 'main', true],
+    ['SOMETHING_NEW', [], 'x', false],
+  ] as const)('isTagMutable(%s %j, %s) is %s', (mutability, filters, tag, expected) => {
+    expect(isTagMutable({ mutability, exclusionFilters: [...filters] }, tag)).toBe(expected);
+  });
+
+  describe('for random settings, targets, allowed exclusions and tags (brute force)', () => {
+    // Tags over {a, b, -, _} of up to 5 characters: `_` occurs in no filter, so a filter's `*` stands
+    // for a character no literal shares, and differences between these filters show among these tags.
+    const tags = allTags(['a', 'b', '-', '_'], 5);
+    const filterArb = fc.stringMatching(/^[ab*-]{1,4}$/);
+    const settingArb = fc.record({
+      mutability: fc.constantFrom(...TAG_MUTABILITIES, 'IMMUTABLE_SOMEDAY'),
+      exclusionFilters: fc.array(filterArb, { maxLength: 4 }),
+    });
+    // No filter of only `*`: the settings refuse one (it would make every tag mutable).
+    const policyFilterArb = filterArb.filter((filter) => !/^\*+$/.test(filter));
+    const policyArb: fc.Arbitrary<Policy> = fc.record({
+      target: fc.oneof(
+        fc.constant({ mutability: 'IMMUTABLE' as const, exclusionFilters: [] as [] }),
+        fc.uniqueArray(policyFilterArb, { minLength: 1, maxLength: 3 }).map((filters) => ({
+          mutability: 'IMMUTABLE_WITH_EXCLUSION' as const,
+          exclusionFilters: filters,
+        })),
+      ),
+      allowedExclusions: fc.option(fc.array(policyFilterArb, { maxLength: 3 }), { nil: undefined }),
+      exemptRepositories: fc.constant([]),
+    });
+
+    it('no tag immutable before a remediation or template write is mutable after it, and the result is compliant', () => {
+      fc.assert(
+        fc.property(settingArb, policyArb, (setting, policy) => {
+          const decision = evaluateRepository(facts(setting), policy, NOW);
+          const template = evaluateTemplate({ prefix: 'ROOT', registryId: '123456789012', setting }, policy);
+          expect(template.kind === 'remediate' ? template.desired : undefined).toEqual(
+            decision.kind === 'remediate' ? decision.desired : undefined,
+          );
+          fc.pre(decision.kind === 'remediate');
+          const after = decision.desired;
+          const loosened = tags.filter((tag) => !mutableUnder(setting, tag) && mutableUnder(after, tag));
+          expect(loosened, `${describeSetting(setting)} -> ${describeSetting(after)}`).toEqual([]);
+          const permitted = [...policy.target.exclusionFilters, ...(policy.allowedExclusions ?? [])];
+          const unpermitted = tags.filter(
+            (tag) => mutableUnder(after, tag) && !permitted.some((filter) => bruteMatch(filter, tag)),
+          );
+          expect(unpermitted).toEqual([]);
+          // Idempotent: decided again, the written setting is compliant (and templates agree).
+          expect(evaluateRepository(facts(after), policy, NOW).kind).toBe('compliant');
+          expect(isAtLeastAsStrict(after, policy)).toBe(true);
+        }),
+        { numRuns: 1500 },
+      );
+    });
+
+    it('leaves mutable exactly the tags mutable before and allowed, whenever it says it is exact', () => {
+      fc.assert(
+        fc.property(
+          settingArb,
+          fc.array(policyFilterArb, { minLength: 1, maxLength: 3 }),
+          (setting, allowed) => {
+            const written = narrowSetting(setting, allowed);
+            fc.pre(written.exact);
+            const expected = tags.filter(
+              (tag) => mutableUnder(setting, tag) && allowed.some((filter) => bruteMatch(filter, tag)),
+            );
+            expect(tags.filter((tag) => mutableUnder(written.setting, tag))).toEqual(expected);
+          },
+        ),
+        { numRuns: 1500 },
+      );
+    });
+
+    it('agrees with ECR on which tags a setting leaves mutable (isTagMutable)', () => {
+      fc.assert(
+        fc.property(settingArb, fc.constantFrom(...tags), (setting, tag) => {
+          expect(isTagMutable(setting, tag)).toBe(mutableUnder(setting, tag));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
 });
 
 describe('evaluateTemplate', () => {
@@ -435,19 +624,7 @@ describe('policy properties', () => {
     // Filters over {a, b, -, *} of at most 4 characters: a tag that one filter leaves mutable and
     // others do not exists among the tags over {a, b, -, _} of at most 4 characters (replace each
     // `*` by `_`, which no filter holds), so this enumeration decides "leaves more tags mutable".
-    const alphabet = ['a', 'b', '-', '_'];
-    let tags = [''];
-    for (let layer = [''], length = 1; length <= 4; length++) {
-      layer = layer.flatMap((prefix) => alphabet.map((char) => prefix + char));
-      tags = [...tags, ...layer];
-    }
-    const matches = (pattern: string, tag: string) =>
-      new RegExp(
-        `^${pattern
-          .split('*')
-          .map((part) => part.replace(/-/g, '\\-'))
-          .join('.*')}$`,
-      ).test(tag);
+    const tags = allTags(['a', 'b', '-', '_'], 4);
     const smallPolicyArb: fc.Arbitrary<Policy> = fc.record({
       target: fc.oneof(
         fc.constant({ mutability: 'IMMUTABLE' as const, exclusionFilters: [] as [] }),
@@ -468,8 +645,8 @@ describe('policy properties', () => {
       const permitted = [...policy.target.exclusionFilters, ...(policy.allowedExclusions ?? [])];
       return tags.filter(
         (tag) =>
-          setting.exclusionFilters.some((filter) => matches(filter, tag)) &&
-          !permitted.some((filter) => matches(filter, tag)),
+          setting.exclusionFilters.some((filter) => bruteMatch(filter, tag)) &&
+          !permitted.some((filter) => bruteMatch(filter, tag)),
       );
     }
 

@@ -64,6 +64,7 @@ describe('runSweep over the whole registry', () => {
       tags: 0,
       templates: 0,
       templateWrites: 0,
+      images: 0,
     });
     expect(records.filter((r) => r.outcome === 'remediated')).toHaveLength(125);
     expect(records.filter((r) => r.outcome === 'compliant')).toHaveLength(2375);

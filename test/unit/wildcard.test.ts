@@ -1,32 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  areDisjoint,
   coveringFilters,
+  intersectFilterSets,
+  intersectWildcards,
   isCoveredBy,
   matchesWildcard,
   uncoveredPatterns,
   wildcardContains,
+  withoutCoveredPatterns,
 } from '../../lib/wildcard.ts';
-
-/** The reference matcher: a filter as an anchored regular expression, independent of lib/wildcard.ts. */
-function bruteMatch(pattern: string, tag: string): boolean {
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 's').test(tag);
-}
-
-/** Every tag over `alphabet` of length 0..maxLength. */
-function allTags(alphabet: readonly string[], maxLength: number): string[] {
-  const tags = [''];
-  let layer = [''];
-  for (let length = 1; length <= maxLength; length++) {
-    layer = layer.flatMap((prefix) => alphabet.map((char) => prefix + char));
-    tags.push(...layer);
-  }
-  return tags;
-}
+import { allTags, bruteMatch } from '../helpers/brute-force.ts';
 
 // Patterns over a tiny alphabet make overlaps (and so containments) frequent.
 const patternArb = fc.stringMatching(/^[ab*-]{0,6}$/);
@@ -150,5 +135,87 @@ describe('coverage of tags and filters by a list of filters', () => {
     expect(isCoveredBy(['latest', 'pr-7', 'dev-a*'], allowed)).toBe(true);
     expect(isCoveredBy(['latest', '*'], allowed)).toBe(false);
     expect(isCoveredBy([], [])).toBe(true);
+  });
+});
+
+describe('intersectWildcards', () => {
+  it.each([
+    ['dev-*', '*-1', ['dev-*-1', 'dev-1']],
+    ['a*', '*a', ['a', 'a*a']],
+    ['latest', 'dev-*', []],
+    ['dev*', 'dev-*', ['dev-*']],
+    ['dev-*', 'dev-1*', ['dev-1*']],
+    ['*', 'latest', ['latest']],
+    ['**', '*', ['*']],
+    ['*ab*', '*ba*', ['*ab*ba*', '*aba*', '*ba*ab*', '*bab*']],
+    ['a*b', 'a*b', ['a*b']],
+    ['', '*', ['']],
+  ])('%s ∩ %s = %j', (a, b, filters) => {
+    expect(intersectWildcards(a, b)).toEqual({ filters, exact: true });
+  });
+
+  it('matches exactly the tags both filters match, with filters each covered by both (brute force)', () => {
+    const shortPattern = fc.stringMatching(/^[ab*-]{0,5}$/);
+    const tags = allTags(['a', 'b', '-', FRESH], 6);
+    fc.assert(
+      fc.property(shortPattern, shortPattern, (a, b) => {
+        const { filters, exact } = intersectWildcards(a, b);
+        expect(exact).toBe(true);
+        for (const filter of filters) {
+          expect(wildcardContains(a, filter), `${filter} ⊆ ${a}`).toBe(true);
+          expect(wildcardContains(b, filter), `${filter} ⊆ ${b}`).toBe(true);
+        }
+        const both = tags.filter((tag) => bruteMatch(a, tag) && bruteMatch(b, tag));
+        const union = tags.filter((tag) => filters.some((filter) => bruteMatch(filter, tag)));
+        expect(union, `${a} ∩ ${b} = ${filters.join(' | ')}`).toEqual(both);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('errs strict when the exact answer is too large: what it returns matches only tags of both', () => {
+    const a = `*${'a*'.repeat(40)}`;
+    const b = `*${'b*'.repeat(40)}`;
+    const large = intersectWildcards(a, b);
+    expect(large.exact).toBe(false);
+    const capped = intersectWildcards('*a*a*a*', '*b*b*b*', 3);
+    expect(capped.exact).toBe(false);
+    expect(capped.filters).toHaveLength(3);
+    for (const filter of [...large.filters, ...capped.filters]) {
+      expect(wildcardContains(a, filter) || wildcardContains('*a*a*a*', filter)).toBe(true);
+    }
+  });
+
+  it('says two filters are disjoint exactly when no tag matches both (brute force)', () => {
+    // Two filters of at most 3 characters that share a tag share one of at most 6 characters.
+    const shortPattern = fc.stringMatching(/^[ab*-]{0,3}$/);
+    const tags = allTags(['a', 'b', '-', FRESH], 6);
+    fc.assert(
+      fc.property(shortPattern, shortPattern, (a, b) => {
+        const shared = tags.some((tag) => bruteMatch(a, tag) && bruteMatch(b, tag));
+        expect(areDisjoint(a, b)).toBe(!shared);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('names a shared tag whenever it says two filters overlap', () => {
+    const pattern = fc.stringMatching(/^[ab*-]{0,6}$/);
+    fc.assert(
+      fc.property(pattern, pattern, (a, b) => {
+        fc.pre(!areDisjoint(a, b));
+        const witness = intersectWildcards(a, b).filters[0]?.replaceAll('*', '') ?? '';
+        expect(bruteMatch(a, witness) && bruteMatch(b, witness), `${witness} in ${a} and ${b}`).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('unions the pairwise intersections of two filter lists without redundant filters', () => {
+    expect(intersectFilterSets(['dev-*', 'latest'], ['dev-1*', 'dev-12', 'latest', 'main'])).toEqual({
+      filters: ['dev-1*', 'latest'],
+      exact: true,
+    });
+    expect(withoutCoveredPatterns(['a*', 'ab', 'a**', 'b'])).toEqual(['a*', 'b']);
   });
 });

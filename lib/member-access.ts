@@ -1,25 +1,34 @@
 /**
- * SDK wiring of organisation runs, shared by the functions and the CLI: the STS and Organizations clients
- * (the shared client configuration of lib/aws-client-config.ts, adaptive retries), the member credentials
- * (lib/credentials.ts: one AssumeRole per account, cached) and an ECR adapter per account-region, built
- * lazily and kept for the life of the container (or the CLI run).
+ * The SDK wiring of a scope's accounts, shared by the functions and the CLI: the STS and Organizations
+ * clients (the shared client configuration of lib/aws-client-config.ts, adaptive retries), the caller's own
+ * account (STS GetCallerIdentity, once), the member credentials (lib/credentials.ts: one AssumeRole per
+ * account, cached; the caller's own account keeps the caller's credentials) and an ECR adapter per
+ * account-region, built lazily and kept for the life of the container (or the CLI run).
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { type AwsClientOptions, awsClientConfig } from '../../lib/aws-client-config.ts';
-import { callWithRetries } from '../../lib/aws-retry.ts';
-import type { GuardConfig } from '../../lib/config.ts';
-import { createMemberCredentials, type MemberCredentials } from '../../lib/credentials.ts';
-import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';
-import { AwsCallError } from '../../lib/errors.ts';
-import { createOrganizationsAdapter } from '../../lib/organizations.ts';
-import type { OrganizationLister, ScopeTarget } from '../../lib/scope.ts';
+import { type AwsClientConfig, type AwsClientOptions, awsClientConfig } from './aws-client-config.ts';
+import { callWithRetries } from './aws-retry.ts';
+import type { ClientHook } from './call-limits.ts';
+import type { GuardConfig } from './config.ts';
+import {
+  type AwsCredentialsProvider,
+  createMemberCredentials,
+  type MemberCredentials,
+} from './credentials.ts';
+import { createEcrAdapter, type EcrAdapter } from './ecr.ts';
+import { AwsCallError } from './errors.ts';
+import { createOrganizationsAdapter } from './organizations.ts';
+import type { OrganizationLister, ScopeTarget } from './scope.ts';
 
-export interface OrgAccessOptions {
+export interface MemberAccessOptions {
   /** The caller's region: STS is called there (its session tokens are valid in every region). */
   readonly region: string;
-  /** The caller's own account when known (a Lambda's ARN); otherwise STS GetCallerIdentity tells. */
+  /**
+   * The caller's own account when known (a Lambda's ARN; the CLI's `--registry-id`): it is acted on with
+   * the caller's own credentials. Otherwise STS GetCallerIdentity tells.
+   */
   readonly ownAccountId?: string | undefined;
   /** Names the member sessions (lib/credentials.ts `sessionNameFor`). */
   readonly runId: string;
@@ -27,17 +36,22 @@ export interface OrgAccessOptions {
   readonly roleName?: string | undefined;
   /** Endpoint, profile and default attempts of every client (the ECR client's as well). */
   readonly client: Omit<AwsClientOptions, 'region'>;
-  /** Called on every ECR client made (the CLI fails fast on an unreachable endpoint). */
-  readonly onEcrClient?: ((client: ECRClient) => void) | undefined;
+  /** Called on every client made here (STS, Organizations, ECR). */
+  readonly onClient?: ClientHook | undefined;
 }
 
-export interface OrgAccess {
+/** An SDK client's configuration in one account-region: the shared one, with that account's credentials. */
+export type AccountClientConfig = AwsClientConfig & { readonly credentials?: AwsCredentialsProvider };
+
+export interface MemberAccess {
   readonly ownAccountId: string;
   readonly credentials: MemberCredentials;
   /** The organisation's accounts (AWS Organizations, called only when listed). */
   readonly lister: OrganizationLister;
   /** The ECR adapter of an account-region: the caller's own credentials in its own account, the member role elsewhere. */
   ecrFor(target: ScopeTarget): EcrAdapter;
+  /** The configuration of another client in this account-region, with the same credentials as {@link ecrFor}. */
+  clientConfigFor(target: ScopeTarget, defaultMaxAttempts?: number): AccountClientConfig;
   /** Destroys every client made. */
   destroy(): void;
 }
@@ -53,8 +67,11 @@ export async function callerAccountOf(sts: STSClient): Promise<string> {
   return identity.Account;
 }
 
-/** Builds the organisation access of one container or CLI run. */
-export async function createOrgAccess(config: GuardConfig, options: OrgAccessOptions): Promise<OrgAccess> {
+/** Builds the access of one container or CLI run. */
+export async function createMemberAccess(
+  config: GuardConfig,
+  options: MemberAccessOptions,
+): Promise<MemberAccess> {
   // STS and Organizations are throttle-aware like ECR: adaptive retries whatever AWS_RETRY_MODE says.
   const controlPlane = awsClientConfig(
     { ...config.sdk, retryMode: 'adaptive' },
@@ -62,6 +79,8 @@ export async function createOrgAccess(config: GuardConfig, options: OrgAccessOpt
   );
   const sts = new STSClient(controlPlane);
   const organizations = new OrganizationsClient(controlPlane);
+  options.onClient?.(sts);
+  options.onClient?.(organizations);
   const ecrClients = new Map<string, { client: ECRClient; adapter: EcrAdapter }>();
   try {
     const ownAccountId = options.ownAccountId ?? (await callerAccountOf(sts));
@@ -72,6 +91,17 @@ export async function createOrgAccess(config: GuardConfig, options: OrgAccessOpt
       externalId: config.organization.externalId,
       runId: options.runId,
     });
+    const clientConfigFor = (target: ScopeTarget, defaultMaxAttempts?: number): AccountClientConfig => {
+      const provider = credentials.providerFor(target.accountId);
+      return {
+        ...awsClientConfig(config.sdk, {
+          ...options.client,
+          region: target.region,
+          ...(defaultMaxAttempts === undefined ? {} : { defaultMaxAttempts }),
+        }),
+        ...(provider === undefined ? {} : { credentials: provider }),
+      };
+    };
     return {
       ownAccountId,
       credentials,
@@ -80,16 +110,13 @@ export async function createOrgAccess(config: GuardConfig, options: OrgAccessOpt
         const key = `${target.accountId}/${target.region}`;
         const cached = ecrClients.get(key);
         if (cached !== undefined) return cached.adapter;
-        const provider = credentials.providerFor(target.accountId);
-        const client = new ECRClient({
-          ...awsClientConfig(config.sdk, { ...options.client, region: target.region }),
-          ...(provider === undefined ? {} : { credentials: provider }),
-        });
-        options.onEcrClient?.(client);
+        const client = new ECRClient(clientConfigFor(target));
+        options.onClient?.(client);
         const adapter = createEcrAdapter(client);
         ecrClients.set(key, { client, adapter });
         return adapter;
       },
+      clientConfigFor,
       destroy() {
         for (const { client } of ecrClients.values()) client.destroy();
         ecrClients.clear();

@@ -1,0 +1,28 @@
+/**
+ * One entry to the evidence report's formats (lib/report.ts): `html` (one self-contained page), `md`
+ * (Markdown) and `json`. Pure.
+ */
+import { type EvidenceData, viewOf } from './report.ts';
+import { renderHtml } from './report-html.ts';
+import { renderJson } from './report-json.ts';
+import { renderMarkdown } from './report-markdown.ts';
+
+export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Renders the data set in `format`; `notes` (what the source did not hold) are shown with it. */
+export function renderEvidence(
+  data: EvidenceData,
+  format: ReportFormat,
+  notes: readonly string[] = [],
+): string {
+  const view = viewOf(data);
+  switch (format) {
+    case 'html':
+      return renderHtml(view, notes);
+    case 'md':
+      return renderMarkdown(view, notes);
+    case 'json':
+      return renderJson(view, notes);
+  }
+}

@@ -1,0 +1,364 @@
+/**
+ * Readers of the saved forms an evidence report can be made from (lib/report.ts): the CLI's `--json`
+ * lines (`{"type":"audit",…}` records, `{"type":"summary",…}` per Region or account-region, `total`,
+ * `error`) and an organisation sweep's Distributed Map ResultWriter files (lib/org-results.ts documents
+ * them). Pure: the caller reads the files. What a source does not hold is said in `notes`, never guessed:
+ * a single-account summary names no account, and ResultWriter files hold counts but no audit records.
+ */
+import * as z from 'zod/mini';
+import { type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
+import { InvalidInputError } from './errors.ts';
+import {
+  type ChildExecution,
+  ChildOutcomeSchema,
+  parseManifest,
+  parseResultFile,
+  RESULT_STATUSES,
+  type ResultStatus,
+} from './org-results.ts';
+import {
+  buildEvidence,
+  COUNTED_OUTCOMES,
+  type EvidenceData,
+  REPORT_STATUSES,
+  type ReportAccountRegion,
+  type ReportCounts,
+  type ReportPolicy,
+  type ReportRecord,
+  toReportRecord,
+  zeroCounts,
+} from './report.ts';
+import { formatIssues } from './validation.ts';
+
+/** What the caller knows of the data: the policy in force, when and by whom it was gathered. */
+export interface ReportContext {
+  readonly policy: ReportPolicy;
+  readonly gatheredAt: string;
+  readonly gatheredBy: string | null;
+}
+
+/** A data set and what the reader could not take from its source. */
+export interface ReadResult {
+  readonly data: EvidenceData;
+  readonly notes: readonly string[];
+}
+
+const count = z.int().check(z.gte(0));
+const SettingSchema = z.object({ imageTagMutability: z.string(), exclusionFilters: z.array(z.string()) });
+const optionalText = z.optional(z.nullable(z.string()));
+
+const AuditLineSchema = z.object({
+  type: z.literal('audit'),
+  outcome: z.enum(OUTCOMES),
+  repositoryName: optionalText,
+  registryId: optionalText,
+  region: optionalText,
+  accountId: optionalText,
+  before: z.optional(z.nullable(SettingSchema)),
+  after: z.optional(z.nullable(SettingSchema)),
+  trigger: z.enum(['event', 'sweep', 'backfill']),
+  dryRun: z.boolean(),
+  reason: z.string(),
+  actor: optionalText,
+  imageTag: optionalText,
+  errorCode: optionalText,
+  templatePrefix: optionalText,
+});
+
+const CountsSchema = z.object(Object.fromEntries(COUNTED_OUTCOMES.map((outcome) => [outcome, count])));
+
+/** An organisation run's summary line: one account-region. */
+const AccountRegionLineSchema = z.object({
+  type: z.literal('summary'),
+  accountId: z.string(),
+  accountName: optionalText,
+  region: z.string(),
+  status: z.enum(REPORT_STATUSES),
+  counts: CountsSchema,
+  scanned: count,
+  errorCode: optionalText,
+  reason: optionalText,
+  skipReason: optionalText,
+});
+
+/** A single-account run's summary line: one Region of the caller's account. */
+const RegionLineSchema = z.object({
+  type: z.literal('summary'),
+  region: z.string(),
+  counts: CountsSchema,
+  scanned: count,
+  interrupted: z.optional(z.boolean()),
+});
+
+const ErrorLineSchema = z.object({ type: z.literal('error'), message: z.string() });
+
+function countsOf(counts: Readonly<Record<string, number>>): ReportCounts {
+  const result = zeroCounts();
+  for (const outcome of COUNTED_OUTCOMES) result[outcome] = counts[outcome] ?? 0;
+  return result;
+}
+
+const orNull = (value: string | null | undefined): string | null => value ?? null;
+const orUndefined = (value: string | null | undefined): string | undefined => value ?? undefined;
+
+function parseLine(line: string, where: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (error) {
+    throw new InvalidInputError([
+      `${where}: not JSON (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
+}
+
+function auditRecordOf(line: z.infer<typeof AuditLineSchema>): AuditRecord {
+  const setting = (value: z.infer<typeof SettingSchema> | null | undefined) => value ?? undefined;
+  const trigger: Trigger = line.trigger;
+  return {
+    outcome: line.outcome,
+    repositoryName: orUndefined(line.repositoryName),
+    repositoryArn: undefined,
+    registryId: orUndefined(line.registryId),
+    region: orUndefined(line.region),
+    accountId: orUndefined(line.accountId),
+    before: setting(line.before),
+    after: setting(line.after),
+    trigger,
+    dryRun: line.dryRun,
+    reason: line.reason,
+    actor: orUndefined(line.actor),
+    imageTag: orUndefined(line.imageTag),
+    errorCode: orUndefined(line.errorCode),
+    templatePrefix: orUndefined(line.templatePrefix),
+  };
+}
+
+/**
+ * Reads the CLI's `--json` output. An organisation run's summary lines give every account-region with its
+ * status; a single-account run's name only the Region, so the account is `accountId` when given, else the
+ * registry of that Region's records. Records the report lists are kept; `total` lines are left (they are
+ * the sum of the summaries), `error` lines and lines of other types are noted.
+ * @throws InvalidInputError naming the line that is not JSON or not as the CLI writes it.
+ */
+export function readCliJsonLines(
+  text: string,
+  context: ReportContext & { readonly file: string; readonly accountId?: string },
+): ReadResult {
+  const notes: string[] = [];
+  const records: ReportRecord[] = [];
+  const registries = new Map<string, string>();
+  const entries: ReportAccountRegion[] = [];
+  const regionLines: {
+    line: number;
+    region: string;
+    counts: ReportCounts;
+    scanned: number;
+    interrupted: boolean;
+  }[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '') return;
+    const where = `${context.file}:${index + 1}`;
+    const value = parseLine(line, where);
+    const type = typeof value === 'object' && value !== null && 'type' in value ? value.type : undefined;
+    const invalid = (error: z.core.$ZodError) => new InvalidInputError(formatIssues(error, [where]));
+    switch (type) {
+      case 'audit': {
+        const parsed = AuditLineSchema.safeParse(value);
+        if (!parsed.success) throw invalid(parsed.error);
+        const record = auditRecordOf(parsed.data);
+        if (record.region !== undefined && record.registryId !== undefined && !registries.has(record.region))
+          registries.set(record.region, record.registryId);
+        const shown = toReportRecord(record);
+        if (shown !== undefined) records.push(shown);
+        return;
+      }
+      case 'summary': {
+        if (typeof value === 'object' && value !== null && 'accountId' in value) {
+          const parsed = AccountRegionLineSchema.safeParse(value);
+          if (!parsed.success) throw invalid(parsed.error);
+          const summary = parsed.data;
+          entries.push({
+            accountId: summary.accountId,
+            accountName: orNull(summary.accountName),
+            region: summary.region,
+            status: summary.status,
+            counts: countsOf(summary.counts),
+            scanned: summary.scanned,
+            code: orNull(summary.status === 'skipped' ? summary.skipReason : summary.errorCode),
+            reason: orNull(summary.reason),
+          });
+          return;
+        }
+        const parsed = RegionLineSchema.safeParse(value);
+        if (!parsed.success) throw invalid(parsed.error);
+        regionLines.push({
+          line: index + 1,
+          region: parsed.data.region,
+          counts: countsOf(parsed.data.counts),
+          scanned: parsed.data.scanned,
+          interrupted: parsed.data.interrupted === true,
+        });
+        return;
+      }
+      case 'total':
+        return;
+      case 'error': {
+        const parsed = ErrorLineSchema.safeParse(value);
+        notes.push(
+          `${where}: the run reported an error: ${parsed.success ? parsed.data.message : line.slice(0, 200)}`,
+        );
+        return;
+      }
+      default:
+        notes.push(`${where}: a line of type ${JSON.stringify(type ?? null)} is not part of the report`);
+    }
+  });
+  for (const summary of regionLines) {
+    const accountId = context.accountId ?? registries.get(summary.region);
+    if (accountId === undefined)
+      notes.push(
+        `${context.file}:${summary.line}: the summary of ${summary.region} names no account and no record of that Region does; shown as account 'unknown'`,
+      );
+    const failed = summary.counts.failed > 0;
+    entries.push({
+      accountId: accountId ?? 'unknown',
+      accountName: null,
+      region: summary.region,
+      status: summary.interrupted ? 'incomplete' : failed ? 'failed' : 'completed',
+      counts: summary.counts,
+      scanned: summary.scanned,
+      code: failed ? 'RepositoriesFailed' : null,
+      reason: failed ? `${summary.counts.failed} repositories could not be decided` : null,
+    });
+  }
+  if (entries.length === 0 && records.length > 0)
+    notes.push(
+      `${context.file}: no summary lines; the matrix shows no account-region, only the records are listed`,
+    );
+  return {
+    data: buildEvidence({
+      policy: context.policy,
+      gatheredAt: context.gatheredAt,
+      gatheredBy: context.gatheredBy,
+      source: { kind: 'cli-json-lines', detail: context.file },
+      accountRegions: entries,
+      records,
+    }),
+    notes,
+  };
+}
+
+/** An account the organisation sweep's scope skipped (the scope function's `skipped`), shown in every Region. */
+export interface SkippedScopeAccount {
+  readonly accountId: string;
+  readonly name?: string | undefined;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+function jsonOf(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads an organisation sweep's ResultWriter output: the manifest and each result file it lists
+ * (`readFile(key)` gives a file's text). Each child execution is one account-region: a SUCCEEDED child
+ * with its counts (failed when repositories failed), a FAILED child with the counts of its Fail state's
+ * cause when it has them, a PENDING child failed with unknown counts.
+ * @throws InvalidInputError naming the file and field that is not as the ResultWriter writes it.
+ */
+export function readResultWriterFiles(
+  input: ReportContext & {
+    readonly manifestKey: string;
+    readonly manifest: string;
+    readonly readFile: (key: string) => string | undefined;
+    readonly skipped?: readonly SkippedScopeAccount[];
+  },
+): ReadResult {
+  const manifest = parseManifest(input.manifest, input.manifestKey);
+  const entries: ReportAccountRegion[] = [];
+  const notes = [
+    `${input.manifestKey}: an organisation sweep's results hold counts per account-region, not audit records; exemptions, refused overwrites and remediations are not listed`,
+  ];
+  for (const status of RESULT_STATUSES) {
+    for (const key of manifest.files[status]) {
+      const text = input.readFile(key);
+      if (text === undefined)
+        throw new InvalidInputError([`${key}: listed in ${input.manifestKey} but not found`]);
+      const file = parseResultFile(text, key, status);
+      file.executions.forEach((execution, index) => {
+        entries.push(entryOf(status, execution, `${key}: [${index}]`));
+      });
+    }
+  }
+  const regions = [...new Set(entries.map((entry) => entry.region))].sort();
+  for (const account of input.skipped ?? []) {
+    for (const region of regions) {
+      entries.push({
+        accountId: account.accountId,
+        accountName: account.name ?? null,
+        region,
+        status: 'skipped',
+        counts: zeroCounts(),
+        scanned: 0,
+        code: account.reason,
+        reason: account.detail,
+      });
+    }
+  }
+  return {
+    data: buildEvidence({
+      policy: input.policy,
+      gatheredAt: input.gatheredAt,
+      gatheredBy: input.gatheredBy,
+      source: { kind: 'result-writer', detail: `${manifest.mapRunArn} (${input.manifestKey})` },
+      accountRegions: entries,
+      records: [],
+    }),
+    notes,
+  };
+}
+
+function entryOf(status: ResultStatus, execution: ChildExecution, where: string): ReportAccountRegion {
+  const outcome = ChildOutcomeSchema.safeParse(
+    jsonOf(status === 'SUCCEEDED' ? execution.Output : execution.Cause),
+  );
+  const target = z.object({ accountId: z.string(), region: z.string() }).safeParse(jsonOf(execution.Input));
+  if (status === 'SUCCEEDED') {
+    if (!outcome.success) throw new InvalidInputError(formatIssues(outcome.error, [`${where}.Output`]));
+    const { accountId, region, counts, scanned } = outcome.data;
+    const failed = counts.failed > 0;
+    return {
+      accountId,
+      accountName: null,
+      region,
+      status: failed ? 'failed' : 'completed',
+      counts: countsOf(counts),
+      scanned,
+      code: failed ? 'RepositoriesFailed' : null,
+      reason: failed ? `${counts.failed} repositories could not be decided` : null,
+    };
+  }
+  const known = outcome.success ? outcome.data : undefined;
+  const place = known ?? (target.success ? target.data : { accountId: 'unknown', region: 'unknown' });
+  const cause = known?.message ?? execution.Cause;
+  return {
+    accountId: place.accountId,
+    accountName: null,
+    region: place.region,
+    status: 'failed',
+    counts: known === undefined ? zeroCounts() : countsOf(known.counts),
+    scanned: known?.scanned ?? 0,
+    code: status === 'PENDING' ? 'Pending' : (execution.Error ?? execution.Status),
+    reason:
+      status === 'PENDING'
+        ? 'the child execution never finished'
+        : `${known === undefined ? 'counts unknown' : 'partial counts'}${cause === undefined ? '' : `: ${cause.slice(0, 300)}`}`,
+  };
+}

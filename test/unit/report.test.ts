@@ -1,0 +1,648 @@
+/**
+ * The evidence report (lib/report*.ts): the data set and its hash, the matrix verdicts, the order of
+ * exemptions, the readers of saved CLI JSON lines and ResultWriter files, and each format, hostile values
+ * included.
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../lib/errors.ts';
+import {
+  buildEvidence,
+  CELL_KINDS,
+  CELL_LEGEND,
+  canonicalJson,
+  cellOf,
+  type EvidenceData,
+  evidenceHash,
+  type ReportAccountRegion,
+  type ReportCounts,
+  type ReportRecord,
+  reportPolicy,
+  viewOf,
+  zeroCounts,
+} from '../../lib/report.ts';
+import { renderEvidence } from '../../lib/report-formats.ts';
+import { escapeHtml, renderHtml } from '../../lib/report-html.ts';
+import { escapeMarkdown, renderMarkdown } from '../../lib/report-markdown.ts';
+import { readCliJsonLines, readResultWriterFiles } from '../../lib/report-readers.ts';
+
+const A = '111111111111';
+const B = '222222222222';
+const AT = '2026-06-01T00:00:00.000Z';
+const POLICY = reportPolicy({
+  target: { mutability: 'IMMUTABLE', exclusionFilters: [] },
+  allowedExclusions: ['latest'],
+  exemptRepositories: ['legacy/**'],
+  exemptTag: { key: 'ecr-guard:exempt', expiryKey: 'ecr-guard:until' },
+});
+
+const counts = (values: Partial<ReportCounts> = {}): ReportCounts => ({ ...zeroCounts(), ...values });
+
+function entry(
+  accountId: string,
+  region: string,
+  values: Partial<ReportAccountRegion> = {},
+): ReportAccountRegion {
+  return {
+    accountId,
+    accountName: null,
+    region,
+    status: 'completed',
+    counts: counts({ compliant: 10 }),
+    scanned: 10,
+    code: null,
+    reason: null,
+    ...values,
+  };
+}
+
+function record(
+  accountId: string,
+  region: string,
+  subject: string,
+  values: Partial<ReportRecord> = {},
+): ReportRecord {
+  return {
+    outcome: 'exempt',
+    accountId,
+    region,
+    subject,
+    reason: "rule exempt-name: repository name matches 'legacy/**'",
+    before: 'MUTABLE',
+    after: 'MUTABLE',
+    trigger: 'sweep',
+    dryRun: false,
+    actor: null,
+    imageTag: null,
+    errorCode: null,
+    ...values,
+  };
+}
+
+const tagExemption = (value: string, until: string) =>
+  `rule exempt-tag: ecr-guard:exempt='${value}' until ${until}`;
+
+function fixture(): EvidenceData {
+  return buildEvidence({
+    policy: POLICY,
+    gatheredAt: AT,
+    gatheredBy: 'arn:aws:sts::111111111111:assumed-role/Auditor/alice',
+    source: { kind: 'cli-json-lines', detail: 'run.jsonl' },
+    accountRegions: [
+      entry(B, 'us-east-1', {
+        status: 'skipped',
+        code: 'suspended',
+        reason: 'the account is SUSPENDED',
+        counts: counts(),
+        scanned: 0,
+      }),
+      entry(A, 'eu-west-1', {
+        accountName: 'prod',
+        counts: counts({ compliant: 7, remediated: 2, exempt: 3 }),
+        scanned: 12,
+      }),
+      entry(A, 'us-east-1', {
+        status: 'failed',
+        code: 'AccessDeniedException',
+        reason: 'sts:AssumeRole failed',
+        counts: counts(),
+        scanned: 0,
+      }),
+      entry(B, 'eu-west-1', { counts: counts({ compliant: 5, exempt: 1 }), scanned: 6 }),
+    ],
+    records: [
+      record(A, 'eu-west-1', 'legacy/a'),
+      record(A, 'eu-west-1', 'vendor/far', { reason: tagExemption('vendor image', '2027-01-31') }),
+      record(A, 'eu-west-1', 'vendor/soon', { reason: tagExemption('migration', '2026-06-20') }),
+      record(B, 'eu-west-1', 'vendor/sooner', { reason: tagExemption('cut-over', '2026-06-05') }),
+      record(A, 'eu-west-1', 'app', {
+        outcome: 'remediated',
+        after: 'IMMUTABLE',
+        reason: 'rule target: MUTABLE allows tags to be overwritten',
+      }),
+      record(A, 'eu-west-1', 'api', {
+        outcome: 'remediated',
+        after: 'IMMUTABLE',
+        reason: 'rule target: MUTABLE allows tags to be overwritten',
+      }),
+      record(B, 'eu-west-1', 'web', {
+        outcome: 'blocked-overwrite',
+        before: null,
+        after: null,
+        imageTag: 'v1',
+        actor: 'arn:aws:iam::222222222222:user/bob',
+        reason: "push to tag 'v1' refused",
+      }),
+    ],
+  });
+}
+
+describe('the data set and its hash', () => {
+  it('is the SHA-256 of the canonical JSON, recomputable with any JSON library that sorts keys', () => {
+    const data = fixture();
+    const sorted = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sorted)
+        : typeof value === 'object' && value !== null
+          ? Object.fromEntries(
+              Object.entries(value)
+                .sort(([a], [b]) => (a < b ? -1 : 1))
+                .map(([key, member]) => [key, sorted(member)]),
+            )
+          : value;
+    const independent = createHash('sha256')
+      .update(JSON.stringify(sorted(data)))
+      .digest('hex');
+    expect(evidenceHash(data)).toBe(independent);
+    expect(viewOf(data).sha256).toBe(independent);
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
+    );
+  });
+
+  it('does not depend on the order the facts came in', () => {
+    const data = fixture();
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray([...data.accountRegions], { minLength: data.accountRegions.length }),
+        fc.shuffledSubarray([...data.records], { minLength: data.records.length }),
+        (accountRegions, records) => {
+          expect(evidenceHash(buildEvidence({ ...data, accountRegions, records }))).toBe(evidenceHash(data));
+        },
+      ),
+    );
+  });
+
+  it('changes when any value it shows changes', () => {
+    const data = fixture();
+    const changed = [
+      { ...data, gatheredBy: 'someone else' },
+      {
+        ...data,
+        records: data.records.map((entry, index) =>
+          index === 0 ? { ...entry, reason: `${entry.reason} ` } : entry,
+        ),
+      },
+      {
+        ...data,
+        accountRegions: data.accountRegions.map((entry, index) =>
+          index === 0 ? { ...entry, scanned: entry.scanned + 1 } : entry,
+        ),
+      },
+      { ...data, policy: { ...data.policy, allowedExclusions: [] } },
+    ];
+    for (const variant of changed) expect(evidenceHash(variant)).not.toBe(evidenceHash(data));
+  });
+});
+
+describe('the accounts × Regions matrix', () => {
+  it.each([
+    [entry(A, 'r'), 'compliant'],
+    [entry(A, 'r', { counts: counts({ compliant: 3, exempt: 1 }) }), 'exempt'],
+    [entry(A, 'r', { counts: counts({ compliant: 3, remediated: 1, exempt: 1 }) }), 'remediated'],
+    [entry(A, 'r', { counts: counts({ 'would-remediate': 1, remediated: 1 }) }), 'would-remediate'],
+    [entry(A, 'r', { counts: counts({ failed: 1, remediated: 4 }) }), 'failed'],
+    [entry(A, 'r', { status: 'failed', code: 'AccessDenied' }), 'failed'],
+    [entry(A, 'r', { status: 'incomplete' }), 'incomplete'],
+    [entry(A, 'r', { status: 'unguarded', reason: 'no forwarding rule' }), 'unguarded'],
+    [entry(A, 'r', { status: 'skipped', code: 'excluded', reason: 'listed in excludeAccounts' }), 'skipped'],
+    [undefined, 'absent'],
+  ] as const)('shows %j as %s', (summary, kind) => {
+    expect(cellOf(summary).kind).toBe(kind);
+  });
+
+  it('gives every kind a symbol and a word, all different, so that it reads without colour', () => {
+    const symbols = CELL_KINDS.map((kind) => CELL_LEGEND[kind].symbol);
+    const labels = CELL_KINDS.map((kind) => CELL_LEGEND[kind].label);
+    expect(new Set(symbols).size).toBe(CELL_KINDS.length);
+    expect(new Set(labels).size).toBe(CELL_KINDS.length);
+  });
+
+  it('has a row per account and a column per Region, with the reason of a skipped or failed cell', () => {
+    const view = viewOf(fixture());
+    expect(view.accounts.map((account) => [account.accountId, account.accountName])).toEqual([
+      [A, 'prod'],
+      [B, null],
+    ]);
+    expect(view.regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(view.cells.map((row) => row.map((cell) => cell.kind))).toEqual([
+      ['remediated', 'failed'],
+      ['exempt', 'skipped'],
+    ]);
+    expect(view.cells[1]?.[1]?.detail).toBe('suspended: the account is SUSPENDED');
+    expect(view.cells[0]?.[1]?.detail).toBe('AccessDeniedException: sts:AssumeRole failed; no repositories');
+    expect(view.totals).toEqual(counts({ compliant: 12, remediated: 2, exempt: 4 }));
+  });
+});
+
+describe('the exemptions', () => {
+  it('lists those expiring within 30 days first, soonest first, then by expiry, then those without one', () => {
+    const rows = viewOf(fixture()).exemptions;
+    expect(rows.map((row) => [row.subject, row.expiry ?? null, row.soon])).toEqual([
+      ['vendor/sooner', '2026-06-05', true],
+      ['vendor/soon', '2026-06-20', true],
+      ['vendor/far', '2027-01-31', false],
+      ['legacy/a', null, false],
+    ]);
+    expect(rows[0]).toMatchObject({ rule: 'exempt-tag ecr-guard:exempt', reason: 'cut-over', accountId: B });
+  });
+
+  it.each([
+    ['2026-07-01', true],
+    ['2026-07-01T00:00:00Z', true],
+    ['2026-07-01T00:00:01Z', false],
+  ])('counts an expiry of %s as within 30 days: %s', (until, soon) => {
+    const data = buildEvidence({
+      ...fixture(),
+      records: [record(A, 'eu-west-1', 'x', { reason: tagExemption('r', until) })],
+    });
+    expect(viewOf(data).exemptions[0]?.soon).toBe(soon);
+  });
+});
+
+describe('readCliJsonLines', () => {
+  const context = { policy: POLICY, gatheredAt: AT, gatheredBy: null, file: 'run.jsonl' };
+  const audit = (values: Record<string, unknown>) =>
+    JSON.stringify({
+      type: 'audit',
+      outcome: 'exempt',
+      repositoryName: 'legacy/a',
+      repositoryArn: `arn:aws:ecr:eu-west-1:${A}:repository/legacy/a`,
+      registryId: A,
+      region: 'eu-west-1',
+      before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+      after: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+      trigger: 'sweep',
+      dryRun: true,
+      reason: "rule exempt-name: repository name matches 'legacy/**'",
+      ...values,
+    });
+  const orgSummary = (values: Record<string, unknown>) =>
+    JSON.stringify({
+      type: 'summary',
+      accountId: A,
+      accountName: 'prod',
+      region: 'eu-west-1',
+      status: 'completed',
+      counts: {
+        compliant: 3,
+        remediated: 0,
+        'would-remediate': 1,
+        exempt: 1,
+        gone: 0,
+        failed: 0,
+        ignored: 0,
+        'exemption-staged': 0,
+        'blocked-overwrite': 0,
+      },
+      templateCounts: {},
+      scanned: 5,
+      seconds: 1.2,
+      ...values,
+    });
+
+  it('reads an organisation run: records, every account-region with its status, and notes what it leaves', () => {
+    const text = [
+      audit({ accountId: A }),
+      audit({
+        accountId: A,
+        outcome: 'would-remediate',
+        repositoryName: 'app',
+        reason: 'rule target: MUTABLE …',
+      }),
+      audit({ accountId: A, outcome: 'compliant', repositoryName: 'ok' }),
+      orgSummary({}),
+      orgSummary({
+        accountId: B,
+        accountName: null,
+        status: 'skipped',
+        skipReason: 'suspended',
+        reason: 'the account is SUSPENDED',
+        scanned: 0,
+        counts: zeroCounts(),
+      }),
+      JSON.stringify({ type: 'total', result: 'succeeded' }),
+      JSON.stringify({ type: 'error', message: 'eu-north-1: opt-in Region not enabled' }),
+      JSON.stringify({ type: 'progress', scanned: 3 }),
+      '',
+    ].join('\n');
+    const { data, notes } = readCliJsonLines(text, context);
+    expect(data.records.map((entry) => [entry.outcome, entry.subject])).toEqual([
+      ['would-remediate', 'app'],
+      ['exempt', 'legacy/a'],
+    ]);
+    expect(data.accountRegions).toEqual([
+      entry(A, 'eu-west-1', {
+        accountName: 'prod',
+        counts: counts({ compliant: 3, 'would-remediate': 1, exempt: 1 }),
+        scanned: 5,
+      }),
+      entry(B, 'eu-west-1', {
+        status: 'skipped',
+        code: 'suspended',
+        reason: 'the account is SUSPENDED',
+        counts: counts(),
+        scanned: 0,
+      }),
+    ]);
+    expect(notes).toEqual([
+      'run.jsonl:7: the run reported an error: eu-north-1: opt-in Region not enabled',
+      'run.jsonl:8: a line of type "progress" is not part of the report',
+    ]);
+    expect(data.source).toEqual({ kind: 'cli-json-lines', detail: 'run.jsonl' });
+  });
+
+  it('takes a single-account summary’s account from the records of its Region, or says it has none', () => {
+    const single = (region: string) =>
+      JSON.stringify({
+        type: 'summary',
+        region,
+        counts: counts({ compliant: 2, failed: 1 }),
+        templates: {},
+        missing: [],
+        scanned: 3,
+        seconds: 0.4,
+      });
+    const { data, notes } = readCliJsonLines(
+      [audit({}), single('eu-west-1'), single('us-east-2')].join('\n'),
+      context,
+    );
+    expect(
+      data.accountRegions.map((summary) => [summary.accountId, summary.region, summary.status, summary.code]),
+    ).toEqual([
+      [A, 'eu-west-1', 'failed', 'RepositoriesFailed'],
+      ['unknown', 'us-east-2', 'failed', 'RepositoriesFailed'],
+    ]);
+    expect(notes).toEqual([
+      expect.stringContaining('run.jsonl:3: the summary of us-east-2 names no account'),
+    ]);
+    expect(
+      readCliJsonLines(single('us-east-2'), { ...context, accountId: B }).data.accountRegions[0]?.accountId,
+    ).toBe(B);
+  });
+
+  it.each([
+    ['a line that is not JSON', '{"type":"audit"', /run\.jsonl:1: not JSON/],
+    [
+      'an audit line without a reason',
+      JSON.stringify({ type: 'audit', outcome: 'exempt', trigger: 'sweep', dryRun: false }),
+      /run\.jsonl:1\.reason/,
+    ],
+    [
+      'a summary with a status it does not know',
+      JSON.stringify({
+        type: 'summary',
+        accountId: A,
+        region: 'r',
+        status: 'done',
+        counts: zeroCounts(),
+        scanned: 0,
+      }),
+      /run\.jsonl:1\.status/,
+    ],
+  ])('refuses %s, naming the line and field', (_name, text, message) => {
+    expect(() => readCliJsonLines(text, context)).toThrow(InvalidInputError);
+    expect(() => readCliJsonLines(text, context)).toThrow(message);
+  });
+});
+
+describe('readResultWriterFiles', () => {
+  const outcome = (accountId: string, region: string, values: Partial<ReportCounts>, message?: string) =>
+    JSON.stringify({
+      accountId,
+      region,
+      counts: counts(values),
+      scanned: Object.values(counts(values)).reduce((a, b) => a + b, 0),
+      pages: 1,
+      ...(message === undefined ? {} : { message }),
+    });
+  const item = (accountId: string, region: string) =>
+    JSON.stringify({ accountId, region, roleName: 'EcrImmutabilityGuardMember' });
+  const manifest = JSON.stringify({
+    DestinationBucket: 'results',
+    MapRunArn: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/Map:1',
+    ResultFiles: {
+      SUCCEEDED: [{ Key: 'r/SUCCEEDED_0.json', Size: 1 }],
+      FAILED: [{ Key: 'r/FAILED_0.json', Size: 1 }],
+      PENDING: [{ Key: 'r/PENDING_0.json', Size: 1 }],
+    },
+  });
+  const files: Record<string, string> = {
+    'r/SUCCEEDED_0.json': JSON.stringify([
+      {
+        Status: 'SUCCEEDED',
+        Input: item(A, 'eu-west-1'),
+        Output: outcome(A, 'eu-west-1', { compliant: 9, remediated: 1 }),
+      },
+      {
+        Status: 'SUCCEEDED',
+        Input: item(A, 'us-east-1'),
+        Output: outcome(A, 'us-east-1', { compliant: 1, failed: 2 }),
+      },
+    ]),
+    'r/FAILED_0.json': JSON.stringify([
+      {
+        Status: 'FAILED',
+        Input: item(B, 'eu-west-1'),
+        Error: 'AwsCallError',
+        Cause: outcome(B, 'eu-west-1', { compliant: 4 }, 'sts:AssumeRole failed with AccessDenied'),
+      },
+      { Status: 'FAILED', Input: item(B, 'us-east-1'), Error: 'States.Timeout', Cause: 'timed out' },
+    ]),
+    'r/PENDING_0.json': JSON.stringify([{ Status: 'PENDING', Input: item('333333333333', 'eu-west-1') }]),
+  };
+  const read = (extra = {}) =>
+    readResultWriterFiles({
+      policy: POLICY,
+      gatheredAt: AT,
+      gatheredBy: null,
+      manifestKey: 'r/manifest.json',
+      manifest,
+      readFile: (key) => files[key],
+      ...extra,
+    });
+
+  it('makes every child execution an account-region, failed ones with what is known of them', () => {
+    const { data, notes } = read({
+      skipped: [
+        { accountId: '444444444444', name: 'retired', reason: 'closed', detail: 'the account is CLOSED' },
+      ],
+    });
+    expect(
+      data.accountRegions.map((summary) => [
+        summary.accountId,
+        summary.region,
+        summary.status,
+        summary.code,
+        summary.counts.compliant,
+      ]),
+    ).toEqual([
+      [A, 'eu-west-1', 'completed', null, 9],
+      [A, 'us-east-1', 'failed', 'RepositoriesFailed', 1],
+      [B, 'eu-west-1', 'failed', 'AwsCallError', 4],
+      [B, 'us-east-1', 'failed', 'States.Timeout', 0],
+      ['333333333333', 'eu-west-1', 'failed', 'Pending', 0],
+      ['444444444444', 'eu-west-1', 'skipped', 'closed', 0],
+      ['444444444444', 'us-east-1', 'skipped', 'closed', 0],
+    ]);
+    expect(data.accountRegions[2]?.reason).toBe('partial counts: sts:AssumeRole failed with AccessDenied');
+    expect(data.accountRegions[3]?.reason).toBe('counts unknown: timed out');
+    expect(data.records).toEqual([]);
+    expect(notes[0]).toContain('hold counts per account-region, not audit records');
+    expect(data.source.detail).toBe(
+      'arn:aws:states:eu-west-1:111111111111:mapRun:org/Map:1 (r/manifest.json)',
+    );
+  });
+
+  it('refuses a manifest naming a file it cannot find', () => {
+    expect(() => read({ readFile: () => undefined })).toThrow(
+      /r\/SUCCEEDED_0\.json: listed in r\/manifest\.json but not found/,
+    );
+  });
+});
+
+describe('the formats, with hostile values', () => {
+  const hostile = '<img src=x onerror=alert(1)>|[click](javascript:alert(1))*bold*`code`\n# heading';
+  function hostileData(): EvidenceData {
+    const base = fixture();
+    return buildEvidence({
+      ...base,
+      gatheredBy: '"><script>alert("by")</script>',
+      accountRegions: [
+        ...base.accountRegions,
+        entry('999999999999', 'ap-south-1', {
+          accountName: `prod" onmouseover="alert(1)`,
+          status: 'failed',
+          code: '<b>x</b>',
+          reason: hostile,
+        }),
+      ],
+      records: [
+        ...base.records,
+        record(A, 'eu-west-1', `legacy/${hostile}`, {
+          reason: tagExemption(`</pre><script>alert(2)</script>${hostile}`, '2026-06-10'),
+        }),
+        record(A, 'eu-west-1', hostile, {
+          outcome: 'failed',
+          errorCode: '<svg onload=alert(3)>',
+          reason: hostile,
+        }),
+      ],
+    });
+  }
+
+  /** Every tag of a page with its attribute names: data is escaped, so every `<` in the page is the renderer's. */
+  function tagsOf(html: string): { name: string; attributes: string[] }[] {
+    return [...html.matchAll(/<([a-zA-Z][\w-]*)([^>]*)>/g)].map((match) => ({
+      name: (match[1] ?? '').toLowerCase(),
+      attributes: [...(match[2] ?? '').matchAll(/\s([\w:-]+)="[^"]*"/g)].map((attribute) =>
+        (attribute[1] ?? '').toLowerCase(),
+      ),
+    }));
+  }
+  const TAGS =
+    'html head meta title style body header h1 h2 h3 dl dt dd section table thead tbody tr th td span div p code svg rect text ul li details summary pre footer';
+  const ATTRIBUTES =
+    'lang charset http-equiv content name id class scope data-kind data-account data-region data-expiry aria-hidden role aria-label width height viewbox xmlns x y fill stroke stroke-width font-size';
+
+  it('escapes every value in the HTML page: no element or attribute comes from the data', () => {
+    const html = renderEvidence(hostileData(), 'html');
+    const tags = tagsOf(html);
+    expect(new Set(tags.map((tag) => tag.name))).toEqual(
+      new Set(tags.map((tag) => tag.name).filter((name) => TAGS.split(' ').includes(name))),
+    );
+    expect(
+      tags.flatMap((tag) => tag.attributes).filter((attribute) => !ATTRIBUTES.split(' ').includes(attribute)),
+    ).toEqual([]);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&lt;/pre&gt;&lt;script&gt;');
+    expect(html).toContain('prod&quot; onmouseover=&quot;alert(1)');
+    expect(escapeHtml(`<a href='x'>&`)).toBe('&lt;a href=&#39;x&#39;&gt;&amp;');
+  });
+
+  it('loads nothing: no script, link, image, frame or font, and the only URL is the SVG namespace', () => {
+    const html = renderEvidence(hostileData(), 'html');
+    const names = tagsOf(html).map((tag) => tag.name);
+    for (const loader of [
+      'script',
+      'link',
+      'img',
+      'iframe',
+      'object',
+      'embed',
+      'video',
+      'audio',
+      'source',
+      'base',
+      'image',
+      'use',
+    ])
+      expect(names).not.toContain(loader);
+    const attributes = tagsOf(html).flatMap((tag) => tag.attributes);
+    for (const loader of ['src', 'href', 'xlink:href', 'action', 'srcset', 'poster'])
+      expect(attributes).not.toContain(loader);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(style).not.toMatch(/url\(|@import|@font-face/i);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;`);
+    // The only URL is the SVG namespace, an identifier that is never fetched.
+    expect([...html.matchAll(/https?:\/\/[^\s"'<]+/g)].map((match) => match[0])).toEqual([
+      'http://www.w3.org/2000/svg',
+    ]);
+  });
+
+  it('shows in the HTML page the hash, and the exact data it is of', () => {
+    const data = hostileData();
+    const html = renderEvidence(data, 'html');
+    const shown = /<pre id="evidence-data">([^<]*)<\/pre>/.exec(html)?.[1] ?? '';
+    const decoded = shown
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>')
+      .replaceAll('&quot;', '"')
+      .replaceAll('&#39;', "'")
+      .replaceAll('&amp;', '&');
+    expect(decoded).toBe(canonicalJson(data));
+    expect(html).toContain(`<code id="sha256">${evidenceHash(data)}</code>`);
+  });
+
+  it('escapes every value in Markdown: one table row per account, no link, HTML or emphasis from the data', () => {
+    const markdown = renderMarkdown(viewOf(hostileData()));
+    expect(markdown).not.toMatch(/(?<!\\)<(?:img|script|svg|b)\b/);
+    expect(markdown).not.toMatch(/(?<!\\)\[click(?<!\\)\]/);
+    expect(markdown).toContain(
+      '\\<img src=x onerror=alert(1)\\>\\|\\[click\\](javascript:alert(1))\\*bold\\*\\`code\\` # heading',
+    );
+    // Header, separator, and one row per account; each row a cell per Region after the account.
+    const matrixRows = markdown.split('## Accounts × Regions')[1]?.split('\n\n')[1]?.split('\n') ?? [];
+    expect(matrixRows).toHaveLength(2 + 3);
+    for (const row of matrixRows) expect(row.match(/(?<!\\)\|/g)).toHaveLength(2 + 3);
+    expect(escapeMarkdown('a|b\r\nc')).toBe('a\\|b c');
+  });
+
+  it('writes JSON whose data hashes to the sha256 it states, with the matrix and ordered exemptions', () => {
+    const data = hostileData();
+    const parsed: unknown = JSON.parse(renderEvidence(data, 'json', ['a note']));
+    expect(parsed).toMatchObject({
+      schema: 'ecr-guard-evidence/1',
+      sha256: evidenceHash(data),
+      notes: ['a note'],
+    });
+    const again = typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed.data : undefined;
+    expect(createHash('sha256').update(canonicalJson(again)).digest('hex')).toBe(evidenceHash(data));
+    expect(JSON.stringify(parsed)).toContain('"kind":"failed"');
+  });
+
+  it('renders an empty data set in every format', () => {
+    const empty = buildEvidence({
+      policy: POLICY,
+      gatheredAt: AT,
+      gatheredBy: null,
+      source: { kind: 'live-dry-run', detail: 'account 111111111111' },
+      accountRegions: [],
+      records: [],
+    });
+    expect(renderHtml(viewOf(empty))).toContain('No exemptions in this data.');
+    expect(renderMarkdown(viewOf(empty))).toContain('not recorded in the source');
+    expect(JSON.parse(renderEvidence(empty, 'json'))).toMatchObject({ summary: { matrix: [] } });
+  });
+});
