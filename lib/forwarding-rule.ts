@@ -2,7 +2,8 @@
  * Reads the member forwarding rule of one account-region (lib/forwarding.ts) over a ready `EventBridgeClient`
  * (the member role's credentials in that Region; tests pass an `aws-sdk-client-mock`): `DescribeRule` for its
  * state, `ListTargetsByRule` (every page) for its targets. A rule that does not exist is a fact, not an error;
- * every other failure is retried when transient and translated into an {@link AwsCallError} at this boundary.
+ * every other failure is retried when transient and translated into an {@link AwsCallError} at this boundary,
+ * a listing that repeats a page token (lib/pagination.ts) included.
  * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DescribeRule.html
  * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListTargetsByRule.html
  */
@@ -14,6 +15,7 @@ import {
 import { callWithRetries, type RetryOptions } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
 import type { ForwardingRuleFacts } from './forwarding.ts';
+import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
 
 /** The IAM actions of {@link ForwardingRuleReader.read}, granted on the forwarding rule only (infra/member.ts). */
 export const FORWARDING_RULE_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule'] as const;
@@ -41,6 +43,7 @@ export function createForwardingRuleReader(
           options,
         );
         const targetArns: string[] = [];
+        const tokens = pageTokens('EventBridge ListTargetsByRule');
         let nextToken: string | undefined;
         do {
           const token = nextToken;
@@ -54,7 +57,13 @@ export function createForwardingRuleReader(
             options,
           );
           for (const target of page.Targets ?? []) if (target.Arn !== undefined) targetArns.push(target.Arn);
-          nextToken = page.NextToken || undefined;
+          try {
+            nextToken = tokens.next(page.NextToken);
+          } catch (error) {
+            // A token seen before would page forever: the rule's targets cannot be read.
+            if (!(error instanceof RepeatedPageTokenError)) throw error;
+            throw new AwsCallError(SERVICE, 'ListTargetsByRule', error.name, false, { cause: error });
+          }
         } while (nextToken !== undefined);
         return { exists: true, state: rule.State, targetArns };
       } catch (error) {
