@@ -266,7 +266,7 @@ export class EcrImmutabilityGuardOrg extends Construct {
     this.scopeLogGroup = scopeFn.logGroup;
 
     // ECR in this account (it is in the organisation too), in every Region of the scope: the functions act
-    // on their own account with their own credentials (functions/shared/org-access.ts); and the audit bus.
+    // on their own account with their own credentials (lib/member-access.ts); and the audit bus.
     grantGuardAccess(this, guardProps, settings, guardrail, sweep, '*');
     // The guardrail and the sweep reach members only through the member role of an organisation account;
     // only the scope function lists the organisation.
