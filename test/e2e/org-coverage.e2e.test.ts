@@ -404,5 +404,31 @@ describe('what an organisation sweep covers, with the built bundles', () => {
       );
       expect((await admin.stats()).total).toMatchObject({ calls: 0 });
     }, 60_000);
+
+    it.each([
+      [
+        'check without --org or --account',
+        ['check', 'payments/api', '--retry-failed-from', 's3://guard-results/results/run-1/manifest.json'],
+        '--retry-failed-from: only with --org or --account',
+      ],
+      [
+        'plan --org with a key that is no manifest',
+        ['plan', '--org', '--retry-failed-from', 's3://guard-results/scope/x.json'],
+        '--retry-failed-from: must be the ResultWriter manifest of an earlier organisation sweep',
+      ],
+    ])(
+      'refuses --retry-failed-from in %s, as every command over a scope does, before any AWS call',
+      async (_name, args, message) => {
+        await admin.organization(orgSeed());
+        const { code, stderr } = await runNode(
+          [CLI, ...args, '--region', 'eu-west-1'],
+          cliEnv(MANAGEMENT_ACCESS_KEY),
+        );
+        expect(code).toBe(2);
+        expect(stderr).toContain(message);
+        expect((await admin.stats()).total).toMatchObject({ calls: 0 });
+      },
+      60_000,
+    );
   });
 });
