@@ -56,6 +56,7 @@ const CliOptionsSchema = z.object({
       }),
     ),
   ),
+  retryFailedFrom: z.optional(z.string().check(z.regex(/^s3:\/\//, 'must be an s3:// URI'))),
   json: z._default(z.boolean(), false),
 });
 
@@ -64,6 +65,7 @@ const CLI_FLAGS: Record<keyof typeof CliOptionsSchema.shape, string> = {
   profile: '--profile',
   registryId: '--registry-id',
   endpointUrl: '--endpoint-url',
+  retryFailedFrom: '--retry-failed-from',
   json: '--json',
 };
 
@@ -119,6 +121,7 @@ export function parseCommonOptions(raw: Record<string, unknown>): CommonOptions 
     profile: raw.profile,
     registryId: raw.registryId,
     endpointUrl: raw.endpointUrl,
+    retryFailedFrom: raw.retryFailedFrom,
     json: raw.json === true,
   });
   if (!cli.success) {

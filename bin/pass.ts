@@ -2,11 +2,14 @@
  * The one pass every command makes: its scope, then one job per account-region. The scope is the
  * caller's own account without `--org` and `--account` (STS GetCallerIdentity names it, once per run;
  * `--registry-id` names it instead, see README "Using it"), the listed accounts, or the organisation's
- * (lib/scope.ts), minus `--exclude-account`, × the regions. The caller's own account is acted on with the
- * caller's own credentials, every other through the member role (lib/member-access.ts). The jobs run
+ * (lib/scope.ts), minus `--exclude-account` (and the management account unless the caller is it or
+ * `--include-management-account` asks for it), × the regions; `--retry-failed-from` narrows it to the
+ * account-regions that failed in an earlier organisation sweep (lib/org-retry.ts). The caller's own account
+ * is acted on with the caller's own credentials, every other through the member role (lib/member-access.ts). The jobs run
  * through lib/org-sweep.ts: an account-region that fails never stops another, each ends with its summary,
  * and Ctrl-C stops waiting and reports what was decided until then.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import type { AuditRecord, OutcomeCounts } from '../lib/audit.ts';
 import { emptyCounts, OUTCOMES } from '../lib/audit.ts';
 import type { ClientHook } from '../lib/call-limits.ts';
@@ -15,6 +18,7 @@ import type { EcrAdapter } from '../lib/ecr.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import { type AccountClientConfig, createMemberAccess } from '../lib/member-access.ts';
 import { isMultiAccount, scopeRequestOf } from '../lib/org-config.ts';
+import { narrowToFailures, parseManifestUri } from '../lib/org-retry.ts';
 import {
   type AccountRegionJobResult,
   type AccountRegionSummary,
@@ -24,6 +28,7 @@ import {
   summarize,
 } from '../lib/org-sweep.ts';
 import { resolveScope, type Scope, type ScopeTarget } from '../lib/scope.ts';
+import { createResultReader } from '../lib/scope-items.ts';
 import { checkCallSetup, cliClientLimits, regionsOf } from './context.ts';
 import type { CommonOptions } from './options.ts';
 
@@ -63,6 +68,8 @@ export interface PassHooks {
   readonly progress?: ((where: string, scanned: number, counts: Readonly<OutcomeCounts>) => void) | undefined;
   /** An account-region ended (skipped ones first). */
   readonly finished?: ((line: AccountRegionSummary) => void) | undefined;
+  /** Something the user should know that is no account-region's line (a failure of a retried run not swept). */
+  readonly notice?: ((message: string) => void) | undefined;
 }
 
 export interface PassResult {
@@ -148,8 +155,15 @@ export async function runScopePass(
   const regions = await regionsOf(options, env);
   const [home] = regions;
   if (home === undefined) throw new InvalidInputError(['--region: name at least one region']);
+  if (!multiAccount && options.retryFailedFrom !== undefined) {
+    throw new InvalidInputError([
+      '--retry-failed-from: only with --org or --account (it names account-regions)',
+    ]);
+  }
   // Validated before any AWS call: bad flags are usage errors naming what was written.
   if (multiAccount) scopeRequestOf(config.organization, regions);
+  const retryFrom =
+    options.retryFailedFrom === undefined ? undefined : parseManifestUri(options.retryFailedFrom);
   const empty = { summary: summarize([]), stopped: new Set<string>(), accountsNotInOrganization: [] };
   const interrupt = aborted(signal);
   if (signal?.aborted === true) return { ...empty, interrupted: true };
@@ -170,7 +184,28 @@ export async function runScopePass(
     const resolving = resolveScope(
       scopeRequestOf(config.organization, regions, access.ownAccountId),
       access.lister,
-    );
+      // The caller's own account needs no member role, the management account included.
+      { callerAccountId: access.ownAccountId },
+    ).then(async (resolved) => {
+      if (retryFrom === undefined) return resolved;
+      // The earlier run's ResultWriter output, read with the caller's own credentials.
+      const s3 = new S3Client({
+        ...access.clientConfigFor({ accountId: access.ownAccountId, region: home }, 8),
+        followRegionRedirects: true,
+      });
+      limitCalls(s3);
+      try {
+        const narrowed = await narrowToFailures(resolved, createResultReader(s3), retryFrom);
+        for (const { accountId, region } of narrowed.retry.notInScope) {
+          hooks.notice?.(
+            `${accountId} ${region} failed in that run but is no longer in the scope: not swept`,
+          );
+        }
+        return narrowed.scope;
+      } finally {
+        s3.destroy();
+      }
+    });
     const scope = await Promise.race([resolving, interrupt]);
     if (scope === 'interrupted') {
       resolving.catch(() => {});

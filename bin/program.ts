@@ -52,6 +52,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       'registry (account id) to act on with your own credentials; default: your own account (not with --org or --account)',
     )
     .option('--endpoint-url <url>', 'send every AWS call to this endpoint (as the AWS CLI does)')
+    .option(
+      '--retry-failed-from <s3-uri>',
+      'with --org: act only on the account-regions that failed in an earlier organisation sweep (its ResultWriter manifest, s3://<bucket>/results/<map run>/manifest.json)',
+    )
     .option('--json', 'JSON lines on stdout (the default when stdout is not a terminal)');
   for (const option of settingOptions('global')) program.addOption(option);
   program

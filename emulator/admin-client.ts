@@ -6,6 +6,7 @@ import { isJsonObject, type JsonObject } from './core/validate.ts';
 import type { EcrOperation } from './ecr/operations.ts';
 import type { SeedRequest, SeedResult } from './ecr/seed.ts';
 import type { StoredEvent } from './events/events.ts';
+import type { EVENTS_OPERATIONS } from './events/service.ts';
 import type { ORGANIZATIONS_OPERATIONS } from './organizations/service.ts';
 import type { S3_OPERATIONS } from './s3/service.ts';
 import type { ExclusionVerdict } from './securityhub/config.ts';
@@ -25,7 +26,7 @@ export interface FaultSpecInput {
 /** Every operation the emulator serves. */
 export type EmulatorOperation =
   | EcrOperation
-  | 'PutEvents'
+  | (typeof EVENTS_OPERATIONS)[number]
   | 'LookupEvents'
   | (typeof STS_OPERATIONS)[number]
   | (typeof ORGANIZATIONS_OPERATIONS)[number]

@@ -25,6 +25,7 @@ import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
   CreateOrganizationCommand,
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListOrganizationalUnitsForParentCommand,
   ListRootsCommand,
@@ -93,6 +94,7 @@ async function answers(
   return {
     GetCallerIdentity: await sts.send(new GetCallerIdentityCommand({})),
     AssumeRole: await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cross-check' })),
+    DescribeOrganization: await organizations.send(new DescribeOrganizationCommand({})),
     ListAccounts: await organizations.send(new ListAccountsCommand({})),
     ListRoots: await organizations.send(new ListRootsCommand({})),
     ListOrganizationalUnitsForParent: await organizations.send(

@@ -20,6 +20,7 @@ import { repositoryArn } from './ecr/model.ts';
 import { ecrService } from './ecr/service.ts';
 import { RepositoryStore } from './ecr/store.ts';
 import { EventSink } from './events/events.ts';
+import { RuleStore } from './events/rules.ts';
 import { eventsService } from './events/service.ts';
 import { organizationsService } from './organizations/service.ts';
 import { s3Service } from './s3/service.ts';
@@ -99,6 +100,8 @@ export class EmulatorState {
   readonly account: string;
   readonly store = new RepositoryStore();
   readonly events = new EventSink();
+  /** EventBridge rules and their targets, per account and region. */
+  readonly rules = new RuleStore();
   /** S3 buckets and their objects. */
   readonly buckets = new BucketStore();
   /** Security Hub findings (imported, or evaluated from the registries by {@link evaluateControlFindings}). */
@@ -164,7 +167,7 @@ export class EmulatorState {
         tokens: this.tokens,
         visibilityDelayMs: (account, region) => this.visibilityDelayFor(account, region),
       }),
-      eventsService(this.events),
+      eventsService({ sink: this.events, rules: this.rules, tokens: this.tokens }),
       stsService({ directory, sessions: this.sessions }),
       organizationsService({ directory, tokens: this.tokens }),
       cloudTrailService({
@@ -323,9 +326,9 @@ export class EmulatorState {
 
   /**
    * Clears repositories, repository creation templates, S3 objects and buckets (those of the `buckets`
-   * option are made again, empty), Security Hub findings, events, the trail, stats (delivery counters
-   * included), faults and issued sessions; the accounts, organisation, roles, the Security Hub configuration
-   * and the delivery target stay (they are configuration, like the `accounts` option).
+   * option are made again, empty), Security Hub findings, events, EventBridge rules, the trail, stats
+   * (delivery counters included), faults and issued sessions; the accounts, organisation, roles, the Security
+   * Hub configuration and the delivery target stay (they are configuration, like the `accounts` option).
    */
   reset(): void {
     this.store.clear();
@@ -333,6 +336,7 @@ export class EmulatorState {
     this.findings.clear();
     for (const bucket of this.initialBuckets) this.createBucket(bucket);
     this.events.clear();
+    this.rules.clear();
     this.trail.clear();
     this.delivery.clearStats();
     this.stats.clear();

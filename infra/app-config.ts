@@ -151,6 +151,7 @@ export function guardPropsFromContext(
     organizationalUnits: when('organizationalUnits', values.organizationalUnits),
     scopeAccounts: when('scopeAccounts', values.scopeAccounts),
     excludedAccounts: when('excludedAccounts', values.excludedAccounts),
+    includeManagementAccount: when('includeManagementAccount', values.includeManagementAccount),
     scopeRegions: when('scopeRegions', values.scopeRegions),
     accountRegionParallelism: when('accountRegionParallelism', values.accountRegionParallelism),
   };

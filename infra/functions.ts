@@ -179,7 +179,7 @@ const nagRepositoryArnPattern = (region: string | undefined) =>
  * its acknowledgement: repository-level actions on `repository/*`, and registry-level ones on `"*"`.
  * `repositoryRegion` replaces the stack's Region in the repository ARN: `'*'` for the organisation's
  * central functions, which sweep their own account in every Region of the scope with their own
- * credentials (functions/shared/org-access.ts).
+ * credentials (lib/member-access.ts).
  */
 export function grantEcrAccess(
   scope: Construct,

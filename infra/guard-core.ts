@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -23,6 +23,7 @@ import { AUDIT_EVENT_ACTIONS } from '../lib/audit-events.ts';
 import type { EcrFeatures } from '../lib/ecr.ts';
 import type { SettingValues } from '../lib/settings.ts';
 import type { EcrImmutabilityGuardProps } from './ecr-immutability-guard.ts';
+import { defaultBusRuleArn, eventsRoleFor } from './events-roles.ts';
 import {
   createGuardFunction,
   FUNCTION_DEFAULTS,
@@ -254,7 +255,10 @@ export function createGuardrailRule(
   return rule;
 }
 
-/** The sweep's schedule (`rate(1 day)` unless given), or undefined with `schedule: false`. */
+/**
+ * The sweep's schedule (`rate(1 day)` unless given), or undefined with `schedule: false`. Its name is fixed at
+ * synthesis (unique to the construct's path) so its role can trust only it.
+ */
 export function createScheduleRule(
   scope: Construct,
   schedule: events.Schedule | false,
@@ -262,11 +266,17 @@ export function createScheduleRule(
   deadLetterQueue: sqs.IQueue,
 ): events.Rule | undefined {
   if (schedule === false) return undefined;
+  const ruleName = `${Names.uniqueResourceName(scope, { maxLength: 48 })}-SweepSchedule`;
+  const role = eventsRoleFor(scope, 'SweepScheduleRole', defaultBusRuleArn(scope, ruleName), {
+    description: 'ecr-immutability-guard: starts the sweep state machine on its schedule',
+  });
   return new events.Rule(scope, 'SweepSchedule', {
+    ruleName,
     description: 'Starts the ECR immutability sweep.',
     schedule,
     targets: [
       new targets.SfnStateMachine(stateMachine, {
+        role,
         retryAttempts: 4,
         // A start that still fails (throttling, a deleted machine) lands next to the guardrail's failures.
         deadLetterQueue,
@@ -299,6 +309,8 @@ export interface MonitoringInputs {
   readonly executionTimeout: Duration;
   /** The organisation dashboard rows (infra/monitoring.ts, per-account outcomes). */
   readonly accountOutcomes?: boolean;
+  /** The organisation sweep checks the member forwarding rules: alarm on unguarded account-regions. */
+  readonly footprint?: boolean;
 }
 
 /** The alarm topic, the alarms and the dashboard of infra/monitoring.ts, as the props ask. */
@@ -327,6 +339,7 @@ export function createGuardMonitoring(
           : heartbeatWindow(inputs.schedule, inputs.executionTimeout, props.sweepHeartbeatHours),
       auditEvents: props.auditEventBus !== undefined,
       alarmTopic,
+      footprint: inputs.footprint === true,
     });
     alarms = Object.values(alarmsByName).filter((alarm) => alarm !== undefined);
     if (alarmTopic === undefined) warnWithoutAlarmActions(scope);

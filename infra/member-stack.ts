@@ -4,8 +4,15 @@
  * every account and Region of a StackSet
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html).
  *
- * IAM is global to an account, so the named member role is created only by the stack instance in the
- * `MemberRoleRegion` parameter's Region; the forwarding rule and its events role exist in every Region.
+ * Three templates, by `parts`:
+ * - `all` (the hand deployment, `cdk.out/EcrImmutabilityGuardMemberStack.template.json`): both parts; IAM is
+ *   global to an account, so the named member role is created only by the stack instance in the
+ *   `MemberRoleRegion` parameter's Region, and the forwarding rule and its events role in every Region;
+ * - `role`: the member role alone, for a StackSet deployed to one Region only, AWS's pattern for global
+ *   resources (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html), so no
+ *   change to the forwarding Regions ever moves the role;
+ * - `forwarding`: the forwarding rule and its events role alone, for the StackSet deployed to every Region.
+ * The parts keep the construct IDs of `all`, so the resources' logical IDs are the same in every template.
  * The stack uses no CDK bootstrap resources (member accounts are not bootstrapped): the
  * {@link BootstraplessSynthesizer} adds no bootstrap version parameter and refuses assets.
  */
@@ -24,11 +31,17 @@ import {
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import {
+  addMemberForwarding,
+  addMemberRole,
   EcrImmutabilityGuardMember,
   type EcrImmutabilityGuardMemberProps,
   EVENT_BUS_ARN,
+  memberForwardingPropsProblems,
+  memberRolePropsProblems,
   ORGANIZATION_ID,
 } from './member.ts';
 
@@ -46,37 +59,96 @@ export const MEMBER_PARAMETERS = {
   memberRoleRegion: 'MemberRoleRegion',
 } as const;
 
+/** Which parts of the member a template holds (see the file comment). */
+export const MEMBER_PARTS = ['all', 'role', 'forwarding'] as const;
+export type MemberParts = (typeof MEMBER_PARTS)[number];
+
+const DESCRIPTIONS: Record<MemberParts, string> = {
+  all: 'ecr-immutability-guard member: the role the central functions assume and ECR event forwarding',
+  role: 'ecr-immutability-guard member role: the role the central functions assume (one Region: IAM is global)',
+  forwarding: 'ecr-immutability-guard member forwarding: ECR events of this Region to the central bus',
+};
+
 export interface EcrImmutabilityGuardMemberStackProps extends StackProps {
   /** The settings fixed at synthesis, or a function building them in the stack (e.g. from context). */
   readonly member?: MemberStackSettings | ((stack: Stack) => MemberStackSettings);
+  /** @default 'all' */
+  readonly parts?: MemberParts;
 }
 
 export class EcrImmutabilityGuardMemberStack extends Stack {
-  readonly member: EcrImmutabilityGuardMember;
+  /** The whole member (`parts: 'all'`); undefined for a template of one part. */
+  readonly member: EcrImmutabilityGuardMember | undefined;
+  /** The member role; undefined in the `forwarding` template. */
+  readonly memberRole: iam.Role | undefined;
+  /** The forwarding rule; undefined in the `role` template. */
+  readonly forwardingRule: events.Rule | undefined;
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardMemberStackProps = {}) {
     super(scope, id, {
       synthesizer: new BootstraplessSynthesizer(),
-      description:
-        'ecr-immutability-guard member: the role the central functions assume and ECR event forwarding',
+      description: DESCRIPTIONS[props.parts ?? 'all'],
       ...props,
     });
-    const centralEventBusArn = new CfnParameter(this, MEMBER_PARAMETERS.centralEventBusArn, {
-      type: 'String',
-      description: 'ARN of the central event bus the ECR events are forwarded to',
-      allowedPattern: EVENT_BUS_ARN.source,
-      constraintDescription: 'must be an event bus ARN: arn:aws:events:<region>:<account>:event-bus/<name>',
-    });
-    const centralRoleArns = new CfnParameter(this, MEMBER_PARAMETERS.centralRoleArns, {
-      type: 'CommaDelimitedList',
-      description: 'ARNs of the central guardrail and sweep functions’ roles, comma-separated',
-    });
-    const organizationId = new CfnParameter(this, MEMBER_PARAMETERS.organizationId, {
-      type: 'String',
-      description: 'The organisation id (o-…) the central roles belong to',
-      allowedPattern: ORGANIZATION_ID.source,
-      constraintDescription: 'must be an organisation id: o- and 10-32 lower-case letters or digits',
-    });
+    const parts = props.parts ?? 'all';
+    const withRole = parts !== 'forwarding';
+    const withForwarding = parts !== 'role';
+    const centralEventBusArn = withForwarding
+      ? new CfnParameter(this, MEMBER_PARAMETERS.centralEventBusArn, {
+          type: 'String',
+          description: 'ARN of the central event bus the ECR events are forwarded to',
+          allowedPattern: EVENT_BUS_ARN.source,
+          constraintDescription:
+            'must be an event bus ARN: arn:aws:events:<region>:<account>:event-bus/<name>',
+        }).valueAsString
+      : undefined;
+    const roleParameters = withRole
+      ? {
+          centralRoleArns: new CfnParameter(this, MEMBER_PARAMETERS.centralRoleArns, {
+            type: 'CommaDelimitedList',
+            description: 'ARNs of the central guardrail and sweep functions’ roles, comma-separated',
+          }).valueAsList,
+          organizationId: new CfnParameter(this, MEMBER_PARAMETERS.organizationId, {
+            type: 'String',
+            description: 'The organisation id (o-…) the central roles belong to',
+            allowedPattern: ORGANIZATION_ID.source,
+            constraintDescription: 'must be an organisation id: o- and 10-32 lower-case letters or digits',
+          }).valueAsString,
+        }
+      : undefined;
+    const settings = typeof props.member === 'function' ? props.member(this) : props.member;
+    const member = { repositoryRegion: '*', ...settings };
+    if (roleParameters !== undefined && centralEventBusArn !== undefined) {
+      this.member = new EcrImmutabilityGuardMember(this, 'Member', {
+        ...member,
+        ...roleParameters,
+        centralEventBusArn,
+      });
+      this.memberRole = this.member.memberRole;
+      this.forwardingRule = this.member.forwardingRule;
+      this.createRoleInOneRegion(this.member.memberRole, this.member.memberPolicies);
+      return;
+    }
+    this.member = undefined;
+    // The same construct path as the whole member's, so the logical IDs are the same in every template.
+    const parent = new Construct(this, 'Member');
+    if (roleParameters !== undefined) {
+      const input = { ...member, ...roleParameters };
+      throwOnProblems(memberRolePropsProblems(input));
+      const role = addMemberRole(parent, input);
+      this.memberRole = role.memberRole;
+      this.forwardingRule = undefined;
+      new CfnOutput(this, 'MemberRoleArn', { value: role.memberRole.roleArn });
+    } else {
+      const input = { centralEventBusArn: centralEventBusArn ?? '' };
+      throwOnProblems(memberForwardingPropsProblems(input));
+      this.forwardingRule = addMemberForwarding(parent, input).forwardingRule;
+      this.memberRole = undefined;
+    }
+  }
+
+  /** The `all` template's role is created only by the stack instance in the `MemberRoleRegion` parameter's Region. */
+  private createRoleInOneRegion(role: iam.Role, policies: readonly iam.Policy[]): void {
     const roleRegion = new CfnParameter(this, MEMBER_PARAMETERS.memberRoleRegion, {
       type: 'String',
       description:
@@ -87,20 +159,17 @@ export class EcrImmutabilityGuardMemberStack extends Stack {
     const createsRole = new CfnCondition(this, 'CreatesMemberRole', {
       expression: Fn.conditionEquals(Aws.REGION, roleRegion.valueAsString),
     });
-    const settings = typeof props.member === 'function' ? props.member(this) : props.member;
-    this.member = new EcrImmutabilityGuardMember(this, 'Member', {
-      repositoryRegion: '*',
-      ...settings,
-      centralEventBusArn: centralEventBusArn.valueAsString,
-      centralRoleArns: centralRoleArns.valueAsList,
-      organizationId: organizationId.valueAsString,
-    });
-    for (const construct of [this.member.memberRole, ...this.member.memberPolicies]) {
+    for (const construct of [role, ...policies]) {
       const resource = construct.node.defaultChild;
       if (resource instanceof CfnResource) resource.cfnOptions.condition = createsRole;
     }
-    new CfnOutput(this, 'MemberRoleArn', { value: this.member.memberRole.roleArn, condition: createsRole });
+    new CfnOutput(this, 'MemberRoleArn', { value: role.roleArn, condition: createsRole });
   }
+}
+
+function throwOnProblems(problems: readonly string[]): void {
+  if (problems.length > 0)
+    throw new Error(`Invalid EcrImmutabilityGuardMember props:\n  ${problems.join('\n  ')}`);
 }
 
 /**
@@ -128,6 +197,7 @@ export interface MemberTemplate {
 export function synthesizeMemberTemplate(
   settings: MemberStackSettings,
   context: Readonly<Record<string, unknown>> = {},
+  parts: MemberParts = 'all',
 ): MemberTemplate {
   const featureFlags = Object.fromEntries(
     Object.entries(context).filter(([key]) => key.startsWith('@aws-cdk')),
@@ -144,6 +214,7 @@ export function synthesizeMemberTemplate(
     });
     const stack = new EcrImmutabilityGuardMemberStack(app, 'EcrImmutabilityGuardMemberStack', {
       member: settings,
+      parts,
     });
     const artifact = app.synth().getStackArtifact(stack.artifactId);
     if (artifact.assets.length > 0) {

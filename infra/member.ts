@@ -7,19 +7,29 @@
  * - The member role: assumable only by the central functions' roles, only from inside the organisation
  *   (`aws:PrincipalOrgID`) and with the external id when one is set; allowed exactly the ECR actions the
  *   core declares (`requiredEcrActions` of lib/ecr.ts through {@link ecrPolicyStatements}).
- * - A rule on the default bus forwarding the guardrail's ECR CloudTrail events (the same
- *   {@link guardrailEventPattern}) to the central bus, through an events role allowed only
- *   `events:PutEvents` on that bus
+ *   The role may also read the forwarding rule (`events:DescribeRule`, `events:ListTargetsByRule` on that rule
+ *   only), so the organisation sweep can check the guard's own footprint (lib/forwarding.ts).
+ * - A rule on the default bus, named {@link FORWARDING_RULE_NAME}, forwarding the guardrail's ECR CloudTrail
+ *   events (the same {@link guardrailEventPattern}) to the central bus with an explicit retry policy, through
+ *   an events role named `EcrImmutabilityGuardForwarding-<Region>` (the name the central bus admits), trusted
+ *   only by EventBridge for this rule of this account, and allowed only `events:PutEvents` on that bus
  *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html).
+ *
+ * The two parts are also built alone ({@link addMemberRole}, {@link addMemberForwarding}), under the same
+ * construct IDs, for the role's single-Region StackSet and the forwarding rule's every-Region StackSet
+ * (infra/stack-set.ts).
  */
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
+import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../lib/forwarding.ts';
+import { FORWARDING_RULE_ACTIONS } from '../lib/forwarding-rule.ts';
 import { SETTINGS, settingProblem } from '../lib/settings.ts';
 import { ecrPolicyStatements, REGISTRY_LEVEL_ECR_ACTIONS } from './ecr-permissions.ts';
+import { defaultBusRuleArn, eventsRoleFor } from './events-roles.ts';
 import { acknowledgedPolicy, NAG_WILDCARD_RESOURCE } from './functions.ts';
 import { guardrailEventPattern } from './guardrail-event-pattern.ts';
 
@@ -55,6 +65,8 @@ export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 /** An event bus ARN. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html */
 export const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
 
+const literal = (value: string) => !Token.isUnresolved(value);
+
 /** The default member role name, from the settings table. */
 export const DEFAULT_MEMBER_ROLE_NAME: string = z.parse(SETTINGS.memberRoleName.schema, undefined);
 
@@ -63,7 +75,7 @@ const nagRepositoryArnPattern = (region: string | undefined) =>
   `arn:<AWS::Partition>:ecr:${region ?? '<AWS::Region>'}:<AWS::AccountId>:repository/*`;
 
 /** {@link ecrPolicyStatements}, with the repository statement's Region replaced when one is given. */
-function memberEcrStatements(stack: Stack, props: EcrImmutabilityGuardMemberProps): iam.PolicyStatement[] {
+function memberEcrStatements(stack: Stack, props: MemberRoleProps): iam.PolicyStatement[] {
   const features = {
     tagExemptions: props.tagExemptions === true,
     creationTemplates: props.checkCreationTemplates === true,
@@ -88,10 +100,9 @@ function memberEcrStatements(stack: Stack, props: EcrImmutabilityGuardMemberProp
   );
 }
 
-/** Problems with the props, each naming the prop and what was given; tokens (parameters) are not checked. */
-export function memberPropsProblems(props: EcrImmutabilityGuardMemberProps): string[] {
+/** Problems with the member role's props, each naming the prop and what was given; tokens are not checked. */
+export function memberRolePropsProblems(props: MemberRoleProps): string[] {
   const problems: string[] = [];
-  const literal = (value: string) => !Token.isUnresolved(value);
   if (props.centralRoleArns.length === 0) problems.push('centralRoleArns: must name at least one role ARN');
   // A list parameter is one encoded element that only `Token.isUnresolved` of the whole list recognises.
   const roleArns = Token.isUnresolved(props.centralRoleArns) ? [] : props.centralRoleArns;
@@ -105,10 +116,6 @@ export function memberPropsProblems(props: EcrImmutabilityGuardMemberProps): str
     problems.push(
       `organizationId: ${JSON.stringify(props.organizationId)} is not an organisation id (o- and 10-32 lower-case letters or digits)`,
     );
-  if (literal(props.centralEventBusArn) && !EVENT_BUS_ARN.test(props.centralEventBusArn))
-    problems.push(
-      `centralEventBusArn: ${JSON.stringify(props.centralEventBusArn)} is not an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`,
-    );
   for (const key of ['memberRoleName', 'memberExternalId'] as const) {
     const value = props[key];
     if (value === undefined || !literal(value)) continue;
@@ -116,6 +123,21 @@ export function memberPropsProblems(props: EcrImmutabilityGuardMemberProps): str
     if (problem !== undefined) problems.push(`${key}: ${JSON.stringify(value)} ${problem}`);
   }
   return problems;
+}
+
+/** Problems with the forwarding rule's props (the central bus ARN); a token is not checked. */
+export function memberForwardingPropsProblems(
+  props: Pick<EcrImmutabilityGuardMemberProps, 'centralEventBusArn'>,
+): string[] {
+  if (!literal(props.centralEventBusArn) || EVENT_BUS_ARN.test(props.centralEventBusArn)) return [];
+  return [
+    `centralEventBusArn: ${JSON.stringify(props.centralEventBusArn)} is not an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)`,
+  ];
+}
+
+/** Problems with the props, each naming the prop and what was given; tokens (parameters) are not checked. */
+export function memberPropsProblems(props: EcrImmutabilityGuardMemberProps): string[] {
+  return [...memberRolePropsProblems(props), ...memberForwardingPropsProblems(props)];
 }
 
 /**
@@ -143,6 +165,121 @@ class CentralRolesPrincipal extends iam.PrincipalBase {
   }
 }
 
+/**
+ * The forwarding target's retry policy: EventBridge's longest (185 attempts over 24 hours), stated rather than
+ * left to the default, so a central bus that is briefly unreachable (throttled, its policy being updated)
+ * loses no event (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html).
+ */
+export const FORWARDING_RETRY_POLICY = {
+  MaximumRetryAttempts: 185,
+  MaximumEventAgeInSeconds: 86_400,
+} as const;
+
+/** The member role's part of the props. */
+export type MemberRoleProps = Omit<EcrImmutabilityGuardMemberProps, 'centralEventBusArn'>;
+
+/** The member role, its ECR policies and the read of the forwarding rule, created in `scope`. */
+export interface MemberRoleParts {
+  readonly memberRole: iam.Role;
+  readonly memberPolicies: iam.Policy[];
+}
+
+/** The ARN pattern of the forwarding rule as cdk-nag prints it in finding ids. */
+const nagForwardingRulePattern = (region: string | undefined) =>
+  `arn:<AWS::Partition>:events:${region ?? '<AWS::Region>'}:<AWS::AccountId>:rule/${FORWARDING_RULE_NAME}`;
+
+/** Creates the member role in `scope` (construct IDs `MemberRole`, `Ecr…Policy`, `ForwardingRuleReadPolicy`). */
+export function addMemberRole(scope: Construct, props: MemberRoleProps): MemberRoleParts {
+  const stack = Stack.of(scope);
+  const memberRole = new iam.Role(scope, 'MemberRole', {
+    roleName: props.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME,
+    description: 'ecr-immutability-guard: assumed by the central functions to keep ECR tags immutable',
+    assumedBy: new iam.PrincipalWithConditions(new CentralRolesPrincipal(props.centralRoleArns), {
+      StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
+    }),
+    ...(props.memberExternalId === undefined ? {} : { externalIds: [props.memberExternalId] }),
+  });
+  const memberPolicies: iam.Policy[] = [];
+  for (const statement of memberEcrStatements(stack, props)) {
+    const registryLevel = statement.actions.some((action) => REGISTRY_LEVEL_ECR_ACTIONS.has(action));
+    const policy = acknowledgedPolicy(scope, registryLevel ? 'EcrRegistryPolicy' : 'EcrRepositoriesPolicy', {
+      role: memberRole,
+      statements: [statement],
+      findings: registryLevel
+        ? [NAG_WILDCARD_RESOURCE]
+        : [`AwsSolutions-IAM5[Resource::${nagRepositoryArnPattern(props.repositoryRegion)}]`],
+      reason: registryLevel
+        ? 'Repository creation templates are registry-level settings: IAM accepts only "*" for these actions (Service Authorization Reference for Amazon ECR).'
+        : "The guard keeps every repository of this account immutable, including repositories created later: the resource is repository/* of this account (and of the stack's Region unless the role serves every Region) only.",
+    });
+    memberPolicies.push(policy);
+  }
+  // The organisation sweep checks the forwarding rule through this role: that one rule, nothing else.
+  const region = props.repositoryRegion;
+  const readRule = new iam.PolicyStatement({
+    sid: 'ForwardingRuleRead',
+    actions: [...FORWARDING_RULE_ACTIONS],
+    resources: [
+      stack.formatArn({
+        service: 'events',
+        ...(region === undefined ? {} : { region }),
+        resource: 'rule',
+        resourceName: FORWARDING_RULE_NAME,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    ],
+  });
+  memberPolicies.push(
+    acknowledgedPolicy(scope, 'ForwardingRuleReadPolicy', {
+      role: memberRole,
+      statements: [readRule],
+      findings:
+        region === undefined ? [] : [`AwsSolutions-IAM5[Resource::${nagForwardingRulePattern(region)}]`],
+      reason:
+        'One role serves every Region of the account (IAM is global), so the forwarding rule it may read is the one of that name in any Region of this account, and no other rule.',
+    }),
+  );
+  return { memberRole, memberPolicies };
+}
+
+/** The forwarding rule and its events role, created in `scope`. */
+export interface MemberForwardingParts {
+  readonly forwardingRule: events.Rule;
+  readonly eventsRole: iam.Role;
+}
+
+/**
+ * Creates the forwarding rule and its events role in `scope` (construct IDs `ForwardingRole`,
+ * `ForwardingRule`, `CentralBus`).
+ */
+export function addMemberForwarding(
+  scope: Construct,
+  props: Pick<EcrImmutabilityGuardMemberProps, 'centralEventBusArn'>,
+): MemberForwardingParts {
+  const eventsRole = eventsRoleFor(scope, 'ForwardingRole', defaultBusRuleArn(scope, FORWARDING_RULE_NAME), {
+    // One per Region (IAM is global): the central bus admits exactly this name (infra/org-guard.ts).
+    roleName: `${FORWARDING_ROLE_NAME_PREFIX}-${Aws.REGION}`,
+    description: 'ecr-immutability-guard: puts ECR events on the central event bus',
+  });
+  const forwardingRule = new events.Rule(scope, 'ForwardingRule', {
+    // A fixed name: the organisation sweep finds the rule by it (lib/forwarding.ts).
+    ruleName: FORWARDING_RULE_NAME,
+    description: 'ECR CloudTrail events the guardrail handles, forwarded to the central event bus.',
+    eventPattern: guardrailEventPattern(),
+  });
+  // The target adds `events:PutEvents` on the bus (and nothing else) to the role's policy.
+  forwardingRule.addTarget(
+    new targets.EventBus(events.EventBus.fromEventBusArn(scope, 'CentralBus', props.centralEventBusArn), {
+      role: eventsRole,
+    }),
+  );
+  // CDK's EventBus target takes no retry policy; CloudFormation's target does (AWS::Events::Rule Target).
+  const cfnRule = forwardingRule.node.defaultChild;
+  if (!(cfnRule instanceof events.CfnRule)) throw new Error('the forwarding rule has no CfnRule');
+  cfnRule.addPropertyOverride('Targets.0.RetryPolicy', { ...FORWARDING_RETRY_POLICY });
+  return { forwardingRule, eventsRole };
+}
+
 export class EcrImmutabilityGuardMember extends Construct {
   /** The role the central functions assume in this account. */
   readonly memberRole: iam.Role;
@@ -150,52 +287,19 @@ export class EcrImmutabilityGuardMember extends Construct {
   readonly forwardingRule: events.Rule;
   /** The role EventBridge uses to put the events on the central bus. */
   readonly eventsRole: iam.Role;
-  /** The member role's ECR policies. */
-  readonly memberPolicies: iam.Policy[] = [];
+  /** The member role's policies (ECR, and the read of the forwarding rule). */
+  readonly memberPolicies: iam.Policy[];
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardMemberProps) {
     super(scope, id);
     const problems = memberPropsProblems(props);
     if (problems.length > 0)
       throw new Error(`Invalid EcrImmutabilityGuardMember props:\n  ${problems.join('\n  ')}`);
-    const stack = Stack.of(this);
-
-    this.memberRole = new iam.Role(this, 'MemberRole', {
-      roleName: props.memberRoleName ?? DEFAULT_MEMBER_ROLE_NAME,
-      description: 'ecr-immutability-guard: assumed by the central functions to keep ECR tags immutable',
-      assumedBy: new iam.PrincipalWithConditions(new CentralRolesPrincipal(props.centralRoleArns), {
-        StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-      }),
-      ...(props.memberExternalId === undefined ? {} : { externalIds: [props.memberExternalId] }),
-    });
-    for (const statement of memberEcrStatements(stack, props)) {
-      const registryLevel = statement.actions.some((action) => REGISTRY_LEVEL_ECR_ACTIONS.has(action));
-      const policy = acknowledgedPolicy(this, registryLevel ? 'EcrRegistryPolicy' : 'EcrRepositoriesPolicy', {
-        role: this.memberRole,
-        statements: [statement],
-        findings: registryLevel
-          ? [NAG_WILDCARD_RESOURCE]
-          : [`AwsSolutions-IAM5[Resource::${nagRepositoryArnPattern(props.repositoryRegion)}]`],
-        reason: registryLevel
-          ? 'Repository creation templates are registry-level settings: IAM accepts only "*" for these actions (Service Authorization Reference for Amazon ECR).'
-          : "The guard keeps every repository of this account immutable, including repositories created later: the resource is repository/* of this account (and of the stack's Region unless the role serves every Region) only.",
-      });
-      this.memberPolicies.push(policy);
-    }
-
-    this.eventsRole = new iam.Role(this, 'ForwardingRole', {
-      description: 'ecr-immutability-guard: puts ECR events on the central event bus',
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
-    });
-    this.forwardingRule = new events.Rule(this, 'ForwardingRule', {
-      description: 'ECR CloudTrail events the guardrail handles, forwarded to the central event bus.',
-      eventPattern: guardrailEventPattern(),
-    });
-    // The target adds `events:PutEvents` on the bus (and nothing else) to the role's policy.
-    this.forwardingRule.addTarget(
-      new targets.EventBus(events.EventBus.fromEventBusArn(this, 'CentralBus', props.centralEventBusArn), {
-        role: this.eventsRole,
-      }),
-    );
+    const role = addMemberRole(this, props);
+    this.memberRole = role.memberRole;
+    this.memberPolicies = role.memberPolicies;
+    const forwarding = addMemberForwarding(this, props);
+    this.forwardingRule = forwarding.forwardingRule;
+    this.eventsRole = forwarding.eventsRole;
   }
 }

@@ -11,7 +11,7 @@
  * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html,
  * https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html.
  */
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -32,6 +32,7 @@ import {
   NON_COMPLIANT_METRIC,
   OUTCOME_METRICS,
 } from '../lib/audit.ts';
+import { UNGUARDED_METRIC } from '../lib/forwarding.ts';
 
 /** The warning synthesis raises when alarms would notify nobody (acknowledge it to silence it). */
 export const NO_ALARM_ACTIONS_WARNING = 'ecr-immutability-guard:alarmsWithoutActions';
@@ -54,6 +55,8 @@ export interface GuardAlarms {
   readonly scheduleRuleFailedInvocations?: cloudwatch.Alarm;
   readonly scheduleRuleDeadLetterFailures?: cloudwatch.Alarm;
   readonly auditPublishFailures?: cloudwatch.Alarm;
+  /** Organisation deployments: an account-region without the guard's forwarding rule (lib/forwarding.ts). */
+  readonly unguardedAccountRegions?: cloudwatch.Alarm;
 }
 
 /** The service's outcome metrics (Powertools: namespace, `service` dimension). */
@@ -179,6 +182,18 @@ export interface AlarmInputs {
   readonly heartbeat: Duration | undefined;
   readonly auditEvents: boolean;
   readonly alarmTopic: sns.ITopic | undefined;
+  /** The organisation sweep checks each account-region's forwarding rule: alarm on unguarded ones. @default false */
+  readonly footprint?: boolean;
+}
+
+/**
+ * The name a rule's metrics carry in their `RuleName` dimension. CloudFormation's `Ref` of a rule on a custom
+ * bus is `<bus name>|<rule name>` (AWS::Events::Rule, "Return values"), which matches no metric: the part after
+ * the `|` is the rule's name. A rule on the default bus is its name alone.
+ */
+export function metricRuleName(rule: events.IRule, bus: events.IEventBus | undefined): string {
+  if (bus === undefined || !Token.isUnresolved(rule.ruleName)) return rule.ruleName;
+  return Fn.select(1, Fn.split('|', rule.ruleName));
 }
 
 /** Every alarm, each notifying the topic when there is one. */
@@ -210,7 +225,7 @@ export function createAlarms(scope: Construct, inputs: AlarmInputs): GuardAlarms
       dimensionsMap:
         bus === undefined
           ? { RuleName: rule.ruleName }
-          : { EventBusName: bus.eventBusName, RuleName: rule.ruleName },
+          : { EventBusName: bus.eventBusName, RuleName: metricRuleName(rule, bus) },
       statistic: 'Sum',
       period: fiveMinutes,
     });
@@ -304,6 +319,15 @@ export function createAlarms(scope: Construct, inputs: AlarmInputs): GuardAlarms
           scheduleRuleFailedInvocations: scheduleRule.failed,
           scheduleRuleDeadLetterFailures: scheduleRule.deadLetter,
         }),
+    ...(inputs.footprint === true
+      ? {
+          unguardedAccountRegions: alarm(
+            'UnguardedAccountRegionsAlarm',
+            'The organisation sweep found account-regions without the guard’s forwarding rule (deleted, disabled, pointed elsewhere, or unreadable): their ECR changes are not guarded between sweeps. The sweep output names them.',
+            outcomeMetric(inputs.outcome, UNGUARDED_METRIC, 'Sum', Duration.hours(1)),
+          ),
+        }
+      : {}),
     ...(inputs.auditEvents
       ? {
           auditPublishFailures: alarm(
@@ -330,8 +354,9 @@ export interface DashboardInputs {
   readonly deadLetterQueue: sqs.IQueue;
   readonly stateMachine: sfn.IStateMachine;
   /**
-   * Adds one row per outcome of {@link ACCOUNT_OUTCOMES}: the top accounts by that outcome, from the
-   * per-account metrics an organisation deployment emits (docs/architecture.md, "Metrics").
+   * Adds one row per outcome of {@link ACCOUNT_OUTCOMES}, and one for unguarded account-regions: the top
+   * accounts by each, from the per-account metrics an organisation deployment emits (docs/architecture.md,
+   * "Metrics").
    * @default false (a single-account dashboard has nothing to show there)
    */
   readonly accountOutcomes?: boolean;
@@ -366,17 +391,27 @@ export function topAccountsQuery(outcome: OutcomeMetrics, metricName: string): s
 }
 
 /**
- * One row per outcome: the top {@link TOP_ACCOUNTS} accounts by it, per hour. Metrics Insights graphs up
+ * One row per outcome, and one for unguarded account-regions: the top {@link TOP_ACCOUNTS} accounts by it,
+ * per hour. Metrics Insights graphs up
  * to two weeks and returns at most 500 series from at most 10,000 metrics per query
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html).
  * Each query matches one metric per account (its outcome's), so up to 10,000 accounts are all ranked.
  */
 function accountOutcomeRows(outcome: OutcomeMetrics, period: Duration): cloudwatch.IWidget[][] {
-  return ACCOUNT_OUTCOMES.map((name) => {
-    const metricName = OUTCOME_METRICS[name];
+  const rows: { title: string; metricName: string }[] = [
+    ...ACCOUNT_OUTCOMES.map((name) => ({
+      title: `Top ${TOP_ACCOUNTS} accounts by ${name} repositories (per hour)`,
+      metricName: OUTCOME_METRICS[name],
+    })),
+    {
+      title: `Top ${TOP_ACCOUNTS} accounts by unguarded account-regions (per hour)`,
+      metricName: UNGUARDED_METRIC,
+    },
+  ];
+  return rows.map(({ title, metricName }) => {
     return [
       new cloudwatch.GraphWidget({
-        title: `Top ${TOP_ACCOUNTS} accounts by ${name} repositories (per hour)`,
+        title,
         left: [
           new cloudwatch.MathExpression({
             expression: topAccountsQuery(outcome, metricName),

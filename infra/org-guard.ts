@@ -2,20 +2,36 @@
  * `EcrImmutabilityGuardOrg`: the central deployment of an organisation (docs/architecture.md), for a
  * delegated administrator or security-tooling account. One deployment guards every member account and
  * Region:
- * - a central event bus whose resource policy admits `events:PutEvents` only from the organisation
- *   (`aws:PrincipalOrgID`), and the guardrail rule on it with the single-account pattern; member events
- *   keep their own `account` and `region`, and the guardrail acts there through the member role;
+ * - a central event bus whose resource policy admits `events:PutEvents` only from the member forwarding
+ *   roles (`aws:PrincipalArn`, their fixed name in any account) of the organisation (`aws:PrincipalOrgID`),
+ *   and the guardrail rule on it with the single-account pattern; member events keep their own `account` and
+ *   `region`, and the guardrail acts there through the member role;
  * - the organisation sweep (infra/org-sweep-workflow.ts): the scope function lists the account-regions,
  *   the sweep function sweeps each one, results in an S3 bucket of their own;
  * - the functions' roles assume only the member role name, only in accounts of the organisation
  *   (`aws:ResourceOrgID`); only the scope function reads AWS Organizations;
- * - the member stack (infra/member-stack.ts) rolled out by a service-managed StackSet (infra/stack-set.ts),
- *   or `stackSet: false` to deploy it by hand;
- * - the alarms and dashboard of infra/monitoring.ts on the organisation sweep.
+ * - the member stack (infra/member-stack.ts) rolled out by two service-managed StackSets (infra/stack-set.ts:
+ *   the role in one Region, the forwarding rule in every Region), or `stackSet: false` to deploy it by hand;
+ * - the organisation sweep's children check each account-region's forwarding rule through the member role
+ *   (`CENTRAL_EVENT_BUS_ARN`, lib/forwarding.ts), alarmed on when one is missing;
+ * - the alarms and dashboard of infra/monitoring.ts on the organisation sweep;
+ * - in the China and GovCloud partitions, where EventBridge cannot deliver to a bus in another Region, the
+ *   member Regions must be the central one: synthesis fails otherwise (a deploy-time rule when they are
+ *   parameters).
  * Functions, dead-letter queue, guardrail rule, schedule and monitoring are the single-account
  * construct's own parts (infra/guard-core.ts).
  */
-import { type CfnStackSet, Duration, Fn, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnRule,
+  type CfnStackSet,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,8 +42,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../lib/forwarding.ts';
+import { FORWARDING_RULE_ACTIONS } from '../lib/forwarding-rule.ts';
 import type { EcrImmutabilityGuardProps, GuardCode } from './ecr-immutability-guard.ts';
-import { BUNDLES, createGuardFunction } from './functions.ts';
+import { acknowledgedPolicy, BUNDLES, createGuardFunction } from './functions.ts';
 import {
   bundleCode,
   createDeadLetterQueue,
@@ -46,7 +64,7 @@ import type { GuardAlarms } from './monitoring.ts';
 import { createRemediationsQuery } from './monitoring.ts';
 import { grantOrganizationAccess } from './org-permissions.ts';
 import { OrgSweepWorkflow } from './org-sweep-workflow.ts';
-import { createMemberStackSet, type MemberStackSetProps } from './stack-set.ts';
+import { createMemberStackSets, type MemberStackSetProps } from './stack-set.ts';
 
 /** The Lambda code of the three functions, when not taken from the bundle directory. */
 export interface OrgGuardCode extends GuardCode {
@@ -65,8 +83,8 @@ export interface EcrImmutabilityGuardOrgProps
    */
   readonly organizationId: string;
   /**
-   * The member StackSet (OUs, Regions, operation preferences, `CallAs`), or `false` to deploy the member
-   * template by hand (`cdk.out/EcrImmutabilityGuardMemberStack.template.json`).
+   * The member StackSets (OUs, Regions, the role's Region, operation preferences, `CallAs`), or `false` to
+   * deploy the member template by hand (`cdk.out/EcrImmutabilityGuardMemberStack.template.json`).
    */
   readonly stackSet: MemberStackSetProps | false;
   /** Lambda code for the three functions, replacing {@link bundleDir} (tests pass stub code). */
@@ -105,6 +123,60 @@ export function orgPropsProblems(props: EcrImmutabilityGuardOrgProps): string[] 
   return problems;
 }
 
+/** The partitions where EventBridge cannot deliver events to a bus in another Region. */
+const SINGLE_REGION_FORWARDING = [
+  { prefix: 'cn-', partition: 'aws-cn' },
+  { prefix: 'us-gov-', partition: 'aws-us-gov' },
+] as const;
+
+/**
+ * Member Regions that could not forward to the central bus: in the China and GovCloud partitions a rule
+ * cannot target an event bus in another Region, so each member Region must be the central stack's. Only
+ * literal Regions are checked (tokens get a deploy-time rule, {@link requireCentralRegionWhereSingleRegion}).
+ */
+export function partitionProblems(centralRegion: string, memberRegions: readonly string[]): string[] {
+  if (Token.isUnresolved(memberRegions)) return [];
+  const literals = memberRegions.filter((region) => !Token.isUnresolved(region));
+  const problems: string[] = [];
+  for (const { prefix, partition } of SINGLE_REGION_FORWARDING) {
+    const inPartition = literals.filter((region) => region.startsWith(prefix));
+    const central = Token.isUnresolved(centralRegion) ? undefined : centralRegion;
+    const others =
+      central === undefined
+        ? // The central Region is unknown at synthesis: two distinct Regions cannot both be it.
+          new Set(inPartition).size > 1
+          ? inPartition
+          : []
+        : central.startsWith(prefix)
+          ? literals.filter((region) => region !== central)
+          : [];
+    if (others.length > 0)
+      problems.push(
+        `stackSet.regions: ${others.join(', ')}: in the ${partition} partition EventBridge cannot forward events to a bus in another Region, so every member Region must be the central stack's Region${central === undefined ? '' : ` (${central})`}; deploy one central stack per Region there`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * At deployment, in the China and GovCloud partitions, every member Region must be the stack's Region (a
+ * CloudFormation rule, for Regions that are parameters).
+ */
+function requireCentralRegionWhereSingleRegion(scope: Construct, regions: readonly string[]): void {
+  new CfnRule(scope, 'MemberRegionsForwardable', {
+    ruleCondition: Fn.conditionOr(
+      ...SINGLE_REGION_FORWARDING.map(({ partition }) => Fn.conditionEquals(Aws.PARTITION, partition)),
+    ),
+    assertions: [
+      {
+        assert: Fn.conditionEachMemberEquals([...regions], Aws.REGION),
+        assertDescription:
+          'In the aws-cn and aws-us-gov partitions EventBridge cannot forward events to a bus in another Region: every member Region must be this stack’s Region (deploy one central stack per Region).',
+      },
+    ],
+  });
+}
+
 export class EcrImmutabilityGuardOrg extends Construct {
   readonly guardrailFunction: lambda.Function;
   readonly sweepFunction: lambda.Function;
@@ -124,10 +196,16 @@ export class EcrImmutabilityGuardOrg extends Construct {
   readonly sweepStateMachine: sfn.StateMachine;
   readonly sweepStateMachineLogGroup: logs.ILogGroup;
   readonly scheduleRule: events.Rule | undefined;
-  /** The member StackSet; undefined with `stackSet: false`. */
+  /** The member forwarding StackSet (every Region); undefined with `stackSet: false`. */
   readonly stackSet: CfnStackSet | undefined;
-  /** The member template (also the StackSet's `TemplateBody`), for a hand deployment. */
+  /** The member role's StackSet (one Region); undefined with `stackSet: false`. */
+  readonly roleStackSet: CfnStackSet | undefined;
+  /** The whole member template, for a hand deployment. */
   readonly memberTemplateBody: string;
+  /** The member role's template (the role StackSet's `TemplateBody`). */
+  readonly memberRoleTemplateBody: string;
+  /** The forwarding template (the forwarding StackSet's `TemplateBody`). */
+  readonly memberForwardingTemplateBody: string;
   /** The central roles the member role trusts: the guardrail's and the sweep's. */
   readonly centralRoleArns: readonly string[];
   readonly alarmTopic: sns.ITopic | undefined;
@@ -140,7 +218,10 @@ export class EcrImmutabilityGuardOrg extends Construct {
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardOrgProps) {
     super(scope, id);
-    const problems = orgPropsProblems(props);
+    const problems = [
+      ...orgPropsProblems(props),
+      ...(props.stackSet === false ? [] : partitionProblems(Stack.of(this).region, props.stackSet.regions)),
+    ];
     if (problems.length > 0) throw new Error(`EcrImmutabilityGuardOrg:\n  ${problems.join('\n  ')}`);
     // Organisation mode is what this construct is; the rest is the single-account construct's settings.
     const guardProps: EcrImmutabilityGuardProps = { ...props, code: undefined, organization: true };
@@ -185,7 +266,7 @@ export class EcrImmutabilityGuardOrg extends Construct {
     this.scopeLogGroup = scopeFn.logGroup;
 
     // ECR in this account (it is in the organisation too), in every Region of the scope: the functions act
-    // on their own account with their own credentials (functions/shared/org-access.ts); and the audit bus.
+    // on their own account with their own credentials (lib/member-access.ts); and the audit bus.
     grantGuardAccess(this, guardProps, settings, guardrail, sweep, '*');
     // The guardrail and the sweep reach members only through the member role of an organisation account;
     // only the scope function lists the organisation.
@@ -203,17 +284,30 @@ export class EcrImmutabilityGuardOrg extends Construct {
       ...(props.eventBusName === undefined ? {} : { eventBusName: props.eventBusName }),
       description: 'ecr-immutability-guard: ECR CloudTrail events forwarded by the member accounts',
     });
-    // Any principal of the organisation, none outside it: the member accounts' forwarding roles
-    // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy.html).
+    // The member accounts' forwarding roles, by their name, inside the organisation, and nobody else: not
+    // any other principal of a member account (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy.html,
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
     this.eventBus.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OrganizationPutEvents',
         principals: [new iam.StarPrincipal()],
         actions: ['events:PutEvents'],
         resources: [this.eventBus.eventBusArn],
-        conditions: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
+        conditions: {
+          StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
+          ArnLike: {
+            'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::*:role/${FORWARDING_ROLE_NAME_PREFIX}-*`,
+          },
+        },
       }),
     );
+    // What synthesis could not decide (a Region that is a parameter, an environment-agnostic stack) is checked
+    // at deployment.
+    if (
+      props.stackSet !== false &&
+      (Token.isUnresolved(props.stackSet.regions) || Token.isUnresolved(Stack.of(this).region))
+    )
+      requireCentralRegionWhereSingleRegion(this, props.stackSet.regions);
     this.guardrailRule = createGuardrailRule(this, guardrail.fn, this.deadLetterQueue, this.eventBus);
 
     this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
@@ -252,6 +346,26 @@ export class EcrImmutabilityGuardOrg extends Construct {
     const schedule = sweepSchedule(props);
     this.scheduleRule = createScheduleRule(this, schedule, workflow.stateMachine, this.deadLetterQueue);
 
+    // Each child's first page checks its account-region's forwarding rule (lib/forwarding.ts): through the
+    // member role elsewhere, with the sweep's own credentials in this account, where it may read that rule only.
+    sweep.fn.addEnvironment('CENTRAL_EVENT_BUS_ARN', this.eventBus.eventBusArn);
+    acknowledgedPolicy(this, 'SweepForwardingRulePolicy', {
+      role: sweep.role,
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ForwardingRuleRead',
+          actions: [...FORWARDING_RULE_ACTIONS],
+          resources: [`arn:${Aws.PARTITION}:events:*:${Aws.ACCOUNT_ID}:rule/${FORWARDING_RULE_NAME}`],
+        }),
+      ],
+      findings: [
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:*:<AWS::AccountId>:rule/${FORWARDING_RULE_NAME}]`,
+      ],
+      reason:
+        'The organisation sweep checks the forwarding rule of this account in every Region of the scope: that one rule name in any Region of this account, no other rule.',
+      dependent: sweep.fn.node.defaultChild,
+    });
+
     this.centralRoleArns = [guardrail.role.roleArn, sweep.role.roleArn];
     const memberSettings: MemberStackSettings = {
       memberRoleName: settings.values.memberRoleName,
@@ -259,16 +373,24 @@ export class EcrImmutabilityGuardOrg extends Construct {
       tagExemptions: props.exemptTagKey !== undefined,
       checkCreationTemplates: props.checkCreationTemplates === true,
     };
-    const template = synthesizeMemberTemplate(memberSettings, this.node.getAllContext());
-    this.memberTemplateBody = template.body;
-    this.stackSet =
+    const context = this.node.getAllContext();
+    this.memberTemplateBody = synthesizeMemberTemplate(memberSettings, context).body;
+    const templates = {
+      role: synthesizeMemberTemplate(memberSettings, context, 'role'),
+      forwarding: synthesizeMemberTemplate(memberSettings, context, 'forwarding'),
+    };
+    this.memberRoleTemplateBody = templates.role.body;
+    this.memberForwardingTemplateBody = templates.forwarding.body;
+    const stackSets =
       props.stackSet === false
         ? undefined
-        : createMemberStackSet(this, 'MemberStackSet', props.stackSet, template, {
+        : createMemberStackSets(this, props.stackSet, templates, {
             centralEventBusArn: this.eventBus.eventBusArn,
             centralRoleArns: this.centralRoleArns,
             organizationId: props.organizationId,
           });
+    this.stackSet = stackSets?.forwarding;
+    this.roleStackSet = stackSets?.role;
 
     this.remediationsQuery = createRemediationsQuery(this, this.serviceName, [
       guardrail.logGroup,
@@ -284,6 +406,7 @@ export class EcrImmutabilityGuardOrg extends Construct {
       stateMachine: workflow.stateMachine,
       executionTimeout,
       accountOutcomes: true,
+      footprint: true,
     });
     this.alarmTopic = monitoring.alarmTopic;
     this.alarmsByName = monitoring.alarmsByName;

@@ -27,6 +27,8 @@ export interface GuardOrganizationProps {
   readonly scopeAccounts?: readonly string[];
   /** Accounts never acted on. */
   readonly excludedAccounts?: readonly string[];
+  /** With organisation mode: sweep the management account too (its member role deployed by hand). @default false */
+  readonly includeManagementAccount?: boolean;
   /** Regions of the organisation sweep and of member events accepted. @default the stack's region */
   readonly scopeRegions?: readonly string[];
   /** Account-regions swept at once. @default 4 */
@@ -40,6 +42,7 @@ const ORGANIZATION_KEYS = [
   'organizationalUnits',
   'scopeAccounts',
   'excludedAccounts',
+  'includeManagementAccount',
   'scopeRegions',
   'accountRegionParallelism',
 ] as const satisfies readonly SettingKey[];
@@ -101,6 +104,7 @@ export function organizationPolicyStatements(
       : requiredOrganizationsActions({
           organization: values.organization,
           organizationalUnits: values.organizationalUnits.length > 0,
+          includeManagementAccount: values.includeManagementAccount,
         });
   if (organizations.length > 0) {
     statements.push(

@@ -17,14 +17,20 @@
  *   account-region may take longer than an Express child's 5 minutes), at most `maxConcurrency` at once,
  *   tolerating 100 % failed children so every child runs, and writes the children's results to S3 with a
  *   `ResultWriter` (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html):
- *   its own output is only `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`. A failed child fails
- *   visibly, so a Map Run redrive re-runs only the failed account-regions
- *   (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html).
+ *   its own output is only `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`.
  * - Summarize invokes the scope function with `{ summarize: { bucket, key } }`: it reads the manifest and
  *   result files and sums them (lib/org-results.ts).
  *
+ * Re-running only what failed: with 100 % tolerated failures the Map state itself succeeds and the execution
+ * fails later, in AccountRegionsFailed, so a redrive of the execution re-enters only that Fail state and runs
+ * no child again (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html). Instead, the
+ * failure's cause names the run's ResultWriter manifest, and a new execution with
+ * `{"retryFailedFrom": "results/<map run>/manifest.json"}` sweeps only the account-regions that failed there
+ * (functions/scope/handler.ts).
+ *
  * Each child's output (and its Fail states' cause, as a JSON string) is a small `ChildOutcome` of
- * lib/org-results.ts, far below the 256 KiB a child may return.
+ * lib/org-results.ts, far below the 256 KiB a child may return; it carries the footprint check of the child's
+ * first page (`forwarding`, lib/forwarding.ts), which Summarize counts as unguarded account-regions.
  */
 import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -134,7 +140,11 @@ const SUM_COUNTS = `{% {${COUNT_KEYS.map(
 
 /** JSONata: the child's outcome so far (lib/org-results.ts `ChildOutcome`). */
 const OUTCOME =
-  "{'accountId': $target.accountId, 'region': $target.region, 'counts': $counts, 'scanned': $scannedTotal, 'pages': $pages}";
+  "{'accountId': $target.accountId, 'region': $target.region, 'counts': $counts, 'scanned': $scannedTotal, 'pages': $pages, 'forwarding': $forwarding}";
+
+/** JSONata: the footprint check the first page answered (lib/forwarding.ts), kept through the later pages. */
+const KEEP_FORWARDING =
+  '{% $exists($states.result.Payload.forwarding) ? $states.result.Payload.forwarding : $forwarding %}';
 
 /** JSONata: a Fail state's cause, the outcome so far with a message, as a JSON string. */
 const failureCause = (message: string) => `{% $string($merge([${OUTCOME}, {'message': ${message}}])) %}`;
@@ -193,8 +203,10 @@ export class OrgSweepWorkflow extends Construct {
       initAssign: {
         counts: ZERO_COUNTS,
         target: "{% {'accountId': $states.input.accountId, 'region': $states.input.region} %}",
+        // Until the first page answers: a sweep function without a central bus checks nothing.
+        forwarding: { status: 'unchecked' },
       },
-      pageAssign: { counts: SUM_COUNTS },
+      pageAssign: { counts: SUM_COUNTS, forwarding: KEEP_FORWARDING },
       causes: {
         invocationFailed: failureCause(`'the sweep function failed: ' & ${ERROR_CAUSE}`),
         dataLimitExceeded: failureCause(`${DATA_LIMIT_MESSAGE} & ${ERROR_CAUSE}`),
@@ -239,16 +251,16 @@ export class OrgSweepWorkflow extends Construct {
       outputs: '{% $states.errorOutput %}',
     });
 
-    const sums = {
-      accountRegions: '{% $summary.accountRegions %}',
-      failedAccountRegions: '{% $summary.failedAccountRegions %}',
-      counts: '{% $summary.counts %}',
-      scanned: '{% $summary.scanned %}',
-      skipped: '{% $scope.skipped %}',
-    };
+    // The sums, the skipped accounts, and what a retry of an earlier run's failures left out (when it was one).
+    const withRetry = (fields: string) =>
+      `{% $merge([{${fields}}, $exists($scope.retry) ? {'retry': $scope.retry} : {}]) %}`;
+    const sums = withRetry(
+      "'accountRegions': $summary.accountRegions, 'failedAccountRegions': $summary.failedAccountRegions, 'unguardedAccountRegions': $summary.unguardedAccountRegions, 'counts': $summary.counts, 'scanned': $summary.scanned, 'unguarded': $summary.unguarded, 'skipped': $scope.skipped",
+    );
     const succeeded = sfn.Succeed.jsonata(this, names.succeeded, { outputs: sums });
     const accountRegionsFailed = sfn.Fail.jsonata(this, names.accountRegionsFailed, {
-      comment: 'Every child ran, and some account-regions failed: the execution fails so the alarms fire.',
+      comment:
+        'Every child ran, and some account-regions failed: the execution fails so the alarms fire. The cause names the manifest a retryFailedFrom execution re-runs only them from.',
       error: 'AccountRegionsFailed',
       cause: '{% $summary.cause %}',
     });
@@ -258,13 +270,9 @@ export class OrgSweepWorkflow extends Construct {
 
     const nothingToSweep = sfn.Succeed.jsonata(this, names.nothingToSweep, {
       comment: 'The scope is empty: no Map Run, zero sums.',
-      outputs: {
-        accountRegions: 0,
-        failedAccountRegions: 0,
-        counts: ZERO_COUNTS,
-        scanned: 0,
-        skipped: '{% $scope.skipped %}',
-      },
+      outputs: withRetry(
+        `'accountRegions': 0, 'failedAccountRegions': 0, 'unguardedAccountRegions': 0, 'counts': ${JSON.stringify(ZERO_COUNTS).replaceAll('"', "'")}, 'scanned': 0, 'unguarded': [], 'skipped': $scope.skipped`,
+      ),
     });
     const anyItems = sfn.Choice.jsonata(this, names.anyItems)
       .when(sfn.Condition.jsonata('{% $scope.count > 0 %}'), map.next(summarize).next(anyFailed))

@@ -1,12 +1,28 @@
 /**
- * The member stack rolled out by a service-managed CloudFormation StackSet from the central stack
+ * The member stack rolled out by two service-managed CloudFormation StackSets from the central stack
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html):
- * auto-deployment to the given OUs and Regions (an account that joins an OU gets its stacks, one that
- * leaves loses them unless retained), operation preferences for concurrency and failure tolerance, and
- * `CallAs` for a delegated administrator. The template is the member stack synthesized in-process
- * (infra/member-stack.ts), inline as `TemplateBody`: it has no assets and stays under 51,200 bytes.
+ * auto-deployment to the given OUs (an account that joins an OU gets its stacks, one that leaves loses them
+ * unless retained), operation preferences for concurrency and failure tolerance, and `CallAs` for a
+ * delegated administrator.
+ *
+ * - The member role, global to an account, in a StackSet of its own deployed to **one** Region
+ *   (`memberRoleRegion`, the central stack's Region by default): AWS's pattern for global resources
+ *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html). Adding, dropping
+ *   or reordering forwarding Regions never touches it; one StackSet creating the role in a Region chosen
+ *   by list position would update every instance at once and could fail with "already exists" or delete the
+ *   role everywhere.
+ * - The forwarding rule and its events role, in every Region of `regions`.
+ *
+ * Operation preferences use `SOFT_FAILURE_TOLERANCE`: with the default strict mode, concurrency is capped at
+ * the failure tolerance + 1 whatever `MaxConcurrentPercentage` says
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html#stackset-ops-options).
+ * They apply to the operations the StackSet resource starts (create, update); auto-deployment to an account
+ * that joins an OU later runs with CloudFormation's own settings.
+ *
+ * Each template is a part of the member stack synthesized in-process (infra/member-stack.ts), inline as
+ * `TemplateBody`: it has no assets and stays under 51,200 bytes.
  */
-import { CfnStackSet, Fn, Token } from 'aws-cdk-lib';
+import { Aws, CfnStackSet, Fn, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import * as z from 'zod/mini';
 import { parentIdSchema, regionSchema } from '../lib/scope.ts';
@@ -22,11 +38,15 @@ export interface MemberStackSetProps {
    * follow (auto-deployment). The management account never gets one (StackSets skip it).
    */
   readonly organizationalUnitIds: readonly string[];
-  /** The Regions of the stack instances: one forwarding rule each. */
+  /** The Regions of the forwarding stack instances: one forwarding rule each. */
   readonly regions: readonly string[];
-  /** The one Region whose stack instance creates the member role (IAM is global). @default the first of {@link regions} */
+  /**
+   * The one Region of the member role's StackSet (IAM is global: the role serves every Region). It must be
+   * enabled in every member account. Changing it moves the role (deleted in the old Region's instance,
+   * created in the new one). @default the central stack's Region
+   */
   readonly memberRoleRegion?: string;
-  /** @default 'ecr-immutability-guard-member' */
+  /** The forwarding StackSet's name; the role's is this with `-role`. @default 'ecr-immutability-guard-member' */
   readonly stackSetName?: string;
   /**
    * `DELEGATED_ADMIN` when the central stack is in a delegated administrator account for StackSets,
@@ -35,7 +55,10 @@ export interface MemberStackSetProps {
   readonly callAs?: string;
   /** Keep an account's stacks (and member role) when it leaves the OUs. @default false */
   readonly retainStacksOnAccountRemoval?: boolean;
-  /** Percentage of accounts deployed at once per Region (1-100). @default 25 */
+  /**
+   * Percentage of accounts deployed at once per Region (1-100), with soft failure tolerance (not capped by
+   * the tolerance). Not applied to auto-deployment. @default 25
+   */
   readonly maxConcurrentPercentage?: number;
   /** Percentage of accounts that may fail per Region before the operation stops (0-100). @default 10 */
   readonly failureTolerancePercentage?: number;
@@ -50,8 +73,10 @@ export interface MemberStackSetParameters {
 }
 
 export const DEFAULT_STACK_SET_NAME = 'ecr-immutability-guard-member';
-/** StackSet names: a letter, then letters, digits and hyphens, 128 at most. */
-const STACK_SET_NAME = /^[a-zA-Z][a-zA-Z0-9-]{0,127}$/;
+/** The member role's StackSet name: the forwarding StackSet's name with this suffix. */
+export const ROLE_STACK_SET_SUFFIX = '-role';
+/** StackSet names: a letter, then letters, digits and hyphens, 128 at most (leaving room for the role suffix). */
+const STACK_SET_NAME = new RegExp(`^[a-zA-Z][a-zA-Z0-9-]{0,${127 - ROLE_STACK_SET_SUFFIX.length}}$`);
 
 const literal = (value: string) => !Token.isUnresolved(value);
 
@@ -92,19 +117,10 @@ export function memberStackSetProblems(props: MemberStackSetProps): string[] {
     ...percentProblem('stackSet.failureTolerancePercentage', props.failureTolerancePercentage, 0),
   ];
   const roleRegion = props.memberRoleRegion;
-  if (roleRegion !== undefined && literal(roleRegion)) {
-    if (!z.safeParse(regionSchema, roleRegion).success)
-      problems.push(
-        `stackSet.memberRoleRegion: ${JSON.stringify(roleRegion)} must be an AWS region such as eu-west-1`,
-      );
-    else if (
-      !Token.isUnresolved(props.regions) &&
-      props.regions.every((region) => literal(region) && region !== roleRegion)
-    )
-      problems.push(
-        `stackSet.memberRoleRegion: ${JSON.stringify(roleRegion)} is not one of stackSet.regions (${props.regions.join(', ')}): no stack instance would create the member role`,
-      );
-  }
+  if (roleRegion !== undefined && literal(roleRegion) && !z.safeParse(regionSchema, roleRegion).success)
+    problems.push(
+      `stackSet.memberRoleRegion: ${JSON.stringify(roleRegion)} must be an AWS region such as eu-west-1`,
+    );
   const callAs = props.callAs;
   if (callAs !== undefined && literal(callAs) && !STACK_SET_CALL_AS.some((allowed) => allowed === callAs))
     problems.push(
@@ -113,65 +129,84 @@ export function memberStackSetProblems(props: MemberStackSetProps): string[] {
   const name = props.stackSetName;
   if (name !== undefined && literal(name) && !STACK_SET_NAME.test(name))
     problems.push(
-      `stackSet.stackSetName: ${JSON.stringify(name)} must start with a letter and hold only letters, digits and hyphens (128 at most)`,
+      `stackSet.stackSetName: ${JSON.stringify(name)} must start with a letter and hold only letters, digits and hyphens (${128 - ROLE_STACK_SET_SUFFIX.length} at most: the role's StackSet adds ${ROLE_STACK_SET_SUFFIX})`,
     );
   return problems;
 }
 
-/** The Region whose instance creates the member role: the given one, else the first of the Regions. */
+/** The Region of the member role's StackSet: the given one, else the central stack's. */
 export function memberRoleRegionOf(props: MemberStackSetProps): string {
-  if (props.memberRoleRegion !== undefined) return props.memberRoleRegion;
-  if (Token.isUnresolved(props.regions)) return Fn.select(0, [...props.regions]);
-  const [first] = props.regions;
-  if (first === undefined) throw new Error('stackSet.regions: must name at least one Region');
-  return first;
+  return props.memberRoleRegion ?? Aws.REGION;
+}
+
+/** The two member StackSets. */
+export interface MemberStackSets {
+  /** The member role, in one Region ({@link memberRoleRegionOf}). */
+  readonly role: CfnStackSet;
+  /** The forwarding rule, in every Region. */
+  readonly forwarding: CfnStackSet;
 }
 
 /**
- * The service-managed StackSet of the member template.
+ * The service-managed StackSets of the member role (one Region) and of the forwarding rule (every Region).
+ * The role's StackSet is deployed after the forwarding one, so that a deployment which had the role in the
+ * forwarding template removes it there before creating it in its own StackSet.
  * @throws Error listing every problem of the props.
  */
-export function createMemberStackSet(
+export function createMemberStackSets(
   scope: Construct,
-  id: string,
   props: MemberStackSetProps,
-  template: MemberTemplate,
+  templates: { readonly role: MemberTemplate; readonly forwarding: MemberTemplate },
   parameters: MemberStackSetParameters,
-): CfnStackSet {
+): MemberStackSets {
   const problems = memberStackSetProblems(props);
   if (problems.length > 0) throw new Error(`EcrImmutabilityGuardOrg:\n  ${problems.join('\n  ')}`);
-  return new CfnStackSet(scope, id, {
-    stackSetName: props.stackSetName ?? DEFAULT_STACK_SET_NAME,
-    description:
-      'ecr-immutability-guard member: the role the central functions assume and ECR event forwarding, in every account of the OUs',
+  const name = props.stackSetName ?? DEFAULT_STACK_SET_NAME;
+  const common = {
     permissionModel: 'SERVICE_MANAGED',
     autoDeployment: {
       enabled: true,
       retainStacksOnAccountRemoval: props.retainStacksOnAccountRemoval ?? false,
     },
     callAs: props.callAs ?? 'DELEGATED_ADMIN',
-    // The member role has a fixed name.
-    capabilities: ['CAPABILITY_NAMED_IAM'],
     operationPreferences: {
       maxConcurrentPercentage: props.maxConcurrentPercentage ?? 25,
       failureTolerancePercentage: props.failureTolerancePercentage ?? 10,
+      concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
       regionConcurrencyType: 'PARALLEL',
     },
-    stackInstancesGroup: [
-      {
-        deploymentTargets: { organizationalUnitIds: [...props.organizationalUnitIds] },
-        regions: [...props.regions],
-      },
-    ],
-    templateBody: template.body,
+  };
+  const targets = { organizationalUnitIds: [...props.organizationalUnitIds] };
+  const forwarding = new CfnStackSet(scope, 'MemberStackSet', {
+    ...common,
+    stackSetName: name,
+    description:
+      'ecr-immutability-guard member forwarding: ECR events of every Region to the central bus, in every account of the OUs',
+    // The events role has a fixed name (the central bus admits it).
+    capabilities: ['CAPABILITY_NAMED_IAM'],
+    stackInstancesGroup: [{ deploymentTargets: targets, regions: [...props.regions] }],
+    templateBody: templates.forwarding.body,
     parameters: [
       { parameterKey: MEMBER_PARAMETERS.centralEventBusArn, parameterValue: parameters.centralEventBusArn },
+    ],
+  });
+  const role = new CfnStackSet(scope, 'MemberRoleStackSet', {
+    ...common,
+    stackSetName: `${name}${ROLE_STACK_SET_SUFFIX}`,
+    description:
+      'ecr-immutability-guard member role: the role the central functions assume, in every account of the OUs (one Region: IAM is global)',
+    // The member role has a fixed name.
+    capabilities: ['CAPABILITY_NAMED_IAM'],
+    stackInstancesGroup: [{ deploymentTargets: targets, regions: [memberRoleRegionOf(props)] }],
+    templateBody: templates.role.body,
+    parameters: [
       {
         parameterKey: MEMBER_PARAMETERS.centralRoleArns,
         parameterValue: Fn.join(',', [...parameters.centralRoleArns]),
       },
       { parameterKey: MEMBER_PARAMETERS.organizationId, parameterValue: parameters.organizationId },
-      { parameterKey: MEMBER_PARAMETERS.memberRoleRegion, parameterValue: memberRoleRegionOf(props) },
     ],
   });
+  role.node.addDependency(forwarding);
+  return { role, forwarding };
 }

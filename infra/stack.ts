@@ -90,7 +90,7 @@ export class EcrImmutabilityGuardOrgStack extends Stack {
             regions: new CfnParameter(this, 'MemberRegions', {
               type: 'CommaDelimitedList',
               description:
-                'Regions of the member stacks, comma-separated; the first one creates the member role. Also the Regions swept unless -c scopeRegions is set',
+                'Regions of the member forwarding stacks, comma-separated (the member role is created once, in this stack’s Region). Also the Regions swept unless -c scopeRegions is set',
             }).valueAsList,
             callAs: new CfnParameter(this, 'StackSetCallAs', {
               type: 'String',
@@ -128,6 +128,9 @@ export class EcrImmutabilityGuardOrgStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.guard.deadLetterQueue.queueUrl });
     if (this.guard.stackSet !== undefined) {
       new CfnOutput(this, 'MemberStackSetId', { value: this.guard.stackSet.attrStackSetId });
+    }
+    if (this.guard.roleStackSet !== undefined) {
+      new CfnOutput(this, 'MemberRoleStackSetId', { value: this.guard.roleStackSet.attrStackSetId });
     }
     if (this.guard.alarmTopic !== undefined) {
       new CfnOutput(this, 'AlarmTopicArn', { value: this.guard.alarmTopic.topicArn });

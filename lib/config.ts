@@ -45,6 +45,10 @@ export interface OrganizationConfig {
   /** Explicit accounts (without organisation mode) or a restriction of the organisation's (with it); empty = none given. */
   readonly accounts: readonly string[];
   readonly excludedAccounts: readonly string[];
+  /** Organisation mode: the management account is swept like a member (through the member role). */
+  readonly includeManagementAccount: boolean;
+  /** The organisation's central bus: an organisation sweep child checks its forwarding rule targets it. */
+  readonly centralEventBusArn: string | undefined;
   /** Regions of the organisation sweep; empty = the caller's own region. */
   readonly regions: readonly string[];
   /** Account-regions swept at once. */
@@ -105,6 +109,8 @@ export function configFromSettings(values: SettingValues): GuardConfig {
       organizationalUnits: values.organizationalUnits,
       accounts: values.scopeAccounts,
       excludedAccounts: values.excludedAccounts,
+      includeManagementAccount: values.includeManagementAccount,
+      centralEventBusArn: values.centralEventBusArn,
       regions: values.scopeRegions,
       parallelism: values.accountRegionParallelism,
     },

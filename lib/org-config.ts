@@ -35,6 +35,7 @@ export function scopeRequestOf(
       ? { organizationalUnits: [...organization.organizationalUnits] }
       : {}),
     excludeAccounts: [...organization.excludedAccounts],
+    ...(organization.enabled ? { includeManagementAccount: organization.includeManagementAccount } : {}),
     regions: organization.regions.length > 0 ? [...organization.regions] : [...regions],
   });
 }

@@ -2,8 +2,9 @@
  * The results of an organisation sweep, summed: a Step Functions Distributed Map runs one child execution
  * per account-region (infra/org-sweep-workflow.ts) and its `ResultWriter` writes a `manifest.json` and one
  * or more result files per status (SUCCEEDED, FAILED, PENDING) to S3. This module parses those files and
- * sums every child's repository counts; it decides which account-regions failed. Pure: no S3 calls (the
- * reader is lib/scope-items.ts). See docs/architecture.md, "Sweep".
+ * sums every child's repository counts; it decides which account-regions failed (and lists all of them, for a
+ * run that retries only those) and which were unguarded (lib/forwarding.ts). Pure: no S3 calls (the files come
+ * through an injected reader, lib/scope-items.ts over S3). See docs/architecture.md, "Sweep".
  *
  * Formats: https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html
  * - manifest: `{ "DestinationBucket", "MapRunArn", "ResultFiles": { "FAILED": [{ "Key", "Size" }], "PENDING": [...], "SUCCEEDED": [...] } }`
@@ -13,6 +14,9 @@
 import * as z from 'zod/mini';
 import { DECISION_OUTCOMES, type DecisionCounts, decisionCounts, emptyCounts } from './audit.ts';
 import { InvalidInputError } from './errors.ts';
+import { FORWARDING_STATUSES } from './forwarding.ts';
+import type { ScopeTarget } from './scope.ts';
+import type { ResultReader } from './scope-items.ts';
 import { formatIssues } from './validation.ts';
 
 /** The result statuses the ResultWriter writes files for. */
@@ -46,6 +50,8 @@ export const ChildOutcomeSchema = z.object({
   counts: CountsSchema,
   scanned: countSchema,
   pages: countSchema,
+  /** The footprint check of the child's first page (lib/forwarding.ts); absent in results of older children. */
+  forwarding: z.optional(z.object({ status: z.enum(FORWARDING_STATUSES), reason: z.optional(z.string()) })),
   /** Only in a Fail state's cause: what went wrong. */
   message: z.optional(z.string()),
 });
@@ -99,15 +105,28 @@ export interface AccountRegionFailure {
   readonly countsKnown: boolean;
 }
 
+/** An account-region whose forwarding rule is missing, disabled, pointed elsewhere or unreadable. */
+export interface UnguardedAccountRegion {
+  readonly accountId: string;
+  readonly region: string;
+  readonly reason: string;
+}
+
 export interface OrgSweepTotals {
   readonly accountRegions: number;
   readonly failedAccountRegions: number;
+  /** Account-regions the guard's forwarding rule does not cover (their repositories were swept all the same). */
+  readonly unguardedAccountRegions: number;
   readonly counts: DecisionCounts;
   readonly scanned: number;
   /** The first {@link MAX_NAMED_FAILURES} failed account-regions. */
   readonly failures: readonly AccountRegionFailure[];
+  /** The first {@link MAX_NAMED_FAILURES} unguarded account-regions. */
+  readonly unguarded: readonly UnguardedAccountRegion[];
   /** One sentence naming how many failed and the first few; present only when some failed. */
   readonly cause?: string;
+  /** The manifest to retry only the failed account-regions from (`retryFailedFrom`); present only when some failed. */
+  readonly retryFailedFrom?: string;
 }
 
 function parseJson(text: string, where: string): unknown {
@@ -146,7 +165,7 @@ export function parseResultFile(text: string, key: string, status: ResultStatus)
 
 /** The account-region an execution's input names (the Distributed Map item), or `unknown`. */
 function targetOf(execution: ChildExecution): { accountId: string; region: string } {
-  const unknown = { accountId: 'unknown', region: 'unknown' };
+  const unknown = { accountId: UNKNOWN, region: UNKNOWN };
   if (execution.Input === undefined) return unknown;
   let input: unknown;
   try {
@@ -157,6 +176,9 @@ function targetOf(execution: ChildExecution): { accountId: string; region: strin
   const parsed = z.object({ accountId: z.string(), region: z.string() }).safeParse(input);
   return parsed.success ? { accountId: parsed.data.accountId, region: parsed.data.region } : unknown;
 }
+
+/** What a failure names when the child's input did not say where it ran. */
+const UNKNOWN = 'unknown';
 
 function outcomeOf(text: string | undefined): ChildOutcome | undefined {
   if (text === undefined) return undefined;
@@ -170,66 +192,141 @@ function outcomeOf(text: string | undefined): ChildOutcome | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** One child execution, read: where it ran, what it counted (when known), whether it failed. */
+interface ChildResult {
+  readonly target: ScopeTarget;
+  readonly outcome: ChildOutcome | undefined;
+  readonly failure: AccountRegionFailure | undefined;
+}
+
 /**
- * Sums every child: a SUCCEEDED child's output counts (its output must be a child outcome: anything else
- * breaks the contract and throws); a FAILED child's counts from its Fail state's cause when it is a child
- * outcome, else the account-region is failed with unknown counts; a PENDING child (it never finished) is
- * failed with unknown counts. A succeeded child with failed repositories is a failed account-region too.
- *
- * @throws InvalidInputError when a SUCCEEDED execution's output is not a child outcome.
+ * Reads every child: a SUCCEEDED child's output must be a child outcome (anything else breaks the contract and
+ * throws); a FAILED child's counts come from its Fail state's cause when that is a child outcome, else they are
+ * unknown; a PENDING child (it never finished) is failed with unknown counts. A succeeded child with failed
+ * repositories is a failed account-region too.
  */
-export function sumResults(files: readonly ResultFile[]): OrgSweepTotals {
-  const counts: DecisionCounts = decisionCounts(emptyCounts());
-  let scanned = 0;
-  let accountRegions = 0;
-  const failures: AccountRegionFailure[] = [];
-  const add = (outcome: ChildOutcome) => {
-    for (const key of COUNT_KEYS) counts[key] += outcome.counts[key];
-    scanned += outcome.scanned;
-  };
-  for (const file of files) {
-    file.executions.forEach((execution, index) => {
-      accountRegions += 1;
-      const where = `${file.key}: [${index}]${execution.Name === undefined ? '' : ` (${execution.Name})`}`;
+function readChildren(files: readonly ResultFile[]): ChildResult[] {
+  return files.flatMap((file) =>
+    file.executions.map((execution, index): ChildResult => {
       if (file.status === 'SUCCEEDED') {
         const outcome = outcomeOf(execution.Output);
         if (outcome === undefined) {
+          const where = `${file.key}: [${index}]${execution.Name === undefined ? '' : ` (${execution.Name})`}`;
           throw new InvalidInputError([
             `${where}.Output: not the output of an account-region sweep (${JSON.stringify(execution.Output ?? null).slice(0, 200)})`,
           ]);
         }
-        add(outcome);
-        if (outcome.counts.failed > 0) {
-          failures.push({
-            accountId: outcome.accountId,
-            region: outcome.region,
-            error: 'RepositoriesFailed',
-            countsKnown: true,
-          });
-        }
-        return;
+        const target = { accountId: outcome.accountId, region: outcome.region };
+        const failure =
+          outcome.counts.failed > 0
+            ? { ...target, error: 'RepositoriesFailed', countsKnown: true }
+            : undefined;
+        return { target, outcome, failure };
       }
       const outcome = file.status === 'FAILED' ? outcomeOf(execution.Cause) : undefined;
-      if (outcome !== undefined) add(outcome);
-      const target = outcome ?? targetOf(execution);
-      failures.push({
-        accountId: target.accountId,
-        region: target.region,
-        error: file.status === 'PENDING' ? 'Pending' : (execution.Error ?? execution.Status),
-        countsKnown: outcome !== undefined,
-      });
-    });
-  }
-  const named = failures.slice(0, MAX_NAMED_FAILURES);
-  const totals = { accountRegions, failedAccountRegions: failures.length, counts, scanned, failures: named };
-  return failures.length === 0 ? totals : { ...totals, cause: failureCause(totals) };
+      const where = outcome ?? targetOf(execution);
+      const target = { accountId: where.accountId, region: where.region };
+      return {
+        target,
+        outcome,
+        failure: {
+          ...target,
+          error: file.status === 'PENDING' ? 'Pending' : (execution.Error ?? execution.Status),
+          countsKnown: outcome !== undefined,
+        },
+      };
+    }),
+  );
 }
 
-/** `2 of 8 account-regions failed: 444444444444/eu-west-1 (AwsCallError), ...; see the Map Run's failed executions`. */
-export function failureCause(totals: Omit<OrgSweepTotals, 'cause'>): string {
+/**
+ * Sums every child (see {@link readChildren} for how each is read) and names the first failed and unguarded
+ * account-regions. With `manifestKey` (the ResultWriter manifest these files came from), a run with failures
+ * says where a retry of only them starts from.
+ *
+ * @throws InvalidInputError when a SUCCEEDED execution's output is not a child outcome.
+ */
+export function sumResults(files: readonly ResultFile[], manifestKey?: string): OrgSweepTotals {
+  const counts: DecisionCounts = decisionCounts(emptyCounts());
+  let scanned = 0;
+  const failures: AccountRegionFailure[] = [];
+  const unguarded: UnguardedAccountRegion[] = [];
+  const children = readChildren(files);
+  for (const { target, outcome, failure } of children) {
+    if (outcome !== undefined) {
+      for (const key of COUNT_KEYS) counts[key] += outcome.counts[key];
+      scanned += outcome.scanned;
+      if (outcome.forwarding?.status === 'unguarded')
+        unguarded.push({ ...target, reason: outcome.forwarding.reason ?? 'not reported' });
+    }
+    if (failure !== undefined) failures.push(failure);
+  }
+  const totals = {
+    accountRegions: children.length,
+    failedAccountRegions: failures.length,
+    unguardedAccountRegions: unguarded.length,
+    counts,
+    scanned,
+    failures: failures.slice(0, MAX_NAMED_FAILURES),
+    unguarded: unguarded.slice(0, MAX_NAMED_FAILURES),
+  };
+  if (failures.length === 0) return totals;
+  return {
+    ...totals,
+    cause: failureCause(totals, manifestKey),
+    ...(manifestKey === undefined ? {} : { retryFailedFrom: manifestKey }),
+  };
+}
+
+/** Every account-region that failed, once each; `unidentified` counts failed children whose input named none. */
+export function failedAccountRegions(files: readonly ResultFile[]): {
+  readonly targets: readonly ScopeTarget[];
+  readonly unidentified: number;
+} {
+  const targets = new Map<string, ScopeTarget>();
+  let unidentified = 0;
+  for (const { failure } of readChildren(files)) {
+    if (failure === undefined) continue;
+    if (failure.accountId === UNKNOWN || failure.region === UNKNOWN) unidentified += 1;
+    else
+      targets.set(`${failure.accountId}/${failure.region}`, {
+        accountId: failure.accountId,
+        region: failure.region,
+      });
+  }
+  return { targets: [...targets.values()], unidentified };
+}
+
+/** A ResultWriter manifest and every result file it lists, read through `reader` and parsed. */
+export async function readResults(
+  reader: ResultReader,
+  at: { readonly bucket: string; readonly key: string },
+): Promise<{ readonly manifest: ResultManifest; readonly files: readonly ResultFile[] }> {
+  const manifest = parseManifest(await reader.read(at.bucket, at.key), at.key);
+  const files: ResultFile[] = [];
+  for (const status of RESULT_STATUSES) {
+    for (const key of manifest.files[status]) {
+      files.push(parseResultFile(await reader.read(manifest.bucket, key), key, status));
+    }
+  }
+  return { manifest, files };
+}
+
+/**
+ * `2 of 8 account-regions failed: 444444444444/eu-west-1 (AwsCallError), ...; see the Map Run's failed child
+ * executions; to sweep only them again, start an execution with {"retryFailedFrom": "<manifest key>"}`.
+ */
+export function failureCause(
+  totals: Pick<OrgSweepTotals, 'accountRegions' | 'failedAccountRegions' | 'failures'>,
+  manifestKey?: string,
+): string {
   const shown = totals.failures
     .slice(0, 5)
     .map(({ accountId, region, error }) => `${accountId}/${region} (${error})`);
   const more = totals.failedAccountRegions - shown.length;
-  return `${totals.failedAccountRegions} of ${totals.accountRegions} account-regions failed: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}; see the Map Run's failed child executions (a redrive re-runs only them)`;
+  const retry =
+    manifestKey === undefined
+      ? ''
+      : `; to sweep only them again, start an execution with {"retryFailedFrom": "${manifestKey}"}`;
+  return `${totals.failedAccountRegions} of ${totals.accountRegions} account-regions failed: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}; see the Map Run's failed child executions${retry}`;
 }

@@ -10,12 +10,14 @@
  */
 import {
   type Account,
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { callWithRetries, type RetryOptions } from './aws-retry.ts';
+import { AwsCallError } from './errors.ts';
 import { pageTokens } from './pagination.ts';
 import { ACCOUNT_ID_PATTERN, type OrganizationAccount, type OrganizationLister } from './scope.ts';
 
@@ -29,18 +31,24 @@ export const ORGANIZATIONS_ACTIONS = {
     'organizations:ListAccountsForParent',
     'organizations:ListOrganizationalUnitsForParent',
   ],
+  describeOrganization: ['organizations:DescribeOrganization'],
 } as const;
 
-/** The Organizations actions a deployment calls: none without organisation mode; sorted. */
+/**
+ * The Organizations actions a deployment calls: none without organisation mode; the listing of its scope,
+ * and `DescribeOrganization` (the management account) unless the management account is included anyway; sorted.
+ */
 export function requiredOrganizationsActions(scope: {
   readonly organization: boolean;
   readonly organizationalUnits: boolean;
+  readonly includeManagementAccount?: boolean;
 }): string[] {
   if (!scope.organization) return [];
-  const actions = scope.organizationalUnits
+  const listing = scope.organizationalUnits
     ? ORGANIZATIONS_ACTIONS.listAccountsUnder
     : ORGANIZATIONS_ACTIONS.listAccounts;
-  return [...actions].sort();
+  const describe = scope.includeManagementAccount === true ? [] : ORGANIZATIONS_ACTIONS.describeOrganization;
+  return [...listing, ...describe].sort();
 }
 
 /** Organizations returns at most 20 results per page. */
@@ -113,6 +121,20 @@ export function createOrganizationsAdapter(
   }
 
   return {
+    async describeOrganization() {
+      const output = await callWithRetries(
+        SERVICE,
+        'DescribeOrganization',
+        () => client.send(new DescribeOrganizationCommand({})),
+        options,
+      );
+      const managementAccountId = output.Organization?.MasterAccountId;
+      if (managementAccountId === undefined || !ACCOUNT_ID_PATTERN.test(managementAccountId)) {
+        throw new AwsCallError(SERVICE, 'DescribeOrganization', 'NoManagementAccount', false);
+      }
+      return { managementAccountId };
+    },
+
     listAccounts() {
       return everyPage('ListAccounts', async (nextToken) => {
         const output = await client.send(

@@ -269,7 +269,8 @@ function jsonOf(text: string | undefined): unknown {
 /**
  * Reads an organisation sweep's ResultWriter output: the manifest and each result file it lists
  * (`readFile(key)` gives a file's text). Each child execution is one account-region: a SUCCEEDED child
- * with its counts (failed when repositories failed), a FAILED child with the counts of its Fail state's
+ * with its counts (failed when repositories failed, else unguarded when its forwarding rule was not in
+ * place), a FAILED child with the counts of its Fail state's
  * cause when it has them, a PENDING child failed with unknown counts.
  * @throws InvalidInputError naming the file and field that is not as the ResultWriter writes it.
  */
@@ -332,17 +333,25 @@ function entryOf(status: ResultStatus, execution: ChildExecution, where: string)
   const target = z.object({ accountId: z.string(), region: z.string() }).safeParse(jsonOf(execution.Input));
   if (status === 'SUCCEEDED') {
     if (!outcome.success) throw new InvalidInputError(formatIssues(outcome.error, [`${where}.Output`]));
-    const { accountId, region, counts, scanned } = outcome.data;
+    const { accountId, region, counts, scanned, forwarding } = outcome.data;
     const failed = counts.failed > 0;
+    // The child's footprint check (lib/forwarding.ts): swept, but its events reach no guardrail.
+    const unguarded =
+      forwarding?.status === 'unguarded'
+        ? `unguarded: ${forwarding.reason ?? 'the forwarding rule is not in place'}`
+        : undefined;
+    const failures = failed ? `${counts.failed} repositories could not be decided` : undefined;
+    const reasons = [failures, unguarded].filter((part) => part !== undefined);
     return {
       accountId,
       accountName: null,
       region,
-      status: failed ? 'failed' : 'completed',
+      // The most serious first: a failed account-region that is also unguarded says both.
+      status: failed ? 'failed' : unguarded !== undefined ? 'unguarded' : 'completed',
       counts: countsOf(counts),
       scanned,
       code: failed ? 'RepositoriesFailed' : null,
-      reason: failed ? `${counts.failed} repositories could not be decided` : null,
+      reason: reasons.length === 0 ? null : reasons.join('; '),
     };
   }
   const known = outcome.success ? outcome.data : undefined;

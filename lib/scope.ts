@@ -5,8 +5,14 @@
  * no SDK, clock or environment.
  *
  * Nothing is silently dropped: an account that is in the requested scope but will not be acted on (excluded,
- * suspended, closing, closed, not yet active, unknown to the organisation) is listed in
- * {@link Scope.skipped} with its reason.
+ * suspended, closing, closed, not yet active, unknown to the organisation, the management account) is listed
+ * in {@link Scope.skipped} with its reason.
+ *
+ * The management account: service-managed StackSets never deploy to it
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html),
+ * so it has no member role unless someone deployed the member template there by hand. It is skipped with that
+ * reason unless the request includes it, or unless the caller is the management account itself (it then acts
+ * with its own credentials and needs no member role).
  */
 import * as z from 'zod/mini';
 import { InvalidInputError } from './errors.ts';
@@ -54,6 +60,8 @@ export const ScopeInputSchema = z.strictObject({
   /** With `organization`: only accounts under these OUs or roots (walked recursively). */
   organizationalUnits: z.optional(z.array(parentIdSchema).check(z.minLength(1, 'must not be empty'))),
   excludeAccounts: z.optional(z.array(accountIdSchema)),
+  /** With `organization`: sweep the management account too (its member role was deployed by hand). */
+  includeManagementAccount: z.optional(z.boolean()),
   regions: z.array(regionSchema).check(z.minLength(1, 'must name at least one region')),
 });
 
@@ -66,6 +74,8 @@ export interface ScopeRequest {
   /** Organisation mode only: the OUs/roots whose accounts (recursively) are in scope; undefined = whole organisation. */
   readonly parentIds: readonly string[] | undefined;
   readonly excludedAccountIds: readonly string[];
+  /** Organisation mode only: the management account is acted on like a member (through the member role). */
+  readonly includeManagementAccount: boolean;
   /** Sorted, unique. */
   readonly regions: readonly string[];
 }
@@ -80,7 +90,14 @@ const uniqueSorted = (values: readonly string[]): string[] => [...new Set(values
 export function parseScopeRequest(input: unknown): ScopeRequest {
   const result = ScopeInputSchema.safeParse(input);
   if (!result.success) throw new InvalidInputError(formatIssues(result.error));
-  const { accounts, organization = false, organizationalUnits, excludeAccounts = [], regions } = result.data;
+  const {
+    accounts,
+    organization = false,
+    organizationalUnits,
+    excludeAccounts = [],
+    includeManagementAccount = false,
+    regions,
+  } = result.data;
   const issues: string[] = [];
   if (!organization && accounts === undefined) {
     issues.push('accounts: required unless organization is true');
@@ -88,12 +105,16 @@ export function parseScopeRequest(input: unknown): ScopeRequest {
   if (!organization && organizationalUnits !== undefined) {
     issues.push('organizationalUnits: only valid with organization: true');
   }
+  if (!organization && includeManagementAccount) {
+    issues.push('includeManagementAccount: only valid with organization: true');
+  }
   if (issues.length > 0) throw new InvalidInputError(issues);
   return {
     organization,
     accountIds: accounts === undefined ? undefined : uniqueSorted(accounts),
     parentIds: organizationalUnits === undefined ? undefined : uniqueSorted(organizationalUnits),
     excludedAccountIds: uniqueSorted(excludeAccounts),
+    includeManagementAccount,
     regions: uniqueSorted(regions),
   };
 }
@@ -109,12 +130,20 @@ export interface OrganizationAccount {
   readonly state: string | undefined;
 }
 
+/** What the organisation says about itself (AWS Organizations `DescribeOrganization`). */
+export interface OrganizationFacts {
+  /** The management account (`MasterAccountId`). */
+  readonly managementAccountId: string;
+}
+
 /** Where organisation accounts come from (lib/organizations.ts over AWS Organizations; a table in tests). */
 export interface OrganizationLister {
   /** Every account of the organisation, in any state. */
   listAccounts(): Promise<readonly OrganizationAccount[]>;
   /** Every account under these OUs/roots, recursively, in any state. */
   listAccountsUnder(parentIds: readonly string[]): Promise<readonly OrganizationAccount[]>;
+  /** The organisation's management account. */
+  describeOrganization(): Promise<OrganizationFacts>;
 }
 
 /** Why an account of the requested scope is not acted on. */
@@ -125,7 +154,8 @@ export type SkipReason =
   | 'pending-closure'
   | 'closed'
   | 'unknown-state'
-  | 'not-in-organization';
+  | 'not-in-organization'
+  | 'management-account';
 
 export interface ScopeAccount {
   readonly accountId: string;
@@ -174,11 +204,28 @@ export function skipReasonOfState(state: string | undefined): SkipReason | undef
   }
 }
 
+/** Who resolves the scope, and what the organisation said about itself. */
+export interface ScopeContext {
+  /** The organisation's management account; unknown outside organisation mode. */
+  readonly managementAccountId?: string | undefined;
+  /** The account whose credentials run the scope: it reaches itself without a member role. */
+  readonly callerAccountId?: string | undefined;
+}
+
+/** The detail of a skipped management account: why, and how to include it. */
+export const MANAGEMENT_ACCOUNT_DETAIL =
+  'the management account: service-managed StackSets deploy no member role there; to sweep it, deploy the member template there by hand and set includeManagementAccount (--include-management-account)';
+
 /**
  * Builds the scope from a validated request and, in organisation mode, the accounts the organisation
- * listed (duplicates, e.g. from overlapping OUs, are merged). Pure and synchronous.
+ * listed (duplicates, e.g. from overlapping OUs, are merged). The management account is skipped unless the
+ * request includes it or it is the caller's own account. Pure and synchronous.
  */
-export function buildScope(request: ScopeRequest, listed: readonly OrganizationAccount[] = []): Scope {
+export function buildScope(
+  request: ScopeRequest,
+  listed: readonly OrganizationAccount[] = [],
+  context: ScopeContext = {},
+): Scope {
   const excluded = new Set(request.excludedAccountIds);
   const candidates = new Map<
     string,
@@ -202,6 +249,13 @@ export function buildScope(request: ScopeRequest, listed: readonly OrganizationA
         continue;
       }
       const reason = skipReasonOfState(account.state);
+      if (reason === undefined && isUnreachableManagementAccount(accountId, request, context)) {
+        candidates.set(accountId, {
+          name: account.name,
+          skip: { name: account.name, reason: 'management-account', detail: MANAGEMENT_ACCOUNT_DETAIL },
+        });
+        continue;
+      }
       candidates.set(
         accountId,
         reason === undefined
@@ -242,10 +296,27 @@ export function buildScope(request: ScopeRequest, listed: readonly OrganizationA
   return { accounts, skipped, regions, targets };
 }
 
-/** Resolves a scope, asking the organisation for its accounts only in organisation mode. */
+/** The management account, not asked for, reached only through a member role it does not have by design. */
+function isUnreachableManagementAccount(
+  accountId: string,
+  request: ScopeRequest,
+  context: ScopeContext,
+): boolean {
+  return (
+    !request.includeManagementAccount &&
+    accountId === context.managementAccountId &&
+    accountId !== context.callerAccountId
+  );
+}
+
+/**
+ * Resolves a scope, asking the organisation for its accounts only in organisation mode, and for its
+ * management account unless the request includes it anyway.
+ */
 export async function resolveScope(
   request: ScopeRequest,
   lister: OrganizationLister | undefined,
+  caller: Pick<ScopeContext, 'callerAccountId'> = {},
 ): Promise<Scope> {
   if (!request.organization) return buildScope(request);
   if (lister === undefined) throw new TypeError('organisation mode needs an organisation lister');
@@ -253,7 +324,38 @@ export async function resolveScope(
     request.parentIds === undefined
       ? await lister.listAccounts()
       : await lister.listAccountsUnder(request.parentIds);
-  return buildScope(request, listed);
+  const managementAccountId = request.includeManagementAccount
+    ? undefined
+    : (await lister.describeOrganization()).managementAccountId;
+  return buildScope(request, listed, { ...caller, managementAccountId });
+}
+
+/**
+ * The scope narrowed to the given account-regions (a retry of the ones that failed): its targets that are
+ * among them, and the accounts those belong to; `dropped` lists the given account-regions the scope no
+ * longer holds (an account since suspended or excluded, a region no longer swept), so none goes unreported.
+ */
+export function narrowScope(
+  scope: Scope,
+  wanted: readonly ScopeTarget[],
+): { readonly scope: Scope; readonly dropped: readonly ScopeTarget[] } {
+  const keyOf = (target: ScopeTarget) => `${target.accountId}/${target.region}`;
+  const wantedKeys = new Set(wanted.map(keyOf));
+  const targets = scope.targets.filter((target) => wantedKeys.has(keyOf(target)));
+  const kept = new Set(targets.map(keyOf));
+  const accountIds = new Set(targets.map((target) => target.accountId));
+  const dropped = [...new Map(wanted.map((target) => [keyOf(target), target])).values()].filter(
+    (target) => !kept.has(keyOf(target)),
+  );
+  return {
+    scope: {
+      accounts: scope.accounts.filter((account) => accountIds.has(account.accountId)),
+      skipped: scope.skipped,
+      regions: scope.regions,
+      targets,
+    },
+    dropped,
+  };
 }
 
 /** The guardrail's organisation settings. */

@@ -510,6 +510,36 @@ export const SETTINGS = {
     defaultText: '–',
     description: 'accounts never acted on (listed as skipped by the sweep, ignored by the guardrail)',
   },
+  includeManagementAccount: {
+    env: 'INCLUDE_MANAGEMENT_ACCOUNT',
+    flag: '--include-management-account',
+    flagScope: 'global',
+    context: true,
+    kind: 'boolean',
+    schema: booleanValue,
+    defaultText: 'false',
+    description:
+      'with organisation mode: sweep the management account too, through the member role deployed there by hand (service-managed StackSets never deploy to it). Off, it is listed as skipped with that reason, unless the caller is the management account itself',
+  },
+  centralEventBusArn: {
+    env: 'CENTRAL_EVENT_BUS_ARN',
+    // Set by the organisation construct from its own bus.
+    prop: false,
+    kind: 'text',
+    schema: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/,
+            'must be an event bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>)',
+          ),
+        ),
+    ),
+    defaultText: '– (set by the organisation construct)',
+    description:
+      'the organisation’s central bus: each organisation sweep child first checks that its account-region’s forwarding rule exists, is enabled and targets this bus, and counts it `unguarded` when not',
+  },
   scopeRegions: {
     env: 'SCOPE_REGIONS',
     context: true,
@@ -688,6 +718,9 @@ export function validateSettings(
   }
   if (values.organizationalUnits.length > 0 && !values.organization) {
     issues.push({ key: 'organizationalUnits', message: `needs ${nameOf('organization')} to be on` });
+  }
+  if (values.includeManagementAccount && !values.organization) {
+    issues.push({ key: 'includeManagementAccount', message: `needs ${nameOf('organization')} to be on` });
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, values };
 }

@@ -67,6 +67,8 @@ export async function sweepOrganization(options: OrgSweepOptions): Promise<OrgSw
         regions: [...options.regions],
       }),
       createOrganizationsAdapter(organizations),
+      // The caller's own account needs no member role, the management account included.
+      { callerAccountId: options.ownAccountId },
     );
     const request = parseSweepInput({ trigger: 'sweep', dryRun: options.dryRun ?? false }, false);
     const job = sweepJob(request, (target) => {

@@ -559,6 +559,11 @@ function createPlanOutput(io: Io, json: boolean) {
         `${record.outcome.padEnd(16)}  ${printable(`${record.accountId ?? ''} ${record.region ?? ''} ${record.repositoryName ?? ''}  (${record.reason})`)}\n`,
       );
     },
+    /** A message on stderr, after the progress line is cleared. */
+    error(message: string) {
+      progressLine.clear();
+      io.stderr.write(`ecr-guard: ${printable(message)}\n`);
+    },
     /** The plans of the account-regions that have one, and why the others have none. */
     summary(
       summaries: readonly InAccount<PlanRegionSummary & Pick<AccountRegionSummary, 'status'>>[],
@@ -687,7 +692,7 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
             settled();
           }
         },
-        { record: (entry) => output.record(entry) },
+        { record: (entry) => output.record(entry), notice: (message) => output.error(message) },
       );
       if (result.interrupted) await Promise.all(planning);
       // A planned account-region is `failed` when a repository could not be read or tagged.
@@ -706,8 +711,7 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
       }
       const notInOrganization = new Set(result.accountsNotInOrganization);
       for (const accountId of notInOrganization) {
-        progressLineOf(io.stderr).clear();
-        io.stderr.write(`ecr-guard: account ${accountId} is not in the organization (--account names it)\n`);
+        output.error(`account ${accountId} is not in the organization (--account names it)`);
       }
       const failedAccountRegions = others.some((line) => line.status === 'failed');
       setExitCode(

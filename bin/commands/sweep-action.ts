@@ -97,6 +97,7 @@ export function sweepAction(
         },
         progress: (where, scanned, counts) => reporter.progress(where, scanned, counts),
         finished: (line) => reporter.accountRegion(line),
+        notice: (message) => reporter.error(message),
       },
     );
     const lines: ReportLine[] = result.summary.accountRegions.map((line) => ({

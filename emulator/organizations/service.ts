@@ -1,9 +1,11 @@
 /**
- * AWS Organizations (`AWSOrganizationsV20161128`, AWS JSON 1.1): the read calls that list an organisation's
- * accounts, roots and OUs, paged and validated as the API reference documents (MaxResults 1–20).
+ * AWS Organizations (`AWSOrganizationsV20161128`, AWS JSON 1.1): DescribeOrganization, and the read calls that
+ * list an organisation's accounts, roots and OUs, paged and validated as the API reference documents
+ * (MaxResults 1–20).
  * @see https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html
+ * @see https://docs.aws.amazon.com/organizations/latest/APIReference/API_DescribeOrganization.html
  */
-import type { AccountRecord, Directory } from '../core/directory.ts';
+import type { AccountRecord, Directory, OrganizationRecord } from '../core/directory.ts';
 import { accountStatus } from '../core/directory.ts';
 import { AwsError } from '../core/errors.ts';
 import type { Caller } from '../core/identity.ts';
@@ -19,6 +21,7 @@ export interface OrganizationsServiceState {
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';
 export const ORGANIZATIONS_OPERATIONS = [
+  'DescribeOrganization',
   'ListAccounts',
   'ListAccountsForParent',
   'ListRoots',
@@ -40,8 +43,8 @@ interface Organization {
   readonly rootId: string;
 }
 
-/** The caller's organisation, if it may read it: the management account or a delegated administrator. */
-function readableOrganization(directory: Directory, caller: Caller): Organization {
+/** The caller's organisation; any account of it may describe it. */
+function memberOrganization(directory: Directory, caller: Caller): OrganizationRecord {
   const { organization } = directory;
   if (organization === undefined || !directory.accounts.has(caller.account)) {
     throw new AwsError(
@@ -49,6 +52,12 @@ function readableOrganization(directory: Directory, caller: Caller): Organizatio
       'Your account is not a member of an organization.',
     );
   }
+  return organization;
+}
+
+/** The caller's organisation, if it may read it: the management account or a delegated administrator. */
+function readableOrganization(directory: Directory, caller: Caller): Organization {
+  const organization = memberOrganization(directory, caller);
   if (
     caller.account !== organization.managementAccount &&
     !organization.delegatedAdministrators.includes(caller.account)
@@ -156,6 +165,30 @@ function listAccounts(
   };
 }
 
+/**
+ * DescribeOrganization: answered to every account of the organisation (not only the management account and
+ * delegated administrators), with the management account as `MasterAccount*`; all features enabled, service
+ * control policies among them.
+ */
+function describeOrganization(state: OrganizationsServiceState, caller: Caller): JsonObject {
+  const directory = state.directory();
+  const organization = memberOrganization(directory, caller);
+  const management = organization.managementAccount;
+  return {
+    Organization: {
+      Id: organization.id,
+      Arn: `arn:aws:organizations::${management}:organization/${organization.id}`,
+      FeatureSet: 'ALL',
+      MasterAccountArn: `arn:aws:organizations::${management}:account/${organization.id}/${management}`,
+      MasterAccountId: management,
+      MasterAccountEmail: directory.accounts.get(management)?.email ?? `aws+${management}@example.com`,
+      // Deprecated by AWS in favour of the root's PolicyTypes, still answered (moto too): SCPs, as an
+      // all-features organisation has them.
+      AvailablePolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }],
+    },
+  };
+}
+
 function listRoots(state: OrganizationsServiceState, caller: Caller, input: JsonObject): JsonObject {
   const org = readableOrganization(state.directory(), caller);
   const root = {
@@ -202,6 +235,8 @@ export function organizationsService(state: OrganizationsServiceState): JsonServ
     operations: ORGANIZATIONS_OPERATIONS,
     run({ operation, caller, input }) {
       switch (operation) {
+        case 'DescribeOrganization':
+          return describeOrganization(state, caller);
         case 'ListAccounts':
           return listAccounts(state, caller, input, false);
         case 'ListAccountsForParent':

@@ -26,6 +26,8 @@ function wire() {
     createScopeHandler({
       config: runtime.config,
       logger: runtime.logger,
+      // SkippedAccounts: single-metric documents, written as they are added (no flush middleware needed).
+      metrics: runtime.metrics,
       region: runtime.region,
       lister: () => {
         // Organizations is throttle-aware like ECR: adaptive retries whatever AWS_RETRY_MODE says.

@@ -2,15 +2,34 @@
  * The sweep handler: a scheduled event or a backfill payload in, a summary out. Failures on one
  * repository never stop the sweep; they are counted in `counts.failed` (the state machine fails
  * the execution at the end when any repository failed, see infra/).
+ *
+ * In an organisation deployment (`CENTRAL_EVENT_BUS_ARN` set), the first page of an account-region a payload
+ * names also checks the guard's footprint there (lib/forwarding.ts): the member forwarding rule exists, is
+ * enabled and targets the central bus. An account-region without it is `unguarded`: logged, counted
+ * (`UnguardedAccountRegions`, also per account) and answered in `forwarding`; its repositories are swept all
+ * the same.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { type DecisionCounts, decisionCounts, NON_COMPLIANT_METRIC } from '../../lib/audit.ts';
+import {
+  ACCOUNT_DIMENSION,
+  type DecisionCounts,
+  decisionCounts,
+  NON_COMPLIANT_METRIC,
+} from '../../lib/audit.ts';
 import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
-import { InvalidInputError } from '../../lib/errors.ts';
+import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
+import {
+  assessForwarding,
+  FORWARDING_RULE_NAME,
+  type ForwardingCheck,
+  UNGUARDED_METRIC,
+  unreadableForwarding,
+} from '../../lib/forwarding.ts';
+import type { ForwardingRuleReader } from '../../lib/forwarding-rule.ts';
 import type { ScopeTarget } from '../../lib/scope.ts';
 import { runSweep } from '../../lib/sweep.ts';
 import { parseSweepInput } from '../../lib/sweep-input.ts';
@@ -32,6 +51,11 @@ export interface SweepHandlerDependencies {
    * so a role that cannot be assumed fails the invocation with STS's code before any ECR call.
    */
   readonly memberEcr?: (target: MemberTarget) => Promise<EcrAdapter>;
+  /**
+   * The reader of an account-region's rules on its default bus, through the member role (the function's own
+   * credentials in its own account): the footprint check of an organisation sweep child.
+   */
+  readonly forwardingRules?: (target: MemberTarget) => Promise<ForwardingRuleReader>;
 }
 
 /** An account-region other than the function's own, as a payload names it. */
@@ -52,6 +76,8 @@ export interface SweepSummary {
   readonly accountId?: string;
   /** The region swept: the payload's `region`, else the function's own. */
   readonly region?: string;
+  /** The first page of an organisation sweep child: whether the account-region's forwarding rule is in place. */
+  readonly forwarding?: ForwardingCheck;
 }
 
 export function createSweepHandler(
@@ -91,6 +117,15 @@ export function createSweepHandler(
         ownAccountId: home?.account,
       });
     }
+    const centralBusArn = config.organization.centralEventBusArn;
+    const forwarding =
+      centralBusArn !== undefined && target.accountId !== undefined && request.resume === undefined
+        ? await checkForwarding(
+            deps,
+            { accountId: target.accountId, region, roleName: target.roleName, ownAccountId: home?.account },
+            centralBusArn,
+          )
+        : undefined;
     const auditor = deps.createAuditor({ logCompliant: config.verboseAudit });
     logger.info('sweep started', {
       accountId,
@@ -127,6 +162,7 @@ export function createSweepHandler(
       ...(templatesChecked ? { templates } : {}),
       ...(accountId !== undefined ? { accountId } : {}),
       region,
+      ...(forwarding === undefined ? {} : { forwarding }),
     };
     logger.info('sweep finished', {
       counts,
@@ -136,4 +172,38 @@ export function createSweepHandler(
     });
     return summary;
   };
+}
+
+/**
+ * The footprint check of one account-region (lib/forwarding.ts). Never throws for AWS's answer: a rule that
+ * cannot be read is `unguarded` with the error, and the sweep goes on. An unguarded account-region is logged
+ * and counted under `{service}` (the alarm) and `{service, AccountId}` (which account).
+ */
+async function checkForwarding(
+  deps: SweepHandlerDependencies,
+  target: MemberTarget,
+  centralBusArn: string,
+): Promise<ForwardingCheck> {
+  if (deps.forwardingRules === undefined) return { status: 'unchecked' };
+  let check: ForwardingCheck;
+  try {
+    const reader = await deps.forwardingRules(target);
+    check = assessForwarding(await reader.read(FORWARDING_RULE_NAME), centralBusArn);
+  } catch (error) {
+    if (!(error instanceof AwsCallError)) throw error;
+    check = unreadableForwarding(error.message);
+  }
+  if (check.status === 'unguarded') {
+    deps.logger.warn('account-region unguarded', {
+      accountId: target.accountId,
+      region: target.region,
+      reason: check.reason,
+    });
+    deps.metrics.addMetric(UNGUARDED_METRIC, MetricUnit.Count, 1);
+    deps.metrics
+      .singleMetric()
+      .addDimension(ACCOUNT_DIMENSION, target.accountId)
+      .addMetric(UNGUARDED_METRIC, MetricUnit.Count, 1);
+  }
+  return check;
 }

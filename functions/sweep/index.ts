@@ -5,11 +5,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { memberEcrFactory } from '../shared/member-ecr.ts';
+import { memberAccessFactory } from '../shared/member-ecr.ts';
 import { failingHandler, startRuntime, trackDeadline } from '../shared/runtime.ts';
 import { createSweepHandler } from './handler.ts';
 
 const startup = await startRuntime(process.env, { maxAttempts: 8 });
+
+const member = startup.ok
+  ? memberAccessFactory(startup.runtime, { runId: 'sweep', defaultMaxAttempts: 8 })
+  : undefined;
 
 export const handler = startup.ok
   ? middy(
@@ -20,7 +24,8 @@ export const handler = startup.ok
         metrics: startup.runtime.metrics,
         region: startup.runtime.region,
         createAuditor: (options) => startup.runtime.createAuditor(options),
-        memberEcr: memberEcrFactory(startup.runtime, { runId: 'sweep', defaultMaxAttempts: 8 }),
+        memberEcr: member?.ecr,
+        forwardingRules: member?.forwardingRules,
       }),
     )
       .use(injectLambdaContext(startup.runtime.logger, { resetKeys: true }))

@@ -1,4 +1,5 @@
 import {
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
@@ -154,6 +155,42 @@ describe('ListAccounts', () => {
   it('refuses an account outside any organisation with AWSOrganizationsNotInUseException', async () => {
     const outsider = organizationsClient(emulator.url);
     expect(await failure(outsider.send(new ListAccountsCommand({})))).toMatchObject({
+      name: 'AWSOrganizationsNotInUseException',
+    });
+    outsider.destroy();
+  });
+});
+
+describe('DescribeOrganization', () => {
+  it('names the management account, answered to the management account itself', async () => {
+    const { Organization } = await management.send(new DescribeOrganizationCommand({}));
+    expect(Organization).toEqual({
+      Id: 'o-abcdefgh12',
+      Arn: `arn:aws:organizations::${MANAGEMENT}:organization/o-abcdefgh12`,
+      FeatureSet: 'ALL',
+      MasterAccountArn: `arn:aws:organizations::${MANAGEMENT}:account/o-abcdefgh12/${MANAGEMENT}`,
+      MasterAccountId: MANAGEMENT,
+      MasterAccountEmail: `aws+${MANAGEMENT}@example.com`,
+      AvailablePolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }],
+    });
+  });
+
+  it.each([
+    ['a delegated administrator', DELEGATED],
+    ['a member account, which may not list the organisation', memberId(0)],
+  ])('answers %s the same', async (_, account) => {
+    const client = organizationsClient(emulator.url, key(account));
+    try {
+      const { Organization } = await client.send(new DescribeOrganizationCommand({}));
+      expect(Organization?.MasterAccountId).toBe(MANAGEMENT);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('refuses an account outside any organisation with AWSOrganizationsNotInUseException', async () => {
+    const outsider = organizationsClient(emulator.url);
+    expect(await failure(outsider.send(new DescribeOrganizationCommand({})))).toMatchObject({
       name: 'AWSOrganizationsNotInUseException',
     });
     outsider.destroy();

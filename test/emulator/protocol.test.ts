@@ -73,7 +73,7 @@ describe('AWS JSON 1.1 wire protocol', () => {
   it.each([
     ['an ECR operation the emulator does not serve', `${ECR}.ListImages`, 'ListImages'],
     ['an operation of another service', 'DynamoDB_20120810.ListTables', 'DynamoDB_20120810.ListTables'],
-    ['another EventBridge operation', 'AWSEvents.PutRule', 'AWSEvents.PutRule'],
+    ['another EventBridge operation', 'AWSEvents.ListRules', 'AWSEvents.ListRules'],
   ])('answers %s with UnknownOperationException naming it', async (_, target, named) => {
     const reply = await rawCall(emulator.url, awsJsonHeaders(target), '{}');
     expect(reply).toMatchObject({

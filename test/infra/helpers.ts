@@ -154,15 +154,41 @@ export function attachedStatements(template: Template, roleLogicalId: string): u
       if (typeof document !== 'object' || document === null || !('Statement' in document)) return [];
       return Array.isArray(document.Statement) ? document.Statement : [];
     })
-    .map((statement: unknown) =>
-      JSON.parse(
-        JSON.stringify(statement, (_key, value: unknown) =>
-          typeof value === 'object' && value !== null && ('Fn::Join' in value || 'Ref' in value)
-            ? renderIntrinsics(value)
-            : value,
-        ),
-      ),
-    );
+    .map(rendered);
+}
+
+/** A policy document or statement with its `Fn::Join` and `Ref` values rendered (`<Ref>`, `<Id.Attr>`). */
+export function rendered(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_key, member: unknown) =>
+      typeof member === 'object' && member !== null && ('Fn::Join' in member || 'Ref' in member)
+        ? renderIntrinsics(member)
+        : member,
+    ),
+  );
+}
+
+/**
+ * The trust policy of a role only EventBridge may assume, and only for the rule of this name on the default
+ * bus of the stack's account and Region (infra/events-roles.ts), as {@link rendered} shows it.
+ */
+export function eventsRuleTrust(ruleName: string): unknown {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'events.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': '<AWS::AccountId>',
+            'aws:SourceArn': `arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/${ruleName}`,
+          },
+        },
+      },
+    ],
+  };
 }
 
 /** Every statement of every AWS::IAM::Policy attached to the role with this logical ID. */

@@ -10,7 +10,9 @@ import { AUDIT_EVENT_ACTIONS } from '../../lib/audit-events.ts';
 import { type EcrFeatures, requiredEcrActions } from '../../lib/ecr.ts';
 import {
   allowedPairs,
+  eventsRuleTrust,
   findResource,
+  rendered,
   renderIntrinsics,
   resources,
   roleStatements,
@@ -150,6 +152,27 @@ describe('IAM', () => {
         statement.actions.every((action) => action.startsWith('logs:') || action.startsWith('xray:')),
       ).toBe(true);
     }
+  });
+
+  it('lets EventBridge assume the schedule’s role only for that rule of this account (confused deputy)', () => {
+    const { template } = synthesize();
+    const [ruleId, rule] = findResource(template, 'AWS::Events::Rule', 'GuardSweepSchedule');
+    const [roleLogicalId, role] = findResource(template, 'AWS::IAM::Role', 'GuardSweepScheduleRole');
+    // A name fixed at synthesis, so the role can name the rule without depending on it.
+    expect(rule.Name).toMatch(/^[\w.-]{1,64}$/);
+    expect(rendered(role.AssumeRolePolicyDocument)).toEqual(eventsRuleTrust(String(rule.Name)));
+    // The schedule's target starts the state machine with that role, and nothing else assumes it.
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({ RoleArn: { 'Fn::GetAtt': [roleLogicalId, 'Arn'] } }),
+    ]);
+    expect(
+      Object.values(resources(template)).filter(
+        (resource) =>
+          resource.Type === 'AWS::IAM::Role' &&
+          JSON.stringify(resource.Properties?.AssumeRolePolicyDocument).includes('events.amazonaws.com'),
+      ),
+    ).toHaveLength(1);
+    expect(ruleId).toMatch(/^GuardSweepSchedule/);
   });
 
   it('attaches no managed policy to any role', () => {

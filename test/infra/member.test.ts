@@ -12,17 +12,33 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { guardrailEventPattern } from '../../infra/guardrail-event-pattern.ts';
 import { EcrImmutabilityGuardMember, type EcrImmutabilityGuardMemberProps } from '../../infra/member.ts';
-import { EcrImmutabilityGuardMemberStack, type MemberStackSettings } from '../../infra/member-stack.ts';
+import {
+  EcrImmutabilityGuardMemberStack,
+  type MemberParts,
+  type MemberStackSettings,
+} from '../../infra/member-stack.ts';
 import { requiredEcrActions } from '../../lib/ecr.ts';
-import { attachedStatements, cdkJsonContext, findResource, resources } from './helpers.ts';
+import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../../lib/forwarding.ts';
+import {
+  attachedStatements,
+  cdkJsonContext,
+  eventsRuleTrust,
+  findResource,
+  rendered,
+  renderIntrinsics,
+  resources,
+} from './helpers.ts';
 import { nagFindings } from './nag-helpers.ts';
 
-function synthesizeMember(member: MemberStackSettings = {}) {
+function synthesizeMember(member: MemberStackSettings = {}, parts?: MemberParts) {
   const app = new App({
     context: cdkJsonContext(),
     outdir: mkdtempSync(path.join(tmpdir(), 'ecr-guard-member-out-')),
   });
-  const stack = new EcrImmutabilityGuardMemberStack(app, 'EcrImmutabilityGuardMemberStack', { member });
+  const stack = new EcrImmutabilityGuardMemberStack(app, 'EcrImmutabilityGuardMemberStack', {
+    member,
+    ...(parts === undefined ? {} : { parts }),
+  });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
@@ -32,6 +48,13 @@ function policyStatementsOf(template: Template, roleIdPrefix: string): unknown[]
 }
 
 const REPOSITORIES_IN_ANY_REGION = 'arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*';
+/** The member role may read the forwarding rule, that one rule, in any Region of its account. */
+const FORWARDING_RULE_READ = {
+  Sid: 'ForwardingRuleRead',
+  Effect: 'Allow',
+  Action: ['events:DescribeRule', 'events:ListTargetsByRule'],
+  Resource: `arn:<AWS::Partition>:events:*:<AWS::AccountId>:rule/${FORWARDING_RULE_NAME}`,
+};
 
 describe('the member role', () => {
   it('is trusted only by the central roles, inside the organisation', () => {
@@ -75,22 +98,26 @@ describe('the member role', () => {
     ['the defaults', {}, false],
     ['exemption tags', { tagExemptions: true }, false],
     ['template checks', { checkCreationTemplates: true }, true],
-  ] as const)('grants exactly the declared ECR actions with %s', (_name, settings, templates) => {
-    const features = { tagExemptions: 'tagExemptions' in settings, creationTemplates: templates };
-    const actions = requiredEcrActions(features);
-    const registry = ['ecr:DescribeRepositoryCreationTemplates', 'ecr:UpdateRepositoryCreationTemplate'];
-    const expected: unknown[] = [
-      {
-        Sid: 'EcrRepositories',
-        Effect: 'Allow',
-        Action: actions.filter((action) => !registry.includes(action)),
-        Resource: REPOSITORIES_IN_ANY_REGION,
-      },
-    ];
-    if (templates)
-      expected.push({ Sid: 'EcrRegistrySettings', Effect: 'Allow', Action: registry, Resource: '*' });
-    expect(policyStatementsOf(synthesizeMember(settings).template, 'MemberMemberRole')).toEqual(expected);
-  });
+  ] as const)(
+    'grants exactly the declared ECR actions, and the read of the forwarding rule, with %s',
+    (_name, settings, templates) => {
+      const features = { tagExemptions: 'tagExemptions' in settings, creationTemplates: templates };
+      const actions = requiredEcrActions(features);
+      const registry = ['ecr:DescribeRepositoryCreationTemplates', 'ecr:UpdateRepositoryCreationTemplate'];
+      const expected: unknown[] = [
+        {
+          Sid: 'EcrRepositories',
+          Effect: 'Allow',
+          Action: actions.filter((action) => !registry.includes(action)),
+          Resource: REPOSITORIES_IN_ANY_REGION,
+        },
+      ];
+      if (templates)
+        expected.push({ Sid: 'EcrRegistrySettings', Effect: 'Allow', Action: registry, Resource: '*' });
+      expected.push(FORWARDING_RULE_READ);
+      expect(policyStatementsOf(synthesizeMember(settings).template, 'MemberMemberRole')).toEqual(expected);
+    },
+  );
 
   it('is created only by the stack instance in the role Region (IAM is global to an account)', () => {
     const { template } = synthesizeMember({ checkCreationTemplates: true });
@@ -103,6 +130,7 @@ describe('the member role', () => {
     expect(conditional.sort()).toEqual([
       'MemberEcrRegistryPolicy',
       'MemberEcrRepositoriesPolicy',
+      'MemberForwardingRuleReadPolicy',
       'MemberMemberRole',
     ]);
   });
@@ -153,18 +181,27 @@ describe('the member props', () => {
 });
 
 describe('the forwarding rule', () => {
-  it('sends the guardrail pattern to the central bus through the events role', () => {
+  it('sends the guardrail pattern to the central bus through the events role, retried for up to a day', () => {
     const { template } = synthesizeMember();
     const [, rule] = findResource(template, 'AWS::Events::Rule', 'MemberForwardingRule');
-    const [roleId, role] = findResource(template, 'AWS::IAM::Role', 'MemberForwardingRole');
+    const [roleId] = findResource(template, 'AWS::IAM::Role', 'MemberForwardingRole');
+    expect(rule.Name).toBe(FORWARDING_RULE_NAME);
     expect(rule.EventPattern).toEqual(guardrailEventPattern());
     expect(rule.EventBusName).toBeUndefined();
     expect(rule.Targets).toEqual([
-      { Id: 'Target0', Arn: { Ref: 'CentralEventBusArn' }, RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+      {
+        Id: 'Target0',
+        Arn: { Ref: 'CentralEventBusArn' },
+        RoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+      },
     ]);
-    expect(role.AssumeRolePolicyDocument).toMatchObject({
-      Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'events.amazonaws.com' } }],
-    });
+  });
+
+  it('has an events role of a name the central bus admits, trusted by EventBridge for this rule of this account only', () => {
+    const [, role] = findResource(synthesizeMember().template, 'AWS::IAM::Role', 'MemberForwardingRole');
+    expect(renderIntrinsics(role.RoleName)).toBe(`${FORWARDING_ROLE_NAME_PREFIX}-<AWS::Region>`);
+    expect(rendered(role.AssumeRolePolicyDocument)).toEqual(eventsRuleTrust(FORWARDING_RULE_NAME));
   });
 
   it('may only put events on the central bus', () => {
@@ -172,6 +209,46 @@ describe('the forwarding rule', () => {
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: '<CentralEventBusArn>' },
     ]);
   });
+});
+
+describe('the member templates of the two StackSets', () => {
+  const logicalIds = (template: Template) => Object.keys(resources(template)).sort();
+  const whole = synthesizeMember({ checkCreationTemplates: true }).template;
+
+  it('has the role alone in the role template: no condition, no forwarding, only the role’s parameters', () => {
+    const { template } = synthesizeMember({ checkCreationTemplates: true }, 'role');
+    const json = template.toJSON();
+    expect(Object.keys(json.Parameters).sort()).toEqual(['CentralRoleArns', 'OrganizationId']);
+    expect(json.Conditions).toBeUndefined();
+    expect(
+      Object.values(resources(template))
+        .map((resource) => resource.Type)
+        .sort(),
+    ).toEqual(['AWS::IAM::Policy', 'AWS::IAM::Policy', 'AWS::IAM::Policy', 'AWS::IAM::Role']);
+    // The same logical IDs as the whole member's role and policies.
+    expect(logicalIds(template).every((id) => logicalIds(whole).includes(id))).toBe(true);
+    expect(policyStatementsOf(template, 'MemberMemberRole')).toContainEqual(FORWARDING_RULE_READ);
+  });
+
+  it('has the forwarding rule alone in the forwarding template, with the central bus its only parameter', () => {
+    const { template } = synthesizeMember({}, 'forwarding');
+    const json = template.toJSON();
+    expect(Object.keys(json.Parameters)).toEqual(['CentralEventBusArn']);
+    expect(json.Conditions).toBeUndefined();
+    const types = Object.values(resources(template)).map((resource) => resource.Type);
+    expect(types.sort()).toEqual(['AWS::Events::Rule', 'AWS::IAM::Policy', 'AWS::IAM::Role']);
+    expect(JSON.stringify(json)).not.toContain('EcrImmutabilityGuardMember"');
+    expect(logicalIds(template).every((id) => logicalIds(whole).includes(id))).toBe(true);
+  });
+
+  it.each(['role', 'forwarding'] as const)(
+    'leaves no unacknowledged cdk-nag finding in the %s template',
+    (parts) => {
+      const { app, stack } = synthesizeMember({ checkCreationTemplates: true, tagExemptions: true }, parts);
+      expect(nagFindings(app, stack)).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 describe('the member template', () => {

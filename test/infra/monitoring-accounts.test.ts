@@ -1,6 +1,6 @@
 /**
- * The dashboard's per-account rows (organisation deployments): one row per outcome with the top accounts
- * by it, from a Metrics Insights query over the {service, AccountId} dimension set; absent by default, so
+ * The dashboard's per-account rows (organisation deployments): one row per outcome, and one for unguarded
+ * account-regions, with the top accounts by it, from a Metrics Insights query over the {service, AccountId} dimension set; absent by default, so
  * the single-account dashboard is unchanged (docs/architecture.md, "Metrics").
  */
 import { App, Stack } from 'aws-cdk-lib';
@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { createDashboard, TOP_ACCOUNTS, topAccountsQuery } from '../../infra/monitoring.ts';
 import { ACCOUNT_DIMENSION, ACCOUNT_OUTCOMES, OUTCOME_METRICS } from '../../lib/audit.ts';
+import { UNGUARDED_METRIC } from '../../lib/forwarding.ts';
 import { findResource, renderIntrinsics, synthesize } from './helpers.ts';
 
 const outcome = { namespace: 'EcrImmutabilityGuard', serviceName: 'ecr-immutability-guard' };
@@ -62,7 +63,7 @@ describe('the per-account dashboard rows', () => {
 
   it('come after the single-account widgets, which they leave unchanged', () => {
     expect(org.slice(0, single.length)).toEqual(single);
-    expect(rows).toHaveLength(ACCOUNT_OUTCOMES.length);
+    expect(rows).toHaveLength(ACCOUNT_OUTCOMES.length + 1);
   });
 
   it.each(ACCOUNT_OUTCOMES.map((name, index) => ({ name, index, metricName: OUTCOME_METRICS[name] })))(
@@ -71,11 +72,20 @@ describe('the per-account dashboard rows', () => {
       const row = rows[index];
       expect(row?.width).toBe(24);
       // Each row below the previous one: one widget per row.
-      expect(new Set(rows.map((widget) => widget.y)).size).toBe(ACCOUNT_OUTCOMES.length);
+      expect(new Set(rows.map((widget) => widget.y)).size).toBe(rows.length);
       expect(row?.properties.title).toBe(`Top 10 accounts by ${name} repositories (per hour)`);
       expect(row?.properties.metrics).toEqual([[{ expression: expectedQuery(metricName), period: 3600 }]]);
     },
   );
+
+  it('end with the top 10 accounts by unguarded account-regions', () => {
+    const row = rows.at(-1);
+    expect(row?.width).toBe(24);
+    expect(row?.properties.title).toBe('Top 10 accounts by unguarded account-regions (per hour)');
+    expect(row?.properties.metrics).toEqual([
+      [{ expression: expectedQuery(UNGUARDED_METRIC), period: 3600 }],
+    ]);
+  });
 
   it('query only the {service, AccountId} dimension set of this service, bounded by LIMIT', () => {
     expect(TOP_ACCOUNTS).toBe(10);

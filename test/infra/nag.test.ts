@@ -138,6 +138,8 @@ describe('cdk-nag AWS Solutions checks on the central organisation stack', () =>
         'AwsSolutions-IAM5[Resource::<GuardSweepFunction<hash>.Arn>:*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*]',
+        // The sweep reads the forwarding rule of its own account in every Region (lib/forwarding.ts).
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:*:<AWS::AccountId>:rule/ecr-immutability-guard-forwarding]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/EcrImmutabilityGuardMember]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/EcrImmutabilityGuardMember]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<machine name>/*:*]',

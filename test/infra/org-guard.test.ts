@@ -22,6 +22,8 @@ import {
 import { EcrImmutabilityGuardOrg, type EcrImmutabilityGuardOrgProps } from '../../infra/org-guard.ts';
 import { EcrImmutabilityGuardOrgStack } from '../../infra/stack.ts';
 import type { MemberStackSetProps } from '../../infra/stack-set.ts';
+import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME, UNGUARDED_METRIC } from '../../lib/forwarding.ts';
+import { deployedValue } from './cloudformation-values.ts';
 import {
   allowedPairs,
   attachedStatements,
@@ -60,9 +62,9 @@ function newApp(): App {
   });
 }
 
-function synthesizeOrg(props: OrgProps = {}) {
+function synthesizeOrg(props: OrgProps = {}, env?: { account: string; region: string }) {
   const app = newApp();
-  const stack = new Stack(app, 'Central');
+  const stack = new Stack(app, 'Central', env === undefined ? {} : { env });
   const guard = new EcrImmutabilityGuardOrg(stack, 'Guard', {
     bundleDir: stubBundles(),
     organizationId: ORG,
@@ -126,6 +128,7 @@ describe('the central functions’ roles', () => {
       [
         'logs:CreateLogStream on <GuardScopeLogs2BE12C0C.Arn>',
         'logs:PutLogEvents on <GuardScopeLogs2BE12C0C.Arn>',
+        'organizations:DescribeOrganization on *',
         'organizations:ListAccounts on *',
         's3:GetObject on <GuardResultsBucket02A7CACF.Arn>/results/*',
         's3:PutObject on <GuardResultsBucket02A7CACF.Arn>/scope/*',
@@ -136,6 +139,7 @@ describe('the central functions’ roles', () => {
   it('let the scope function walk the OUs instead when the scope names OUs', () => {
     const { template } = synthesizeOrg({ organizationalUnits: ['ou-ab12-cdef3456'] });
     expect(memberAccess(allowedPairs(template, roleId(template, 'GuardScopeRole')))).toEqual([
+      'organizations:DescribeOrganization on *',
       'organizations:ListAccountsForParent on *',
       'organizations:ListOrganizationalUnitsForParent on *',
     ]);
@@ -183,7 +187,7 @@ describe('the central functions’ roles', () => {
 });
 
 describe('the central event bus', () => {
-  it('admits events:PutEvents from any principal of the organisation and no one else', () => {
+  it('admits events:PutEvents only from the member forwarding roles, inside the organisation', () => {
     const { template } = synthesizeOrg();
     const [busId] = findResource(template, 'AWS::Events::EventBus', 'GuardCentralEventBus');
     const [, policy] = findResource(template, 'AWS::Events::EventBusPolicy', 'GuardCentralEventBus');
@@ -196,9 +200,25 @@ describe('the central event bus', () => {
         Principal: '*',
         Action: 'events:PutEvents',
         Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG } },
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': ORG },
+          ArnLike: {
+            'aws:PrincipalArn': {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, `:iam::*:role/${FORWARDING_ROLE_NAME_PREFIX}-*`],
+              ],
+            },
+          },
+        },
       },
     });
+    // The name the member stacks give their forwarding role.
+    const member = JSON.parse(synthesizeOrg().guard.memberForwardingTemplateBody);
+    const [, role] = Object.entries(
+      member.Resources as Record<string, { Type: string; Properties: { RoleName?: unknown } }>,
+    ).find(([, resource]) => resource.Type === 'AWS::IAM::Role') ?? [undefined, undefined];
+    expect(JSON.stringify(role?.Properties.RoleName)).toContain(`${FORWARDING_ROLE_NAME_PREFIX}-`);
   });
 
   it('carries the guardrail rule with the single-account pattern, retries and dead-letter queue', () => {
@@ -265,29 +285,34 @@ describe('the results bucket', () => {
   });
 });
 
-describe('the member StackSet', () => {
+describe('the member StackSets', () => {
   const settings: MemberStackSettings = {
     memberRoleName: 'EcrImmutabilityGuardMember',
     tagExemptions: false,
     checkCreationTemplates: false,
   };
+  const stackSets = (template: Template) => ({
+    forwarding: findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet')[1],
+    role: findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberRoleStackSet')[1],
+  });
+  const OPERATION_PREFERENCES = {
+    MaxConcurrentPercentage: 25,
+    FailureTolerancePercentage: 10,
+    ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+    RegionConcurrencyType: 'PARALLEL',
+  };
 
-  it('is service-managed, auto-deployed to the OUs and Regions, with the operation preferences', () => {
-    const { template } = synthesizeOrg();
-    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
-    const { TemplateBody: _body, Parameters: _parameters, ...properties } = stackSet;
+  it('deploy the forwarding rule to every Region, service-managed, auto-deployed, with soft failure tolerance', () => {
+    const { forwarding } = stackSets(synthesizeOrg().template);
+    const { TemplateBody: _body, Parameters: _parameters, ...properties } = forwarding;
     expect(properties).toEqual({
       StackSetName: 'ecr-immutability-guard-member',
-      Description: expect.stringContaining('ecr-immutability-guard member'),
+      Description: expect.stringContaining('ecr-immutability-guard member forwarding'),
       PermissionModel: 'SERVICE_MANAGED',
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
       CallAs: 'DELEGATED_ADMIN',
       Capabilities: ['CAPABILITY_NAMED_IAM'],
-      OperationPreferences: {
-        MaxConcurrentPercentage: 25,
-        FailureTolerancePercentage: 10,
-        RegionConcurrencyType: 'PARALLEL',
-      },
+      OperationPreferences: OPERATION_PREFERENCES,
       StackInstancesGroup: [
         {
           DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cdef3456', 'r-ab12'] },
@@ -297,7 +322,48 @@ describe('the member StackSet', () => {
     });
   });
 
-  it('takes the StackSet props given', () => {
+  it('deploy the member role in one Region only, the central stack’s, after the forwarding StackSet', () => {
+    const { template } = synthesizeOrg();
+    const { role } = stackSets(template);
+    const { TemplateBody: _body, Parameters: _parameters, ...properties } = role;
+    expect(properties).toEqual({
+      StackSetName: 'ecr-immutability-guard-member-role',
+      Description: expect.stringContaining('ecr-immutability-guard member role'),
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      CallAs: 'DELEGATED_ADMIN',
+      Capabilities: ['CAPABILITY_NAMED_IAM'],
+      OperationPreferences: OPERATION_PREFERENCES,
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cdef3456', 'r-ab12'] },
+          Regions: [{ Ref: 'AWS::Region' }],
+        },
+      ],
+    });
+    const [forwardingId] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
+    const [roleSetId] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberRoleStackSet');
+    expect(template.toJSON().Resources[roleSetId].DependsOn).toEqual([forwardingId]);
+  });
+
+  it.each([
+    ['reordered', ['us-east-1', 'eu-west-1']],
+    ['with the first one dropped', ['us-east-1']],
+    ['with one added first', ['ap-south-1', 'eu-west-1', 'us-east-1']],
+  ])(
+    'keep the role where it is when the Regions are %s: only the forwarding StackSet changes',
+    (_, regions) => {
+      const before = stackSets(synthesizeOrg().template);
+      const after = stackSets(synthesizeOrg({ stackSet: { ...STACK_SET, regions } }).template);
+      expect(after.role).toEqual(before.role);
+      expect(after.forwarding.StackInstancesGroup).toEqual([expect.objectContaining({ Regions: regions })]);
+      // The forwarding template creates no member role, in any Region.
+      expect(after.forwarding.TemplateBody).not.toContain('"RoleName":"EcrImmutabilityGuardMember"');
+      expect(after.forwarding.TemplateBody).not.toContain('MemberRoleRegion');
+    },
+  );
+
+  it('take the StackSet props given, the role’s Region among them', () => {
     const { template } = synthesizeOrg({
       stackSet: {
         ...STACK_SET,
@@ -306,28 +372,36 @@ describe('the member StackSet', () => {
         retainStacksOnAccountRemoval: true,
         maxConcurrentPercentage: 100,
         failureTolerancePercentage: 0,
-        memberRoleRegion: 'us-east-1',
+        memberRoleRegion: 'ap-south-1',
       },
     });
-    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
-    expect(stackSet).toMatchObject({
-      StackSetName: 'guard-members',
-      CallAs: 'SELF',
-      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: true },
-      OperationPreferences: { MaxConcurrentPercentage: 100, FailureTolerancePercentage: 0 },
-    });
-    expect(stackSet.Parameters).toContainEqual({
-      ParameterKey: 'MemberRoleRegion',
-      ParameterValue: 'us-east-1',
-    });
+    const { forwarding, role } = stackSets(template);
+    for (const [stackSet, name] of [
+      [forwarding, 'guard-members'],
+      [role, 'guard-members-role'],
+    ] as const) {
+      expect(stackSet).toMatchObject({
+        StackSetName: name,
+        CallAs: 'SELF',
+        AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: true },
+        OperationPreferences: {
+          MaxConcurrentPercentage: 100,
+          FailureTolerancePercentage: 0,
+          ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
+        },
+      });
+    }
+    expect(role.StackInstancesGroup).toEqual([expect.objectContaining({ Regions: ['ap-south-1'] })]);
   });
 
-  it('gives the member stacks the central bus, the guardrail and sweep roles, the organisation and the role Region', () => {
+  it('give the forwarding stacks the central bus, and the role stacks the guardrail and sweep roles and the organisation', () => {
     const { template } = synthesizeOrg();
-    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
+    const { forwarding, role } = stackSets(template);
     const [busId] = findResource(template, 'AWS::Events::EventBus', 'GuardCentralEventBus');
-    expect(stackSet.Parameters).toEqual([
+    expect(forwarding.Parameters).toEqual([
       { ParameterKey: 'CentralEventBusArn', ParameterValue: { 'Fn::GetAtt': [busId, 'Arn'] } },
+    ]);
+    expect(role.Parameters).toEqual([
       {
         ParameterKey: 'CentralRoleArns',
         ParameterValue: {
@@ -341,47 +415,57 @@ describe('the member StackSet', () => {
         },
       },
       { ParameterKey: 'OrganizationId', ParameterValue: ORG },
-      { ParameterKey: 'MemberRoleRegion', ParameterValue: 'eu-west-1' },
     ]);
   });
 
-  it('carries the member template itself: every parameter given, no assets, no bootstrap, within 51,200 bytes', () => {
+  it('carry the member templates themselves: every parameter given, no assets, no bootstrap, within 51,200 bytes', () => {
     const { template, guard } = synthesizeOrg();
-    const [, stackSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberStackSet');
-    const body = stackSet.TemplateBody;
-    expect(body).toBe(guard.memberTemplateBody);
-    if (typeof body !== 'string') throw new Error('TemplateBody is not a string');
-    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(STACK_SET_TEMPLATE_BODY_LIMIT);
-    const member = JSON.parse(body);
-    expect(Object.keys(member.Parameters).sort()).toEqual(Object.values(MEMBER_PARAMETERS).sort());
-    expect(member.Rules).toBeUndefined();
-    expect(JSON.stringify(member)).not.toMatch(/aws:cdk:path|cdk-hnb659fds|AssetParameters/);
-    const types = Object.values(member.Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    expect(new Set(types)).toEqual(new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::Events::Rule']));
-    // The same template `npm run synth` writes for a hand deployment.
-    expect(member).toEqual(JSON.parse(synthesizeMemberTemplate(settings, cdkJsonContext()).body));
+    const { forwarding, role } = stackSets(template);
+    expect(forwarding.TemplateBody).toBe(guard.memberForwardingTemplateBody);
+    expect(role.TemplateBody).toBe(guard.memberRoleTemplateBody);
+    for (const [stackSet, parts] of [
+      [forwarding, 'forwarding'],
+      [role, 'role'],
+    ] as const) {
+      const body = stackSet.TemplateBody;
+      if (typeof body !== 'string') throw new Error('TemplateBody is not a string');
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(STACK_SET_TEMPLATE_BODY_LIMIT);
+      const member = JSON.parse(body);
+      expect(Object.keys(member.Parameters).sort()).toEqual(
+        (stackSet.Parameters as { ParameterKey: string }[]).map((parameter) => parameter.ParameterKey).sort(),
+      );
+      expect(member.Rules).toBeUndefined();
+      expect(JSON.stringify(member)).not.toMatch(/aws:cdk:path|cdk-hnb659fds|AssetParameters/);
+      expect(member).toEqual(JSON.parse(synthesizeMemberTemplate(settings, cdkJsonContext(), parts).body));
+    }
+    // The whole template, for a hand deployment, is the one `npm run synth` writes.
+    const whole = JSON.parse(guard.memberTemplateBody);
+    expect(Object.keys(whole.Parameters).sort()).toEqual(Object.values(MEMBER_PARAMETERS).sort());
+    expect(whole).toEqual(JSON.parse(synthesizeMemberTemplate(settings, cdkJsonContext()).body));
   });
 
-  it('carries the member features of the central props: role name, external id, tag exemptions, template checks', () => {
+  it('carry the member features of the central props: role name, external id, tag exemptions, template checks', () => {
     const { guard } = synthesizeOrg({
       memberRoleName: 'GuardMember',
       memberExternalId: 'guard-ext-1',
       exemptTagKey: 'ecr-guard:exempt',
       checkCreationTemplates: true,
     });
-    const body = guard.memberTemplateBody;
-    expect(body).toContain('"RoleName":"GuardMember"');
-    expect(body).toContain('"sts:ExternalId":"guard-ext-1"');
-    expect(body).toContain('ecr:ListTagsForResource');
-    expect(body).toContain('ecr:UpdateRepositoryCreationTemplate');
+    for (const body of [guard.memberTemplateBody, guard.memberRoleTemplateBody]) {
+      expect(body).toContain('"RoleName":"GuardMember"');
+      expect(body).toContain('"sts:ExternalId":"guard-ext-1"');
+      expect(body).toContain('ecr:ListTagsForResource');
+      expect(body).toContain('ecr:UpdateRepositoryCreationTemplate');
+    }
   });
 
-  it('is left out with stackSet: false, the template still at hand', () => {
+  it('are left out with stackSet: false, the templates still at hand', () => {
     const { template, guard } = synthesizeOrg({ stackSet: false });
     expect(
       Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudFormation::StackSet'),
     ).toEqual([]);
     expect(guard.stackSet).toBeUndefined();
+    expect(guard.roleStackSet).toBeUndefined();
     expect(JSON.parse(guard.memberTemplateBody).Parameters).toHaveProperty('CentralRoleArns');
   });
 });
@@ -419,9 +503,9 @@ describe('the props', () => {
       'stackSet.regions: "moon-1" must be an AWS region',
     ],
     [
-      'a role Region outside the Regions',
-      { stackSet: { ...STACK_SET, memberRoleRegion: 'ap-south-1' } },
-      'stackSet.memberRoleRegion: "ap-south-1" is not one of stackSet.regions (eu-west-1, us-east-1)',
+      'a role Region that is not one',
+      { stackSet: { ...STACK_SET, memberRoleRegion: 'Ireland' } },
+      'stackSet.memberRoleRegion: "Ireland" must be an AWS region',
     ],
     [
       'an unknown CallAs',
@@ -472,9 +556,15 @@ describe('the props', () => {
         },
       ],
     });
-    expect(stackSet.Parameters).toContainEqual({
-      ParameterKey: 'MemberRoleRegion',
-      ParameterValue: { 'Fn::Select': [0, { Ref: 'MemberRegions' }] },
+    const [, roleSet] = findResource(template, 'AWS::CloudFormation::StackSet', 'GuardMemberRoleStackSet');
+    expect(roleSet).toMatchObject({
+      CallAs: { Ref: 'StackSetCallAs' },
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: { Ref: 'MemberOrganizationalUnitIds' } },
+          Regions: [{ Ref: 'AWS::Region' }],
+        },
+      ],
     });
     const [, bus] = findResource(template, 'AWS::Events::EventBusPolicy', 'GuardCentralEventBus');
     expect(bus.Statement).toMatchObject({
@@ -516,6 +606,155 @@ describe('the props', () => {
   });
 });
 
+describe('the footprint check and its alarm', () => {
+  it('tells the sweep the central bus, so each child checks its account-region’s forwarding rule', () => {
+    const { template } = synthesizeOrg();
+    const [busId] = findResource(template, 'AWS::Events::EventBus', 'GuardCentralEventBus');
+    const [, sweep] = findResource(template, 'AWS::Lambda::Function', 'GuardSweepFunction');
+    expect(sweep.Environment).toMatchObject({
+      Variables: { CENTRAL_EVENT_BUS_ARN: { 'Fn::GetAtt': [busId, 'Arn'] } },
+    });
+    for (const prefix of ['GuardGuardrailFunction', 'GuardScopeFunction']) {
+      const [, fn] = findResource(template, 'AWS::Lambda::Function', prefix);
+      expect(JSON.stringify(fn.Environment)).not.toContain('CENTRAL_EVENT_BUS_ARN');
+    }
+  });
+
+  it('lets the sweep read, in its own account, the forwarding rule in any Region and no other rule', () => {
+    const { template } = synthesizeOrg();
+    const events = allowedPairs(template, roleId(template, 'GuardSweepRole')).filter((pair) =>
+      pair.startsWith('events:'),
+    );
+    expect(events).toEqual([
+      `events:DescribeRule on arn:<AWS::Partition>:events:*:<AWS::AccountId>:rule/${FORWARDING_RULE_NAME}`,
+      `events:ListTargetsByRule on arn:<AWS::Partition>:events:*:<AWS::AccountId>:rule/${FORWARDING_RULE_NAME}`,
+    ]);
+  });
+
+  it('alarms on unguarded account-regions, notifying the alarm topic', () => {
+    const { guard, template } = synthesizeOrg();
+    const alarm = guard.alarmsByName?.unguardedAccountRegions;
+    expect(alarm).toBeDefined();
+    const [, properties] = findResource(
+      template,
+      'AWS::CloudWatch::Alarm',
+      'GuardUnguardedAccountRegionsAlarm',
+    );
+    expect(properties).toMatchObject({
+      Namespace: 'EcrImmutabilityGuard',
+      MetricName: UNGUARDED_METRIC,
+      Dimensions: [{ Name: 'service', Value: 'ecr-immutability-guard' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [expect.anything()],
+    });
+    // A single account has no member forwarding rules to check.
+    const single = synthesize({ alarmEmail: 'ops@example.com' }).template;
+    expect(JSON.stringify(single.toJSON())).not.toContain(UNGUARDED_METRIC);
+  });
+});
+
+describe('the roles EventBridge assumes', () => {
+  /** Every role of a template a service principal of EventBridge may assume, with its trust statement. */
+  const eventsRoles = (template: Record<string, unknown>) =>
+    Object.entries(
+      (template.Resources ?? {}) as Record<string, { Type: string; Properties?: Record<string, unknown> }>,
+    )
+      .filter(
+        ([, resource]) =>
+          resource.Type === 'AWS::IAM::Role' &&
+          JSON.stringify(resource.Properties?.AssumeRolePolicyDocument).includes('events.amazonaws.com'),
+      )
+      .map(([id, resource]) => [id, JSON.stringify(resource.Properties?.AssumeRolePolicyDocument)] as const);
+
+  it('carry aws:SourceAccount and aws:SourceArn conditions, in the central and the member templates', () => {
+    const { template, guard } = synthesizeOrg();
+    const found = [
+      ...eventsRoles(template.toJSON()),
+      ...eventsRoles(JSON.parse(guard.memberTemplateBody)),
+      ...eventsRoles(JSON.parse(guard.memberForwardingTemplateBody)),
+    ];
+    expect(found.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'GuardSweepScheduleRole',
+      'MemberForwardingRole',
+      'MemberForwardingRole',
+    ]);
+    for (const [, trust] of found) {
+      expect(trust).toContain('"aws:SourceAccount":{"Ref":"AWS::AccountId"}');
+      expect(trust).toContain('"aws:SourceArn":');
+    }
+  });
+});
+
+describe('the China and GovCloud partitions', () => {
+  it.each([
+    ['cn-north-1', ['cn-north-1', 'cn-northwest-1'], 'aws-cn', 'cn-northwest-1'],
+    ['us-gov-west-1', ['us-gov-east-1'], 'aws-us-gov', 'us-gov-east-1'],
+  ])(
+    'fail synthesis in %s when a member Region is another one, saying why and what to do',
+    (region, regions, partition, other) => {
+      expect(() =>
+        synthesizeOrg({ stackSet: { ...STACK_SET, regions } }, { account: '111111111111', region }),
+      ).toThrow(
+        `stackSet.regions: ${other}: in the ${partition} partition EventBridge cannot forward events to a bus in another Region, so every member Region must be the central stack's Region (${region}); deploy one central stack per Region there`,
+      );
+    },
+  );
+
+  it('accept the central Region alone there, and any Regions elsewhere', () => {
+    expect(() =>
+      synthesizeOrg(
+        { stackSet: { ...STACK_SET, regions: ['cn-north-1'] } },
+        { account: '111111111111', region: 'cn-north-1' },
+      ),
+    ).not.toThrow();
+    expect(() =>
+      synthesizeOrg(
+        { stackSet: { ...STACK_SET, regions: ['eu-west-1', 'us-east-1'] } },
+        { account: '111111111111', region: 'eu-west-1' },
+      ),
+    ).not.toThrow();
+  });
+
+  it('fail synthesis of an environment-agnostic stack on two Regions of such a partition', () => {
+    expect(() =>
+      synthesizeOrg({ stackSet: { ...STACK_SET, regions: ['cn-north-1', 'cn-northwest-1'] } }),
+    ).toThrow('in the aws-cn partition EventBridge cannot forward events to a bus in another Region');
+  });
+
+  it('check at deployment what synthesis cannot: every member Region is the stack’s there', () => {
+    const app = newApp();
+    const stack = new EcrImmutabilityGuardOrgStack(app, 'Central', {
+      guard: { bundleDir: stubBundles(), alarmEmail: 'ops@example.com' },
+    });
+    const rules: Record<string, unknown> = Template.fromStack(stack).toJSON().Rules;
+    const forwardable = Object.entries(rules).filter(([id]) =>
+      id.startsWith('GuardMemberRegionsForwardable'),
+    );
+    expect(forwardable).toHaveLength(1);
+    expect(forwardable[0]?.[1]).toMatchObject({
+      RuleCondition: {
+        'Fn::Or': [
+          { 'Fn::Equals': [{ Ref: 'AWS::Partition' }, 'aws-cn'] },
+          { 'Fn::Equals': [{ Ref: 'AWS::Partition' }, 'aws-us-gov'] },
+        ],
+      },
+      Assertions: [
+        {
+          Assert: { 'Fn::EachMemberEquals': [{ Ref: 'MemberRegions' }, { Ref: 'AWS::Region' }] },
+          AssertDescription: expect.stringContaining('cannot forward events to a bus in another Region'),
+        },
+      ],
+    });
+    // A stack with a known Region and literal member Regions was checked at synthesis: no rule.
+    const known = synthesizeOrg({}, { account: '111111111111', region: 'eu-west-1' }).template.toJSON();
+    expect(JSON.stringify(known.Rules ?? {})).not.toContain('MemberRegionsForwardable');
+  });
+});
+
 describe('the parts shared with the single-account construct', () => {
   const single = synthesize({ alarmEmail: 'ops@example.com' }).template;
   const central = synthesizeOrg().template;
@@ -538,26 +777,39 @@ describe('the parts shared with the single-account construct', () => {
     expect(findResource(central, type, prefix)[1]).toEqual(findResource(single, type, prefix)[1]);
   });
 
-  it('alarm on the guardrail rule under the central bus’s name too, as EventBridge reports a custom bus’s rules', () => {
+  it('alarm on the guardrail rule under the names its metrics carry once deployed: the bus’s, and the rule’s own', () => {
+    // The physical names CloudFormation would give the bus and the rules (they have no Name property).
+    const generated = (template: Template) =>
+      Object.fromEntries(
+        Object.entries(resources(template))
+          .filter(([, resource]) => ['AWS::Events::EventBus', 'AWS::Events::Rule'].includes(resource.Type))
+          .map(([id]) => [id, `Central-${id.slice(0, 20)}-1A2B3C4D5E6F`]),
+      );
     const [busId] = findResource(central, 'AWS::Events::EventBus', 'GuardCentralEventBus');
     const [ruleId] = findResource(central, 'AWS::Events::Rule', 'GuardGuardrailRule');
+    const names = generated(central);
+    // EventBridge reports a custom bus's rule under EventBusName and RuleName, the rule's own name
+    // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
     for (const prefix of [
       'GuardGuardrailRuleFailedInvocationsAlarm',
       'GuardGuardrailRuleDeadLetterFailuresAlarm',
     ]) {
       const [, alarm] = findResource(central, 'AWS::CloudWatch::Alarm', prefix);
-      expect(alarm.Dimensions).toEqual([
-        { Name: 'EventBusName', Value: { Ref: busId } },
-        { Name: 'RuleName', Value: { Ref: ruleId } },
+      expect(deployedValue(alarm.Dimensions, central, names)).toEqual([
+        { Name: 'EventBusName', Value: deployedValue({ Ref: busId }, central, names) },
+        { Name: 'RuleName', Value: names[ruleId] },
       ]);
     }
-    // The single-account rule is on the default bus: RuleName alone.
+    // The single-account rule is on the default bus: RuleName alone, its name.
+    const [singleRuleId] = findResource(single, 'AWS::Events::Rule', 'GuardGuardrailRule');
     const [, alarm] = findResource(
       single,
       'AWS::CloudWatch::Alarm',
       'GuardGuardrailRuleFailedInvocationsAlarm',
     );
-    expect(alarm.Dimensions).toEqual([{ Name: 'RuleName', Value: expect.anything() }]);
+    expect(deployedValue(alarm.Dimensions, single, generated(single))).toEqual([
+      { Name: 'RuleName', Value: generated(single)[singleRuleId] },
+    ]);
   });
 
   it('alarm on the organisation sweep and its heartbeat', () => {

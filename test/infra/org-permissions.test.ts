@@ -39,14 +39,32 @@ describe('IAM and environment of organisation mode', () => {
   );
 
   it.each(['GuardGuardrailRole', 'GuardSweepRole'])(
-    'grants %s AssumeRole on the member role and ListAccounts in organisation mode',
+    'grants %s AssumeRole on the member role, ListAccounts and DescribeOrganization in organisation mode',
     (role) => {
       const { template } = synthesize({ organization: true, scopeRegions: ['eu-west-1', 'us-east-1'] });
       expect(orgPairs(template, role)).toEqual(
-        [`organizations:ListAccounts on *`, `sts:AssumeRole on ${MEMBER_ROLES}`].sort(),
+        [
+          'organizations:DescribeOrganization on *',
+          'organizations:ListAccounts on *',
+          `sts:AssumeRole on ${MEMBER_ROLES}`,
+        ].sort(),
       );
     },
   );
+
+  it('needs no DescribeOrganization when the management account is included anyway, and says so to the functions', () => {
+    const { template } = synthesize({ organization: true, includeManagementAccount: true });
+    expect(orgPairs(template, 'GuardSweepRole')).toEqual(
+      ['organizations:ListAccounts on *', `sts:AssumeRole on ${MEMBER_ROLES}`].sort(),
+    );
+    expect(environmentOf(template, 'GuardSweep')).toMatchObject({ INCLUDE_MANAGEMENT_ACCOUNT: 'true' });
+  });
+
+  it('refuses includeManagementAccount without organisation mode at synthesis, naming the prop', () => {
+    expect(() => synthesize({ includeManagementAccount: true })).toThrow(
+      'includeManagementAccount: needs organization to be on',
+    );
+  });
 
   it('grants the OU walk instead of ListAccounts when OUs are given, on the configured role name', () => {
     const { template } = synthesize({
@@ -55,6 +73,7 @@ describe('IAM and environment of organisation mode', () => {
       memberRoleName: 'GuardMember',
     });
     expect(orgPairs(template, 'GuardSweepRole')).toEqual([
+      'organizations:DescribeOrganization on *',
       'organizations:ListAccountsForParent on *',
       'organizations:ListOrganizationalUnitsForParent on *',
       'sts:AssumeRole on arn:<AWS::Partition>:iam::*:role/GuardMember',

@@ -8,8 +8,10 @@
  * itself: the formats follow the Step Functions docs cited in test/helpers/state-machine.ts.
  */
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -19,11 +21,12 @@ import {
   startEmulator,
 } from '../../emulator/index.ts';
 import { createScopeHandler } from '../../functions/scope/handler.ts';
-import { memberEcrFactory } from '../../functions/shared/member-ecr.ts';
+import { type MemberReach, memberAccessFactory } from '../../functions/shared/member-ecr.ts';
 import { createSweepHandler } from '../../functions/sweep/handler.ts';
 import { ORG_SWEEP_STATE_NAMES } from '../../infra/org-sweep-workflow.ts';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
+import { FORWARDING_RULE_NAME } from '../../lib/forwarding.ts';
 import { createOrganizationsAdapter } from '../../lib/organizations.ts';
 import { createResultReader, createScopeItemWriter } from '../../lib/scope-items.ts';
 import {
@@ -31,6 +34,7 @@ import {
   MUTABLE_EVERY,
   ORG_ACCOUNTS,
   ORG_REGIONS,
+  ORG_ROLE_NAME,
   orgSeed,
   REPOSITORIES_PER_ACCOUNT_REGION,
 } from '../../scripts/org-seed.ts';
@@ -41,9 +45,16 @@ import { orgSweepDefinitionOf, synthesizeOrgSweep } from './org-sweep-workflow.f
 
 const HOME_REGION = 'eu-west-1';
 const BUCKET = 'guard-results';
+const CENTRAL_BUS = `arn:aws:events:${HOME_REGION}:${ORG_ACCOUNTS.management}:event-bus/central`;
 const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
 const MUTABLE = REPOSITORIES_PER_ACCOUNT_REGION / MUTABLE_EVERY;
 const names = ORG_SWEEP_STATE_NAMES;
+
+/** The member access as functions/sweep/index.ts wires it. */
+const wiredMemberAccess = (member: MemberReach) => ({
+  memberEcr: member.ecr,
+  forwardingRules: member.forwardingRules,
+});
 
 /** The definition, with the results bucket's reference replaced by a bucket name the functions accept. */
 function definitionOf(): Definition {
@@ -116,16 +127,18 @@ describe('the organisation sweep state machine, executed against the emulator or
       metrics,
       region: HOME_REGION,
       createAuditor: auditorFactory(logger, metrics),
-      memberEcr: memberEcrFactory(
-        { config, region: HOME_REGION },
-        { runId: 'org-sweep-test', defaultMaxAttempts: 2 },
+      ...wiredMemberAccess(
+        memberAccessFactory(
+          { config, region: HOME_REGION },
+          { runId: 'org-sweep-test', defaultMaxAttempts: 2 },
+        ),
       ),
     });
     const context = (name: string): Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'> => ({
       invokedFunctionArn: `arn:aws:lambda:${HOME_REGION}:${management}:function:${name}`,
       getRemainingTimeInMillis: () => 60_000,
     });
-    const run = (input: unknown) =>
+    const run = (input: unknown, name = 'org-sweep-1') =>
       runStateMachine(
         definition,
         input,
@@ -137,7 +150,7 @@ describe('the organisation sweep state machine, executed against the emulator or
             throw new Error(`no function ${functionName}`);
           },
         },
-        { name: 'org-sweep-1' },
+        { name },
       );
     return { run };
   }
@@ -367,4 +380,139 @@ describe('the organisation sweep state machine, executed against the emulator or
     ]);
     expect(execution.children).toEqual([]);
   }, 60_000);
+
+  /** Puts the member stack's forwarding rule in an account-region, as the account itself (through the member role). */
+  async function installForwarding(
+    account: string,
+    region: string,
+    state: 'ENABLED' | 'DISABLED' = 'ENABLED',
+  ) {
+    let credentials = {
+      accessKeyId: MANAGEMENT_ACCESS_KEY,
+      secretAccessKey: 'test',
+      sessionToken: undefined as string | undefined,
+    };
+    if (account !== management) {
+      const sts = new STSClient({ region: HOME_REGION, endpoint: emulator.url, credentials, maxAttempts: 1 });
+      const assumed = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${account}:role/${ORG_ROLE_NAME}`,
+          RoleSessionName: 'install-forwarding',
+        }),
+      );
+      sts.destroy();
+      credentials = {
+        accessKeyId: assumed.Credentials?.AccessKeyId ?? '',
+        secretAccessKey: assumed.Credentials?.SecretAccessKey ?? '',
+        sessionToken: assumed.Credentials?.SessionToken,
+      };
+    }
+    const events = new EventBridgeClient({ region, endpoint: emulator.url, credentials, maxAttempts: 1 });
+    try {
+      await events.send(
+        new PutRuleCommand({
+          Name: FORWARDING_RULE_NAME,
+          EventPattern: JSON.stringify({ source: ['aws.ecr'] }),
+          State: state,
+        }),
+      );
+      await events.send(
+        new PutTargetsCommand({
+          Rule: FORWARDING_RULE_NAME,
+          Targets: [
+            { Id: 'CentralBus', Arn: CENTRAL_BUS, RoleArn: `arn:aws:iam::${account}:role/forwarding` },
+          ],
+        }),
+      );
+    } finally {
+      events.destroy();
+    }
+  }
+
+  it('counts an account-region whose forwarding rule is disabled or missing as unguarded, and still fixes it', async () => {
+    // Arrange: every account-region forwards, but payments disabled its rule in us-east-1 and analytics
+    // never had one in eu-west-1.
+    for (const account of [management, payments, analytics]) {
+      for (const region of ORG_REGIONS) {
+        if (account === analytics && region === 'eu-west-1') continue;
+        await installForwarding(
+          account,
+          region,
+          account === payments && region === 'us-east-1' ? 'DISABLED' : 'ENABLED',
+        );
+      }
+    }
+    const { run } = deployment({ EXCLUDED_ACCOUNTS: legacy, CENTRAL_EVENT_BUS_ARN: CENTRAL_BUS });
+    // Act
+    const execution = await run({});
+    // Assert: the execution succeeds (the alarm is the metric's), the sums count and name the two.
+    expect(execution).toMatchObject({
+      status: 'SUCCEEDED',
+      output: {
+        accountRegions: 6,
+        failedAccountRegions: 0,
+        unguardedAccountRegions: 2,
+        counts: { remediated: 6 * MUTABLE, failed: 0 },
+        unguarded: [
+          {
+            accountId: payments,
+            region: 'us-east-1',
+            reason: `the forwarding rule ${FORWARDING_RULE_NAME} is DISABLED, not ENABLED`,
+          },
+          {
+            accountId: analytics,
+            region: 'eu-west-1',
+            reason: `the forwarding rule ${FORWARDING_RULE_NAME} does not exist on the default event bus`,
+          },
+        ],
+      },
+    });
+    expect(childOf(execution, management, 'eu-west-1').output).toMatchObject({
+      forwarding: { status: 'guarded' },
+    });
+    // Unguarded or not, every repository was fixed.
+    expect(await mutableIn(payments, 'us-east-1')).toBe(0);
+    expect(await mutableIn(analytics, 'eu-west-1')).toBe(0);
+    // Read through the member role in the member's own account and region.
+    const { operations } = await admin.stats({ account: payments, region: 'us-east-1' });
+    expect(operations.DescribeRule).toEqual({ calls: 1, ok: 1, errors: {} });
+  }, 120_000);
+
+  it('sweeps only the account-regions that failed in an earlier run when given its manifest (retryFailedFrom)', async () => {
+    // Arrange: the first run fails legacy's two account-regions (no member role).
+    const { run } = deployment();
+    const first = await run({}, 'org-sweep-1');
+    expect(first.status).toBe('FAILED');
+    const retryFailedFrom = /"retryFailedFrom": "([^"]+)"/.exec(String(first.cause))?.[1];
+    expect(retryFailedFrom).toBe('results/org-sweep-1-SweepAccountRegions/manifest.json');
+    // The role is deployed in legacy; the others are made mutable again to show the retry leaves them alone.
+    const seed = orgSeed();
+    await admin.organization({
+      ...seed,
+      roles: [
+        ...(seed.roles ?? []),
+        { account: legacy, name: ORG_ROLE_NAME, trustedPrincipals: [management] },
+      ],
+    });
+    // Act
+    // A later run, in fresh containers (a warm one keeps a failed AssumeRole for a minute: lib/credentials.ts).
+    const retry = await deployment().run({ retryFailedFrom }, 'org-sweep-2');
+    // Assert: only legacy's two account-regions ran, and succeeded.
+    expect(retry).toMatchObject({
+      status: 'SUCCEEDED',
+      output: {
+        accountRegions: 2,
+        failedAccountRegions: 0,
+        counts: { remediated: 2 * MUTABLE },
+        retry: { from: retryFailedFrom, failedAccountRegions: 2, notInScope: [], unidentified: 0 },
+      },
+    });
+    expect(retry.children.map((child) => child.input)).toEqual(
+      ORG_REGIONS.map((region) => expect.objectContaining({ accountId: legacy, region })),
+    );
+    for (const region of ORG_REGIONS) {
+      expect(await mutableIn(legacy, region)).toBe(0);
+      expect(await mutableIn(payments, region)).toBe(MUTABLE);
+    }
+  }, 120_000);
 });

@@ -6,6 +6,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import {
   MAP_RUN_ERRORS,
@@ -181,7 +182,7 @@ describe('the organisation sweep state machine', () => {
       expect(state(child, name)).toMatchObject({
         Type: 'Fail',
         Cause: expect.stringMatching(
-          /^\{% \$string\(\$merge\(\[\{'accountId': \$target\.accountId, 'region': \$target\.region, 'counts': \$counts, 'scanned': \$scannedTotal, 'pages': \$pages\}, \{'message': /,
+          /^\{% \$string\(\$merge\(\[\{'accountId': \$target\.accountId, 'region': \$target\.region, 'counts': \$counts, 'scanned': \$scannedTotal, 'pages': \$pages, 'forwarding': \$forwarding\}, \{'message': /,
         ),
       });
     }
@@ -217,12 +218,30 @@ describe('the organisation sweep state machine', () => {
       Error: 'AccountRegionsFailed',
       Cause: '{% $summary.cause %}',
     });
-    expect(state(definition, names.succeeded).Output).toEqual({
-      accountRegions: '{% $summary.accountRegions %}',
-      failedAccountRegions: '{% $summary.failedAccountRegions %}',
-      counts: '{% $summary.counts %}',
-      scanned: '{% $summary.scanned %}',
-      skipped: '{% $scope.skipped %}',
+  });
+
+  it('outputs the sums, the unguarded and skipped account-regions, and what a retry left out when it was one', async () => {
+    const output = String(state(definition, names.succeeded).Output).replace(/^\{%([\s\S]*)%\}$/, '$1');
+    const summary = {
+      accountRegions: 4,
+      failedAccountRegions: 0,
+      unguardedAccountRegions: 1,
+      counts: { compliant: 3 },
+      scanned: 3,
+      unguarded: [{ accountId: '222222222222', region: 'eu-west-1', reason: 'disabled' }],
+    };
+    const skipped = [{ accountId: '999999999999', reason: 'management-account' }];
+    const sums = { ...summary, skipped };
+    expect(await jsonata(output).evaluate({}, { summary, scope: { skipped } })).toEqual(sums);
+    const retry = {
+      from: 'results/x/manifest.json',
+      failedAccountRegions: 2,
+      notInScope: [],
+      unidentified: 0,
+    };
+    expect(await jsonata(output).evaluate({}, { summary, scope: { skipped, retry } })).toEqual({
+      ...sums,
+      retry,
     });
   });
 

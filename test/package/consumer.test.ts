@@ -218,7 +218,7 @@ describe(`the packed ${PACKAGE} installed in a consumer CDK app`, () => {
     template.resourceCountIs('AWS::SQS::Queue', 1);
   });
 
-  it('deploys the organisation construct from the package: the scope bundle inside it and the member StackSet', () => {
+  it('deploys the organisation construct from the package: the scope bundle inside it and the member StackSets', () => {
     const org = Template.fromJSON(
       JSON.parse(readFileSync(path.join(cdkOut, 'ConsumerOrgStack.template.json'), 'utf8')) as Record<
         string,
@@ -235,10 +235,13 @@ describe(`the packed ${PACKAGE} installed in a consumer CDK app`, () => {
     expect(readFileSync(path.join(asset, 'index.mjs'), 'utf8')).toBe(
       readFileSync(path.join(installed, 'dist', 'scope', 'index.mjs'), 'utf8'),
     );
-    const stackSets = Object.values(org.findResources('AWS::CloudFormation::StackSet'));
-    expect(stackSets).toHaveLength(1);
-    const body: unknown = JSON.parse(String(stackSets[0]?.Properties.TemplateBody));
-    expect(JSON.stringify(body)).toContain('AWS::IAM::Role');
+    // The member role's StackSet (one Region) and the forwarding rule's (every Region).
+    const bodies = Object.values(org.findResources('AWS::CloudFormation::StackSet'))
+      .map((stackSet) => JSON.stringify(JSON.parse(String(stackSet.Properties.TemplateBody))))
+      .sort();
+    expect(bodies).toHaveLength(2);
+    expect(bodies.filter((body) => body.includes('"RoleName":"EcrImmutabilityGuardMember"'))).toHaveLength(1);
+    expect(bodies.filter((body) => body.includes('AWS::Events::Rule'))).toHaveLength(1);
   });
 
   it('installs the CLI as the ecr-guard command', async () => {

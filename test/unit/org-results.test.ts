@@ -10,12 +10,14 @@ import {
   type ChildExecution,
   type ChildOutcome,
   COUNT_KEYS,
+  failedAccountRegions,
   MAX_NAMED_FAILURES,
   parseManifest,
   parseResultFile,
   type ResultFile,
   sumResults,
 } from '../../lib/org-results.ts';
+import { parseManifestUri } from '../../lib/org-retry.ts';
 
 const counts = (values: Partial<ChildOutcome['counts']> = {}): ChildOutcome['counts'] => ({
   compliant: 0,
@@ -159,21 +161,25 @@ describe('summing the results of every account-region', () => {
     const failures = Array.from({ length: 12 }, (_, index) =>
       failed(String(100000000000 + index), 'eu-west-1', 'AwsCallError', '{"errorType":"AwsCallError"}'),
     );
-    const totals = sumResults([
-      file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')]),
-      file('FAILED', failures),
-    ]);
+    const totals = sumResults(
+      [file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')]), file('FAILED', failures)],
+      'results/run/manifest.json',
+    );
     expect(totals.failedAccountRegions).toBe(12);
     expect(totals.failures).toHaveLength(MAX_NAMED_FAILURES);
     expect(totals.cause).toBe(
-      "12 of 13 account-regions failed: 100000000000/eu-west-1 (AwsCallError), 100000000001/eu-west-1 (AwsCallError), 100000000002/eu-west-1 (AwsCallError), 100000000003/eu-west-1 (AwsCallError), 100000000004/eu-west-1 (AwsCallError) and 7 more; see the Map Run's failed child executions (a redrive re-runs only them)",
+      `12 of 13 account-regions failed: 100000000000/eu-west-1 (AwsCallError), 100000000001/eu-west-1 (AwsCallError), 100000000002/eu-west-1 (AwsCallError), 100000000003/eu-west-1 (AwsCallError), 100000000004/eu-west-1 (AwsCallError) and 7 more; see the Map Run's failed child executions; to sweep only them again, start an execution with {"retryFailedFrom": "results/run/manifest.json"}`,
     );
+    expect(totals.retryFailedFrom).toBe('results/run/manifest.json');
   });
 
-  it('has no cause when nothing failed', () => {
-    expect(sumResults([file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')])])).not.toHaveProperty(
-      'cause',
+  it('has no cause and nothing to retry when nothing failed', () => {
+    const totals = sumResults(
+      [file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')])],
+      'results/run/manifest.json',
     );
+    expect(totals).not.toHaveProperty('cause');
+    expect(totals).not.toHaveProperty('retryFailedFrom');
   });
 
   it('sums to the per-key totals of every child, in any split over files (property)', () => {
@@ -207,6 +213,128 @@ describe('summing the results of every account-region', () => {
 
 it('sums exactly the repository decisions of lib/audit.ts', () => {
   expect([...COUNT_KEYS]).toEqual(Object.keys(decisionCounts(emptyCounts())));
+});
+
+describe('unguarded account-regions', () => {
+  const withForwarding = (
+    execution: ChildExecution,
+    forwarding: unknown,
+    key: 'Output' | 'Cause',
+  ): ChildExecution => {
+    const text = execution[key];
+    if (text === undefined) throw new Error(`no ${key}`);
+    return { ...execution, [key]: JSON.stringify({ ...JSON.parse(text), forwarding }) };
+  };
+  const reason = 'the forwarding rule ecr-immutability-guard-forwarding is DISABLED, not ENABLED';
+
+  it('are counted and named apart from failures, their repositories summed all the same', () => {
+    const totals = sumResults([
+      file('SUCCEEDED', [
+        withForwarding(
+          succeeded('222222222222', 'eu-west-1', { remediated: 2 }),
+          { status: 'unguarded', reason },
+          'Output',
+        ),
+        withForwarding(
+          succeeded('333333333333', 'eu-west-1', { compliant: 1 }),
+          { status: 'guarded' },
+          'Output',
+        ),
+        succeeded('444444444444', 'eu-west-1', { compliant: 1 }),
+      ]),
+      file('FAILED', [
+        withForwarding(
+          failed(
+            '555555555555',
+            'eu-west-1',
+            'RepositoriesFailed',
+            JSON.stringify(outcome('555555555555', 'eu-west-1', { failed: 1 })),
+          ),
+          {
+            status: 'unguarded',
+            reason: 'the forwarding rule ecr-immutability-guard-forwarding does not exist',
+          },
+          'Cause',
+        ),
+      ]),
+    ]);
+    expect(totals).toMatchObject({
+      accountRegions: 4,
+      failedAccountRegions: 1,
+      unguardedAccountRegions: 2,
+      counts: { remediated: 2, compliant: 2, failed: 1 },
+      unguarded: [
+        { accountId: '222222222222', region: 'eu-west-1', reason },
+        { accountId: '555555555555', region: 'eu-west-1', reason: expect.stringContaining('does not exist') },
+      ],
+    });
+  });
+
+  it('are none when no child checked (results of children that report no forwarding)', () => {
+    expect(sumResults([file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')])])).toMatchObject({
+      unguardedAccountRegions: 0,
+      unguarded: [],
+    });
+  });
+
+  it('refuses a forwarding status it does not know in a succeeded child', () => {
+    expect(() =>
+      sumResults([
+        file('SUCCEEDED', [
+          withForwarding(succeeded('222222222222', 'eu-west-1'), { status: 'maybe' }, 'Output'),
+        ]),
+      ]),
+    ).toThrow('not the output of an account-region sweep');
+  });
+});
+
+describe('the failed account-regions of a run, for a retry', () => {
+  it('lists every failed account-region once, however many, and counts the ones whose input named none', () => {
+    const failures = Array.from({ length: 12 }, (_, index) =>
+      failed(String(100000000000 + index), 'eu-west-1', 'AwsCallError', 'not json'),
+    );
+    const result = failedAccountRegions([
+      file('SUCCEEDED', [
+        succeeded('222222222222', 'eu-west-1', { compliant: 1 }),
+        succeeded('333333333333', 'us-east-1', { failed: 1 }),
+      ]),
+      file('FAILED', [...failures, { ...failed('', '', 'States.Timeout', 'x'), Input: '{}' }]),
+      file('PENDING', [{ Name: 'p', Input: item('444444444444', 'eu-west-1'), Status: 'PENDING' }]),
+    ]);
+    expect(result.targets).toEqual([
+      { accountId: '333333333333', region: 'us-east-1' },
+      ...failures.map((_, index) => ({ accountId: String(100000000000 + index), region: 'eu-west-1' })),
+      { accountId: '444444444444', region: 'eu-west-1' },
+    ]);
+    expect(result.unidentified).toBe(1);
+  });
+
+  it('is empty for a run without failures', () => {
+    expect(failedAccountRegions([file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1')])])).toEqual({
+      targets: [],
+      unidentified: 0,
+    });
+  });
+});
+
+describe('the manifest a retry reads the failures from, as an S3 URI', () => {
+  it('is the bucket and the key of a ResultWriter manifest under results/', () => {
+    expect(parseManifestUri('s3://guard-results/results/0f1e-2a/manifest.json')).toEqual({
+      bucket: 'guard-results',
+      key: 'results/0f1e-2a/manifest.json',
+    });
+  });
+
+  it.each([
+    'guard-results/results/0f1e/manifest.json',
+    's3://guard-results/scope/run.json',
+    's3://Guard_Results/results/0f1e/manifest.json',
+    's3://guard-results/results/0f1e/SUCCEEDED_0.json',
+  ])('refuses %s naming the flag and what was written', (text) => {
+    expect(() => parseManifestUri(text)).toThrow(
+      `--retry-failed-from: must be the ResultWriter manifest of an earlier organisation sweep, s3://<results bucket>/results/<map run>/manifest.json, got '${text}'`,
+    );
+  });
 });
 
 describe('reading the ResultWriter files', () => {

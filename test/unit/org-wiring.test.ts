@@ -111,6 +111,7 @@ describe('the scope function', () => {
   const s3 = mockClient(S3Client);
   beforeEach(() => s3.reset());
   const lister: OrganizationLister = {
+    describeOrganization: async () => ({ managementAccountId: HOME }),
     listAccounts: async () => [
       { accountId: HOME, name: 'management', state: 'ACTIVE' },
       { accountId: MEMBER, name: 'payments', state: 'ACTIVE' },

@@ -1,6 +1,7 @@
 import {
   AccessDeniedException,
   AWSOrganizationsNotInUseException,
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   type ListAccountsForParentCommandInput,
@@ -49,6 +50,48 @@ describe('createOrganizationsAdapter', () => {
       },
       random: () => 0.5,
     });
+
+  describe('describeOrganization', () => {
+    it('names the management account (MasterAccountId)', async () => {
+      orgMock.on(DescribeOrganizationCommand).resolves({
+        Organization: { Id: 'o-abcdef1234', MasterAccountId: A, FeatureSet: 'ALL' },
+      });
+      expect(await adapter().describeOrganization()).toEqual({ managementAccountId: A });
+    });
+
+    it('retries throttling, then answers', async () => {
+      orgMock
+        .on(DescribeOrganizationCommand)
+        .rejectsOnce(throttled())
+        .resolves({ Organization: { MasterAccountId: B } });
+      expect(await adapter().describeOrganization()).toEqual({ managementAccountId: B });
+      expect(sleeps).toHaveLength(1);
+    });
+
+    it.each([
+      [
+        'no organisation',
+        new AWSOrganizationsNotInUseException({ message: 'no', $metadata: {} }),
+        'AWSOrganizationsNotInUseException',
+      ],
+      ['access denied', accessDenied(), 'AccessDeniedException'],
+    ])('translates %s into an AwsCallError with its code', async (_, error, code) => {
+      orgMock.on(DescribeOrganizationCommand).rejects(error);
+      await expect(adapter().describeOrganization()).rejects.toMatchObject({
+        name: 'AwsCallError',
+        operation: 'DescribeOrganization',
+        code,
+      });
+    });
+
+    it('refuses an answer without a management account id', async () => {
+      orgMock.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-abcdef1234' } });
+      await expect(adapter().describeOrganization()).rejects.toMatchObject({
+        name: 'AwsCallError',
+        code: 'NoManagementAccount',
+      });
+    });
+  });
 
   describe('listAccounts', () => {
     it('reads every page, 20 accounts a page, with each account’s state', async () => {
@@ -246,10 +289,21 @@ describe('createOrganizationsAdapter', () => {
 describe('requiredOrganizationsActions', () => {
   it.each([
     [{ organization: false, organizationalUnits: false }, []],
-    [{ organization: true, organizationalUnits: false }, ['organizations:ListAccounts']],
+    [
+      { organization: true, organizationalUnits: false },
+      ['organizations:DescribeOrganization', 'organizations:ListAccounts'],
+    ],
     [
       { organization: true, organizationalUnits: true },
-      ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'],
+      [
+        'organizations:DescribeOrganization',
+        'organizations:ListAccountsForParent',
+        'organizations:ListOrganizationalUnitsForParent',
+      ],
+    ],
+    [
+      { organization: true, organizationalUnits: false, includeManagementAccount: true },
+      ['organizations:ListAccounts'],
     ],
   ])('for %j is %j', (scope, actions) => {
     expect(requiredOrganizationsActions(scope)).toEqual(actions);
@@ -257,6 +311,6 @@ describe('requiredOrganizationsActions', () => {
 
   it('declares only read actions', () => {
     for (const action of Object.values(ORGANIZATIONS_ACTIONS).flat())
-      expect(action).toMatch(/^organizations:List/);
+      expect(action).toMatch(/^organizations:(List|Describe)/);
   });
 });

@@ -1,9 +1,15 @@
 /**
  * Page tokens that come back: every paginating loop of lib/ fails the listing with a
  * RepeatedPageTokenError instead of running forever (lib/pagination.ts) — the ECR listing of the sweep and
- * its creation templates, the Organizations listings and CloudTrail's LookupEvents.
+ * its creation templates, the Organizations listings, CloudTrail's LookupEvents, Security Hub's GetFindings and
+ * the targets of the member forwarding rule (EventBridge ListTargetsByRule).
  */
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListTargetsByRuleCommand,
+} from '@aws-sdk/client-eventbridge';
 import {
   ListAccountsCommand,
   ListAccountsForParentCommand,
@@ -17,6 +23,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
 import { createCloudTrailAdapter } from '../../lib/cloudtrail.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
+import { FORWARDING_RULE_NAME } from '../../lib/forwarding.ts';
+import { createForwardingRuleReader } from '../../lib/forwarding-rule.ts';
 import { createOrganizationsAdapter } from '../../lib/organizations.ts';
 import { pageTokens, RepeatedPageTokenError } from '../../lib/pagination.ts';
 import type { Policy } from '../../lib/policy.ts';
@@ -166,5 +174,23 @@ describe('the Security Hub adapter over GetFindings that repeats a token', () =>
       adapter.findControlFindings({ accountId: '123456789012', region: 'eu-west-1' }),
     ).rejects.toThrow('Security Hub GetFindings repeated a page token');
     expect(hub.commandCalls(GetFindingsCommand)).toHaveLength(2);
+  });
+});
+
+describe('the forwarding-rule reader over ListTargetsByRule that repeats a token', () => {
+  const events = mockClient(EventBridgeClient);
+  beforeEach(() => events.reset());
+
+  it('fails the read as an AwsCallError (the sweep counts the account-region unguarded), after the page that repeated it', async () => {
+    events.on(DescribeRuleCommand).resolves({ Name: FORWARDING_RULE_NAME, State: 'ENABLED' });
+    events.on(ListTargetsByRuleCommand).resolves({ Targets: [], NextToken: 'loop' });
+    const reader = createForwardingRuleReader(new EventBridgeClient({ region: 'eu-west-1' }));
+    await expect(reader.read(FORWARDING_RULE_NAME)).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'ListTargetsByRule',
+      code: 'RepeatedPageTokenError',
+      message: expect.stringContaining('EventBridge ListTargetsByRule repeated a page token'),
+    });
+    expect(events.commandCalls(ListTargetsByRuleCommand)).toHaveLength(2);
   });
 });

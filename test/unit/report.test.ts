@@ -408,7 +408,13 @@ describe('readCliJsonLines', () => {
 });
 
 describe('readResultWriterFiles', () => {
-  const outcome = (accountId: string, region: string, values: Partial<ReportCounts>, message?: string) =>
+  const outcome = (
+    accountId: string,
+    region: string,
+    values: Partial<ReportCounts>,
+    message?: string,
+    forwarding?: { status: string; reason?: string },
+  ) =>
     JSON.stringify({
       accountId,
       region,
@@ -416,6 +422,7 @@ describe('readResultWriterFiles', () => {
       scanned: Object.values(counts(values)).reduce((a, b) => a + b, 0),
       pages: 1,
       ...(message === undefined ? {} : { message }),
+      ...(forwarding === undefined ? {} : { forwarding }),
     });
   const item = (accountId: string, region: string) =>
     JSON.stringify({ accountId, region, roleName: 'EcrImmutabilityGuardMember' });
@@ -493,6 +500,49 @@ describe('readResultWriterFiles', () => {
     expect(data.source.detail).toBe(
       'arn:aws:states:eu-west-1:111111111111:mapRun:org/Map:1 (r/manifest.json)',
     );
+  });
+
+  it('makes a child whose forwarding rule was not in place unguarded, with the reason; failed stays failed and says both', () => {
+    const missing = { status: 'unguarded', reason: 'the forwarding rule does not exist' };
+    const { data } = read({
+      readFile: (key: string) =>
+        key === 'r/SUCCEEDED_0.json'
+          ? JSON.stringify([
+              {
+                Status: 'SUCCEEDED',
+                Input: item(A, 'eu-west-1'),
+                Output: outcome(A, 'eu-west-1', { compliant: 3 }, undefined, missing),
+              },
+              {
+                Status: 'SUCCEEDED',
+                Input: item(A, 'us-east-1'),
+                Output: outcome(A, 'us-east-1', { failed: 1 }, undefined, missing),
+              },
+              {
+                Status: 'SUCCEEDED',
+                Input: item(B, 'eu-west-1'),
+                Output: outcome(B, 'eu-west-1', { compliant: 1 }, undefined, { status: 'guarded' }),
+              },
+            ])
+          : files[key],
+    });
+    expect(
+      // The succeeded children come first, in the file's order.
+      data.accountRegions
+        .slice(0, 3)
+        .map((summary) => [summary.accountId, summary.region, summary.status, summary.code, summary.reason]),
+    ).toEqual([
+      [A, 'eu-west-1', 'unguarded', null, 'unguarded: the forwarding rule does not exist'],
+      [
+        A,
+        'us-east-1',
+        'failed',
+        'RepositoriesFailed',
+        '1 repositories could not be decided; unguarded: the forwarding rule does not exist',
+      ],
+      [B, 'eu-west-1', 'completed', null, null],
+    ]);
+    expect(cellOf(data.accountRegions[0]).kind).toBe('unguarded');
   });
 
   it('refuses a manifest naming a file it cannot find', () => {

@@ -4,19 +4,27 @@
  * result files through the S3 reader, which is tested against a mocked S3 client.
  */
 import { Readable } from 'node:stream';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createScopeHandler, parseSweepRequest } from '../../functions/scope/handler.ts';
+import {
+  createScopeHandler,
+  parseSweepRequest,
+  SKIP_REASON_DIMENSION,
+  SKIPPED_ACCOUNTS_METRIC,
+} from '../../functions/scope/handler.ts';
 import type { OrganizationLister } from '../../lib/scope.ts';
-import { createResultReader, type ResultReader, S3_ACTIONS } from '../../lib/scope-items.ts';
+import { createResultReader, type ResultReader, S3_ACTIONS, type ScopeItem } from '../../lib/scope-items.ts';
+import { captureEmf } from '../helpers/emf.ts';
 import { testConfig, testLogger } from '../helpers/runtime.ts';
 
 const HOME = '111111111111';
 const context = { invokedFunctionArn: `arn:aws:lambda:eu-west-1:${HOME}:function:scope` };
 
 const lister: OrganizationLister = {
+  describeOrganization: async () => ({ managementAccountId: HOME }),
   listAccounts: async () => [{ accountId: HOME, name: 'management', state: 'ACTIVE' }],
   listAccountsUnder: async () => [],
 };
@@ -50,7 +58,14 @@ describe('the execution input of an organisation sweep', () => {
     { input: { dryRun: true }, options: { dryRun: true } },
     { input: { dryRun: false, maxRepositories: 500 }, options: { dryRun: false, maxRepositories: 500 } },
   ])('gives every item $options for $input', ({ input, options }) => {
-    expect(parseSweepRequest(input)).toEqual(options);
+    expect(parseSweepRequest(input)).toEqual({ options });
+  });
+
+  it('takes the manifest of an earlier run to retry only its failures', () => {
+    expect(parseSweepRequest({ dryRun: true, retryFailedFrom: 'results/0f1e/manifest.json' })).toEqual({
+      options: { dryRun: true },
+      retryFailedFrom: 'results/0f1e/manifest.json',
+    });
   });
 
   it.each([
@@ -58,6 +73,15 @@ describe('the execution input of an organisation sweep', () => {
     { input: { dryRun: 'yes' }, message: 'execution input.dryRun: Invalid input: expected boolean' },
     { input: { maxRepositories: 0 }, message: 'execution input.maxRepositories: Too small' },
     { input: { repositoryNames: ['a'] }, message: 'Unrecognized key: "repositoryNames"' },
+    {
+      input: { retryFailedFrom: 'scope/run.json' },
+      message:
+        'execution input.retryFailedFrom: must be the manifest of an earlier run, results/<map run>/manifest.json, got "scope/run.json"',
+    },
+    {
+      input: { retryFailedFrom: 'arn:aws:states:eu-west-1:111111111111:execution:org:run' },
+      message: 'execution input.retryFailedFrom: must be the manifest of an earlier run',
+    },
   ])('refuses $input naming what was written', ({ input, message }) => {
     expect(() => parseSweepRequest(input)).toThrow(message);
   });
@@ -196,5 +220,178 @@ describe('the S3 result reader', () => {
         'k.json',
       ),
     ).rejects.toThrow(/s3:GetObject failed with AccessDenied/);
+  });
+});
+
+describe('the management account in the scope function', () => {
+  const MANAGEMENT = '999999999999';
+  const MEMBER = '222222222222';
+  const organisation: OrganizationLister = {
+    describeOrganization: async () => ({ managementAccountId: MANAGEMENT }),
+    listAccounts: async () => [
+      { accountId: HOME, name: 'security', state: 'ACTIVE' },
+      { accountId: MANAGEMENT, name: 'management', state: 'ACTIVE' },
+      { accountId: MEMBER, name: 'payments', state: 'ACTIVE' },
+    ],
+    listAccountsUnder: async () => [],
+  };
+  const scopeHandler = (env: Record<string, string> = {}, metrics?: Metrics) =>
+    createScopeHandler({
+      config: testConfig({ ORGANIZATION_MODE: 'true', ...env }),
+      logger: testLogger().logger,
+      region: 'eu-west-1',
+      lister: async () => organisation,
+      writer: async () => ({ write: async () => {} }),
+      ...(metrics === undefined ? {} : { metrics }),
+    });
+
+  it('is skipped with its reason in the scope summary, and counted in SkippedAccounts by reason', async () => {
+    const emf = captureEmf();
+    try {
+      const answer = await scopeHandler({ EXCLUDED_ACCOUNTS: MEMBER }, emf.metrics)({}, context);
+      expect(answer).toMatchObject({
+        items: [{ accountId: HOME, region: 'eu-west-1' }],
+        skipped: [
+          { accountId: MEMBER, reason: 'excluded' },
+          {
+            accountId: MANAGEMENT,
+            name: 'management',
+            reason: 'management-account',
+            detail: expect.stringContaining('no member role'),
+          },
+        ],
+      });
+      const documents = emf.documents().filter((document) => SKIPPED_ACCOUNTS_METRIC in document.metrics);
+      expect(
+        documents.map((document) => [document.dimensions, document.dimensionValues, document.metrics]),
+      ).toEqual([
+        [
+          [['service', SKIP_REASON_DIMENSION]],
+          { service: 'test', SkipReason: 'excluded' },
+          { SkippedAccounts: 1 },
+        ],
+        [
+          [['service', SKIP_REASON_DIMENSION]],
+          { service: 'test', SkipReason: 'management-account' },
+          { SkippedAccounts: 1 },
+        ],
+      ]);
+    } finally {
+      emf.stop();
+    }
+  });
+
+  it('is swept with includeManagementAccount', async () => {
+    const answer = await scopeHandler({ INCLUDE_MANAGEMENT_ACCOUNT: 'true' })({}, context);
+    expect(answer).toMatchObject({ count: 3, skipped: [] });
+  });
+
+  it('is swept when the scope function runs in the management account itself', async () => {
+    const answer = await scopeHandler()(
+      {},
+      { invokedFunctionArn: `arn:aws:lambda:eu-west-1:${MANAGEMENT}:function:scope` },
+    );
+    expect(answer).toMatchObject({ count: 3, skipped: [] });
+  });
+});
+
+describe('retrying only the account-regions that failed in an earlier run', () => {
+  const MEMBER = '222222222222';
+  const GONE = '333333333333';
+  const zero = { compliant: 0, remediated: 0, 'would-remediate': 0, exempt: 0, gone: 0, failed: 0 };
+  const organisation: OrganizationLister = {
+    describeOrganization: async () => ({ managementAccountId: HOME }),
+    listAccounts: async () => [
+      { accountId: HOME, name: 'management', state: 'ACTIVE' },
+      { accountId: MEMBER, name: 'payments', state: 'ACTIVE' },
+      { accountId: GONE, name: 'closed since', state: 'SUSPENDED' },
+    ],
+    listAccountsUnder: async () => [],
+  };
+  const run = 'results/0f1e';
+  const objects: Record<string, string> = {
+    [`guard-results/${run}/manifest.json`]: JSON.stringify({
+      DestinationBucket: 'guard-results',
+      MapRunArn: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/SweepAccountRegions:0f1e',
+      ResultFiles: {
+        SUCCEEDED: [{ Key: `${run}/SUCCEEDED_0.json`, Size: 1 }],
+        FAILED: [{ Key: `${run}/FAILED_0.json`, Size: 1 }],
+      },
+    }),
+    [`guard-results/${run}/SUCCEEDED_0.json`]: JSON.stringify([
+      {
+        Status: 'SUCCEEDED',
+        Input: JSON.stringify({ accountId: HOME, region: 'eu-west-1' }),
+        Output: JSON.stringify({ accountId: HOME, region: 'eu-west-1', counts: zero, scanned: 0, pages: 1 }),
+      },
+    ]),
+    [`guard-results/${run}/FAILED_0.json`]: JSON.stringify([
+      {
+        Status: 'FAILED',
+        Input: JSON.stringify({ accountId: MEMBER, region: 'us-east-1' }),
+        Error: 'AwsCallError',
+      },
+      {
+        Status: 'FAILED',
+        Input: JSON.stringify({ accountId: GONE, region: 'eu-west-1' }),
+        Error: 'AwsCallError',
+      },
+    ]),
+  };
+
+  it('writes only the failed account-regions still in scope as items, naming the ones it drops', async () => {
+    const written: { key: string; items: readonly ScopeItem[] }[] = [];
+    const handler = createScopeHandler({
+      config: testConfig({ ORGANIZATION_MODE: 'true', SCOPE_REGIONS: 'eu-west-1,us-east-1' }),
+      logger: testLogger().logger,
+      region: 'eu-west-1',
+      lister: async () => organisation,
+      writer: async () => ({ write: async (_bucket, key, items) => void written.push({ key, items }) }),
+      reader: async () => ({
+        read: async (bucket, key) => {
+          const text = objects[`${bucket}/${key}`];
+          if (text === undefined) throw new Error(`no object ${bucket}/${key}`);
+          return text;
+        },
+      }),
+    });
+    const answer = await handler(
+      {
+        bucket: 'guard-results',
+        key: 'scope/retry-1.json',
+        request: { dryRun: true, retryFailedFrom: `${run}/manifest.json` },
+      },
+      context,
+    );
+    expect(written).toEqual([
+      {
+        key: 'scope/retry-1.json',
+        items: [{ accountId: MEMBER, region: 'us-east-1', roleName: 'EcrImmutabilityGuardMember' }],
+      },
+    ]);
+    expect(answer).toMatchObject({
+      count: 1,
+      request: { dryRun: true },
+      retry: {
+        from: `${run}/manifest.json`,
+        failedAccountRegions: 2,
+        notInScope: [{ accountId: GONE, region: 'eu-west-1' }],
+        unidentified: 0,
+      },
+    });
+  });
+
+  it('fails naming the file when the earlier run’s manifest cannot be read', async () => {
+    const handler = createScopeHandler({
+      config: testConfig({ ORGANIZATION_MODE: 'true' }),
+      logger: testLogger().logger,
+      region: 'eu-west-1',
+      lister: async () => organisation,
+      writer: async () => ({ write: async () => {} }),
+      reader: async () => ({ read: async (_bucket, key) => `not json ${key}` }),
+    });
+    await expect(
+      handler({ bucket: 'guard-results', request: { retryFailedFrom: 'results/x/manifest.json' } }, context),
+    ).rejects.toThrow('results/x/manifest.json: not JSON');
   });
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lib/errors.ts';
 import {
   buildScope,
+  MANAGEMENT_ACCOUNT_DETAIL,
+  narrowScope,
   type OrganizationAccount,
   type OrganizationLister,
   type OrganizationSettings,
@@ -22,10 +24,21 @@ function account(accountId: string, state: string | undefined, name = `acct-${ac
   return { accountId, name, state } satisfies OrganizationAccount;
 }
 
-/** An organisation as a table: every account, and which accounts sit directly under which parent. */
-function organization(accounts: OrganizationAccount[], under: Record<string, string[]> = {}) {
+/** The management account of the test organisations: not one of the listed accounts unless a test says so. */
+const MANAGEMENT = '999999999990';
+
+/** An organisation as a table: every account, which accounts sit directly under which parent, its management account. */
+function organization(
+  accounts: OrganizationAccount[],
+  under: Record<string, string[]> = {},
+  managementAccountId = MANAGEMENT,
+) {
   const calls: string[] = [];
   const lister: OrganizationLister = {
+    async describeOrganization() {
+      calls.push('describeOrganization');
+      return { managementAccountId };
+    },
     async listAccounts() {
       calls.push('listAccounts');
       return accounts;
@@ -62,6 +75,7 @@ describe('parseScopeRequest', () => {
       accountIds: [A, B],
       parentIds: undefined,
       excludedAccountIds: [C],
+      includeManagementAccount: false,
       regions: ['eu-west-1', 'us-east-1'],
     });
   });
@@ -105,6 +119,10 @@ describe('parseScopeRequest', () => {
       'organizationalUnits: only valid',
     ],
     [{ accounts: [A], regions: ['eu-west-1'], acounts: [B] }, 'acounts'],
+    [
+      { accounts: [A], includeManagementAccount: true, regions: ['eu-west-1'] },
+      'includeManagementAccount: only valid with organization: true',
+    ],
   ])('rejects %j naming the field: %s', (input, message) => {
     expectInvalid(input, message);
   });
@@ -168,7 +186,7 @@ describe('resolveScope over the organisation', () => {
       parseScopeRequest({ organization: true, regions: ['eu-west-1'] }),
       lister,
     );
-    expect(calls).toEqual(['listAccounts']);
+    expect(calls).toEqual(['listAccounts', 'describeOrganization']);
     expect(scope.accounts).toEqual([{ accountId: A, name: 'prod' }]);
     expect(scope.skipped).toEqual([
       { accountId: B, name: 'old', reason: 'suspended', detail: 'account state is SUSPENDED' },
@@ -212,7 +230,7 @@ describe('resolveScope over the organisation', () => {
       }),
       lister,
     );
-    expect(calls).toEqual(['listAccountsUnder ou-ab12-aaaaaaaa,ou-ab12-bbbbbbbb']);
+    expect(calls).toEqual(['listAccountsUnder ou-ab12-aaaaaaaa,ou-ab12-bbbbbbbb', 'describeOrganization']);
     expect(scope.targets).toEqual([
       { accountId: A, region: 'eu-west-1' },
       { accountId: B, region: 'eu-west-1' },
@@ -243,6 +261,84 @@ describe('resolveScope over the organisation', () => {
         reason: 'not-in-organization',
         detail: 'not an account of the organization',
       },
+    ]);
+  });
+});
+
+describe('the management account', () => {
+  const accounts = [account(A, 'ACTIVE', 'management'), account(B, 'ACTIVE', 'payments')];
+  const request = (more: Record<string, unknown> = {}) =>
+    parseScopeRequest({ organization: true, regions: ['eu-west-1'], ...more });
+
+  it('is skipped with the reason that it has no member role by design, never acted on', async () => {
+    const { lister, calls } = organization(accounts, {}, A);
+    const scope = await resolveScope(request(), lister, { callerAccountId: C });
+    expect(calls).toEqual(['listAccounts', 'describeOrganization']);
+    expect(scope.targets).toEqual([{ accountId: B, region: 'eu-west-1' }]);
+    expect(scope.skipped).toEqual([
+      { accountId: A, name: 'management', reason: 'management-account', detail: MANAGEMENT_ACCOUNT_DETAIL },
+    ]);
+    expect(MANAGEMENT_ACCOUNT_DETAIL).toContain('service-managed StackSets deploy no member role there');
+    expect(MANAGEMENT_ACCOUNT_DETAIL).toContain('--include-management-account');
+  });
+
+  it('is skipped when the caller is unknown', async () => {
+    const { lister } = organization(accounts, {}, A);
+    expect((await resolveScope(request(), lister)).skipped).toMatchObject([
+      { accountId: A, reason: 'management-account' },
+    ]);
+  });
+
+  it('is swept when asked for, without asking the organisation who it is', async () => {
+    const { lister, calls } = organization(accounts, {}, A);
+    const scope = await resolveScope(request({ includeManagementAccount: true }), lister, {
+      callerAccountId: C,
+    });
+    expect(calls).toEqual(['listAccounts']);
+    expect(scope.accounts.map((a) => a.accountId)).toEqual([A, B]);
+    expect(scope.skipped).toEqual([]);
+  });
+
+  it('is swept when it is the caller itself, which needs no member role', async () => {
+    const { lister } = organization(accounts, {}, A);
+    const scope = await resolveScope(request(), lister, { callerAccountId: A });
+    expect(scope.accounts.map((a) => a.accountId)).toEqual([A, B]);
+  });
+
+  it('keeps the operator’s exclusion and a non-ACTIVE state as the reason', () => {
+    const excluded = buildScope(request({ excludeAccounts: [A] }), accounts, { managementAccountId: A });
+    expect(excluded.skipped).toMatchObject([{ accountId: A, reason: 'excluded' }]);
+    const suspended = buildScope(request(), [account(A, 'SUSPENDED')], { managementAccountId: A });
+    expect(suspended.skipped).toMatchObject([{ accountId: A, reason: 'suspended' }]);
+  });
+});
+
+describe('narrowScope', () => {
+  const scope = buildScope(
+    parseScopeRequest({ accounts: [A, B, C], excludeAccounts: [C], regions: ['eu-west-1', 'us-east-1'] }),
+  );
+
+  it('keeps only the given account-regions of the scope, and the accounts they belong to', () => {
+    const { scope: narrowed, dropped } = narrowScope(scope, [
+      { accountId: B, region: 'us-east-1' },
+      { accountId: B, region: 'us-east-1' },
+    ]);
+    expect(narrowed.targets).toEqual([{ accountId: B, region: 'us-east-1' }]);
+    expect(narrowed.accounts.map((a) => a.accountId)).toEqual([B]);
+    expect(narrowed.skipped).toEqual(scope.skipped);
+    expect(dropped).toEqual([]);
+  });
+
+  it('names the given account-regions the scope no longer holds', () => {
+    const { scope: narrowed, dropped } = narrowScope(scope, [
+      { accountId: A, region: 'eu-west-1' },
+      { accountId: C, region: 'eu-west-1' },
+      { accountId: A, region: 'ap-south-1' },
+    ]);
+    expect(narrowed.targets).toEqual([{ accountId: A, region: 'eu-west-1' }]);
+    expect(dropped).toEqual([
+      { accountId: C, region: 'eu-west-1' },
+      { accountId: A, region: 'ap-south-1' },
     ]);
   });
 });
