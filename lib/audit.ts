@@ -4,7 +4,7 @@
  * no SDK): this is what infra/ may import. The Powertools-based auditor that logs and counts records is
  * lib/auditor.ts. See docs/architecture.md, "Outcomes" and "Audit".
  */
-import { callTimeoutOf, EcrCallError, errorCodeOf } from './errors.ts';
+import { AwsCallError, callTimeoutOf, errorCodeOf } from './errors.ts';
 import type { EventContext } from './events.ts';
 import type { MutabilitySetting, RepositoryFacts, TemplateFacts } from './policy.ts';
 
@@ -225,7 +225,8 @@ export function failedRecord(
   context?: EventContext,
 ): AuditRecord {
   const errorCode = errorCodeOf(error);
-  const operation = error instanceof EcrCallError ? `${error.operation} ` : '';
+  // The ECR operation that failed on the repository; a failure to reach the account is named by its code.
+  const operation = error instanceof AwsCallError && error.service === 'ecr' ? `${error.operation} ` : '';
   // A call that got no answer says which endpoint and which limit: what to fix.
   const timeout = callTimeoutOf(error);
   return {

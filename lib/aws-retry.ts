@@ -1,52 +1,13 @@
 /**
- * The one retry helper, on top of the SDK's own retry strategy: the clients are built with
+ * Retrying above the SDK, with nothing of the SDK in it (a pure module): the clients are built with
  * `retryMode: 'adaptive'` (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
  * an error that outlasts those attempts is retried here a few more times with full-jitter exponential
- * backoff (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/). {@link retry} is
- * the loop, used by the sweep for ECR (lib/sweep.ts) and by {@link callWithRetries} for the control-plane
- * calls of organisation scope (Organizations listings, STS AssumeRole), whose errors it translates into an
- * {@link AwsCallError} at the adapter boundary.
+ * backoff (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/). {@link retry} is the
+ * loop, used by the sweep for ECR (lib/sweep.ts) and by the adapters through lib/aws-call.ts;
+ * {@link isRetryableAnswer} says which translated call errors are worth it.
  */
 import { setTimeout } from 'node:timers/promises';
-import { AwsCallError, errorCodeOf } from './errors.ts';
-
-/** Throttling and server-side codes of Organizations (JSON) and STS (Query) worth another attempt. */
-const RETRYABLE_CODES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ServiceException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'InternalError',
-  'InternalServerError',
-  'IDPCommunicationError',
-  'IDPCommunicationErrorException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'CallTimeoutError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-]);
-
-/** True for throttling, server faults (5xx) and connection errors; false for access denied and bad input. */
-export function isRetryableAwsError(error: unknown): boolean {
-  if (error instanceof AwsCallError) return error.retryable;
-  if (RETRYABLE_CODES.has(errorCodeOf(error))) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  const fault = '$fault' in error ? error.$fault : undefined;
-  const metadata = '$metadata' in error ? error.$metadata : undefined;
-  const status =
-    typeof metadata === 'object' && metadata !== null && 'httpStatusCode' in metadata
-      ? metadata.httpStatusCode
-      : undefined;
-  return fault === 'server' || (typeof status === 'number' && (status === 429 || status >= 500));
-}
+import { AwsCallError } from './errors.ts';
 
 /**
  * Codes of a call that got no answer: a timed-out attempt, a connection that could not be made or was
@@ -72,17 +33,7 @@ const UNANSWERED_CODES = new Set([
  * a server fault), not a call that went unanswered (see {@link UNANSWERED_CODES}).
  */
 export function isRetryableAnswer(error: unknown): boolean {
-  const retryable =
-    typeof error === 'object' && error !== null && 'retryable' in error && error.retryable === true;
-  return retryable && !UNANSWERED_CODES.has(errorCodeOf(error));
-}
-
-/** Translates anything an SDK call threw into an {@link AwsCallError} naming the service and operation. */
-export function translateAwsError(service: string, operation: string, error: unknown): AwsCallError {
-  if (error instanceof AwsCallError) return error;
-  return new AwsCallError(service, operation, errorCodeOf(error), isRetryableAwsError(error), {
-    cause: error,
-  });
+  return error instanceof AwsCallError && error.retryable && !UNANSWERED_CODES.has(error.code);
 }
 
 export type Sleep = (ms: number) => Promise<void>;
@@ -128,26 +79,4 @@ export async function retry<T>(call: () => Promise<T>, policy: RetryPolicy): Pro
       await sleep(random() * Math.min(cap, base * 2 ** attempt));
     }
   }
-}
-
-/**
- * Runs `call` and translates its failure into an {@link AwsCallError}; retryable answers (throttling,
- * server faults) are retried first, as {@link retry} does.
- */
-export function callWithRetries<T>(
-  service: string,
-  operation: string,
-  call: () => Promise<T>,
-  options: RetryOptions = {},
-): Promise<T> {
-  return retry(
-    async () => {
-      try {
-        return await call();
-      } catch (caught) {
-        throw translateAwsError(service, operation, caught);
-      }
-    },
-    { ...options, isRetryable: (error) => error instanceof AwsCallError && isRetryableAnswer(error) },
-  );
 }

@@ -16,7 +16,8 @@ import {
   LookupEventsCommand,
   type LookupEventsCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
-import { callWithRetries, type RetryOptions, type Sleep, translateAwsError } from './aws-retry.ts';
+import { callWithRetries, translateAwsError } from './aws-call.ts';
+import type { RetryOptions, Sleep } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
 import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
 import { type PushRecord, parsePushRecord } from './plan.ts';

@@ -11,7 +11,8 @@
  */
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import * as z from 'zod/mini';
-import { callWithRetries, type RetryOptions } from './aws-retry.ts';
+import { callWithRetries } from './aws-call.ts';
+import type { RetryOptions } from './aws-retry.ts';
 import { AwsCallError, InvalidInputError } from './errors.ts';
 import { accountIdSchema, regionSchema } from './scope.ts';
 import { formatIssues } from './validation.ts';

@@ -1,7 +1,7 @@
 /**
  * The ECR adapter: the only place that talks to `@aws-sdk/client-ecr`. It takes a ready client
  * (so tests pass an `aws-sdk-client-mock`), uses modular commands, and translates SDK exceptions
- * into {@link EcrCallError} or the `gone` result at this boundary and nowhere else.
+ * into {@link AwsCallError} (lib/aws-call.ts) or the `gone` result at this boundary and nowhere else.
  */
 
 import { setTimeout } from 'node:timers/promises';
@@ -18,8 +18,8 @@ import {
   TagResourceCommand,
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import { CallTimeoutError, EcrCallError, errorCodeOf } from './errors.ts';
+import { translateAwsError } from './aws-call.ts';
+import { AwsCallError, errorCodeOf } from './errors.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
 import type { UntaggedImage } from './plan.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
@@ -67,32 +67,10 @@ export function requiredEcrActions(features: EcrFeatures): string[] {
 
 export { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE };
 
-type SdkError = Parameters<typeof isTransientError>[0];
+const SERVICE = 'ecr';
 
-/** What the SDK throws: an `Error` whose `cause`, if any, is an `Error` too. */
-function isSdkError(error: unknown): error is SdkError {
-  return error instanceof Error && (error.cause === undefined || error.cause instanceof Error);
-}
-
-/**
- * Worth retrying later: what the SDK's own retry strategy treats as retryable (throttling, transient
- * errors such as timeouts and dropped or refused connections, and server faults), classified by the
- * SDK's `@smithy/core/retry` so the list stays the SDK's, not ours.
- */
-function isRetryable(error: unknown): boolean {
-  if (!isSdkError(error)) return false;
-  return isThrottlingError(error) || isTransientError(error) || isServerError(error);
-}
-
-/**
- * Translates anything an SDK call threw into an {@link EcrCallError}. A call past its time limit is worth
- * redelivering later (the guardrail's event is retried by Lambda), though nothing retries it at once.
- */
-export function translateError(operation: string, error: unknown): EcrCallError {
-  if (error instanceof EcrCallError) return error;
-  const retryable = isRetryable(error) || error instanceof CallTimeoutError;
-  return new EcrCallError(operation, errorCodeOf(error), retryable, { cause: error });
-}
+/** Translates anything an ECR call threw into an {@link AwsCallError} naming the operation. */
+const translateError = (operation: string, error: unknown) => translateAwsError(SERVICE, operation, error);
 
 function isNotFound(error: unknown): boolean {
   return errorCodeOf(error) === 'RepositoryNotFoundException';
@@ -433,7 +411,7 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
           nextToken = output.nextToken || undefined;
           // A token seen before would page forever.
           if (nextToken !== undefined && seen.has(nextToken)) {
-            throw new EcrCallError('DescribeImages', 'RepeatedNextToken', false);
+            throw new AwsCallError(SERVICE, 'DescribeImages', 'RepeatedNextToken', false);
           }
           if (nextToken !== undefined) seen.add(nextToken);
         } while (nextToken !== undefined);

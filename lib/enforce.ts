@@ -7,7 +7,7 @@
  */
 import { type AuditRecord, goneRecord, repositoryRecord, type Trigger, templateRecord } from './audit.ts';
 import type { EcrAdapter } from './ecr.ts';
-import { EcrCallError } from './errors.ts';
+import { AwsCallError } from './errors.ts';
 import type { EventContext } from './events.ts';
 import {
   evaluateRepository,
@@ -31,7 +31,7 @@ export interface EnforceOptions {
  * asks for them, writes only when non-compliant and not in dry-run. Idempotent: a compliant
  * repository costs no call at all.
  *
- * @throws EcrCallError when an ECR call fails after the SDK's retries; the caller decides whether
+ * @throws AwsCallError when an ECR call fails after the SDK's retries; the caller decides whether
  *   that is a `failed` record (sweep) or a redelivery (guardrail, for retryable errors).
  */
 export async function enforceRepository(
@@ -56,7 +56,7 @@ export async function enforceRepository(
       return repositoryRecord(current, 'exempt', decision.reason, options, { context });
     case 'needs-tags':
       // evaluateRepository never asks twice once tags are present.
-      throw new EcrCallError('ListTagsForResource', 'TagsUnavailable', false);
+      throw new AwsCallError('ecr', 'ListTagsForResource', 'TagsUnavailable', false);
     case 'remediate': {
       if (options.dryRun) {
         return repositoryRecord(current, 'would-remediate', `dry-run: ${decision.reason}`, options, {
@@ -80,7 +80,7 @@ export async function enforceRepository(
  * Decides one repository creation template and applies the decision, as {@link enforceRepository}
  * does for a repository: templates decide how the repositories ECR creates itself are born.
  *
- * @throws EcrCallError when UpdateRepositoryCreationTemplate fails after the SDK's retries; the
+ * @throws AwsCallError when UpdateRepositoryCreationTemplate fails after the SDK's retries; the
  *   caller records it (see `templateFailedRecord` in lib/audit.ts).
  */
 export async function enforceTemplate(

@@ -32,37 +32,28 @@ export class ConfigError extends GuardError {
   }
 }
 
-/**
- * An ECR call that failed after the SDK's own retries. `retryable` is true for throttling and
- * server faults (worth redelivering later), false for permanent errors such as access denied.
- */
-export class EcrCallError extends GuardError {
-  readonly code: string;
-  readonly operation: string;
-  readonly retryable: boolean;
-
-  constructor(operation: string, code: string, retryable: boolean, options?: ErrorOptions) {
-    const detail =
-      options?.cause instanceof Error && options.cause.message ? `: ${options.cause.message}` : '';
-    super(`${operation} failed with ${code}${detail}`, options);
-    this.name = 'EcrCallError';
-    this.code = code;
-    this.operation = operation;
-    this.retryable = retryable;
-  }
-}
+/** The AWS services the guard calls, as IAM and the SDK's service identifiers name them. */
+export type AwsService = 'cloudtrail' | 'ecr' | 'events' | 'organizations' | 's3' | 'securityhub' | 'sts';
 
 /**
- * A call to an AWS service other than ECR (Organizations, STS) that failed after the SDK's and our own
- * retries. `retryable` as for {@link EcrCallError}.
+ * A call to an AWS service that failed after the SDK's own retries (and the adapter's, where it retries).
+ * `retryable` is true for throttling, server faults and calls that got no answer (worth another attempt
+ * later), false for permanent errors such as access denied; lib/aws-call.ts decides, with the SDK's own
+ * classification. The message reads `ecr:PutImageTagMutability failed with AccessDeniedException: …`.
  */
 export class AwsCallError extends GuardError {
-  readonly service: string;
+  readonly service: AwsService;
   readonly operation: string;
   readonly code: string;
   readonly retryable: boolean;
 
-  constructor(service: string, operation: string, code: string, retryable: boolean, options?: ErrorOptions) {
+  constructor(
+    service: AwsService,
+    operation: string,
+    code: string,
+    retryable: boolean,
+    options?: ErrorOptions,
+  ) {
     const detail =
       options?.cause instanceof Error && options.cause.message ? `: ${options.cause.message}` : '';
     super(`${service}:${operation} failed with ${code}${detail}`, options);
@@ -112,11 +103,11 @@ export class InvalidInputError extends GuardError {
 }
 
 /**
- * The error code of an unknown thrown value: an {@link EcrCallError}'s AWS code, the SDK exception name, or a
+ * The error code of an unknown thrown value: an {@link AwsCallError}'s AWS code, the SDK exception name, or a
  * Node network code (`ECONNRESET`).
  */
 export function errorCodeOf(error: unknown): string {
-  if (error instanceof EcrCallError || error instanceof AwsCallError) return error.code;
+  if (error instanceof AwsCallError) return error.code;
   if (typeof error !== 'object' || error === null) return 'UnknownError';
   // The SDK names a request that timed out `TimeoutError`, whatever socket code Node attached (ETIMEDOUT).
   if ('name' in error && error.name === 'TimeoutError') return 'TimeoutError';

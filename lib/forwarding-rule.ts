@@ -12,7 +12,8 @@ import {
   type EventBridgeClient,
   ListTargetsByRuleCommand,
 } from '@aws-sdk/client-eventbridge';
-import { callWithRetries, type RetryOptions } from './aws-retry.ts';
+import { callWithRetries } from './aws-call.ts';
+import type { RetryOptions } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
 import type { ForwardingRuleFacts } from './forwarding.ts';
 import { pageTokens, RepeatedPageTokenError } from './pagination.ts';

@@ -8,8 +8,8 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { callWithRetries } from './aws-call.ts';
 import { type AwsClientConfig, type AwsClientOptions, awsClientConfig } from './aws-client-config.ts';
-import { callWithRetries } from './aws-retry.ts';
 import type { ClientHook } from './call-limits.ts';
 import type { GuardConfig } from './config.ts';
 import {

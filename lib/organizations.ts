@@ -16,7 +16,8 @@ import {
   ListOrganizationalUnitsForParentCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { callWithRetries, type RetryOptions } from './aws-retry.ts';
+import { callWithRetries } from './aws-call.ts';
+import type { RetryOptions } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
 import { pageTokens } from './pagination.ts';
 import { ACCOUNT_ID_PATTERN, type OrganizationAccount, type OrganizationLister } from './scope.ts';

@@ -9,7 +9,8 @@
  * (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { callWithRetries, type RetryOptions } from './aws-retry.ts';
+import { callWithRetries } from './aws-call.ts';
+import type { RetryOptions } from './aws-retry.ts';
 import type { Scope, SkippedAccount } from './scope.ts';
 
 /** The IAM actions of {@link createScopeItemWriter} and {@link createResultReader}, declared next to the operations. */

@@ -19,7 +19,8 @@ import {
   GetFindingsCommand,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { callWithRetries, type RetryOptions, type Sleep } from './aws-retry.ts';
+import { callWithRetries } from './aws-call.ts';
+import type { RetryOptions, Sleep } from './aws-retry.ts';
 import {
   type ControlFinding,
   ECR2_CONTROL_ID,

@@ -18,7 +18,6 @@ import { isRetryableAnswer, retry, type Sleep } from './aws-retry.ts';
 import { ConcurrencyLimit } from './concurrency.ts';
 import type { EcrAdapter } from './ecr.ts';
 import { type EnforceOptions, enforceRepository, enforceTemplate } from './enforce.ts';
-import { EcrCallError } from './errors.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
 import { pageTokens } from './pagination.ts';
 import type { Policy, RepositoryFacts } from './policy.ts';
@@ -145,7 +144,7 @@ function retrying<T>(run: SweepRun, call: () => Promise<T>, { slowDown }: { slow
   return retry(call, {
     retries: run.deps.repositoryRetries ?? 3,
     sleep: run.deps.sleep,
-    isRetryable: (error) => error instanceof EcrCallError && isRetryableAnswer(error),
+    isRetryable: isRetryableAnswer,
     canRetry: () => budgetLeft(run),
     onRetry: () => {
       run.retriedErrors += 1;

@@ -16,7 +16,7 @@ import type { Auditor } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { enforceRepository } from '../../lib/enforce.ts';
-import { AwsCallError, EcrCallError, errorCodeOf, InvalidEventError } from '../../lib/errors.ts';
+import { AwsCallError, errorCodeOf, InvalidEventError } from '../../lib/errors.ts';
 import { interpretEvent } from '../../lib/events.ts';
 import { routingSettingsOf } from '../../lib/org-config.ts';
 import { routeEvent } from '../../lib/scope.ts';
@@ -170,7 +170,7 @@ export function createGuardrailHandler(
       }
       return await finish();
     } catch (error) {
-      if (error instanceof EcrCallError && !error.retryable) {
+      if (error instanceof AwsCallError && !error.retryable) {
         // Permanent (e.g. AccessDeniedException): recorded and counted, then rethrown so the
         // invocation fails visibly and the event lands in the dead-letter queue.
         record(failedRecord(target, error, options, target.context));

@@ -1,6 +1,6 @@
 /** An in-memory EcrAdapter for unit tests of the sweep logic: sorted paging, call counters, injectable faults. */
 import type { EcrAdapter, RepositoryPage } from '../../lib/ecr.ts';
-import { EcrCallError } from '../../lib/errors.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 import type { UntaggedImage } from '../../lib/plan.ts';
 import type { MutabilitySetting, RepositoryFacts } from '../../lib/policy.ts';
 
@@ -24,7 +24,7 @@ export interface MemoryEcr extends EcrAdapter {
   readonly templates: Map<string, MutabilitySetting>;
   readonly writes: string[];
   /** Throws this error (once per call) for puts on names matching. */
-  failPut?: (name: string) => EcrCallError | undefined;
+  failPut?: (name: string) => AwsCallError | undefined;
 }
 
 function factsOf(name: string, setting: MutabilitySetting): RepositoryFacts {
@@ -138,6 +138,6 @@ export function createMemoryEcr(seed: Record<string, string>): MemoryEcr {
   return adapter;
 }
 
-export function throttled(operation = 'PutImageTagMutability'): EcrCallError {
-  return new EcrCallError(operation, 'ThrottlingException', true);
+export function throttled(operation = 'PutImageTagMutability'): AwsCallError {
+  return new AwsCallError('ecr', operation, 'ThrottlingException', true);
 }

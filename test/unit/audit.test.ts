@@ -11,7 +11,7 @@ import {
   templateRecord,
   templatesUnlistedRecord,
 } from '../../lib/audit.ts';
-import { EcrCallError } from '../../lib/errors.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 import type { EventContext } from '../../lib/events.ts';
 import type { RepositoryFacts, TemplateFacts } from '../../lib/policy.ts';
 
@@ -108,7 +108,7 @@ describe('audit record builders', () => {
 
   it.each([
     [
-      new EcrCallError('PutImageTagMutability', 'AccessDeniedException', false),
+      new AwsCallError('ecr', 'PutImageTagMutability', 'AccessDeniedException', false),
       'PutImageTagMutability failed with AccessDeniedException',
       'AccessDeniedException',
     ],
@@ -160,14 +160,24 @@ describe('audit record builders', () => {
       before: { imageTagMutability: 'MUTABLE' },
       after: { imageTagMutability: 'IMMUTABLE' },
     });
-    const throttled = new EcrCallError('UpdateRepositoryCreationTemplate', 'ThrottlingException', true);
+    const throttled = new AwsCallError(
+      'ecr',
+      'UpdateRepositoryCreationTemplate',
+      'ThrottlingException',
+      true,
+    );
     expect(templateFailedRecord(TEMPLATE, throttled, SCOPE)).toMatchObject({
       outcome: 'failed',
       templatePrefix: 'team-a',
       reason: 'UpdateRepositoryCreationTemplate failed with ThrottlingException',
       errorCode: 'ThrottlingException',
     });
-    const denied = new EcrCallError('DescribeRepositoryCreationTemplates', 'AccessDeniedException', false);
+    const denied = new AwsCallError(
+      'ecr',
+      'DescribeRepositoryCreationTemplates',
+      'AccessDeniedException',
+      false,
+    );
     expect(templatesUnlistedRecord('123456789012', denied, SCOPE)).toMatchObject({
       outcome: 'failed',
       templatePrefix: '*',

@@ -1,6 +1,8 @@
+import { IDPCommunicationErrorException } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { callWithRetries, isRetryableAwsError, retry, translateAwsError } from '../../lib/aws-retry.ts';
-import { AwsCallError, errorCodeOf } from '../../lib/errors.ts';
+import { callWithRetries, isRetryableAwsError, translateAwsError } from '../../lib/aws-call.ts';
+import { retry } from '../../lib/aws-retry.ts';
+import { AwsCallError, CallTimeoutError, errorCodeOf } from '../../lib/errors.ts';
 
 function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
   return Object.assign(new Error(`${name} happened`), {
@@ -10,14 +12,25 @@ function sdkError(name: string, status: number | undefined, fault: 'client' | 's
   });
 }
 
-describe('isRetryableAwsError', () => {
+describe('isRetryableAwsError, the one classifier of every service (the SDK retry strategy’s own)', () => {
   it.each([
+    ['ECR throttling', sdkError('ThrottlingException', 400), true],
+    ['an ECR server fault', sdkError('ServerException', 500, 'server'), true],
     ['STS throttling', sdkError('Throttling', 400), true],
+    [
+      'an STS identity provider error, retryable by its modelled trait',
+      new IDPCommunicationErrorException({ message: 'try again', $metadata: { httpStatusCode: 400 } }),
+      true,
+    ],
     ['Organizations throttling', sdkError('TooManyRequestsException', 400), true],
     ['an Organizations server fault', sdkError('ServiceException', 500, 'server'), true],
     ['an unmodelled 503', sdkError('SomethingNew', 503, 'server'), true],
     ['a bare 429', sdkError('SlowDown', 429), true],
     ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+    ['a call past its time limit', new CallTimeoutError('no answer within 1 s', undefined, 1000), true],
+    ['a translated retryable error', new AwsCallError('ecr', 'DescribeRepositories', 'Whatever', true), true],
+    ['an ECR access denied', sdkError('AccessDeniedException', 400), false],
+    ['an ECR missing repository', sdkError('RepositoryNotFoundException', 400), false],
     ['access denied', sdkError('AccessDenied', 403), false],
     ['an Organizations access denied', sdkError('AccessDeniedException', 400), false],
     ['a region not enabled', sdkError('RegionDisabledException', 403), false],

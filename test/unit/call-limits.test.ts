@@ -11,7 +11,7 @@ import type { AuditRecord } from '../../lib/audit.ts';
 import { isRetryableAnswer } from '../../lib/aws-retry.ts';
 import { createInvocationDeadline, DEADLINE_MARGIN_MS, limitCallTime } from '../../lib/call-limits.ts';
 import { createEcrAdapter, type EcrAdapter } from '../../lib/ecr.ts';
-import { AwsCallError, CallTimeoutError, callTimeoutOf, EcrCallError } from '../../lib/errors.ts';
+import { AwsCallError, CallTimeoutError, callTimeoutOf } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { runSweep } from '../../lib/sweep.ts';
 import { loopbackUrl, silentServer } from '../helpers/loopback.ts';
@@ -54,7 +54,7 @@ describe('the call time limit and the caller’s deadline, over loopback servers
     const attempts = server.connections();
     await sleep(800);
 
-    expect(error).toBeInstanceOf(EcrCallError);
+    expect(error).toBeInstanceOf(AwsCallError);
     // Worth redelivering later (a guardrail event is retried by Lambda); nothing retries it at once.
     expect(error).toMatchObject({ code: 'CallTimeoutError', retryable: true });
     expect(isRetryableAnswer(error)).toBe(false);
@@ -130,7 +130,7 @@ describe('retries above the SDK', () => {
   it.each([
     {
       what: 'throttling that outlasted the SDK',
-      error: new EcrCallError('DescribeRepositories', 'ThrottlingException', true),
+      error: new AwsCallError('ecr', 'DescribeRepositories', 'ThrottlingException', true),
       retried: true,
     },
     {
@@ -140,7 +140,7 @@ describe('retries above the SDK', () => {
     },
     {
       what: 'a timed-out attempt',
-      error: new EcrCallError('DescribeRepositories', 'TimeoutError', true),
+      error: new AwsCallError('ecr', 'DescribeRepositories', 'TimeoutError', true),
       retried: false,
     },
     {
@@ -150,14 +150,14 @@ describe('retries above the SDK', () => {
     },
     {
       what: 'a call past its time limit',
-      error: new EcrCallError('DescribeRepositories', 'CallTimeoutError', false, {
+      error: new AwsCallError('ecr', 'DescribeRepositories', 'CallTimeoutError', false, {
         cause: new CallTimeoutError('no answer', undefined, 1),
       }),
       retried: false,
     },
     {
       what: 'access denied',
-      error: new EcrCallError('DescribeRepositories', 'AccessDeniedException', false),
+      error: new AwsCallError('ecr', 'DescribeRepositories', 'AccessDeniedException', false),
       retried: false,
     },
   ])('$what: retried again above the SDK: $retried', ({ error, retried }) => {
@@ -171,7 +171,7 @@ describe('retries above the SDK', () => {
       ...memory,
       async listRepositoryPage() {
         listings += 1;
-        throw new EcrCallError('DescribeRepositories', 'ThrottlingException', true);
+        throw new AwsCallError('ecr', 'DescribeRepositories', 'ThrottlingException', true);
       },
     };
     const records: AuditRecord[] = [];

@@ -12,7 +12,7 @@ import type { AuditRecord } from '../../lib/audit.ts';
 import { createAuditPublisher } from '../../lib/audit-events.ts';
 import { failFastWhenUnreachable } from '../../lib/call-limits.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
-import { EcrCallError } from '../../lib/errors.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { runSweep } from '../../lib/sweep.ts';
 import { silentServer } from '../helpers/loopback.ts';
@@ -67,7 +67,7 @@ describe('the ECR adapter against an endpoint that accepts connections and never
       .catch((caught: unknown) => caught);
     ecr.destroy();
 
-    expect(error).toBeInstanceOf(EcrCallError);
+    expect(error).toBeInstanceOf(AwsCallError);
     expect(error).toMatchObject({ code: 'TimeoutError', retryable: true, operation: 'DescribeRepositories' });
     expect(server.connections() - before).toBe(2);
     expect(Date.now() - started).toBeLessThan(5_000);

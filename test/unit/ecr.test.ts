@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createEcrAdapter, requiredEcrActions, translateError } from '../../lib/ecr.ts';
-import { EcrCallError } from '../../lib/errors.ts';
+import { translateAwsError } from '../../lib/aws-call.ts';
+import { createEcrAdapter, requiredEcrActions } from '../../lib/ecr.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 
 const ecrMock = mockClient(ECRClient);
 const noSleep = async () => {};
@@ -223,7 +224,7 @@ describe('createEcrAdapter', () => {
     ['AccessDeniedException', 400, 'client', false],
     ['InvalidParameterException', 400, 'client', false],
   ] as const)(
-    'translates %s into an EcrCallError (retryable: %s)',
+    'translates %s into an AwsCallError (retryable: %s)',
     async (name, status, fault, retryable) => {
       ecrMock.on(PutImageTagMutabilityCommand).rejects(sdkError(name, status, fault));
       const facts = {
@@ -235,13 +236,19 @@ describe('createEcrAdapter', () => {
       const error = await adapter()
         .setMutability(facts, { mutability: 'IMMUTABLE', exclusionFilters: [] })
         .catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(EcrCallError);
-      expect(error).toMatchObject({ code: name, retryable, operation: 'PutImageTagMutability' });
+      expect(error).toBeInstanceOf(AwsCallError);
+      expect(error).toMatchObject({
+        code: name,
+        retryable,
+        service: 'ecr',
+        operation: 'PutImageTagMutability',
+      });
     },
   );
 
   it('treats network errors as retryable', () => {
-    const error = translateError(
+    const error = translateAwsError(
+      'ecr',
       'DescribeRepositories',
       Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
     );

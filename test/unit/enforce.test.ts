@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
 import type { EcrAdapter, SetResult, TagsResult, TemplateSetResult } from '../../lib/ecr.ts';
 import { type EnforceOptions, enforceRepository, enforceTemplate } from '../../lib/enforce.ts';
-import { EcrCallError } from '../../lib/errors.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 import type { EventContext } from '../../lib/events.ts';
 import type { MutabilitySetting, Policy, RepositoryFacts, TemplateFacts } from '../../lib/policy.ts';
 
@@ -169,7 +169,7 @@ describe('enforceRepository', () => {
   });
 
   it('throws the ECR error for the caller to record or redeliver', async () => {
-    const denied = new EcrCallError('PutImageTagMutability', 'AccessDeniedException', false);
+    const denied = new AwsCallError('ecr', 'PutImageTagMutability', 'AccessDeniedException', false);
     const ecr = fakeEcr({ set: denied });
     await expect(enforceRepository(repository('app', MUTABLE), options(ecr))).rejects.toBe(denied);
   });
@@ -237,7 +237,12 @@ describe('enforceTemplate', () => {
   });
 
   it('throws the ECR error for the caller to record', async () => {
-    const throttled = new EcrCallError('UpdateRepositoryCreationTemplate', 'ThrottlingException', true);
+    const throttled = new AwsCallError(
+      'ecr',
+      'UpdateRepositoryCreationTemplate',
+      'ThrottlingException',
+      true,
+    );
     const ecr = fakeEcr({ setTemplate: throttled });
     await expect(enforceTemplate(TEMPLATE, options(ecr))).rejects.toBe(throttled);
   });

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGuardrailHandler } from '../../functions/guardrail/handler.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
-import { EcrCallError, InvalidEventError } from '../../lib/errors.ts';
+import { AwsCallError, InvalidEventError } from '../../lib/errors.ts';
 import { loadSampleEvent } from '../helpers/fixtures.ts';
 import { auditorFactory, testConfig, testLogger, testMetrics } from '../helpers/runtime.ts';
 
@@ -210,7 +210,7 @@ describe('guardrail handler', () => {
     const error = await handler(loadSampleEvent('put-image-tag-mutability-mutable.json')).catch(
       (e: unknown) => e,
     );
-    expect(error).toMatchObject({ name: 'EcrCallError', code: 'ThrottlingException', retryable: true });
+    expect(error).toMatchObject({ name: 'AwsCallError', code: 'ThrottlingException', retryable: true });
     expect(log.info).not.toHaveBeenCalledWith('ecr-guard audit', expect.anything());
   });
 
@@ -228,7 +228,7 @@ describe('guardrail handler', () => {
     const error = await handler(loadSampleEvent('put-image-tag-mutability-mutable.json')).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(EcrCallError);
+    expect(error).toBeInstanceOf(AwsCallError);
     expect(log.error).toHaveBeenCalledWith(
       'ecr-guard audit',
       expect.objectContaining({ outcome: 'failed', errorCode: 'AccessDeniedException' }),

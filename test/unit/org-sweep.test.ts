@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
 import { createMemberCredentials } from '../../lib/credentials.ts';
-import { AwsCallError, EcrCallError } from '../../lib/errors.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 import {
   type AccountRegionJob,
   executionOrder,
@@ -136,7 +136,7 @@ describe('runOverScope', () => {
       record(recordOf('remediated', 'first'));
       record(recordOf('compliant', 'second'));
       if (target.region === 'us-east-1')
-        throw new EcrCallError('DescribeRepositories', 'UnrecognizedClientException', false);
+        throw new AwsCallError('ecr', 'DescribeRepositories', 'UnrecognizedClientException', false);
       return { scanned: 2, nextToken: undefined };
     };
     const summary = await runOverScope(explicitScope([A]), job, { maxParallel: 4, record: () => {} });
@@ -275,7 +275,7 @@ describe('sweepJob: the existing sweep in every account-region', () => {
           ? {
               ...memory,
               listRepositoryPage: async () => {
-                throw new EcrCallError('DescribeRepositories', 'AccessDeniedException', false);
+                throw new AwsCallError('ecr', 'DescribeRepositories', 'AccessDeniedException', false);
               },
             }
           : memory;

@@ -183,7 +183,11 @@ describe('createOrganizationsAdapter', () => {
       orgMock
         .on(ListAccountsCommand)
         .rejectsOnce(
-          Object.assign(new Error('boom'), { name: 'ServiceException', $fault: 'server', $metadata: {} }),
+          Object.assign(new Error('boom'), {
+            name: 'ServiceException',
+            $fault: 'server',
+            $metadata: { httpStatusCode: 500 },
+          }),
         )
         .resolves({ Accounts: [{ Id: A, State: 'ACTIVE' }] });
       expect(await adapter().listAccounts()).toHaveLength(1);

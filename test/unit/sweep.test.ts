@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../lib/audit.ts';
-import { EcrCallError } from '../../lib/errors.ts';
+import { AwsCallError } from '../../lib/errors.ts';
 import type { Policy } from '../../lib/policy.ts';
 import { runSweep, type SweepDependencies } from '../../lib/sweep.ts';
 import {
@@ -262,7 +262,7 @@ describe('runSweep over the whole registry', () => {
     const ecr = createMemoryEcr(registry(100, 10));
     ecr.failPut = (name) =>
       name === 'repo-000010'
-        ? new EcrCallError('PutImageTagMutability', 'AccessDeniedException', false)
+        ? new AwsCallError('ecr', 'PutImageTagMutability', 'AccessDeniedException', false)
         : undefined;
     const records: AuditRecord[] = [];
     const result = await runSweep(FULL, deps(ecr, records));

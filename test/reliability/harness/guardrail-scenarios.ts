@@ -186,7 +186,7 @@ export async function runGuardrailFaults(): Promise<ScenarioResult> {
         .map(([outcome, count]) => `${count} ${outcome}`)
         .join(', ')}; 0 writes`,
       verified: [
-        'every attempt ended as exactly one recorded outcome, or as a thrown EcrCallError (retryable: no record; permanent: one failed record with its code)',
+        'every attempt ended as exactly one recorded outcome, or as a thrown AwsCallError (retryable: no record; permanent: one failed record with its code)',
         'no event lost: each has a recorded outcome after at most 3 attempts plus one dead-letter redrive',
         `all 15 non-compliant repositories compliant; at most one write per state change (${extra} extra from containers racing)`,
         'redelivering every event again made no write',

@@ -96,7 +96,7 @@ export function assertGuardrailAttempt(attempt: Invocation): void {
     expect(attempt.records.map((record) => record.outcome)).toEqual([attempt.result.records[0]?.outcome]);
     return;
   }
-  expect(attempt.error?.name, `an event ended in ${JSON.stringify(attempt.error)}`).toBe('EcrCallError');
+  expect(attempt.error?.name, `an event ended in ${JSON.stringify(attempt.error)}`).toBe('AwsCallError');
   if (attempt.error?.retryable === true) {
     expect(attempt.records, 'a retryable failure recorded an outcome').toEqual([]);
   } else {

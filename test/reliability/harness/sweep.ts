@@ -144,7 +144,7 @@ export function assertSweepInvariants(sweep: LogicalSweep, facts: SweepFacts): S
   // Thrown invocations are re-driven with the same input; only an ECR error that outlasted every retry may cause one.
   for (const invocation of sweep.thrown) {
     expect(invocation.error, 'a sweep invocation failed for another reason than ECR').toMatchObject({
-      name: 'EcrCallError',
+      name: 'AwsCallError',
       retryable: true,
     });
   }
