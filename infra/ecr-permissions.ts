@@ -4,7 +4,7 @@
  */
 import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { type EcrFeatures, requiredEcrActions } from '../lib/ecr.ts';
+import { type EcrFeatures, requiredEcrActions } from '../lib/iam-actions.ts';
 
 /**
  * Actions that have no resource type in the Service Authorization Reference for Amazon ECR: the

@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
-import type { EcrFeatures } from '../lib/ecr.ts';
+import type { EcrFeatures } from '../lib/iam-actions.ts';
 import type { LAMBDA_LOG_LEVELS } from '../lib/settings.ts';
 import { ecrPolicyStatements, REGISTRY_LEVEL_ECR_ACTIONS } from './ecr-permissions.ts';
 

@@ -26,7 +26,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import * as z from 'zod/mini';
 import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../lib/forwarding.ts';
-import { FORWARDING_RULE_ACTIONS } from '../lib/forwarding-rule.ts';
+import { FORWARDING_RULE_ACTIONS } from '../lib/iam-actions.ts';
 import { SETTINGS, settingProblem } from '../lib/settings.ts';
 import { ecrPolicyStatements, REGISTRY_LEVEL_ECR_ACTIONS } from './ecr-permissions.ts';
 import { defaultBusRuleArn, eventsRoleFor } from './events-roles.ts';

@@ -43,7 +43,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../lib/forwarding.ts';
-import { FORWARDING_RULE_ACTIONS } from '../lib/forwarding-rule.ts';
+import { FORWARDING_RULE_ACTIONS } from '../lib/iam-actions.ts';
 import type { EcrImmutabilityGuardProps, GuardCode } from './ecr-immutability-guard.ts';
 import { acknowledgedPolicy, BUNDLES, createGuardFunction } from './functions.ts';
 import {

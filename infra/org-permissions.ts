@@ -8,8 +8,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { STS_ACTIONS } from '../lib/credentials.ts';
-import { requiredOrganizationsActions } from '../lib/organizations.ts';
+import { requiredOrganizationsActions, STS_ACTIONS } from '../lib/iam-actions.ts';
 import { envName, envText, type SettingKey, type SettingValues } from '../lib/settings.ts';
 import { acknowledgedPolicy, type GuardFunction, NAG_WILDCARD_RESOURCE } from './functions.ts';
 

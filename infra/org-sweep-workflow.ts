@@ -41,7 +41,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DECISION_OUTCOMES, decisionCounts, emptyCounts } from '../lib/audit.ts';
-import { S3_ACTIONS } from '../lib/scope-items.ts';
+import { S3_ACTIONS } from '../lib/iam-actions.ts';
 import {
   DATA_LIMIT_MESSAGE,
   observeStateMachine,

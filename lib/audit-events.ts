@@ -12,8 +12,6 @@ import {
 import type { AuditPublisher, AuditRecord, Outcome } from './audit.ts';
 import { errorCodeOf } from './errors.ts';
 
-/** The IAM actions the publisher needs, granted on the audit bus only. */
-export const AUDIT_EVENT_ACTIONS = ['events:PutEvents'] as const;
 export const AUDIT_EVENT_SOURCE = 'ecr-immutability-guard';
 
 export const AUDIT_DETAIL_TYPES = {

@@ -19,16 +19,12 @@ import {
 import { callWithRetries, translateAwsError } from './aws-call.ts';
 import type { RetryOptions, Sleep } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
+import { type ActionTable, CLOUDTRAIL_ACTIONS } from './iam-actions.ts';
 import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
 import { type PushRecord, parsePushRecord } from './plan.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 export { createRateLimiter, type RateLimiter };
-
-/** The IAM actions each operation needs, declared next to the operation. */
-export const CLOUDTRAIL_ACTIONS = {
-  lookupPushes: ['cloudtrail:LookupEvents'],
-} as const satisfies Record<keyof CloudTrailAdapter, readonly `cloudtrail:${string}`[]>;
 
 export const LOOKUP_PAGE_SIZE = 50;
 export const LOOKUP_REQUESTS_PER_SECOND = 2;
@@ -76,6 +72,8 @@ export interface CloudTrailAdapter {
     readonly signal?: AbortSignal | undefined;
   }): Promise<LookupResult>;
 }
+
+CLOUDTRAIL_ACTIONS satisfies ActionTable<CloudTrailAdapter, typeof CLOUDTRAIL_ACTIONS>;
 
 /** The repository a LookupEvents event names in its `Resources`, if any. */
 function repositoryOf(event: { Resources?: { ResourceType?: string; ResourceName?: string }[] }) {

@@ -20,14 +20,6 @@ import { formatIssues } from './validation.ts';
 export const DEFAULT_MEMBER_ROLE_NAME = 'EcrImmutabilityGuardMember';
 
 /**
- * The IAM actions this adapter needs, declared next to the operation: `sts:AssumeRole` on
- * {@link memberRoleArnPattern} only. The member role itself is granted the ECR actions (lib/ecr.ts).
- */
-export const STS_ACTIONS = {
-  assumeMemberRole: ['sts:AssumeRole'],
-} as const;
-
-/**
  * IAM role names: 1-64 of `[\w+=,.@-]`
  * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
  */

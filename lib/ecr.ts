@@ -2,6 +2,7 @@
  * The ECR adapter: the only place that talks to `@aws-sdk/client-ecr`. It takes a ready client
  * (so tests pass an `aws-sdk-client-mock`), uses modular commands, and translates SDK exceptions
  * into {@link AwsCallError} (lib/aws-call.ts) or the `gone` result at this boundary and nowhere else.
+ * The IAM actions of its methods are `ECR_ACTIONS` of lib/iam-actions.ts, checked against them here.
  */
 
 import { setTimeout } from 'node:timers/promises';
@@ -20,50 +21,10 @@ import {
 } from '@aws-sdk/client-ecr';
 import { translateAwsError } from './aws-call.ts';
 import { AwsCallError, errorCodeOf } from './errors.ts';
+import { type ActionTable, ECR_ACTIONS } from './iam-actions.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
 import type { UntaggedImage } from './plan.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
-
-/**
- * The IAM actions each adapter operation needs, declared next to the operations: `satisfies` makes the
- * type checker insist on one entry per {@link EcrAdapter} method, so a new method cannot ship without
- * its actions. The CDK construct grants exactly {@link requiredEcrActions} and a test keeps the two equal.
- */
-export const ECR_ACTIONS = {
-  describeRepository: ['ecr:DescribeRepositories'],
-  listRepositoryPage: ['ecr:DescribeRepositories'],
-  describeRepositoriesByName: ['ecr:DescribeRepositories'],
-  setMutability: ['ecr:PutImageTagMutability'],
-  listTags: ['ecr:ListTagsForResource'],
-  listCreationTemplatePage: ['ecr:DescribeRepositoryCreationTemplates'],
-  setTemplateMutability: ['ecr:UpdateRepositoryCreationTemplate'],
-  // Only `ecr-guard plan --stage-exemptions` tags; no deployed function does.
-  tagRepository: ['ecr:TagResource'],
-  // Only `ecr-guard plan` lists images (untagged ones, for repositories it would call safe).
-  listUntaggedImages: ['ecr:DescribeImages'],
-} as const satisfies Record<keyof EcrAdapter, readonly `ecr:${string}`[]>;
-
-/** The features that change which ECR actions a deployment uses. */
-export interface EcrFeatures {
-  readonly tagExemptions: boolean;
-  readonly creationTemplates: boolean;
-}
-
-/** Adapter methods every deployment calls; the others depend on {@link EcrFeatures}. */
-const ALWAYS_USED: readonly (keyof EcrAdapter)[] = [
-  'describeRepository',
-  'listRepositoryPage',
-  'describeRepositoriesByName',
-  'setMutability',
-];
-
-/** The exact set of ECR IAM actions a deployment with these features calls, sorted. */
-export function requiredEcrActions(features: EcrFeatures): string[] {
-  const methods: (keyof EcrAdapter)[] = [...ALWAYS_USED];
-  if (features.tagExemptions) methods.push('listTags');
-  if (features.creationTemplates) methods.push('listCreationTemplatePage', 'setTemplateMutability');
-  return [...new Set(methods.flatMap((method) => ECR_ACTIONS[method]))].sort();
-}
 
 export { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE };
 
@@ -140,7 +101,7 @@ export interface NamedDescribeResult {
   readonly missing: readonly string[];
 }
 
-/** What the rest of the project needs from ECR. */
+/** What the rest of the project needs from ECR: each method's IAM actions are in `ECR_ACTIONS` (lib/iam-actions.ts). */
 export interface EcrAdapter {
   /** Describes one repository; `gone` when it does not exist (after creation retries when `awaitCreation`). */
   describeRepository(ref: RepositoryRef, options?: { awaitCreation?: boolean }): Promise<DescribeResult>;
@@ -171,6 +132,8 @@ export interface EcrAdapter {
   /** Every image of the repository without a tag (all pages); `gone` when it was deleted meanwhile. */
   listUntaggedImages(facts: RepositoryFacts): Promise<UntaggedImagesResult>;
 }
+
+ECR_ACTIONS satisfies ActionTable<EcrAdapter, typeof ECR_ACTIONS>;
 
 export type UntaggedImagesResult =
   | { readonly kind: 'images'; readonly images: readonly UntaggedImage[] }

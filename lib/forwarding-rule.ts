@@ -18,9 +18,6 @@ import { AwsCallError } from './errors.ts';
 import type { ForwardingRuleFacts } from './forwarding.ts';
 import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
 
-/** The IAM actions of {@link ForwardingRuleReader.read}, granted on the forwarding rule only (infra/member.ts). */
-export const FORWARDING_RULE_ACTIONS = ['events:DescribeRule', 'events:ListTargetsByRule'] as const;
-
 const SERVICE = 'events';
 /** ListTargetsByRule's largest page. */
 const TARGETS_PAGE_SIZE = 100;

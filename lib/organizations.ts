@@ -19,38 +19,9 @@ import {
 import { callWithRetries } from './aws-call.ts';
 import type { RetryOptions } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
+import { type ActionTable, ORGANIZATIONS_ACTIONS } from './iam-actions.ts';
 import { pageTokens } from './pagination.ts';
 import { ACCOUNT_ID_PATTERN, type OrganizationAccount, type OrganizationLister } from './scope.ts';
-
-/**
- * The IAM actions each operation needs, declared next to the operations; infra grants exactly
- * {@link requiredOrganizationsActions} for the scope a deployment uses.
- */
-export const ORGANIZATIONS_ACTIONS = {
-  listAccounts: ['organizations:ListAccounts'],
-  listAccountsUnder: [
-    'organizations:ListAccountsForParent',
-    'organizations:ListOrganizationalUnitsForParent',
-  ],
-  describeOrganization: ['organizations:DescribeOrganization'],
-} as const;
-
-/**
- * The Organizations actions a deployment calls: none without organisation mode; the listing of its scope,
- * and `DescribeOrganization` (the management account) unless the management account is included anyway; sorted.
- */
-export function requiredOrganizationsActions(scope: {
-  readonly organization: boolean;
-  readonly organizationalUnits: boolean;
-  readonly includeManagementAccount?: boolean;
-}): string[] {
-  if (!scope.organization) return [];
-  const listing = scope.organizationalUnits
-    ? ORGANIZATIONS_ACTIONS.listAccountsUnder
-    : ORGANIZATIONS_ACTIONS.listAccounts;
-  const describe = scope.includeManagementAccount === true ? [] : ORGANIZATIONS_ACTIONS.describeOrganization;
-  return [...listing, ...describe].sort();
-}
 
 /** Organizations returns at most 20 results per page. */
 export const MAX_ORGANIZATIONS_PAGE_SIZE = 20;
@@ -58,6 +29,8 @@ export const MAX_ORGANIZATIONS_PAGE_SIZE = 20;
 const SERVICE = 'organizations';
 
 export type OrganizationsAdapterOptions = RetryOptions;
+
+ORGANIZATIONS_ACTIONS satisfies ActionTable<OrganizationLister, typeof ORGANIZATIONS_ACTIONS>;
 
 /** Maps an SDK account to what the scope reads; undefined for an entry without a valid id. */
 export function toOrganizationAccount(account: Account): OrganizationAccount | undefined {

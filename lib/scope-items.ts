@@ -13,9 +13,6 @@ import { callWithRetries } from './aws-call.ts';
 import type { RetryOptions } from './aws-retry.ts';
 import type { Scope, SkippedAccount } from './scope.ts';
 
-/** The IAM actions of {@link createScopeItemWriter} and {@link createResultReader}, declared next to the operations. */
-export const S3_ACTIONS = { writeScopeItems: ['s3:PutObject'], readResults: ['s3:GetObject'] } as const;
-
 /** One sweep invocation's payload: an account-region and the member role to reach it. */
 export interface ScopeItem {
   readonly accountId: string;

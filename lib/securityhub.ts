@@ -28,21 +28,9 @@ import {
   type FindingUpdate,
   MAX_FINDINGS_PER_UPDATE,
 } from './findings-sync.ts';
+import { type ActionTable, SECURITY_HUB_ACTIONS } from './iam-actions.ts';
 import { pageTokens } from './pagination.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
-
-/** The IAM actions each operation needs, declared next to the operation. */
-export const SECURITY_HUB_ACTIONS = {
-  findControlFindings: ['securityhub:GetFindings'],
-  updateFindings: ['securityhub:BatchUpdateFindings'],
-} as const satisfies Record<keyof SecurityHubAdapter, readonly `securityhub:${string}`[]>;
-
-/**
- * The workflow statuses the guard sets: the values an IAM policy allows with the condition key
- * `securityhub:ASFFSyntaxPath/Workflow.Status`
- * (https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchupdatefindings.html).
- */
-export const GUARD_WORKFLOW_STATUSES = ['NEW', 'SUPPRESSED'] as const;
 
 export const GET_FINDINGS_PAGE_SIZE = 100;
 /** GetFindings takes at most 20 values per filtered attribute. */
@@ -96,6 +84,8 @@ export interface SecurityHubAdapter {
   /** Sends the updates, 100 findings a call. */
   updateFindings(updates: readonly FindingUpdate[]): Promise<UpdateResult>;
 }
+
+SECURITY_HUB_ACTIONS satisfies ActionTable<SecurityHubAdapter, typeof SECURITY_HUB_ACTIONS>;
 
 export interface SecurityHubAdapterOptions extends RetryOptions {
   /** Milliseconds since the epoch, for the limiters (default `Date.now`). */

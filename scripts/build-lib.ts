@@ -5,11 +5,10 @@
  * - dist/lib-js/types/: the `.d.ts` declarations emitted by tsc (tsconfig.lib.json).
  *
  * Why a bundle and not tsc's JavaScript: the construct takes a few constants (metric names, IAM
- * actions) from lib/ modules that also import the AWS SDK and Powertools for the Lambda code.
- * Compiled file by file, a consumer's `cdk synth` would load the SDK and Powertools (which sets
- * `globalThis.awslambda`), and the package would need them as dependencies. Bundled, with those
- * packages declared side-effect free, only the constants remain; the build fails if any other
- * import is left, so the package's runtime needs stay exactly its two peer dependencies.
+ * actions, setting rows) from lib/ modules, which are TypeScript and not shipped one by one. Those
+ * modules import no AWS SDK or Powertools (test/unit/lib-purity.test.ts): the packages of the Lambda
+ * code stay external here, so an import of one would be left in the bundle and fail the build, and
+ * the package's runtime needs stay exactly its two peer dependencies.
  * The construct finds the Lambda bundles (dist/guardrail, dist/sweep) one level up from
  * dist/lib-js/index.js (infra/ecr-immutability-guard.ts, DEFAULT_BUNDLE_DIR).
  */
@@ -26,17 +25,8 @@ const outdir = path.join(root, 'dist', 'lib-js');
 /** What the library may import at run time: its peer dependencies and Node built-ins. */
 export const ALLOWED_IMPORT = /^(aws-cdk-lib(\/.*)?|constructs|node:.*)$/;
 
-/** Lambda-only packages the construct's lib/ imports reach; only their unused imports are dropped. */
-const lambdaOnlyPackages: esbuild.Plugin = {
-  name: 'lambda-only-packages',
-  setup(build) {
-    build.onResolve({ filter: /^@aws-(sdk|lambda-powertools)\// }, (args) => ({
-      path: args.path,
-      external: true,
-      sideEffects: false,
-    }));
-  },
-};
+/** Packages of the Lambda code: never bundled into the construct, so reaching one fails the build. */
+const LAMBDA_ONLY_PACKAGES = ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*'];
 
 async function main(): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
@@ -47,8 +37,7 @@ async function main(): Promise<void> {
     platform: 'node',
     target: 'node22',
     format: 'esm',
-    external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
-    plugins: [lambdaOnlyPackages],
+    external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', ...LAMBDA_ONLY_PACKAGES],
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',

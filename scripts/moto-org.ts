@@ -26,15 +26,9 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  DEFAULT_MEMBER_ROLE_NAME,
-  memberRoleArn,
-  memberRoleArnPattern,
-  STS_ACTIONS,
-} from '../lib/credentials.ts';
-import { requiredEcrActions } from '../lib/ecr.ts';
+import { DEFAULT_MEMBER_ROLE_NAME, memberRoleArn, memberRoleArnPattern } from '../lib/credentials.ts';
+import { requiredEcrActions, requiredOrganizationsActions, STS_ACTIONS } from '../lib/iam-actions.ts';
 import type { AccountRegionSummary } from '../lib/org-sweep.ts';
-import { requiredOrganizationsActions } from '../lib/organizations.ts';
 import { sweepOrganization } from './org-run.ts';
 
 const REGIONS = ['eu-west-1', 'us-east-1'] as const;

@@ -6,8 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { ecrPolicyStatements, REGISTRY_LEVEL_ECR_ACTIONS } from '../../infra/ecr-permissions.ts';
-import { AUDIT_EVENT_ACTIONS } from '../../lib/audit-events.ts';
-import { type EcrFeatures, requiredEcrActions } from '../../lib/ecr.ts';
+import { AUDIT_EVENT_ACTIONS, type EcrFeatures, requiredEcrActions } from '../../lib/iam-actions.ts';
 import {
   allowedPairs,
   eventsRuleTrust,

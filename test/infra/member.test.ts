@@ -17,8 +17,8 @@ import {
   type MemberParts,
   type MemberStackSettings,
 } from '../../infra/member-stack.ts';
-import { requiredEcrActions } from '../../lib/ecr.ts';
 import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../../lib/forwarding.ts';
+import { requiredEcrActions } from '../../lib/iam-actions.ts';
 import {
   attachedStatements,
   cdkJsonContext,

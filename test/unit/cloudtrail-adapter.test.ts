@@ -7,13 +7,9 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  CLOUDTRAIL_ACTIONS,
-  createCloudTrailAdapter,
-  createRateLimiter,
-  LookupFailedError,
-} from '../../lib/cloudtrail.ts';
+import { createCloudTrailAdapter, createRateLimiter, LookupFailedError } from '../../lib/cloudtrail.ts';
 import { AwsCallError } from '../../lib/errors.ts';
+import { CLOUDTRAIL_ACTIONS } from '../../lib/iam-actions.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 
 const trailMock = mockClient(CloudTrailClient);

@@ -11,10 +11,10 @@ import {
   memberRoleArnPattern,
   partitionOf,
   SESSION_NAME_PATTERN,
-  STS_ACTIONS,
   sessionNameFor,
 } from '../../lib/credentials.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
+import { STS_ACTIONS } from '../../lib/iam-actions.ts';
 
 const stsMock = mockClient(STSClient);
 

@@ -11,8 +11,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { translateAwsError } from '../../lib/aws-call.ts';
-import { createEcrAdapter, requiredEcrActions } from '../../lib/ecr.ts';
+import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError } from '../../lib/errors.ts';
+import { requiredEcrActions } from '../../lib/iam-actions.ts';
 
 const ecrMock = mockClient(ECRClient);
 const noSleep = async () => {};

@@ -18,7 +18,8 @@ import {
   type ForwardingRuleFacts,
   unreadableForwarding,
 } from '../../lib/forwarding.ts';
-import { createForwardingRuleReader, FORWARDING_RULE_ACTIONS } from '../../lib/forwarding-rule.ts';
+import { createForwardingRuleReader } from '../../lib/forwarding-rule.ts';
+import { FORWARDING_RULE_ACTIONS } from '../../lib/iam-actions.ts';
 
 const BUS = 'arn:aws:events:eu-west-1:111111111111:event-bus/central';
 

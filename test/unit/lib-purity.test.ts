@@ -2,9 +2,13 @@
  * The pure core of lib/ (docs/architecture.md, "Module map") loads no AWS SDK, no Powertools and no adapter:
  * every runtime import, followed through lib/, ends in another pure module, zod or a node: built-in. Type-only
  * imports are erased and do not count. A pure module that pulled an adapter in would bring the SDK into the
- * CLI's decision path and the construct library's bundle.
+ * CLI's decision path.
+ *
+ * infra/ (the construct library) reaches no package of the Lambda code at all: every import of infra/, type-only
+ * ones included (the published declarations name them), followed through infra/ and lib/, ends in aws-cdk-lib,
+ * constructs, zod, a node: built-in or a module of the project.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/fixtures.ts';
@@ -19,6 +23,7 @@ const PURE = [
   'events',
   'exemption-reason',
   'findings-sync',
+  'iam-actions',
   'forwarding',
   'names',
   'org-results',
@@ -81,5 +86,52 @@ describe('the pure core of lib/', () => {
 
   it('sees the adapters as impure (the check is live)', () => {
     expect([...closure('ecr').external]).toContain('@aws-sdk/client-ecr');
+  });
+});
+
+/** Every import specifier of a module: static, re-exports, dynamic and type-only ones. */
+function everyImport(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const pattern =
+    /(?:^(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?|\bimport\s*\(\s*)['"]([^'"]+)['"]/gm;
+  return [...source.matchAll(pattern)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]));
+}
+
+/** The packages `entries` reach through the project's own modules, each with a module that imports it. */
+function packagesReached(entries: readonly string[]): Map<string, string> {
+  const seen = new Set<string>();
+  const packages = new Map<string, string>();
+  const pending = [...entries];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const specifier of everyImport(path.join(projectRoot, file))) {
+      if (specifier.startsWith('.')) pending.push(path.normalize(path.join(path.dirname(file), specifier)));
+      else if (!packages.has(specifier)) packages.set(specifier, file);
+    }
+  }
+  return packages;
+}
+
+const INFRA = readdirSync(path.join(projectRoot, 'infra'))
+  .filter((name) => name.endsWith('.ts'))
+  .map((name) => path.join('infra', name));
+
+/** What the Lambda code uses and the construct library must not reach. */
+const LAMBDA_ONLY = /^@(?:aws-sdk|smithy|aws-lambda-powertools)\//;
+
+describe('the imports of infra/', () => {
+  it('reach no AWS SDK, Smithy or Powertools module, type-only imports included', () => {
+    const reached = [...packagesReached(INFRA)]
+      .filter(([specifier]) => LAMBDA_ONLY.test(specifier))
+      .map(([specifier, importer]) => `${importer} -> ${specifier}`);
+    expect(reached).toEqual([]);
+  });
+
+  it('are read whole (the check is live): an adapter reaches its SDK client', () => {
+    expect(INFRA).toContain(path.join('infra', 'index.ts'));
+    expect(packagesReached([path.join('lib', 'ecr.ts')]).get('@aws-sdk/client-ecr')).toBe(
+      path.join('lib', 'ecr.ts'),
+    );
   });
 });

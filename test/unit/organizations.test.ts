@@ -13,11 +13,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../lib/errors.ts';
-import {
-  createOrganizationsAdapter,
-  ORGANIZATIONS_ACTIONS,
-  requiredOrganizationsActions,
-} from '../../lib/organizations.ts';
+import { ORGANIZATIONS_ACTIONS, requiredOrganizationsActions } from '../../lib/iam-actions.ts';
+import { createOrganizationsAdapter } from '../../lib/organizations.ts';
 
 const orgMock = mockClient(OrganizationsClient);
 

@@ -17,8 +17,9 @@ import {
 import { runCli } from '../../bin/program.ts';
 import type { AuditRecord } from '../../lib/audit.ts';
 import { type CloudTrailAdapter, LookupFailedError } from '../../lib/cloudtrail.ts';
-import { createEcrAdapter, ECR_ACTIONS } from '../../lib/ecr.ts';
+import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
+import { ECR_ACTIONS } from '../../lib/iam-actions.ts';
 import type { PushRecord, UntaggedImage } from '../../lib/plan.ts';
 import { createMemoryEcr, type MemoryEcr } from '../helpers/memory-ecr.ts';
 import { testConfig } from '../helpers/runtime.ts';

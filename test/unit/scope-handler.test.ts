@@ -15,8 +15,9 @@ import {
   SKIP_REASON_DIMENSION,
   SKIPPED_ACCOUNTS_METRIC,
 } from '../../functions/scope/handler.ts';
+import { S3_ACTIONS } from '../../lib/iam-actions.ts';
 import type { OrganizationLister } from '../../lib/scope.ts';
-import { createResultReader, type ResultReader, S3_ACTIONS, type ScopeItem } from '../../lib/scope-items.ts';
+import { createResultReader, type ResultReader, type ScopeItem } from '../../lib/scope-items.ts';
 import { captureEmf } from '../helpers/emf.ts';
 import { testConfig, testLogger } from '../helpers/runtime.ts';
 
