@@ -8,8 +8,8 @@
  * (https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html), and keeps 90
  * days of management events. A client-side limiter spaces the calls (retries included) so the quota
  * is never the one that says no; a `ThrottlingException` that happens anyway (another caller in the
- * account) is retried with backoff (lib/aws-retry.ts), and any other failure is translated into an
- * {@link AwsCallError} here.
+ * account) is retried with backoff, and any other failure is translated into an {@link AwsCallError}
+ * here (lib/aws-call.ts). Its IAM actions: lib/iam-actions.ts.
  */
 import {
   type CloudTrailClient,
@@ -21,7 +21,7 @@ import type { RetryOptions, Sleep } from './aws-retry.ts';
 import { AwsCallError } from './errors.ts';
 import { type ActionTable, CLOUDTRAIL_ACTIONS } from './iam-actions.ts';
 import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
-import { type PushRecord, parsePushRecord } from './plan.ts';
+import { type PushRecord, parsePushRecord } from './push-history.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 
 export { createRateLimiter, type RateLimiter };

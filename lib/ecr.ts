@@ -11,22 +11,26 @@ import {
   DescribeRepositoriesCommand,
   DescribeRepositoryCreationTemplatesCommand,
   type ECRClient,
-  type ImageTagMutability,
   ListTagsForResourceCommand,
   PutImageTagMutabilityCommand,
-  type Repository,
-  type RepositoryCreationTemplate,
   TagResourceCommand,
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
 import { translateAwsError } from './aws-call.ts';
+import type { Sleep } from './aws-retry.ts';
+import {
+  filtersOf,
+  missingNameFromMessage,
+  mutabilityRequest,
+  toRepositoryFacts,
+  toTemplateFacts,
+} from './ecr-facts.ts';
 import { AwsCallError, errorCodeOf } from './errors.ts';
 import { type ActionTable, ECR_ACTIONS } from './iam-actions.ts';
 import { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE } from './names.ts';
-import type { UntaggedImage } from './plan.ts';
+import { pageTokens, RepeatedPageTokenError } from './pagination.ts';
 import type { RepositoryFacts, TargetSetting, TemplateFacts } from './policy.ts';
-
-export { MAX_NAMES_PER_DESCRIBE, MAX_PAGE_SIZE };
+import type { UntaggedImage } from './push-history.ts';
 
 const SERVICE = 'ecr';
 
@@ -37,35 +41,6 @@ function isNotFound(error: unknown): boolean {
   return errorCodeOf(error) === 'RepositoryNotFoundException';
 }
 
-/** ECR's filter list → plain filter strings. */
-function filtersOf(entries: readonly { filter?: string | undefined }[] | undefined): string[] {
-  return (entries ?? []).flatMap((entry) => (entry.filter ? [entry.filter] : []));
-}
-
-/** The target's filters as ECR wants them: WILDCARD filters, only with IMMUTABLE_WITH_EXCLUSION. */
-function sdkFiltersOf(desired: TargetSetting) {
-  return desired.mutability === 'IMMUTABLE_WITH_EXCLUSION'
-    ? desired.exclusionFilters.map((filter) => ({ filter, filterType: 'WILDCARD' as const }))
-    : undefined;
-}
-
-/** Maps an SDK repository to the facts the policy reads. Undefined for a malformed entry. */
-export function toRepositoryFacts(repository: Repository): RepositoryFacts | undefined {
-  const { repositoryName, repositoryArn, registryId } = repository;
-  if (!repositoryName || !repositoryArn || !registryId) return undefined;
-  return {
-    repositoryName,
-    repositoryArn,
-    registryId,
-    setting: {
-      // A repository created before the setting existed reports none: ECR's default is MUTABLE.
-      mutability: repository.imageTagMutability ?? 'MUTABLE',
-      exclusionFilters: filtersOf(repository.imageTagMutabilityExclusionFilters),
-    },
-  };
-}
-
-export type Sleep = (ms: number) => Promise<void>;
 const realSleep: Sleep = (ms) => setTimeout(ms);
 
 export interface EcrAdapterOptions {
@@ -82,14 +57,18 @@ export interface RepositoryRef {
   readonly repositoryName: string;
 }
 
-export type DescribeResult =
-  | { readonly kind: 'found'; readonly facts: RepositoryFacts }
-  | { readonly kind: 'gone' };
-export type SetResult = { readonly kind: 'set'; readonly facts: RepositoryFacts } | { readonly kind: 'gone' };
+/** A result, or `gone`: the repository (or template) was deleted before or while the call was made. */
+type OrGone<Result> = Result | { readonly kind: 'gone' };
 
-export type TagsResult =
-  | { readonly kind: 'tags'; readonly tags: Readonly<Record<string, string>> }
-  | { readonly kind: 'gone' };
+export type DescribeResult = OrGone<{ readonly kind: 'found'; readonly facts: RepositoryFacts }>;
+export type SetResult = OrGone<{ readonly kind: 'set'; readonly facts: RepositoryFacts }>;
+export type TagsResult = OrGone<{ readonly kind: 'tags'; readonly tags: Readonly<Record<string, string>> }>;
+export type UntaggedImagesResult = OrGone<{
+  readonly kind: 'images';
+  readonly images: readonly UntaggedImage[];
+}>;
+export type SetTagsResult = OrGone<{ readonly kind: 'tagged' }>;
+export type TemplateSetResult = OrGone<{ readonly kind: 'set'; readonly template: TemplateFacts }>;
 
 export interface RepositoryPage {
   readonly repositories: readonly RepositoryFacts[];
@@ -135,41 +114,10 @@ export interface EcrAdapter {
 
 ECR_ACTIONS satisfies ActionTable<EcrAdapter, typeof ECR_ACTIONS>;
 
-export type UntaggedImagesResult =
-  | { readonly kind: 'images'; readonly images: readonly UntaggedImage[] }
-  | { readonly kind: 'gone' };
-
 /** DescribeImages' page limit (API_DescribeImages `maxResults`, 1-1000). */
 const MAX_IMAGE_PAGE = 1000;
 
-export type SetTagsResult = { readonly kind: 'tagged' } | { readonly kind: 'gone' };
-
-export type TemplateSetResult =
-  | { readonly kind: 'set'; readonly template: TemplateFacts }
-  | { readonly kind: 'gone' };
-
-/** Maps an SDK creation template to the facts the policy reads. */
-export function toTemplateFacts(
-  template: RepositoryCreationTemplate,
-  registryId: string,
-): TemplateFacts | undefined {
-  if (!template.prefix) return undefined;
-  return {
-    prefix: template.prefix,
-    registryId,
-    setting: {
-      mutability: template.imageTagMutability ?? 'MUTABLE',
-      exclusionFilters: filtersOf(template.imageTagMutabilityExclusionFilters),
-    },
-  };
-}
-
 const DEFAULT_CREATION_RETRY_DELAYS_MS = [250, 500, 1000, 2000] as const;
-
-/** Extracts the repository name from ECR's not-found message ("The repository with name 'x' does not exist …"). */
-export function missingNameFromMessage(message: string): string | undefined {
-  return /repository with name '([^']+)'/.exec(message)?.[1];
-}
 
 /** Creates the adapter over a ready `ECRClient` (configure retries, e.g. `retryMode: 'adaptive'`, on the client). */
 export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions = {}): EcrAdapter {
@@ -279,8 +227,7 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
           new PutImageTagMutabilityCommand({
             registryId: facts.registryId,
             repositoryName: facts.repositoryName,
-            imageTagMutability: desired.mutability satisfies ImageTagMutability,
-            imageTagMutabilityExclusionFilters: sdkFiltersOf(desired),
+            ...mutabilityRequest(desired),
           }),
         );
         return {
@@ -323,8 +270,7 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
         const output = await client.send(
           new UpdateRepositoryCreationTemplateCommand({
             prefix: template.prefix,
-            imageTagMutability: desired.mutability,
-            imageTagMutabilityExclusionFilters: sdkFiltersOf(desired),
+            ...mutabilityRequest(desired),
           }),
         );
         const updated = output.repositoryCreationTemplate
@@ -354,7 +300,7 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
 
     async listUntaggedImages(facts) {
       const images: UntaggedImage[] = [];
-      const seen = new Set<string>();
+      const tokens = pageTokens('ECR DescribeImages');
       let nextToken: string | undefined;
       try {
         do {
@@ -371,16 +317,14 @@ export function createEcrAdapter(client: ECRClient, options: EcrAdapterOptions =
             if (!image.imageDigest) continue;
             images.push({ digest: image.imageDigest, pushedAt: image.imagePushedAt?.toISOString() });
           }
-          nextToken = output.nextToken || undefined;
-          // A token seen before would page forever.
-          if (nextToken !== undefined && seen.has(nextToken)) {
-            throw new AwsCallError(SERVICE, 'DescribeImages', 'RepeatedNextToken', false);
-          }
-          if (nextToken !== undefined) seen.add(nextToken);
+          nextToken = tokens.next(output.nextToken);
         } while (nextToken !== undefined);
         return { kind: 'images', images };
       } catch (error) {
         if (isNotFound(error)) return { kind: 'gone' };
+        if (error instanceof RepeatedPageTokenError) {
+          throw new AwsCallError(SERVICE, 'DescribeImages', 'RepeatedNextToken', false, { cause: error });
+        }
         throw translateError('DescribeImages', error);
       }
     },

@@ -1,21 +1,16 @@
 /**
  * The shared decide → apply → record step, used by the guardrail, the sweep and the CLI: one for a
  * repository ({@link enforceRepository}), one for a repository creation template ({@link enforceTemplate}).
- * Each reads current state, decides with lib/policy.ts, writes only when non-compliant and not in dry-run,
+ * Each reads current state, decides with lib/decision.ts, writes only when non-compliant and not in dry-run,
  * and returns the audit record (built by lib/audit.ts). It talks to ECR only through the
  * {@link EcrAdapter} it is given. See docs/architecture.md, "Outcomes".
  */
 import { type AuditRecord, goneRecord, repositoryRecord, type Trigger, templateRecord } from './audit.ts';
+import { evaluateRepository, evaluateTemplate } from './decision.ts';
 import type { EcrAdapter } from './ecr.ts';
 import { AwsCallError } from './errors.ts';
 import type { EventContext } from './events.ts';
-import {
-  evaluateRepository,
-  evaluateTemplate,
-  type Policy,
-  type RepositoryFacts,
-  type TemplateFacts,
-} from './policy.ts';
+import type { Policy, RepositoryFacts, TemplateFacts } from './policy.ts';
 
 export interface EnforceOptions {
   readonly ecr: EcrAdapter;

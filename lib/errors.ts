@@ -9,15 +9,23 @@ export class GuardError extends Error {
   }
 }
 
-/** An incoming event that is not a well-formed EventBridge event of a shape we handle. */
-export class InvalidEventError extends GuardError {
+/** Input that failed validation, with every issue found (not only the first). */
+export class ValidationError extends GuardError {
   /** One entry per failing field, each naming its path (for example `detail.requestParameters.repositoryName`). */
   readonly issues: readonly string[];
 
-  constructor(issues: readonly string[], options?: ErrorOptions) {
-    super(`invalid event: ${issues.join('; ')}`, options);
-    this.name = 'InvalidEventError';
+  constructor(what: string, issues: readonly string[], options?: ErrorOptions) {
+    super(`${what}: ${issues.join('; ')}`, options);
+    this.name = 'ValidationError';
     this.issues = issues;
+  }
+}
+
+/** An incoming event that is not a well-formed EventBridge event of a shape we handle. */
+export class InvalidEventError extends ValidationError {
+  constructor(issues: readonly string[], options?: ErrorOptions) {
+    super('invalid event', issues, options);
+    this.name = 'InvalidEventError';
   }
 }
 
@@ -92,13 +100,10 @@ export function callTimeoutOf(error: unknown): CallTimeoutError | undefined {
 }
 
 /** The invocation input (backfill payload, CLI arguments) is not valid. */
-export class InvalidInputError extends GuardError {
-  readonly issues: readonly string[];
-
+export class InvalidInputError extends ValidationError {
   constructor(issues: readonly string[], options?: ErrorOptions) {
-    super(`invalid input: ${issues.join('; ')}`, options);
+    super('invalid input', issues, options);
     this.name = 'InvalidInputError';
-    this.issues = issues;
   }
 }
 

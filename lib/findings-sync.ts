@@ -19,8 +19,15 @@
  * @see https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindings.html
  */
 import type { AuditRecord, AuditSetting } from './audit.ts';
-import { readExemption } from './exemption-reason.ts';
-import { describeSetting, type Policy } from './policy.ts';
+import {
+  compliantNote,
+  exemptNote,
+  fitText,
+  MAX_NOTE_LENGTH,
+  releaseNote,
+  remediationNote,
+} from './finding-notes.ts';
+import type { Policy } from './policy.ts';
 
 /** The key of the guard's marker in a finding's `UserDefinedFields`. */
 export const GUARD_MARKER_KEY = 'ecr-immutability-guard';
@@ -28,9 +35,8 @@ export const GUARD_MARKER_KEY = 'ecr-immutability-guard';
 export type GuardMarker = 'suppressed' | 'released' | 'remediated';
 /** `Note.UpdatedBy` of the guard's notes unless the caller names itself. */
 export const DEFAULT_UPDATED_BY = 'ecr-immutability-guard';
-/** BatchUpdateFindings: at most 100 findings per call; a note of at most 512 characters. */
+/** BatchUpdateFindings: at most 100 findings per call. */
 export const MAX_FINDINGS_PER_UPDATE = 100;
-export const MAX_NOTE_LENGTH = 512;
 /** Security Hub keeps at most 50 user-defined fields per finding. */
 export const MAX_USER_DEFINED_FIELDS = 50;
 /** The control this sync follows. */
@@ -148,63 +154,6 @@ function decisionOf(record: AuditRecord): RepositoryDecision | undefined {
   }
 }
 
-/** Cuts `text` to `max` characters, ending with `…` when cut. */
-export function fitText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
-}
-
-function settingText(setting: AuditSetting | undefined): string {
-  if (setting === undefined) return 'unknown';
-  return describeSetting({
-    mutability: setting.imageTagMutability,
-    exclusionFilters: setting.exclusionFilters,
-  });
-}
-
-/** The policy as notes name it: `target IMMUTABLE_WITH_EXCLUSION [latest], allowed exclusions [dev-*]`. */
-export function describePolicy(policy: SyncInput['policy']): string {
-  const allowed = policy.allowedExclusions ?? [];
-  return `target ${describeSetting(policy.target)}${allowed.length > 0 ? `, allowed exclusions [${[...allowed].sort().join(', ')}]` : ''}`;
-}
-
-function exemptNote(reason: string, policy: SyncInput['policy']): string {
-  const exemption = readExemption(reason, policy.exemptTag?.key);
-  return fitText(
-    `Suppressed by ecr-immutability-guard: exempt under rule ${exemption.rule}; reason: ${exemption.reason}; expires: ${exemption.expiry ?? 'never'}.`,
-    MAX_NOTE_LENGTH,
-  );
-}
-
-function compliantNote(reason: string, policy: SyncInput['policy']): string {
-  return fitText(
-    `Suppressed by ecr-immutability-guard: compliant under the policy (${describePolicy(policy)}) although ECR.2 fails it; ${reason}.`,
-    MAX_NOTE_LENGTH,
-  );
-}
-
-function releaseNote(reason: string): string {
-  return fitText(
-    `Released by ecr-immutability-guard: the repository is no longer exempt, so its suppression is lifted; ${reason}.`,
-    MAX_NOTE_LENGTH,
-  );
-}
-
-/**
- * The remediation note without its time (what a repeated run compares), and the whole note. The time is
- * last so that the part before it is the same on every run for the same change.
- */
-function remediationNote(
-  decision: Extract<RepositoryDecision, { kind: 'remediated' }>,
-  now: Date,
-): { stem: string; text: string } {
-  const suffix = now.toISOString();
-  const stem = fitText(
-    `Remediated by ecr-immutability-guard: ${settingText(decision.before)} -> ${settingText(decision.after)}; ${decision.reason}; at `,
-    MAX_NOTE_LENGTH - suffix.length,
-  );
-  return { stem, text: `${stem}${suffix}` };
-}
-
 /** What one finding needs: an update (action, status, note, marker) or the reason it needs none. */
 type Need =
   | {
@@ -260,7 +209,7 @@ function needOf(finding: ControlFinding, decision: RepositoryDecision, input: Sy
       };
     }
     case 'remediated': {
-      const note = remediationNote(decision, input.now);
+      const note = remediationNote(decision.before, decision.after, decision.reason, input.now);
       if (guardSuppressed)
         return { action: 'release', workflowStatus: 'NEW', note: note.text, marker: 'remediated' };
       if (marker === 'remediated' && finding.noteText?.startsWith(note.stem) === true)

@@ -1,9 +1,10 @@
 /**
- * The organisation settings (lib/config.ts) as the scope (lib/scope.ts) and the guardrail's routing read
- * them. Pure: no SDK, clock or environment.
+ * The organisation settings (lib/config.ts) as the scope (lib/scope.ts) and the guardrail's routing
+ * (lib/event-routing.ts) read them. Pure: no SDK, clock or environment.
  */
 import type { OrganizationConfig } from './config.ts';
-import { type OrganizationSettings, parseScopeRequest, type ScopeRequest } from './scope.ts';
+import type { OrganizationSettings } from './event-routing.ts';
+import { parseScopeRequest, type ScopeRequest } from './scope.ts';
 
 /** True when a run covers more than the caller's own account: organisation mode, or an explicit account list. */
 export function isMultiAccount(organization: OrganizationConfig): boolean {
@@ -41,7 +42,7 @@ export function scopeRequestOf(
 }
 
 /**
- * The guardrail's routing settings (lib/scope.ts `routeEvent`): member accounts only in organisation
+ * The guardrail's routing settings (lib/event-routing.ts `routeEvent`): member accounts only in organisation
  * mode, never an excluded one, only the configured accounts when a list is given, only the configured
  * scope regions when a list is given.
  */

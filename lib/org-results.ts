@@ -17,7 +17,7 @@ import { InvalidInputError } from './errors.ts';
 import { FORWARDING_STATUSES } from './forwarding.ts';
 import type { ScopeTarget } from './scope.ts';
 import type { ResultReader } from './scope-items.ts';
-import { formatIssues } from './validation.ts';
+import { formatIssues, jsonOrUndefined, parseJson } from './validation.ts';
 
 /** The result statuses the ResultWriter writes files for. */
 export const RESULT_STATUSES = ['SUCCEEDED', 'FAILED', 'PENDING'] as const;
@@ -129,16 +129,6 @@ export interface OrgSweepTotals {
   readonly retryFailedFrom?: string;
 }
 
-function parseJson(text: string, where: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError([
-      `${where}: not JSON (${error instanceof Error ? error.message : String(error)})`,
-    ]);
-  }
-}
-
 /** @throws InvalidInputError naming the file and each field that is not as the ResultWriter writes it. */
 export function parseManifest(text: string, key: string): ResultManifest {
   const result = ManifestSchema.safeParse(parseJson(text, key));
@@ -164,31 +154,20 @@ export function parseResultFile(text: string, key: string, status: ResultStatus)
 }
 
 /** The account-region an execution's input names (the Distributed Map item), or `unknown`. */
-function targetOf(execution: ChildExecution): { accountId: string; region: string } {
-  const unknown = { accountId: UNKNOWN, region: UNKNOWN };
-  if (execution.Input === undefined) return unknown;
-  let input: unknown;
-  try {
-    input = JSON.parse(execution.Input);
-  } catch {
-    return unknown;
-  }
-  const parsed = z.object({ accountId: z.string(), region: z.string() }).safeParse(input);
-  return parsed.success ? { accountId: parsed.data.accountId, region: parsed.data.region } : unknown;
+export function childTargetOf(execution: ChildExecution): ScopeTarget {
+  const parsed = z
+    .object({ accountId: z.string(), region: z.string() })
+    .safeParse(jsonOrUndefined(execution.Input));
+  return parsed.success ? { accountId: parsed.data.accountId, region: parsed.data.region } : UNKNOWN_TARGET;
 }
 
 /** What a failure names when the child's input did not say where it ran. */
 const UNKNOWN = 'unknown';
+const UNKNOWN_TARGET: ScopeTarget = { accountId: UNKNOWN, region: UNKNOWN };
 
-function outcomeOf(text: string | undefined): ChildOutcome | undefined {
-  if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = ChildOutcomeSchema.safeParse(value);
+/** The outcome a child's output or its Fail state's cause holds; undefined when it holds none. */
+export function childOutcomeOf(text: string | undefined): ChildOutcome | undefined {
+  const parsed = ChildOutcomeSchema.safeParse(jsonOrUndefined(text));
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -209,7 +188,7 @@ function readChildren(files: readonly ResultFile[]): ChildResult[] {
   return files.flatMap((file) =>
     file.executions.map((execution, index): ChildResult => {
       if (file.status === 'SUCCEEDED') {
-        const outcome = outcomeOf(execution.Output);
+        const outcome = childOutcomeOf(execution.Output);
         if (outcome === undefined) {
           const where = `${file.key}: [${index}]${execution.Name === undefined ? '' : ` (${execution.Name})`}`;
           throw new InvalidInputError([
@@ -223,8 +202,8 @@ function readChildren(files: readonly ResultFile[]): ChildResult[] {
             : undefined;
         return { target, outcome, failure };
       }
-      const outcome = file.status === 'FAILED' ? outcomeOf(execution.Cause) : undefined;
-      const where = outcome ?? targetOf(execution);
+      const outcome = file.status === 'FAILED' ? childOutcomeOf(execution.Cause) : undefined;
+      const where = outcome ?? childTargetOf(execution);
       const target = { accountId: where.accountId, region: where.region };
       return {
         target,

@@ -9,7 +9,7 @@
  */
 import { InvalidInputError } from './errors.ts';
 import { failedAccountRegions, readResults } from './org-results.ts';
-import { narrowScope, type Scope, type ScopeTarget } from './scope.ts';
+import type { Scope, ScopeTarget } from './scope.ts';
 import type { ResultReader } from './scope-items.ts';
 
 /** A ResultWriter manifest under the results prefix of the organisation sweep (`results/<map run>/manifest.json`). */
@@ -66,5 +66,33 @@ export async function narrowToFailures(
       notInScope: narrowed.dropped,
       unidentified: failed.unidentified,
     },
+  };
+}
+
+/**
+ * The scope narrowed to the given account-regions (a retry of the ones that failed): its targets that are
+ * among them, and the accounts those belong to; `dropped` lists the given account-regions the scope no
+ * longer holds (an account since suspended or excluded, a region no longer swept), so none goes unreported.
+ */
+export function narrowScope(
+  scope: Scope,
+  wanted: readonly ScopeTarget[],
+): { readonly scope: Scope; readonly dropped: readonly ScopeTarget[] } {
+  const keyOf = (target: ScopeTarget) => `${target.accountId}/${target.region}`;
+  const wantedKeys = new Set(wanted.map(keyOf));
+  const targets = scope.targets.filter((target) => wantedKeys.has(keyOf(target)));
+  const kept = new Set(targets.map(keyOf));
+  const accountIds = new Set(targets.map((target) => target.accountId));
+  const dropped = [...new Map(wanted.map((target) => [keyOf(target), target])).values()].filter(
+    (target) => !kept.has(keyOf(target)),
+  );
+  return {
+    scope: {
+      accounts: scope.accounts.filter((account) => accountIds.has(account.accountId)),
+      skipped: scope.skipped,
+      regions: scope.regions,
+      targets,
+    },
+    dropped,
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The AWS Organizations adapter: the only place that talks to `@aws-sdk/client-organizations`. It
  * takes a ready client (built with `retryMode: 'adaptive'`; tests pass an `aws-sdk-client-mock`), pages
- * every listing to the end, retries throttling that outlasted the SDK (lib/aws-retry.ts), and translates
- * SDK exceptions into {@link AwsCallError} at this boundary.
+ * every listing to the end, retries throttling that outlasted the SDK and translates SDK exceptions into
+ * {@link AwsCallError} at this boundary (lib/aws-call.ts). Its IAM actions: lib/iam-actions.ts.
  *
  * Organizations answers only in the management account or a delegated administrator
  * (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_delegate_policies.html); elsewhere the
@@ -30,6 +30,12 @@ const SERVICE = 'organizations';
 
 export type OrganizationsAdapterOptions = RetryOptions;
 
+/** The paging members of every listing request. */
+interface PageRequest {
+  readonly NextToken: string | undefined;
+  readonly MaxResults: number;
+}
+
 ORGANIZATIONS_ACTIONS satisfies ActionTable<OrganizationLister, typeof ORGANIZATIONS_ACTIONS>;
 
 /** Maps an SDK account to what the scope reads; undefined for an entry without a valid id. */
@@ -44,17 +50,20 @@ export function createOrganizationsAdapter(
   client: OrganizationsClient,
   options: OrganizationsAdapterOptions = {},
 ): OrganizationLister {
-  /** Calls `page` with each NextToken until there is none; each page is retried on its own. */
+  /**
+   * Calls `page` with each page request (its NextToken, the largest page) until there is no token left;
+   * each page is retried on its own.
+   */
   async function everyPage<T>(
     operation: string,
-    page: (nextToken: string | undefined) => Promise<{ items: readonly T[]; nextToken: string | undefined }>,
+    page: (request: PageRequest) => Promise<{ items: readonly T[]; nextToken: string | undefined }>,
   ): Promise<T[]> {
     const items: T[] = [];
     const tokens = pageTokens(`Organizations ${operation}`);
     let token: string | undefined;
     do {
-      const current = token;
-      const result = await callWithRetries(SERVICE, operation, () => page(current), options);
+      const request = { NextToken: token, MaxResults: MAX_ORGANIZATIONS_PAGE_SIZE };
+      const result = await callWithRetries(SERVICE, operation, () => page(request), options);
       items.push(...result.items);
       token = tokens.next(result.nextToken);
     } while (token !== undefined);
@@ -67,32 +76,20 @@ export function createOrganizationsAdapter(
       return mapped === undefined ? [] : [mapped];
     });
 
-  function accountsDirectlyUnder(parentId: string) {
-    return everyPage('ListAccountsForParent', async (nextToken) => {
-      const output = await client.send(
-        new ListAccountsForParentCommand({
-          ParentId: parentId,
-          NextToken: nextToken,
-          MaxResults: MAX_ORGANIZATIONS_PAGE_SIZE,
-        }),
-      );
+  const accountsDirectlyUnder = (parentId: string) =>
+    everyPage('ListAccountsForParent', async (page) => {
+      const output = await client.send(new ListAccountsForParentCommand({ ParentId: parentId, ...page }));
       return { items: accountsOf(output.Accounts), nextToken: output.NextToken };
     });
-  }
 
-  function childUnitsOf(parentId: string) {
-    return everyPage('ListOrganizationalUnitsForParent', async (nextToken) => {
+  const childUnitsOf = (parentId: string) =>
+    everyPage('ListOrganizationalUnitsForParent', async (page) => {
       const output = await client.send(
-        new ListOrganizationalUnitsForParentCommand({
-          ParentId: parentId,
-          NextToken: nextToken,
-          MaxResults: MAX_ORGANIZATIONS_PAGE_SIZE,
-        }),
+        new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, ...page }),
       );
       const ids = (output.OrganizationalUnits ?? []).flatMap((unit) => (unit.Id ? [unit.Id] : []));
       return { items: ids, nextToken: output.NextToken };
     });
-  }
 
   return {
     async describeOrganization() {
@@ -110,10 +107,8 @@ export function createOrganizationsAdapter(
     },
 
     listAccounts() {
-      return everyPage('ListAccounts', async (nextToken) => {
-        const output = await client.send(
-          new ListAccountsCommand({ NextToken: nextToken, MaxResults: MAX_ORGANIZATIONS_PAGE_SIZE }),
-        );
+      return everyPage('ListAccounts', async (page) => {
+        const output = await client.send(new ListAccountsCommand(page));
         return { items: accountsOf(output.Accounts), nextToken: output.NextToken };
       });
     },

@@ -1,11 +1,12 @@
 /**
- * One entry to the evidence report's formats (lib/report.ts): `html` (one self-contained page), `md`
- * (Markdown) and `json`. Pure.
+ * One entry to the evidence report's formats: the data set (lib/report.ts) as its view (lib/report-view.ts)
+ * rendered as `html` (one self-contained page), `md` (Markdown) or `json`. Pure.
  */
-import { type EvidenceData, viewOf } from './report.ts';
+import type { EvidenceData } from './report.ts';
 import { renderHtml } from './report-html.ts';
 import { renderJson } from './report-json.ts';
 import { renderMarkdown } from './report-markdown.ts';
+import { viewOf } from './report-view.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

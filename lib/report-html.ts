@@ -4,19 +4,16 @@
  * every value escaped. Each matrix cell carries a symbol and a word as well as a colour, so the page reads
  * the same printed in black and white. Pure.
  */
+import { COUNTED_OUTCOMES, EXPIRING_SOON_DAYS, HASH_DESCRIPTION, type ReportRecord } from './report.ts';
 import {
   type AccountGroup,
   CELL_KINDS,
   CELL_LEGEND,
   type CellKind,
-  COUNTED_OUTCOMES,
-  EXPIRING_SOON_DAYS,
-  HASH_DESCRIPTION,
   RECORD_COLUMNS,
   type RecordColumn,
-  type ReportRecord,
   type ReportView,
-} from './report.ts';
+} from './report-view.ts';
 
 /** Escapes text for an HTML element or a quoted attribute. */
 export function escapeHtml(value: string | number | boolean | null | undefined): string {

@@ -3,7 +3,8 @@
  * is of), and what the other formats show computed from it (the matrix, the ordered exemptions, the
  * totals), so that a tool need not compute them again. Pure.
  */
-import { CELL_LEGEND, HASH_DESCRIPTION, type ReportView } from './report.ts';
+import { HASH_DESCRIPTION } from './report.ts';
+import { CELL_LEGEND, type ReportView } from './report-view.ts';
 
 /** Renders the report as pretty-printed JSON; `notes` are the reader's remarks on its source. */
 export function renderJson(view: ReportView, notes: readonly string[] = []): string {

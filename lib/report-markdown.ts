@@ -3,18 +3,15 @@
  * same sections as the HTML page, each matrix cell a symbol and a word, every value escaped so that no
  * repository name or reason can add markup, links or HTML. Pure.
  */
+import { COUNTED_OUTCOMES, EXPIRING_SOON_DAYS, HASH_DESCRIPTION, type ReportRecord } from './report.ts';
 import {
   type AccountGroup,
   CELL_KINDS,
   CELL_LEGEND,
-  COUNTED_OUTCOMES,
-  EXPIRING_SOON_DAYS,
-  HASH_DESCRIPTION,
   RECORD_COLUMNS,
   type RecordColumn,
-  type ReportRecord,
   type ReportView,
-} from './report.ts';
+} from './report-view.ts';
 
 /**
  * Escapes text for a Markdown table cell or list item: the characters that can start inline markup —

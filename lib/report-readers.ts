@@ -1,16 +1,16 @@
 /**
  * Readers of the saved forms an evidence report can be made from (lib/report.ts): the CLI's `--json`
- * lines (`{"type":"audit",…}` records, `{"type":"summary",…}` per Region or account-region, `total`,
- * `error`) and an organisation sweep's Distributed Map ResultWriter files (lib/org-results.ts documents
- * them). Pure: the caller reads the files. What a source does not hold is said in `notes`, never guessed:
+ * lines (lib/report-lines.ts) and an organisation sweep's Distributed Map ResultWriter files
+ * (lib/org-results.ts documents them). Pure: the caller reads the files. What a source does not hold is said in `notes`, never guessed:
  * a single-account summary names no account, and ResultWriter files hold counts but no audit records.
  */
-import * as z from 'zod/mini';
-import { type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
+import type * as z from 'zod/mini';
 import { InvalidInputError } from './errors.ts';
 import {
   type ChildExecution,
   ChildOutcomeSchema,
+  childOutcomeOf,
+  childTargetOf,
   parseManifest,
   parseResultFile,
   RESULT_STATUSES,
@@ -18,9 +18,7 @@ import {
 } from './org-results.ts';
 import {
   buildEvidence,
-  COUNTED_OUTCOMES,
   type EvidenceData,
-  REPORT_STATUSES,
   type ReportAccountRegion,
   type ReportCounts,
   type ReportPolicy,
@@ -28,7 +26,16 @@ import {
   toReportRecord,
   zeroCounts,
 } from './report.ts';
-import { formatIssues } from './validation.ts';
+import {
+  AccountRegionLineSchema,
+  AuditLineSchema,
+  auditRecordOf,
+  countsOf,
+  ErrorLineSchema,
+  orNull,
+  RegionLineSchema,
+} from './report-lines.ts';
+import { formatIssues, jsonOrUndefined, parseJson } from './validation.ts';
 
 /** What the caller knows of the data: the policy in force, when and by whom it was gathered. */
 export interface ReportContext {
@@ -41,96 +48,6 @@ export interface ReportContext {
 export interface ReadResult {
   readonly data: EvidenceData;
   readonly notes: readonly string[];
-}
-
-const count = z.int().check(z.gte(0));
-const SettingSchema = z.object({ imageTagMutability: z.string(), exclusionFilters: z.array(z.string()) });
-const optionalText = z.optional(z.nullable(z.string()));
-
-const AuditLineSchema = z.object({
-  type: z.literal('audit'),
-  outcome: z.enum(OUTCOMES),
-  repositoryName: optionalText,
-  registryId: optionalText,
-  region: optionalText,
-  accountId: optionalText,
-  before: z.optional(z.nullable(SettingSchema)),
-  after: z.optional(z.nullable(SettingSchema)),
-  trigger: z.enum(['event', 'sweep', 'backfill']),
-  dryRun: z.boolean(),
-  reason: z.string(),
-  actor: optionalText,
-  imageTag: optionalText,
-  errorCode: optionalText,
-  templatePrefix: optionalText,
-});
-
-const CountsSchema = z.object(Object.fromEntries(COUNTED_OUTCOMES.map((outcome) => [outcome, count])));
-
-/** An organisation run's summary line: one account-region. */
-const AccountRegionLineSchema = z.object({
-  type: z.literal('summary'),
-  accountId: z.string(),
-  accountName: optionalText,
-  region: z.string(),
-  status: z.enum(REPORT_STATUSES),
-  counts: CountsSchema,
-  scanned: count,
-  errorCode: optionalText,
-  reason: optionalText,
-  skipReason: optionalText,
-});
-
-/** A single-account run's summary line: one Region of the caller's account. */
-const RegionLineSchema = z.object({
-  type: z.literal('summary'),
-  region: z.string(),
-  counts: CountsSchema,
-  scanned: count,
-  interrupted: z.optional(z.boolean()),
-});
-
-const ErrorLineSchema = z.object({ type: z.literal('error'), message: z.string() });
-
-function countsOf(counts: Readonly<Record<string, number>>): ReportCounts {
-  const result = zeroCounts();
-  for (const outcome of COUNTED_OUTCOMES) result[outcome] = counts[outcome] ?? 0;
-  return result;
-}
-
-const orNull = (value: string | null | undefined): string | null => value ?? null;
-const orUndefined = (value: string | null | undefined): string | undefined => value ?? undefined;
-
-function parseLine(line: string, where: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch (error) {
-    throw new InvalidInputError([
-      `${where}: not JSON (${error instanceof Error ? error.message : String(error)})`,
-    ]);
-  }
-}
-
-function auditRecordOf(line: z.infer<typeof AuditLineSchema>): AuditRecord {
-  const setting = (value: z.infer<typeof SettingSchema> | null | undefined) => value ?? undefined;
-  const trigger: Trigger = line.trigger;
-  return {
-    outcome: line.outcome,
-    repositoryName: orUndefined(line.repositoryName),
-    repositoryArn: undefined,
-    registryId: orUndefined(line.registryId),
-    region: orUndefined(line.region),
-    accountId: orUndefined(line.accountId),
-    before: setting(line.before),
-    after: setting(line.after),
-    trigger,
-    dryRun: line.dryRun,
-    reason: line.reason,
-    actor: orUndefined(line.actor),
-    imageTag: orUndefined(line.imageTag),
-    errorCode: orUndefined(line.errorCode),
-    templatePrefix: orUndefined(line.templatePrefix),
-  };
 }
 
 /**
@@ -159,7 +76,7 @@ export function readCliJsonLines(
     const line = raw.trim();
     if (line === '') return;
     const where = `${context.file}:${index + 1}`;
-    const value = parseLine(line, where);
+    const value = parseJson(line, where);
     const type = typeof value === 'object' && value !== null && 'type' in value ? value.type : undefined;
     const invalid = (error: z.core.$ZodError) => new InvalidInputError(formatIssues(error, [where]));
     switch (type) {
@@ -257,15 +174,6 @@ export interface SkippedScopeAccount {
   readonly detail: string;
 }
 
-function jsonOf(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Reads an organisation sweep's ResultWriter output: the manifest and each result file it lists
  * (`readFile(key)` gives a file's text). Each child execution is one account-region: a SUCCEEDED child
@@ -327,11 +235,8 @@ export function readResultWriterFiles(
 }
 
 function entryOf(status: ResultStatus, execution: ChildExecution, where: string): ReportAccountRegion {
-  const outcome = ChildOutcomeSchema.safeParse(
-    jsonOf(status === 'SUCCEEDED' ? execution.Output : execution.Cause),
-  );
-  const target = z.object({ accountId: z.string(), region: z.string() }).safeParse(jsonOf(execution.Input));
   if (status === 'SUCCEEDED') {
+    const outcome = ChildOutcomeSchema.safeParse(jsonOrUndefined(execution.Output));
     if (!outcome.success) throw new InvalidInputError(formatIssues(outcome.error, [`${where}.Output`]));
     const { accountId, region, counts, scanned, forwarding } = outcome.data;
     const failed = counts.failed > 0;
@@ -354,8 +259,8 @@ function entryOf(status: ResultStatus, execution: ChildExecution, where: string)
       reason: reasons.length === 0 ? null : reasons.join('; '),
     };
   }
-  const known = outcome.success ? outcome.data : undefined;
-  const place = known ?? (target.success ? target.data : { accountId: 'unknown', region: 'unknown' });
+  const known = childOutcomeOf(execution.Cause);
+  const place = known ?? childTargetOf(execution);
   const cause = known?.message ?? execution.Cause;
   return {
     accountId: place.accountId,

@@ -8,15 +8,17 @@
  * BatchUpdateFindings 10 per second (burst 30), per account and Region
  * (https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html). A client-side limiter per
  * operation spaces the calls at the sustained rate, retries included; a `TooManyRequestsException` that
- * happens anyway (another caller in the account) is retried with backoff (lib/aws-retry.ts), and any other
- * failure is translated into an {@link AwsCallError} here. Findings BatchUpdateFindings reports as
+ * happens anyway (another caller in the account) is retried with backoff, and any other failure is
+ * translated into an {@link AwsCallError} here (lib/aws-call.ts); its IAM actions are in lib/iam-actions.ts. Findings BatchUpdateFindings reports as
  * unprocessed with a transient code (`ConcurrentUpdateError`, `InternalFailure`) are sent again, the rest
  * are returned to the caller.
  */
 import {
   type AwsSecurityFinding,
   BatchUpdateFindingsCommand,
+  type BatchUpdateFindingsCommandInput,
   GetFindingsCommand,
+  type GetFindingsCommandInput,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { callWithRetries } from './aws-call.ts';
@@ -125,6 +127,11 @@ export function readControlFinding(finding: AwsSecurityFinding): ControlFinding 
   };
 }
 
+/** Calls made so far by one method, every attempt counted. */
+interface Tally {
+  calls: number;
+}
+
 /** Creates the adapter over a ready `SecurityHubClient`. */
 export function createSecurityHubAdapter(
   client: SecurityHubClient,
@@ -135,6 +142,18 @@ export function createSecurityHubAdapter(
   const readLimiter = options.readLimiter ?? createRateLimiter(GET_FINDINGS_PER_SECOND, clock);
   const updateLimiter = options.updateLimiter ?? createRateLimiter(BATCH_UPDATE_FINDINGS_PER_SECOND, clock);
   const retries = { ...options, sleep };
+  /** `send` as a call of `operation` whose every attempt, retries included, waits at `limiter` and is counted. */
+  const limitedCall = <T>(operation: string, limiter: RateLimiter, tally: Tally, send: () => Promise<T>) =>
+    callWithRetries(
+      SERVICE,
+      operation,
+      async () => {
+        await limiter.acquire();
+        tally.calls += 1;
+        return send();
+      },
+      retries,
+    );
   return {
     async findControlFindings({ accountId, region, controlId = ECR2_CONTROL_ID, resourceIds }) {
       if (resourceIds !== undefined && (resourceIds.length === 0 || resourceIds.length > MAX_FILTER_VALUES))
@@ -144,38 +163,27 @@ export function createSecurityHubAdapter(
       const resources = resourceIds === undefined ? undefined : new Set(resourceIds);
       const findings: ControlFinding[] = [];
       let pages = 0;
-      let calls = 0;
+      const tally = { calls: 0 };
       let unreadable = 0;
       let outside = 0;
       let nextToken: string | undefined;
       const tokens = pageTokens('Security Hub GetFindings');
       do {
-        const token = nextToken;
-        const output = await callWithRetries(
-          SERVICE,
-          'GetFindings',
-          async () => {
-            await readLimiter.acquire();
-            calls += 1;
-            return client.send(
-              new GetFindingsCommand({
-                Filters: {
-                  ComplianceSecurityControlId: [{ Value: controlId, Comparison: 'EQUALS' }],
-                  RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-                  AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' }],
-                  Region: [{ Value: region, Comparison: 'EQUALS' }],
-                  ...(resourceIds === undefined
-                    ? {}
-                    : {
-                        ResourceId: resourceIds.map((id) => ({ Value: id, Comparison: 'EQUALS' as const })),
-                      }),
-                },
-                MaxResults: GET_FINDINGS_PAGE_SIZE,
-                NextToken: token,
-              }),
-            );
+        const input: GetFindingsCommandInput = {
+          Filters: {
+            ComplianceSecurityControlId: [{ Value: controlId, Comparison: 'EQUALS' }],
+            RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+            AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' }],
+            Region: [{ Value: region, Comparison: 'EQUALS' }],
+            ...(resourceIds === undefined
+              ? {}
+              : { ResourceId: resourceIds.map((id) => ({ Value: id, Comparison: 'EQUALS' as const })) }),
           },
-          retries,
+          MaxResults: GET_FINDINGS_PAGE_SIZE,
+          NextToken: nextToken,
+        };
+        const output = await limitedCall('GetFindings', readLimiter, tally, () =>
+          client.send(new GetFindingsCommand(input)),
         );
         pages += 1;
         for (const raw of output.Findings ?? []) {
@@ -192,37 +200,24 @@ export function createSecurityHubAdapter(
         }
         nextToken = tokens.next(text(output.NextToken ?? undefined));
       } while (nextToken !== undefined);
-      return { findings, pages, calls, unreadable, outside };
+      return { findings, pages, calls: tally.calls, unreadable, outside };
     },
 
     async updateFindings(updates) {
       let processed = 0;
       let batches = 0;
-      let calls = 0;
+      const tally = { calls: 0 };
       const unprocessed: UnprocessedFinding[] = [];
       const send = async (update: FindingUpdate, findings: readonly FindingIdentifier[]) => {
         batches += 1;
-        const output = await callWithRetries(
-          SERVICE,
-          'BatchUpdateFindings',
-          async () => {
-            await updateLimiter.acquire();
-            calls += 1;
-            return client.send(
-              new BatchUpdateFindingsCommand({
-                FindingIdentifiers: findings.map(({ id, productArn }) => ({
-                  Id: id,
-                  ProductArn: productArn,
-                })),
-                Note: { Text: update.note.text, UpdatedBy: update.note.updatedBy },
-                UserDefinedFields: { ...update.userDefinedFields },
-                ...(update.workflowStatus === undefined
-                  ? {}
-                  : { Workflow: { Status: update.workflowStatus } }),
-              }),
-            );
-          },
-          retries,
+        const input: BatchUpdateFindingsCommandInput = {
+          FindingIdentifiers: findings.map(({ id, productArn }) => ({ Id: id, ProductArn: productArn })),
+          Note: { Text: update.note.text, UpdatedBy: update.note.updatedBy },
+          UserDefinedFields: { ...update.userDefinedFields },
+          ...(update.workflowStatus === undefined ? {} : { Workflow: { Status: update.workflowStatus } }),
+        };
+        const output = await limitedCall('BatchUpdateFindings', updateLimiter, tally, () =>
+          client.send(new BatchUpdateFindingsCommand(input)),
         );
         processed += output.ProcessedFindings?.length ?? 0;
         return (output.UnprocessedFindings ?? []).map((entry) => ({
@@ -244,7 +239,7 @@ export function createSecurityHubAdapter(
           unprocessed.push(...pending);
         }
       }
-      return { processed, unprocessed, batches, calls };
+      return { processed, unprocessed, batches, calls: tally.calls };
     },
   };
 }

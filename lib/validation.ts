@@ -1,9 +1,11 @@
 /**
  * zod/mini setup shared by every schema: English issue messages (zod/mini ships none by default)
- * and one formatter that names the failing path of each issue.
+ * and one formatter that names the failing path of each issue; JSON text read the two ways input
+ * needs it (a saved file that must be JSON, a field that may be).
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { InvalidInputError } from './errors.ts';
 
 z.config(en());
 
@@ -13,4 +15,28 @@ export function formatIssues(error: z.core.$ZodError, prefix: readonly (string |
     const path = [...prefix, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
     return `${path.length > 0 ? path.join('.') : '(input)'}: ${issue.message}`;
   });
+}
+
+/**
+ * `text` parsed as JSON.
+ * @throws InvalidInputError naming `where` and what the parser said.
+ */
+export function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError([
+      `${where}: not JSON (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
+}
+
+/** `text` parsed as JSON; undefined when there is no text or it is not JSON. */
+export function jsonOrUndefined(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -6,9 +6,8 @@
  *
  * Set-up, with moto's IAM checks off: an organisation with member accounts made by CreateAccount (one of
  * them closed: SUSPENDED); in each member account but one, the member role (trusting the management
- * account, allowed exactly the ECR actions lib/ecr.ts declares); a central IAM user in the management
- * account allowed exactly the STS and Organizations actions lib/credentials.ts and lib/organizations.ts
- * declare, plus the ECR ones for its own account; repositories per account-region, some MUTABLE. Then
+ * account, allowed exactly the ECR actions lib/iam-actions.ts declares); a central IAM user in the
+ * management account allowed exactly the STS and Organizations actions it declares, plus the ECR ones for its own account; repositories per account-region, some MUTABLE. Then
  * moto's IAM checks are turned on (`POST /moto-api/reset-auth`), and the sweep runs as the central user.
  *
  * moto issues credentials for any role ARN ("the role does not need to exist", moto's STS docs) and checks

@@ -17,9 +17,9 @@ import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { enforceRepository } from '../../lib/enforce.ts';
 import { AwsCallError, errorCodeOf, InvalidEventError } from '../../lib/errors.ts';
+import { routeEvent } from '../../lib/event-routing.ts';
 import { interpretEvent } from '../../lib/events.ts';
 import { routingSettingsOf } from '../../lib/org-config.ts';
-import { routeEvent } from '../../lib/scope.ts';
 import { deploymentOf } from '../shared/deployment.ts';
 import type { MemberEcrRequest } from '../shared/member-ecr.ts';
 

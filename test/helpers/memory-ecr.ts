@@ -1,8 +1,8 @@
 /** An in-memory EcrAdapter for unit tests of the sweep logic: sorted paging, call counters, injectable faults. */
 import type { EcrAdapter, RepositoryPage } from '../../lib/ecr.ts';
 import { AwsCallError } from '../../lib/errors.ts';
-import type { UntaggedImage } from '../../lib/plan.ts';
 import type { MutabilitySetting, RepositoryFacts } from '../../lib/policy.ts';
+import type { UntaggedImage } from '../../lib/push-history.ts';
 
 /** A repository's setting, its resource tags and its untagged images (what DescribeImages would list). */
 export type MemoryRepository = MutabilitySetting & {

@@ -4,8 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { evaluateRepository } from '../../lib/decision.ts';
 import { readExemption } from '../../lib/exemption-reason.ts';
-import { evaluateRepository, type Policy } from '../../lib/policy.ts';
+import type { Policy } from '../../lib/policy.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const POLICY: Policy = {

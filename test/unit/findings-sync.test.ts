@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AuditRecord, type Outcome, repositoryRecord } from '../../lib/audit.ts';
+import { MAX_NOTE_LENGTH } from '../../lib/finding-notes.ts';
 import {
   type ControlFinding,
   FINDING_OUTCOMES,
@@ -13,7 +14,6 @@ import {
   type FindingUpdate,
   GUARD_MARKER_KEY,
   MAX_FINDINGS_PER_UPDATE,
-  MAX_NOTE_LENGTH,
   planFindingUpdates,
   repositoryArnOf,
   type SyncInput,

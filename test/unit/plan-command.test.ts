@@ -7,20 +7,20 @@ import {
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { parsePlanOptions } from '../../bin/commands/plan-options.ts';
 import {
   type PlanLine,
   type PlanRegionSummary,
-  parsePlanOptions,
   planExitCode,
   planRegion,
-} from '../../bin/commands/plan.ts';
+} from '../../bin/commands/plan-region.ts';
 import { runCli } from '../../bin/program.ts';
 import type { AuditRecord } from '../../lib/audit.ts';
 import { type CloudTrailAdapter, LookupFailedError } from '../../lib/cloudtrail.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
 import { ECR_ACTIONS } from '../../lib/iam-actions.ts';
-import type { PushRecord, UntaggedImage } from '../../lib/plan.ts';
+import type { PushRecord, UntaggedImage } from '../../lib/push-history.ts';
 import { createMemoryEcr, type MemoryEcr } from '../helpers/memory-ecr.ts';
 import { testConfig } from '../helpers/runtime.ts';
 
@@ -402,7 +402,7 @@ describe('staging exemptions', () => {
       until: '2026-12-31',
     });
     // Decided again at NOW, with its tags, the repository is exempt: the staged tags are honoured.
-    const { evaluateRepository } = await import('../../lib/policy.ts');
+    const { evaluateRepository } = await import('../../lib/decision.ts');
     const facts = await ecr.describeRepository({ repositoryName: 'team/api' });
     if (facts.kind !== 'found') throw new Error('repository missing');
     const decision = evaluateRepository(

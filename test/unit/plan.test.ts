@@ -1,17 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  findMovedTags,
-  groupPushes,
-  type History,
-  type PushRecord,
-  parsePushRecord,
   planRepository,
   smallestCoveringFilters,
   stagedExemptionReason,
   suggestExclusion,
 } from '../../lib/plan.ts';
 import { isAtLeastAsStrict, type MutabilitySetting, type StrictnessPolicy } from '../../lib/policy.ts';
+import {
+  findMovedTags,
+  groupPushes,
+  type History,
+  type PushRecord,
+  parsePushRecord,
+} from '../../lib/push-history.ts';
 import { isCoveredBy } from '../../lib/wildcard.ts';
 import { allTags, bruteMatch, mutableUnder } from '../helpers/brute-force.ts';
 import { field, itWithReferenceEvents, loadReferenceEvent } from '../helpers/fixtures.ts';

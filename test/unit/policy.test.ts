@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compileNameGlob, type Decision, evaluateRepository, evaluateTemplate } from '../../lib/decision.ts';
 import {
-  compileNameGlob,
-  type Decision,
   describeSetting,
-  evaluateRepository,
-  evaluateTemplate,
   isAtLeastAsStrict,
   isTagMutable,
   type MutabilitySetting,

@@ -9,23 +9,20 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lib/errors.ts';
 import {
   buildEvidence,
-  CELL_KINDS,
-  CELL_LEGEND,
   canonicalJson,
-  cellOf,
   type EvidenceData,
   evidenceHash,
   type ReportAccountRegion,
   type ReportCounts,
   type ReportRecord,
   reportPolicy,
-  viewOf,
   zeroCounts,
 } from '../../lib/report.ts';
 import { renderEvidence } from '../../lib/report-formats.ts';
 import { escapeHtml, renderHtml } from '../../lib/report-html.ts';
 import { escapeMarkdown, renderMarkdown } from '../../lib/report-markdown.ts';
 import { readCliJsonLines, readResultWriterFiles } from '../../lib/report-readers.ts';
+import { CELL_KINDS, CELL_LEGEND, cellOf, viewOf } from '../../lib/report-view.ts';
 
 const A = '111111111111';
 const B = '222222222222';

@@ -1,16 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lib/errors.ts';
+import { type OrganizationSettings, routeEvent } from '../../lib/event-routing.ts';
+import { narrowScope } from '../../lib/org-retry.ts';
 import {
   buildScope,
   MANAGEMENT_ACCOUNT_DETAIL,
-  narrowScope,
   type OrganizationAccount,
   type OrganizationLister,
-  type OrganizationSettings,
   parseScopeRequest,
   resolveScope,
-  routeEvent,
   type ScopeRequest,
 } from '../../lib/scope.ts';
 
