@@ -1,6 +1,6 @@
 /**
  * Optional cross-check of the emulator against moto's server
- * (https://docs.getmoto.org/en/latest/docs/server_mode.html): `node emulator/cross-check-moto.ts`.
+ * (https://docs.getmoto.org/en/latest/docs/server_mode.html): `npm run cross-check:moto`.
  * - STS and Organizations: both are called through the same SDK clients; for each call the member names
  *   each answer has are compared.
  * - ECR images: the same scenario (PutImage on immutable, mutable and exclusion-filtered repositories,
@@ -10,8 +10,6 @@
  * The script exits 1 when moto answers with a member the emulator lacks or an ECR step differs in a way not
  * known. Needs `python3 -m moto.server`; without it the script says so and exits 0 (not part of `npm test`).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
@@ -32,35 +30,11 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { startEmulator } from './index.ts';
+import { startEmulator } from '../emulator/index.ts';
+import { type MotoServer, motoVersion, startMoto, stopMoto } from './moto-server.ts';
 
 const CREDENTIALS = { accessKeyId: 'cross-check', secretAccessKey: 'x' };
 const MANAGEMENT = '123456789012';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await fetch(`${url}/moto-api/`);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
 
 /** Member paths of a response, e.g. `Accounts[].State`, without the SDK's `$metadata`. */
 // Members moto always sends that AWS sends only in other cases (PackedPolicySize: when session policies or
@@ -309,18 +283,22 @@ async function crossCheckEcr(ourUrl: string, motoUrl: string): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const probe = spawnSync('python3', ['-c', 'import moto.server'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
+  if (motoVersion() === undefined) {
     process.stdout.write(
       'moto server is not installed (pip install "moto[server]>=5"); nothing to cross-check\n',
     );
     return 0;
   }
-  const port = await freePort();
-  const moto: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
-    detached: true,
-  });
+  const moto: MotoServer = await startMoto();
+  try {
+    return await crossCheck(moto.url);
+  } finally {
+    await stopMoto(moto.process);
+  }
+}
+
+/** Both answers compared: STS and Organizations by shape, ECR image steps by outcome; 1 when any differs unexpectedly. */
+async function crossCheck(motoUrl: string): Promise<number> {
   const emulator = await startEmulator({
     organization: {
       organization: { managementAccount: MANAGEMENT },
@@ -333,9 +311,8 @@ async function main(): Promise<number> {
     },
   });
   const ours = clients(emulator.url);
-  const theirs = clients(`http://127.0.0.1:${port}`);
+  const theirs = clients(motoUrl);
   try {
-    await waitUntilUp(`http://127.0.0.1:${port}`);
     // moto needs its organisation made through the API; it trusts any AssumeRole.
     await theirs.organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     await theirs.organizations.send(
@@ -365,12 +342,11 @@ async function main(): Promise<number> {
           `${extra.length === 0 ? '' : ` (emulator also has ${extra.join(', ')})`}\n`,
       );
     }
-    const ecrDifferences = await crossCheckEcr(emulator.url, `http://127.0.0.1:${port}`);
+    const ecrDifferences = await crossCheckEcr(emulator.url, motoUrl);
     return missing === 0 && ecrDifferences === 0 ? 0 : 1;
   } finally {
     for (const client of [ours.sts, ours.organizations, theirs.sts, theirs.organizations]) client.destroy();
     await emulator.stop();
-    if (moto.pid !== undefined) process.kill(-moto.pid, 'SIGTERM');
   }
 }
 
