@@ -1,3 +1,8 @@
+/**
+ * Retrying AWS calls: the one classifier of what is worth another attempt (lib/aws-call.ts, the SDK's own
+ * classification for every service), the translation into AwsCallError, and the backoff loop above the SDK
+ * (lib/aws-retry.ts).
+ */
 import { IDPCommunicationErrorException } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { callWithRetries, isRetryableAwsError, translateAwsError } from '../../lib/aws-call.ts';
