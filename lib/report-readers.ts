@@ -11,9 +11,8 @@ import { InvalidInputError } from './errors.ts';
 import {
   type ChildExecution,
   ChildOutcomeSchema,
-  parseManifest,
-  parseResultFile,
-  RESULT_STATUSES,
+  type ResultFile,
+  type ResultManifest,
   type ResultStatus,
 } from './org-results.ts';
 import {
@@ -25,16 +24,16 @@ import {
   type ReportCounts,
   type ReportPolicy,
   type ReportRecord,
+  type ReportSource,
+  type ReportStatus,
   toReportRecord,
   zeroCounts,
 } from './report.ts';
 import { formatIssues } from './validation.ts';
 
-/** What the caller knows of the data: the policy in force, when and by whom it was gathered. */
+/** What the caller knows of the data: the policy in force (the saved forms do not record it). */
 export interface ReportContext {
   readonly policy: ReportPolicy;
-  readonly gatheredAt: string;
-  readonly gatheredBy: string | null;
 }
 
 /** A data set and what the reader could not take from its source. */
@@ -91,6 +90,33 @@ const RegionLineSchema = z.object({
 });
 
 const ErrorLineSchema = z.object({ type: z.literal('error'), message: z.string() });
+
+/** An account-region's summary as the one pass (lib/org-sweep.ts) ends it and the CLI's `--json` writes it. */
+export interface PassSummaryFacts {
+  readonly accountId: string;
+  readonly accountName?: string | null | undefined;
+  readonly region: string;
+  readonly status: ReportStatus;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly scanned: number;
+  readonly errorCode?: string | null | undefined;
+  readonly reason?: string | null | undefined;
+  readonly skipReason?: string | null | undefined;
+}
+
+/** The report's view of a pass's account-region summary: a skip's code is its reason's key, a failure's its error code. */
+export function reportAccountRegionOf(summary: PassSummaryFacts): ReportAccountRegion {
+  return {
+    accountId: summary.accountId,
+    accountName: orNull(summary.accountName),
+    region: summary.region,
+    status: summary.status,
+    counts: countsOf(summary.counts),
+    scanned: summary.scanned,
+    code: orNull(summary.status === 'skipped' ? summary.skipReason : summary.errorCode),
+    reason: orNull(summary.reason),
+  };
+}
 
 function countsOf(counts: Readonly<Record<string, number>>): ReportCounts {
   const result = zeroCounts();
@@ -177,17 +203,7 @@ export function readCliJsonLines(
         if (typeof value === 'object' && value !== null && 'accountId' in value) {
           const parsed = AccountRegionLineSchema.safeParse(value);
           if (!parsed.success) throw invalid(parsed.error);
-          const summary = parsed.data;
-          entries.push({
-            accountId: summary.accountId,
-            accountName: orNull(summary.accountName),
-            region: summary.region,
-            status: summary.status,
-            counts: countsOf(summary.counts),
-            scanned: summary.scanned,
-            code: orNull(summary.status === 'skipped' ? summary.skipReason : summary.errorCode),
-            reason: orNull(summary.reason),
-          });
+          entries.push(reportAccountRegionOf(parsed.data));
           return;
         }
         const parsed = RegionLineSchema.safeParse(value);
@@ -239,9 +255,8 @@ export function readCliJsonLines(
   return {
     data: buildEvidence({
       policy: context.policy,
-      gatheredAt: context.gatheredAt,
-      gatheredBy: context.gatheredBy,
-      source: { kind: 'cli-json-lines', detail: context.file },
+      // The CLI's lines carry no time and no caller: the report says so rather than guess.
+      sources: [{ kind: 'cli-json-lines', detail: context.file, gatheredAt: null, gatheredBy: null }],
       accountRegions: entries,
       records,
     }),
@@ -266,37 +281,53 @@ function jsonOf(text: string | undefined): unknown {
   }
 }
 
+/** The state machine a Map Run belongs to (`…:mapRun:<state machine>/<label>:<id>`), or null. */
+export function stateMachineOfMapRun(mapRunArn: string): string | null {
+  const match = /^(arn:[\w-]+:states:[\w-]+:\d{12}):mapRun:([^/:]+)\//.exec(mapRunArn);
+  return match === null ? null : `${match[1]}:stateMachine:${match[2]}`;
+}
+
+/** An execution's start as ISO 8601 (the ResultWriter writes ISO strings; epoch seconds are read too). */
+function startOf(execution: ChildExecution): number | undefined {
+  const { StartDate: start } = execution;
+  if (start === undefined) return undefined;
+  const ms = typeof start === 'number' ? (start < 1e12 ? start * 1000 : start) : Date.parse(start);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /**
- * Reads an organisation sweep's ResultWriter output: the manifest and each result file it lists
- * (`readFile(key)` gives a file's text). Each child execution is one account-region: a SUCCEEDED child
- * with its counts (failed when repositories failed, else unguarded when its forwarding rule was not in
- * place), a FAILED child with the counts of its Fail state's
- * cause when it has them, a PENDING child failed with unknown counts.
+ * Reads an organisation sweep's ResultWriter output, parsed (lib/org-results.ts `readResults`). Each child
+ * execution is one account-region: a SUCCEEDED child with its counts (failed when repositories failed, else
+ * unguarded when its forwarding rule was not in place), a FAILED child with the counts of its Fail state's
+ * cause when it has them, a PENDING child failed with unknown counts. When and by whom: the earliest child's
+ * start and the Map Run's state machine, as the files say. The files list only the account-regions the
+ * sweep ran; accounts its scope skipped are shown only when `skipped` names them.
  * @throws InvalidInputError naming the file and field that is not as the ResultWriter writes it.
  */
 export function readResultWriterFiles(
   input: ReportContext & {
     readonly manifestKey: string;
-    readonly manifest: string;
-    readonly readFile: (key: string) => string | undefined;
+    readonly manifest: ResultManifest;
+    readonly files: readonly ResultFile[];
     readonly skipped?: readonly SkippedScopeAccount[];
   },
 ): ReadResult {
-  const manifest = parseManifest(input.manifest, input.manifestKey);
+  const { manifest } = input;
   const entries: ReportAccountRegion[] = [];
   const notes = [
     `${input.manifestKey}: an organisation sweep's results hold counts per account-region, not audit records; exemptions, refused overwrites and remediations are not listed`,
   ];
-  for (const status of RESULT_STATUSES) {
-    for (const key of manifest.files[status]) {
-      const text = input.readFile(key);
-      if (text === undefined)
-        throw new InvalidInputError([`${key}: listed in ${input.manifestKey} but not found`]);
-      const file = parseResultFile(text, key, status);
-      file.executions.forEach((execution, index) => {
-        entries.push(entryOf(status, execution, `${key}: [${index}]`));
-      });
-    }
+  if (input.skipped === undefined)
+    notes.push(
+      `${input.manifestKey}: the results list only the account-regions the sweep ran; accounts its scope skipped (suspended, excluded, the management account) are not in them`,
+    );
+  let started: number | undefined;
+  for (const file of input.files) {
+    file.executions.forEach((execution, index) => {
+      entries.push(entryOf(file.status, execution, `${file.key}: [${index}]`));
+      const at = startOf(execution);
+      if (at !== undefined && (started === undefined || at < started)) started = at;
+    });
   }
   const regions = [...new Set(entries.map((entry) => entry.region))].sort();
   for (const account of input.skipped ?? []) {
@@ -316,9 +347,14 @@ export function readResultWriterFiles(
   return {
     data: buildEvidence({
       policy: input.policy,
-      gatheredAt: input.gatheredAt,
-      gatheredBy: input.gatheredBy,
-      source: { kind: 'result-writer', detail: `${manifest.mapRunArn} (${input.manifestKey})` },
+      sources: [
+        {
+          kind: 'result-writer',
+          detail: `${manifest.mapRunArn} (${input.manifestKey})`,
+          gatheredAt: started === undefined ? null : new Date(started).toISOString(),
+          gatheredBy: stateMachineOfMapRun(manifest.mapRunArn),
+        },
+      ],
       accountRegions: entries,
       records: [],
     }),
@@ -369,5 +405,67 @@ function entryOf(status: ResultStatus, execution: ChildExecution, where: string)
       status === 'PENDING'
         ? 'the child execution never finished'
         : `${known === undefined ? 'counts unknown' : 'partial counts'}${cause === undefined ? '' : `: ${cause.slice(0, 300)}`}`,
+  };
+}
+
+/**
+ * A live dry-run's data: the summary of every account-region of the pass (lib/org-sweep.ts) and every
+ * record it made, as gathered in memory.
+ */
+export function readLivePass(
+  input: ReportContext & {
+    readonly source: ReportSource;
+    readonly summaries: readonly PassSummaryFacts[];
+    readonly records: readonly AuditRecord[];
+  },
+): EvidenceData {
+  return buildEvidence({
+    policy: input.policy,
+    sources: [input.source],
+    accountRegions: input.summaries.map(reportAccountRegionOf),
+    records: input.records.flatMap((record) => toReportRecord(record) ?? []),
+  });
+}
+
+/** Whether a saved file is a ResultWriter manifest (one JSON object with `ResultFiles`) rather than CLI JSON lines. */
+export function isResultWriterManifest(text: string): boolean {
+  const value = jsonOf(text.trim());
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'ResultFiles' in value;
+}
+
+const placeOf = (entry: { readonly accountId: string; readonly region: string }) =>
+  `${entry.accountId}/${entry.region}`;
+
+/**
+ * One data set from several sources, in the order given: every source is listed; an account-region in more
+ * than one is shown as the last of them says (its records from that source only), and a note says so.
+ */
+export function mergeReads(context: ReportContext, reads: readonly ReadResult[]): ReadResult {
+  const owner = new Map<string, number>();
+  const labels = reads.map((read) => read.data.sources.map((source) => source.detail).join(', '));
+  const notes = reads.flatMap((read) => read.notes);
+  reads.forEach((read, index) => {
+    for (const entry of read.data.accountRegions) {
+      const place = placeOf(entry);
+      const earlier = owner.get(place);
+      if (earlier !== undefined && earlier !== index)
+        notes.push(
+          `${entry.accountId} ${entry.region} is in ${labels[earlier] ?? ''} and in ${labels[index] ?? ''}: shown as the latter says`,
+        );
+      owner.set(place, index);
+    }
+  });
+  const kept = (index: number) => (entry: { readonly accountId: string; readonly region: string }) => {
+    const at = owner.get(placeOf(entry));
+    return at === undefined || at === index;
+  };
+  return {
+    data: buildEvidence({
+      policy: context.policy,
+      sources: reads.flatMap((read) => read.data.sources),
+      accountRegions: reads.flatMap((read, index) => read.data.accountRegions.filter(kept(index))),
+      records: reads.flatMap((read, index) => read.data.records.filter(kept(index))),
+    }),
+    notes,
   };
 }

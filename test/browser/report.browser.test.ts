@@ -58,9 +58,14 @@ function reportData() {
       exemptRepositories: ['legacy/**'],
       exemptTag: { key: 'ecr-guard:exempt', expiryKey: 'ecr-guard:until' },
     }),
-    gatheredAt: '2026-06-01T00:00:00.000Z',
-    gatheredBy: 'arn:aws:sts::111111111111:assumed-role/Auditor/alice',
-    source: { kind: 'result-writer', detail: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/Map:1' },
+    sources: [
+      {
+        kind: 'result-writer',
+        detail: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/Map:1',
+        gatheredAt: '2026-06-01T00:00:00.000Z',
+        gatheredBy: 'arn:aws:sts::111111111111:assumed-role/Auditor/alice',
+      },
+    ],
     accountRegions: [
       {
         ...base,
