@@ -102,7 +102,8 @@ function recordTable(records: readonly ReportRecord[], columns: readonly RecordC
   const head = columns.map(([title]) => `<th>${escapeHtml(title)}</th>`).join('');
   const body = records
     .map(
-      (record) => `<tr>${columns.map(([, value]) => `<td>${escapeHtml(value(record))}</td>`).join('')}</tr>`,
+      (record) =>
+        `<tr>${columns.map(([title, value]) => `<td${title === 'Region' ? ' class="nowrap"' : ''}>${escapeHtml(value(record))}</td>`).join('')}</tr>`,
     )
     .join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
