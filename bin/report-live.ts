@@ -106,9 +106,9 @@ export async function gatherLive(
       notice: (message) => notes.push(message),
     },
   );
-  // After Ctrl-C the account-regions not ended are `incomplete` (bin/pass.ts).
+  // After Ctrl-C the account-regions not ended are `incomplete` (bin/pass.ts); no report is made of them.
   const summaries = result.summary.accountRegions;
-  const gatheredBy = await whoIsCalling(options, config, io.env, notes);
+  const gatheredBy = result.interrupted ? null : await whoIsCalling(options, config, io.env, notes);
   return {
     data: readLivePass({
       policy: context.policy,

@@ -77,9 +77,11 @@ function parseUsage(command: Command, io: Io) {
   }
   const options = attempt(() => parseCommonOptions(raw));
   const config = options === undefined ? undefined : attempt(() => configFromOptions(options, io.env));
-  const sources = attempt(() => parseSavedSources(parsed.success ? (parsed.data.from ?? []) : []));
+  // commander collects --from as strings; each is checked here whatever else is wrong.
+  const from: string[] = Array.isArray(raw.from) ? raw.from.map(String) : [];
+  const sources = attempt(() => parseSavedSources(from));
   if (options?.json === true) issues.push('--json: not for report; use --format json');
-  if (parsed.success && options !== undefined && (parsed.data.from ?? []).length > 0) {
+  if (options !== undefined && from.length > 0) {
     // Saved output says what it covers; a flag choosing a scope would be silently ignored.
     for (const key of LIVE_ONLY_SETTINGS) {
       if (key in options.settings)

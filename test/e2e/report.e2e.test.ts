@@ -8,6 +8,7 @@
  * sweep function's dry runs, in the emulator's S3 and on disk) gives the same matrix. README, "For auditors:
  * the evidence report".
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ import {
   orgSeed,
   REPOSITORIES_PER_ACCOUNT_REGION,
 } from '../../scripts/org-seed.ts';
-import { hasTerminal, runBuiltCli, runBuiltCliInTerminal } from '../helpers/cli.ts';
+import { CLI, hasTerminal, runBuiltCli, runBuiltCliInTerminal } from '../helpers/cli.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
 import { type Execution, resultWriterObjects } from '../helpers/state-machine.ts';
 
@@ -448,12 +449,55 @@ describe('ecr-guard report, end to end against the emulator organisation', () =>
     const unreadable = await report(['--from', missing, '--output', output]);
     expect(unreadable.stderr).toContain(`--from ${missing}: cannot be read`);
     expect(unreadable.code).toBe(1);
+    // A manifest whose result files are not beside it.
+    const lonely = path.join(work, 'lonely');
+    mkdirSync(lonely, { recursive: true });
+    writeFileSync(
+      path.join(lonely, 'manifest.json'),
+      JSON.stringify({
+        DestinationBucket: BUCKET,
+        MapRunArn: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/SweepAccountRegions:1',
+        ResultFiles: { SUCCEEDED: [{ Key: 'results/1/SUCCEEDED_0.json', Size: 2 }] },
+      }),
+    );
+    const incomplete = await report(['--from', lonely, '--output', output]);
+    expect(incomplete.stderr).toContain('the result file results/1/SUCCEEDED_0.json it lists is not at');
+    expect(incomplete.code).toBe(1);
     // An account in no organisation has no organisation to report on.
     const noOrganization = await report(
       ['--org', '--region', HOME_REGION, '--output', output],
       'AKIASTRANGER00000001',
     );
     expect(noOrganization.code).toBe(1);
+    expect(() => readFileSync(output)).toThrow(/ENOENT/);
+  }, 60_000);
+
+  it('stops on Ctrl-C with exit 130 and writes no report', async () => {
+    // Prepare: every DescribeRepositories answers after 5 s, so the pass is under way when Ctrl-C comes.
+    await admin.faults({ DescribeRepositories: { latencyMs: 5_000 } });
+    const output = path.join(work, 'interrupted.html');
+    const child = spawn(process.execPath, [CLI, 'report', '--org', ...REGION_FLAGS, '--output', output], {
+      env: { PATH: process.env.PATH, ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const started = Date.now();
+    // The emulator counts a call when it answers: once a member role is assumed, the listings are under way.
+    while (((await admin.stats()).operations.AssumeRole?.calls ?? 0) === 0) {
+      if (Date.now() - started > 20_000) throw new Error('the report never reached a member account');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Act
+    child.kill('SIGINT');
+    // Assess: it ends at once, not when the listings answer.
+    expect(await done).toBe(130);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(stderr).toContain('interrupted: no report written');
     expect(() => readFileSync(output)).toThrow(/ENOENT/);
   }, 60_000);
 
