@@ -6,7 +6,7 @@
  * a single-account summary names no account, and ResultWriter files hold counts but no audit records.
  */
 import * as z from 'zod/mini';
-import { type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
+import { AUDIT_MESSAGE, type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
 import { InvalidInputError } from './errors.ts';
 import {
   type ChildExecution,
@@ -46,8 +46,8 @@ const count = z.int().check(z.gte(0));
 const SettingSchema = z.object({ imageTagMutability: z.string(), exclusionFilters: z.array(z.string()) });
 const optionalText = z.optional(z.nullable(z.string()));
 
-const AuditLineSchema = z.object({
-  type: z.literal('audit'),
+/** The fields of an audit record (lib/audit.ts), as the CLI and the functions' log lines write them. */
+const AUDIT_FIELDS = {
   outcome: z.enum(OUTCOMES),
   repositoryName: optionalText,
   registryId: optionalText,
@@ -62,6 +62,20 @@ const AuditLineSchema = z.object({
   imageTag: optionalText,
   errorCode: optionalText,
   templatePrefix: optionalText,
+};
+
+/** The CLI's `{"type":"audit",…}` line. */
+const AuditLineSchema = z.object({ type: z.literal('audit'), ...AUDIT_FIELDS });
+
+/**
+ * A function's audit log line (lib/auditor.ts: Powertools JSON, `"message":"ecr-guard audit"`), as CloudWatch
+ * Logs holds it: with the time it was written and, when the Lambda context is injected, the function's ARN.
+ */
+const AuditLogLineSchema = z.object({
+  message: z.literal(AUDIT_MESSAGE),
+  timestamp: z.optional(z.string()),
+  function_arn: z.optional(z.string()),
+  ...AUDIT_FIELDS,
 });
 
 const CountsSchema = z.object(Object.fromEntries(COUNTED_OUTCOMES.map((outcome) => [outcome, count])));
@@ -137,7 +151,7 @@ function parseLine(line: string, where: string): unknown {
   }
 }
 
-function auditRecordOf(line: z.infer<typeof AuditLineSchema>): AuditRecord {
+function auditRecordOf(line: z.infer<z.ZodMiniObject<typeof AUDIT_FIELDS>>): AuditRecord {
   const setting = (value: z.infer<typeof SettingSchema> | null | undefined) => value ?? undefined;
   const trigger: Trigger = line.trigger;
   return {
@@ -159,12 +173,17 @@ function auditRecordOf(line: z.infer<typeof AuditLineSchema>): AuditRecord {
   };
 }
 
+/** How many function ARNs a source names as its gatherers before it says "and N more". */
+const MAX_NAMED_FUNCTIONS = 3;
+
 /**
- * Reads the CLI's `--json` output. An organisation run's summary lines give every account-region with its
+ * Reads the CLI's `--json` output, or the functions' audit log lines (one JSON object a line, as exported
+ * from CloudWatch Logs), or both. An organisation run's summary lines give every account-region with its
  * status; a single-account run's name only the Region, so the account is `accountId` when given, else the
  * registry of that Region's records. Records the report lists are kept; `total` lines are left (they are
- * the sum of the summaries), `error` lines and lines of other types are noted.
- * @throws InvalidInputError naming the line that is not JSON or not as the CLI writes it.
+ * the sum of the summaries), `error` lines and lines of other types are noted. Audit log lines say when
+ * they were written: a file of them alone is the window `from – to`, gathered by the functions they name.
+ * @throws InvalidInputError naming the line that is not JSON or not as the CLI or the functions write it.
  */
 export function readCliJsonLines(
   text: string,
@@ -181,22 +200,40 @@ export function readCliJsonLines(
     scanned: number;
     interrupted: boolean;
   }[] = [];
+  let cliLines = 0;
+  const others = new Map<string, { where: string; count: number }>();
+  const logTimes: number[] = [];
+  const functions = new Set<string>();
+  const keep = (record: AuditRecord) => {
+    if (record.region !== undefined && record.registryId !== undefined && !registries.has(record.region))
+      registries.set(record.region, record.registryId);
+    const shown = toReportRecord(record);
+    if (shown !== undefined) records.push(shown);
+  };
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '') return;
     const where = `${context.file}:${index + 1}`;
     const value = parseLine(line, where);
-    const type = typeof value === 'object' && value !== null && 'type' in value ? value.type : undefined;
+    const member = (name: string) =>
+      typeof value === 'object' && value !== null && name in value ? Reflect.get(value, name) : undefined;
+    const type = member('type');
     const invalid = (error: z.core.$ZodError) => new InvalidInputError(formatIssues(error, [where]));
+    if (type === undefined && member('message') === AUDIT_MESSAGE) {
+      const parsed = AuditLogLineSchema.safeParse(value);
+      if (!parsed.success) throw invalid(parsed.error);
+      const at = parsed.data.timestamp === undefined ? Number.NaN : Date.parse(parsed.data.timestamp);
+      if (!Number.isNaN(at)) logTimes.push(at);
+      if (parsed.data.function_arn !== undefined) functions.add(parsed.data.function_arn);
+      keep(auditRecordOf(parsed.data));
+      return;
+    }
+    if (type === 'audit' || type === 'summary' || type === 'total') cliLines += 1;
     switch (type) {
       case 'audit': {
         const parsed = AuditLineSchema.safeParse(value);
         if (!parsed.success) throw invalid(parsed.error);
-        const record = auditRecordOf(parsed.data);
-        if (record.region !== undefined && record.registryId !== undefined && !registries.has(record.region))
-          registries.set(record.region, record.registryId);
-        const shown = toReportRecord(record);
-        if (shown !== undefined) records.push(shown);
+        keep(auditRecordOf(parsed.data));
         return;
       }
       case 'summary': {
@@ -226,10 +263,24 @@ export function readCliJsonLines(
         );
         return;
       }
-      default:
-        notes.push(`${where}: a line of type ${JSON.stringify(type ?? null)} is not part of the report`);
+      default: {
+        // Other lines (a progress line, a function's other log lines) are counted once per kind.
+        const message = member('message');
+        const kind =
+          type === undefined && typeof message === 'string'
+            ? `log message ${JSON.stringify(message.slice(0, 80))}`
+            : `type ${JSON.stringify(type ?? null)}`;
+        const seen = others.get(kind);
+        others.set(kind, { where: seen?.where ?? where, count: (seen?.count ?? 0) + 1 });
+      }
     }
   });
+  for (const [kind, { where, count }] of others)
+    notes.push(
+      count === 1
+        ? `${where}: a line of ${kind} is not part of the report`
+        : `${where}: ${count} lines of ${kind} are not part of the report (the first here)`,
+    );
   for (const summary of regionLines) {
     const accountId = context.accountId ?? registries.get(summary.region);
     if (accountId === undefined)
@@ -255,12 +306,43 @@ export function readCliJsonLines(
   return {
     data: buildEvidence({
       policy: context.policy,
-      // The CLI's lines carry no time and no caller: the report says so rather than guess.
-      sources: [{ kind: 'cli-json-lines', detail: context.file, gatheredAt: null, gatheredBy: null }],
+      sources: [sourceOfLines(context.file, cliLines, logTimes, [...functions].sort(), notes)],
       accountRegions: entries,
       records,
     }),
     notes,
+  };
+}
+
+/**
+ * What a file of lines says of when and by whom: the CLI's lines carry no time and no caller (the report says
+ * so rather than guess); a file of audit log lines alone is the window its lines were written in.
+ */
+function sourceOfLines(
+  file: string,
+  cliLines: number,
+  logTimes: readonly number[],
+  functions: readonly string[],
+  notes: string[],
+): ReportSource {
+  if (logTimes.length === 0 && functions.length === 0)
+    return { kind: 'cli-json-lines', detail: file, gatheredAt: null, gatheredBy: null };
+  const first = logTimes.length === 0 ? undefined : new Date(Math.min(...logTimes)).toISOString();
+  const last = logTimes.length === 0 ? undefined : new Date(Math.max(...logTimes)).toISOString();
+  const window = first === undefined ? '' : ` (audit log lines written ${first} – ${last ?? first})`;
+  if (cliLines > 0) {
+    notes.push(
+      `${file}: holds CLI lines and the functions' audit log lines; shown as the CLI's, which record no time`,
+    );
+    return { kind: 'cli-json-lines', detail: `${file}${window}`, gatheredAt: null, gatheredBy: null };
+  }
+  const named = functions.slice(0, MAX_NAMED_FUNCTIONS).join(', ');
+  const more = functions.length - MAX_NAMED_FUNCTIONS;
+  return {
+    kind: 'audit-log',
+    detail: `${file}${window}`,
+    gatheredAt: first ?? null,
+    gatheredBy: functions.length === 0 ? null : `${named}${more > 0 ? ` and ${more} more` : ''}`,
   };
 }
 

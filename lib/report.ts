@@ -48,7 +48,7 @@ export interface ReportPolicy {
   readonly exemptExpiryTagKey: string | null;
 }
 
-export const SOURCE_KINDS = ['live-dry-run', 'cli-json-lines', 'result-writer'] as const;
+export const SOURCE_KINDS = ['live-dry-run', 'cli-json-lines', 'audit-log', 'result-writer'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** Where part of the data came from, and when and by whom it was gathered, as far as the source says. */
@@ -308,6 +308,7 @@ function instantOf(value: string | undefined): number | undefined {
 export const SOURCE_LABELS: Readonly<Record<SourceKind, string>> = {
   'live-dry-run': 'live dry run (nothing written)',
   'cli-json-lines': 'saved CLI --json output',
+  'audit-log': 'the functions’ audit log lines (CloudWatch Logs)',
   'result-writer': 'organisation sweep results (Step Functions ResultWriter files)',
 };
 

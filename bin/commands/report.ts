@@ -128,7 +128,7 @@ export function registerReport(program: Command, io: Io, setExitCode: (code: num
     )
     .option(
       '--from <file-or-s3-uri>',
-      "saved output instead of a live run, repeatable: a file of the CLI's --json lines, or an organisation sweep's ResultWriter manifest.json (a file, its folder, or s3://<bucket>/results/<map run>/manifest.json)",
+      "saved output instead of a live run, repeatable: a file of the CLI's --json lines or of the functions' audit log lines, or an organisation sweep's ResultWriter manifest.json (a file, its folder, or s3://<bucket>/results/<map run>/manifest.json)",
       collect,
     )
     .addOption(settingOption('sweepConcurrency'))

@@ -563,6 +563,71 @@ describe('readCliJsonLines', () => {
     ]);
   });
 
+  it('reads the functions’ audit log lines: their records, the window they were written in, the functions that wrote them', () => {
+    const logLine = (timestamp: string, values: Record<string, unknown>) =>
+      JSON.stringify({
+        level: 'INFO',
+        message: 'ecr-guard audit',
+        timestamp,
+        service: 'ecr-immutability-guard',
+        function_arn: `arn:aws:lambda:eu-west-1:${A}:function:guardrail`,
+        repositoryName: 'web',
+        registryId: B,
+        accountId: B,
+        region: 'eu-west-1',
+        trigger: 'event',
+        dryRun: false,
+        ...values,
+      });
+    const text = [
+      logLine('2026-06-02T10:00:00.000Z', {
+        outcome: 'blocked-overwrite',
+        imageTag: 'latest',
+        actor: `arn:aws:sts::${B}:assumed-role/ci/build-7`,
+        errorCode: 'ImageTagAlreadyExistsException',
+        reason: "push to tag 'latest' refused with ImageTagAlreadyExistsException: the tag is immutable",
+      }),
+      logLine('2026-06-01T09:00:00.000Z', {
+        outcome: 'remediated',
+        repositoryName: 'api',
+        before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+        after: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },
+        reason: 'rule target: MUTABLE allows tags to be overwritten; target is IMMUTABLE',
+      }),
+      JSON.stringify({ level: 'INFO', message: 'sweep finished', timestamp: '2026-06-01T09:00:01.000Z' }),
+      JSON.stringify({ level: 'INFO', message: 'sweep finished', timestamp: '2026-06-01T09:00:02.000Z' }),
+    ].join('\n');
+    const { data, notes } = readCliJsonLines(text, context);
+    expect(data.records.map((entry) => [entry.outcome, entry.subject, entry.imageTag, entry.actor])).toEqual([
+      ['remediated', 'api', null, null],
+      ['blocked-overwrite', 'web', 'latest', `arn:aws:sts::${B}:assumed-role/ci/build-7`],
+    ]);
+    expect(data.sources).toEqual([
+      {
+        kind: 'audit-log',
+        detail: 'run.jsonl (audit log lines written 2026-06-01T09:00:00.000Z – 2026-06-02T10:00:00.000Z)',
+        gatheredAt: '2026-06-01T09:00:00.000Z',
+        gatheredBy: `arn:aws:lambda:eu-west-1:${A}:function:guardrail`,
+      },
+    ]);
+    const view = viewOf(data);
+    expect(view.blockedOverwrites.map((group) => group.accountId)).toEqual([B]);
+    expect(notes).toEqual([
+      'run.jsonl:3: 2 lines of log message "sweep finished" are not part of the report (the first here)',
+      'run.jsonl: no summary lines; the matrix shows no account-region, only the records are listed',
+    ]);
+  });
+
+  it('refuses an audit log line that is not an audit record, naming the line and field', () => {
+    const line = JSON.stringify({
+      message: 'ecr-guard audit',
+      outcome: 'exempt',
+      trigger: 'event',
+      dryRun: false,
+    });
+    expect(() => readCliJsonLines(line, context)).toThrow(/run\.jsonl:1\.reason/);
+  });
+
   it('takes a single-account summary’s account from the records of its Region, or says it has none', () => {
     const single = (region: string) =>
       JSON.stringify({
