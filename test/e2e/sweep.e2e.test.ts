@@ -191,8 +191,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     const audit = await auditLinesOf(async () => {
       for (;;) {
         invocations += 1;
-        // The clock says the deadline is near after a tenth of the registry, whatever its size: at
-        // least ten invocations on any backend, most of them resuming inside a page.
+        // The clock says the deadline is near after size/10 readings (about two per repository
+        // started), whatever the registry's size: some twenty invocations on any backend, most of them
+        // resuming inside a page.
         let budget = Math.ceil(size / 10);
         const context = { ...fakeContext(), getRemainingTimeInMillis: () => (budget-- > 0 ? 60_000 : 500) };
         const result = await sweep(input, context);
