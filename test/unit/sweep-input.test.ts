@@ -27,7 +27,7 @@ function cursorOfTokenLength(length: number): SweepCursor {
 }
 
 /** The issues of the InvalidInputError that `parse` throws. */
-function issuesOf(parse: () => unknown): string[] {
+function issuesOf(parse: () => unknown): readonly string[] {
   try {
     parse();
   } catch (error) {
