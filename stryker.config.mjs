@@ -1,4 +1,10 @@
 // @ts-check
+import path from 'node:path';
+
+// The tests run in a copy of the project (.stryker-tmp/sandbox-*), where ../shared is not beside it:
+// point them at the real samples (test/helpers/fixtures.ts), or those tests would be skipped.
+process.env.REFERENCE_EVENTS_DIR ??= path.resolve(import.meta.dirname, '../shared/reference-events');
+
 /**
  * Mutation testing of the pure core (`npm run test:mutation`; one module:
  * `npm run test:mutation -- --mutate lib/plan.ts`). Stryker changes the code one small mutation at a
