@@ -512,8 +512,7 @@ export function propName(key: SettingKey): string | undefined {
 /** The `-c` key of a setting the CDK app reads, or undefined. */
 export function contextName(key: SettingKey): string | undefined {
   const row: SettingRow = SETTINGS[key];
-  if (row.context === undefined || row.context === false) return undefined;
-  return row.context === true ? key : row.context;
+  return row.context === true ? key : row.context || undefined;
 }
 
 function integerFromText(text: string): number {
@@ -560,6 +559,7 @@ export function settingProblem(key: SettingKey, value: unknown): string | undefi
   if (value instanceof TextProblem) return value.message;
   const row: SettingRow = SETTINGS[key];
   const result = row.schema.safeParse(value);
+  // Stryker disable next-line StringLiteral: unreachable, a failed zod parse has at least one issue.
   return result.success ? undefined : (result.error.issues[0]?.message ?? 'invalid');
 }
 

@@ -298,6 +298,12 @@ describe('runSweep over the whole registry', () => {
     expect(records.map((record) => record.repositoryName)).toEqual(Object.keys(registry(3)));
   });
 
+  it('treats exactly the safety margin left as out of time', async () => {
+    const ecr = createMemoryEcr(registry(3));
+    const result = await runSweep(FULL, deps(ecr, [], { remainingMs: () => 30_000, safetyMarginMs: 30_000 }));
+    expect(result).toMatchObject({ scanned: 1, nextToken: expect.any(String) });
+  });
+
   it('counts as non-compliant what it remediated or failed to, not what was compliant', async () => {
     const ecr = createMemoryEcr(registry(40, 10));
     ecr.failPut = (name) =>
@@ -369,6 +375,28 @@ describe('runSweep over the whole registry', () => {
     expect(most).toBe(8);
     expect(afterDrain.length).toBeGreaterThanOrEqual(8);
     expect(Math.max(...afterDrain.slice(0, 8))).toBe(4);
+  });
+
+  it('grows its concurrency back as writes succeed after throttling', async () => {
+    const ecr = createMemoryEcr(registry(300, 1));
+    const put = ecr.setMutability.bind(ecr);
+    let inFlight = 0;
+    const inFlightAtStart: number[] = [];
+    let throttledOnce = false;
+    ecr.setMutability = async (facts, setting) => {
+      inFlight += 1;
+      inFlightAtStart.push(inFlight);
+      const fail = !throttledOnce && facts.repositoryName === 'repo-000003';
+      throttledOnce ||= fail;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      if (fail) throw throttled();
+      return put(facts, setting);
+    };
+    await runSweep(FULL, deps(ecr, [], { maxConcurrency: 8 }));
+    // Halved to 4 after the throttled write, back to 8 after some 90 successes (a slot more per run of 4 × the limit).
+    expect(Math.min(...inFlightAtStart.slice(8, 40))).toBe(4);
+    expect(Math.max(...inFlightAtStart.slice(-50))).toBe(8);
   });
 
   it('reports its progress after each page', async () => {
@@ -476,9 +504,9 @@ describe('runSweep over given names', () => {
     expect(result).toMatchObject({ scanned: 232, nextToken: undefined });
     expect(ecr.calls.describeByName).toBe(3);
     expect(ecr.calls.describe).toBe(0);
-    expect(records.filter((r) => r.outcome === 'gone').map((r) => r.repositoryName)).toEqual([
-      'deleted-a',
-      'deleted-b',
+    expect(records.filter((r) => r.outcome === 'gone').map((r) => [r.repositoryName, r.reason])).toEqual([
+      ['deleted-a', 'repository does not exist'],
+      ['deleted-b', 'repository does not exist'],
     ]);
   });
 
@@ -502,6 +530,17 @@ describe('runSweep over given names', () => {
     expect(failed.map((record) => record.repositoryName)).toEqual(names.slice(0, 100));
     expect(new Set(failed.map((record) => record.errorCode))).toEqual(new Set(['AccessDeniedException']));
     expect(records.filter((record) => record.outcome === 'remediated')).toHaveLength(50);
+  });
+
+  it('returns the names of the batches it did not start in its token', async () => {
+    const ecr = createMemoryEcr(registry(250, 1));
+    const names = Object.keys(registry(250, 1));
+    const first = await runSweep(
+      { ...FULL, trigger: 'backfill', repositoryNames: names, maxRepositories: 100 },
+      deps(ecr, []),
+    );
+    expect(first.scanned).toBe(100);
+    expect(decodeCursor(first.nextToken ?? '')).toMatchObject({ mode: 'names', pending: names.slice(100) });
   });
 
   it('returns the names it did not start in its token, in order, and reports progress per batch', async () => {
