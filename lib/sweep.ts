@@ -105,12 +105,9 @@ function startRun(request: SweepRequest, deps: SweepDependencies): SweepRun {
 
 /** The given names (a backfill of a list, or its resumption), each once; undefined for a full sweep. */
 function namesToCheck(request: SweepRequest): readonly string[] | undefined {
-  if (request.resume?.mode === 'names') return request.resume.pending;
-  // Stryker disable next-line ConditionalExpression: equivalent, parseSweepInput refuses names with a token, so a resumed request has none.
-  if (request.resume === undefined && request.repositoryNames !== undefined) {
-    return [...new Set(request.repositoryNames)];
-  }
-  return undefined;
+  if (request.resume !== undefined)
+    return request.resume.mode === 'names' ? request.resume.pending : undefined;
+  return request.repositoryNames === undefined ? undefined : [...new Set(request.repositoryNames)];
 }
 
 function finish(run: SweepRun, position: Position | undefined): SweepResult {
@@ -292,8 +289,9 @@ async function sweepRegistry(run: SweepRun): Promise<Position | undefined> {
   // Stryker disable next-line ArrayDeclaration: equivalent, a string that is not an 11-character digest never matches one.
   let done: ReadonlySet<string> = new Set(resume?.mode === 'all' ? resume.done : []);
   for (;;) {
+    // mayStart is false only once something was decided: an invocation never returns empty-handed.
     // Stryker disable next-line ArrayDeclaration: equivalent, reached only after a whole page, when `done` is empty.
-    if (!mayStart(run) && run.scanned > 0) return { mode: 'all', from, done: [...done] };
+    if (!mayStart(run)) return { mode: 'all', from, done: [...done] };
     const page = await listPage(run, from ?? undefined);
     const todo = page.repositories.filter((facts) => !done.has(nameDigest(facts.repositoryName)));
     const started = await decideAll(run, todo);

@@ -269,7 +269,7 @@ describe('runOverScope', () => {
 
   it('names the code of an account-region’s first failed record that has one', async () => {
     const job: AccountRegionJob = async (target, record) => {
-      record(recordOf('gone', 'deleted'));
+      record(recordOf('gone', 'deleted', { errorCode: 'RepositoryNotFoundException' }));
       record(recordOf('failed', 'x', target.accountId === A ? { errorCode: 'ThrottlingException' } : {}));
       record(recordOf('failed', 'y', { errorCode: 'AccessDeniedException' }));
       return { scanned: 3, nextToken: undefined };
@@ -282,6 +282,21 @@ describe('runOverScope', () => {
       [A, 'ThrottlingException'],
       [B, 'AccessDeniedException'],
     ]);
+  });
+
+  it('gives a failed account-region no error code or token when it has none', async () => {
+    const job: AccountRegionJob = async (_target, record) => {
+      record(recordOf('failed', 'x'));
+      return { scanned: 1, nextToken: undefined };
+    };
+    const summary = await runOverScope(explicitScope([A], ['eu-west-1']), job, {
+      maxParallel: 1,
+      record: () => {},
+    });
+    const [only] = summary.accountRegions;
+    expect(only?.status).toBe('failed');
+    expect(Object.keys(only ?? {})).not.toContain('errorCode');
+    expect(Object.keys(only ?? {})).not.toContain('nextToken');
   });
 
   it('sorts account-regions by account, then region, whatever order they finished in', async () => {

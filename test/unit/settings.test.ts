@@ -39,8 +39,11 @@ describe('reading settings from text', () => {
 
 describe('validateSettings', () => {
   it('reports a value that could not be read from text once, as it was read', () => {
-    const result = validateSettings({ sweepConcurrency: parseText('sweepConcurrency', 'lots') }, envName);
-    expect(result).toEqual({ ok: false, issues: [{ key: 'sweepConcurrency', message: expect.any(String) }] });
+    const result = validateSettings({ dryRun: parseText('dryRun', 'maybe') }, envName);
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ key: 'dryRun', message: expect.stringMatching(/^must be true or false .*got 'maybe'$/) }],
+    });
   });
 
   it('reports each setting once, however many of its items are wrong', () => {
@@ -95,8 +98,12 @@ describe('closest (the "did you mean" hint)', () => {
     expect(closest(name, names)).toBeUndefined();
   });
 
-  it('prefers a name that differs only in case over a nearer spelling', () => {
-    expect(closest('dry_rux', ['DRY_RUX', 'dry_run'])).toBe('DRY_RUX');
+  it('counts a difference in case as none', () => {
+    expect(closest('dry_rux', ['dry_run', 'DRY_RUX'])).toBe('DRY_RUX');
+  });
+
+  it('suggests the first of two equally close names', () => {
+    expect(closest('DRY_RUX', ['DRY_RUN', 'DRY_RUB'])).toBe('DRY_RUN');
   });
 
   it('suggests nothing from no candidates', () => {

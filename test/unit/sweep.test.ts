@@ -298,6 +298,47 @@ describe('runSweep over the whole registry', () => {
     expect(records.map((record) => record.repositoryName)).toEqual(Object.keys(registry(3)));
   });
 
+  it('starts no other repository once the deadline passed while it waited for a free slot', async () => {
+    const ecr = createMemoryEcr(registry(5, 1));
+    const put = ecr.setMutability.bind(ecr);
+    let written = 0;
+    ecr.setMutability = async (facts, setting) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      written += 1;
+      return put(facts, setting);
+    };
+    // Time runs out when the first write ends, which is what the second repository waits for.
+    const result = await runSweep(
+      FULL,
+      deps(ecr, [], { maxConcurrency: 1, remainingMs: () => (written > 0 ? 0 : 60_000) }),
+    );
+    expect(result).toMatchObject({ scanned: 1, nextToken: expect.any(String) });
+  });
+
+  it('lists the creation templates page by page, in the registry it sweeps', async () => {
+    const ecr = createMemoryEcr(registry(3));
+    const asked: unknown[] = [];
+    ecr.listCreationTemplatePage = async (request) => {
+      asked.push(request);
+      const prefix = request.nextToken === undefined ? 'first' : 'second';
+      return {
+        templates: [
+          { prefix, registryId: '123456789012', setting: { mutability: 'IMMUTABLE', exclusionFilters: [] } },
+        ],
+        nextToken: request.nextToken === undefined ? 'page-2' : undefined,
+      };
+    };
+    const records: AuditRecord[] = [];
+    await runSweep(FULL, deps(ecr, records, { checkCreationTemplates: true, registryId: '123456789012' }));
+    expect(asked).toEqual([
+      { registryId: '123456789012', nextToken: undefined },
+      { registryId: '123456789012', nextToken: 'page-2' },
+    ]);
+    expect(
+      records.filter((record) => record.templatePrefix !== undefined).map((r) => r.templatePrefix),
+    ).toEqual(['first', 'second']);
+  });
+
   it('treats exactly the safety margin left as out of time', async () => {
     const ecr = createMemoryEcr(registry(3));
     const result = await runSweep(FULL, deps(ecr, [], { remainingMs: () => 30_000, safetyMarginMs: 30_000 }));
