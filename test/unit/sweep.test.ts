@@ -29,6 +29,18 @@ function registry(count: number, mutableEvery = 20): Record<string, string> {
   return seed;
 }
 
+/** `ecr` with its first page listing throttled (after the SDK's own retries). */
+function listingThrottledOnce(ecr: MemoryEcr): MemoryEcr {
+  const list = ecr.listRepositoryPage.bind(ecr);
+  let listed = 0;
+  ecr.listRepositoryPage = async (request) => {
+    listed += 1;
+    if (listed === 1) throw throttled('DescribeRepositories');
+    return list(request);
+  };
+  return ecr;
+}
+
 function deps(
   ecr: MemoryEcr,
   records: AuditRecord[],
@@ -337,6 +349,29 @@ describe('runSweep over the whole registry', () => {
     expect(
       records.filter((record) => record.templatePrefix !== undefined).map((r) => r.templatePrefix),
     ).toEqual(['first', 'second']);
+  });
+
+  it('reads a throttled page even when the deadline passed meanwhile, without slowing its writes', async () => {
+    const ecr = listingThrottledOnce(createMemoryEcr(registry(40, 1)));
+    const put = ecr.setMutability.bind(ecr);
+    let inFlight = 0;
+    let most = 0;
+    ecr.setMutability = async (facts, setting) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      return put(facts, setting);
+    };
+    // A page is all or nothing: its retries do not stop at the deadline, and a throttled listing is
+    // no reason to decide fewer repositories at once.
+    const late = await runSweep(
+      FULL,
+      deps(listingThrottledOnce(createMemoryEcr(registry(3))), [], { remainingMs: () => 0 }),
+    );
+    expect(late.scanned).toBe(1);
+    await runSweep(FULL, deps(ecr, [], { maxConcurrency: 8 }));
+    expect(most).toBe(8);
   });
 
   it('treats exactly the safety margin left as out of time', async () => {
