@@ -608,6 +608,42 @@ describe('runSweep over given names', () => {
     expect(records.filter((record) => record.outcome === 'remediated')).toHaveLength(50);
   });
 
+  it('retries a throttled batch within its time, halving its concurrency, and fails it once the deadline passed', async () => {
+    const names = Object.keys(registry(40, 1));
+    const throttledFirstBatch = () => {
+      const ecr = createMemoryEcr(registry(40, 1));
+      const describe = ecr.describeRepositoriesByName.bind(ecr);
+      let described = 0;
+      ecr.describeRepositoriesByName = async (registryId, batch) => {
+        described += 1;
+        if (described === 1) throw throttled('DescribeRepositories');
+        return describe(registryId, batch);
+      };
+      const put = ecr.setMutability.bind(ecr);
+      const inFlight = { now: 0, most: 0 };
+      ecr.setMutability = async (facts, setting) => {
+        inFlight.now += 1;
+        inFlight.most = Math.max(inFlight.most, inFlight.now);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight.now -= 1;
+        return put(facts, setting);
+      };
+      return { ecr, inFlight };
+    };
+    const request = { ...FULL, trigger: 'backfill' as const, repositoryNames: names };
+
+    const inTime = throttledFirstBatch();
+    const records: AuditRecord[] = [];
+    await runSweep(request, deps(inTime.ecr, records, { maxConcurrency: 8 }));
+    expect(records.filter((record) => record.outcome === 'remediated')).toHaveLength(40);
+    expect(inTime.inFlight.most).toBeLessThan(8);
+
+    const late = throttledFirstBatch();
+    const lateRecords: AuditRecord[] = [];
+    await runSweep(request, deps(late.ecr, lateRecords, { remainingMs: () => 0 }));
+    expect(lateRecords.map((record) => record.outcome)).toEqual(names.map(() => 'failed'));
+  });
+
   it('returns the names of the batches it did not start in its token', async () => {
     const ecr = createMemoryEcr(registry(250, 1));
     const names = Object.keys(registry(250, 1));
