@@ -352,7 +352,7 @@ describe('runSweep over the whole registry', () => {
     ).toEqual(['first', 'second']);
   });
 
-  it('reads a throttled page even when the deadline passed meanwhile, without slowing its writes', async () => {
+  it('fails a throttled page at the deadline instead of retrying it, and a throttled listing does not slow its writes', async () => {
     const ecr = listingThrottledOnce(createMemoryEcr(registry(40, 1)));
     const put = ecr.setMutability.bind(ecr);
     let inFlight = 0;
@@ -364,13 +364,11 @@ describe('runSweep over the whole registry', () => {
       inFlight -= 1;
       return put(facts, setting);
     };
-    // A page is all or nothing: its retries do not stop at the deadline, and a throttled listing is
-    // no reason to decide fewer repositories at once.
-    const late = await runSweep(
-      FULL,
-      deps(listingThrottledOnce(createMemoryEcr(registry(3))), [], { remainingMs: () => 0 }),
-    );
-    expect(late.scanned).toBe(1);
+    // No retry starts once the deadline nears: the invocation fails with the page's error, before the
+    // deadline, so its caller retries it; and a throttled listing is no reason to decide fewer at once.
+    await expect(
+      runSweep(FULL, deps(listingThrottledOnce(createMemoryEcr(registry(3))), [], { remainingMs: () => 0 })),
+    ).rejects.toMatchObject({ code: 'ThrottlingException', retryable: true });
     await runSweep(FULL, deps(ecr, [], { maxConcurrency: 8 }));
     expect(most).toBe(8);
   });
