@@ -99,16 +99,11 @@ export function executionOrder(targets: readonly ScopeTarget[]): ScopeTarget[] {
   return [...byRegion.values()].flat();
 }
 
+/** Orders strings by UTF-16 code units, as `<` does (not by locale). */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const compareTargets = (a: ScopeTarget, b: ScopeTarget) =>
-  a.accountId < b.accountId
-    ? -1
-    : a.accountId > b.accountId
-      ? 1
-      : a.region < b.region
-        ? -1
-        : a.region > b.region
-          ? 1
-          : 0;
+  byCodeUnits(a.accountId, b.accountId) || byCodeUnits(a.region, b.region);
 
 /** Runs `job` over every target of `scope`, bounded by `maxParallel`; never throws for a job's failure. */
 export async function runOverScope(

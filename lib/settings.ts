@@ -585,8 +585,7 @@ export function propName(key: SettingKey): string | undefined {
 /** The `-c` key of a setting the CDK app reads, or undefined. */
 export function contextName(key: SettingKey): string | undefined {
   const row: SettingRow = SETTINGS[key];
-  if (row.context === undefined || row.context === false) return undefined;
-  return row.context === true ? key : row.context;
+  return row.context === true ? key : row.context || undefined;
 }
 
 function integerFromText(text: string): number {
@@ -765,14 +764,11 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-/** The candidate closest to `name` (case differences count least), or undefined when none is close. */
+/** The candidate closest to `name` (case differences do not count; the first of equals wins), or undefined when none is close. */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; score: number } | undefined;
   for (const candidate of candidates) {
-    const score =
-      candidate.toLowerCase() === name.toLowerCase()
-        ? 0
-        : distance(name.toLowerCase(), candidate.toLowerCase());
+    const score = distance(name.toLowerCase(), candidate.toLowerCase());
     if (best === undefined || score < best.score) best = { candidate, score };
   }
   return best !== undefined && best.score <= Math.max(2, Math.floor(name.length / 3))

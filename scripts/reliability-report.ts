@@ -1,7 +1,8 @@
 /**
  * Renders docs/reliability.md from what the reliability suite measured: the JSON results each
  * scenario of test/reliability/ writes once its assertions pass (RELIABILITY_RESULTS_DIR, default
- * <tmp>/ecr-guard-reliability), the corpus table, and the last `npm run test:moto` run if any.
+ * <tmp>/ecr-guard-reliability), the corpus table, the last `npm run test:moto` run if any, and the
+ * mutation scores of the committed reports/stryker-incremental.json (scripts/mutation-report.ts).
  *
  *   npm run test:reliability          # build, run test/reliability, render the report
  *   node scripts/reliability-report.ts [--check]   # render only; --check fails when results are missing
@@ -11,6 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderMutationSection } from './mutation-report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = process.env.RELIABILITY_RESULTS_DIR ?? path.join(tmpdir(), 'ecr-guard-reliability');
@@ -222,15 +224,19 @@ function render(
           '',
         ]),
     '`npm run test:moto` starts `python3 -m moto.server` on a free loopback port and runs the same',
-    'end-to-end tests (`test/e2e`) with `E2E_ECR_ENDPOINT` pointing at it. A test that needs what only the',
-    'emulator has is a visible skip whose name says why (`itOnEmulator` in `test/e2e/backend.ts`); elsewhere,',
-    'where moto 5 differs from ECR, only that assertion is skipped (with a comment naming the difference) and',
-    'the scenario still runs:',
+    'end-to-end tests (`test/e2e`) with `E2E_ECR_ENDPOINT` pointing at it. The functions reach either backend',
+    'through a recording pass-through (`test/e2e/recorder.ts`) that counts their calls and keeps the audit',
+    'events they put, so call counts and audit events are asserted against moto too. A test that needs what',
+    'only the emulator has is a visible skip whose name says why (`itOnEmulator` in `test/e2e/backend.ts`);',
+    'every other test of `sweep.e2e` and `guardrail.e2e` asserts the same on both (the CLI, organisation and',
+    'roll-out files still start their own emulator). Where moto 5 differs from ECR:',
     '',
-    '- `DescribeRepositories` ignores `maxResults` and `nextToken`: every repository comes in one page, so',
-    '  page counts (`ceil(N/1000)` describes) are asserted on the emulator only, and there the resumption',
-    '  test never crosses a page boundary (the emulator run and `test/unit/sweep.test.ts` do).',
-    '- No call statistics or visibility delay: those assertions are the emulator’s. No fault injection or',
+    '- `DescribeRepositories` ignores `maxResults` and `nextToken`: every repository comes in one page. The',
+    '  `ceil(N/1000)` describes still hold (one for moto’s registry of 122), and the resumption test still',
+    '  resumes some twenty times (its clock budget scales with the registry), but inside that one page: only',
+    '  the emulator run crosses a page boundary (as `test/unit/sweep.test.ts` does).',
+    '- `PutEvents` to a bus that does not exist is refused, as EventBridge does (the emulator’s sink accepts',
+    '  any bus), so the audit-event test creates its bus first. No visibility delay, fault injection or',
     '  creation templates: the three tests that need them are skipped (`still counts every repository when',
     '  puts are throttled`, `checks and fixes creation templates when asked`, `exits 1 when a repository',
     '  fails`).',
@@ -259,6 +265,7 @@ function render(
     'user’s policy denies the missing role explicitly, which makes STS answer what AWS answers for a missing',
     'role (`AccessDenied`).',
     '',
+    ...renderMutationSection(root),
     '## What the suite found',
     '',
     'Fixed while writing it (each scenario above now keeps the guarantee):',

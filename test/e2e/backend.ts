@@ -1,8 +1,10 @@
 /**
  * The ECR implementation end-to-end tests run against: the embedded emulator (default, started
  * on a free loopback port by the test itself) or, when E2E_ECR_ENDPOINT is set (npm run test:moto),
- * another implementation such as moto's server. Tests ask `backend.capabilities` before asserting
- * behaviour only the emulator has (call statistics, fault injection, page sizes).
+ * another implementation such as moto's server. Either way the code under test reaches it through a
+ * recording pass-through (./recorder.ts), so call counts and audit events are checked on both. A test
+ * that needs what only the emulator has (fault injection, creation templates) is declared with
+ * {@link itOnEmulator}: a visible skip against another implementation.
  */
 import {
   CreateRepositoryCommand,
@@ -13,6 +15,7 @@ import {
   PutImageTagMutabilityCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-ecr';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { it } from 'vitest';
 import {
   type AdminClient,
@@ -20,6 +23,7 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../../emulator/index.ts';
+import { type PutEventsEntry, startRecorder } from './recorder.ts';
 
 export const E2E_REGION = 'eu-west-1';
 export const E2E_ACCOUNT = '123456789012';
@@ -33,6 +37,7 @@ export interface SeedSpec {
 
 export interface Backend {
   readonly kind: 'emulator' | 'external';
+  /** Where the code under test sends its ECR and EventBridge calls (the recording pass-through). */
   readonly url: string;
   /** The emulator's control client; undefined against another implementation. */
   readonly admin: AdminClient | undefined;
@@ -42,8 +47,12 @@ export interface Backend {
   seed(repositories: readonly SeedSpec[]): Promise<void>;
   /** name -> mutability (and filters) as DescribeRepositories reports it. */
   snapshot(): Promise<Map<string, { mutability: string; exclusionFilters: string[] }>>;
-  /** Calls per operation since the last reset; undefined when the backend cannot tell. */
-  calls(): Promise<Record<string, number> | undefined>;
+  /** Calls per operation the code under test made (through {@link Backend.url}) since the last reset. */
+  calls(): Record<string, number>;
+  /** EventBridge entries the code under test put, and the backend accepted, since the last reset. */
+  events(): PutEventsEntry[];
+  /** Creates a custom event bus, as a deployment does; the emulator's PutEvents sink accepts any bus. */
+  createEventBus(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,20 +124,23 @@ export async function startBackend(): Promise<Backend> {
   const external = process.env.E2E_ECR_ENDPOINT;
   const emulator: RunningEmulator | undefined =
     external === undefined ? await startEmulator({ port: 0 }) : undefined;
-  const url = external ?? emulator?.url ?? '';
-  const admin = emulator === undefined ? undefined : emulatorAdmin(url);
+  const target = external ?? emulator?.url ?? '';
+  const admin = emulator === undefined ? undefined : emulatorAdmin(target);
+  const recorder = await startRecorder(target);
+  // The tests' own calls (seeding, snapshots) go straight to the backend: only the code under test is counted.
   const ecr = new ECRClient({
     region: E2E_REGION,
-    endpoint: url,
+    endpoint: target,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 
   return {
     kind: emulator === undefined ? 'external' : 'emulator',
-    url,
+    url: recorder.url,
     admin,
     ecr,
     async reset() {
+      recorder.clear();
       if (admin !== undefined) {
         await admin.reset();
         return;
@@ -172,15 +184,26 @@ export async function startBackend(): Promise<Backend> {
     async snapshot() {
       return new Map((await describeAll(ecr)).map(({ name, ...setting }) => [name, setting]));
     },
-    async calls() {
-      if (admin === undefined) return undefined;
-      const stats = await admin.stats();
-      return Object.fromEntries(
-        Object.entries(stats.operations).map(([operation, counts]) => [operation, counts.calls]),
-      );
+    calls: () => recorder.calls(),
+    events: () => recorder.events(),
+    async createEventBus(name) {
+      if (admin !== undefined) return;
+      const eventBridge = new EventBridgeClient({
+        region: E2E_REGION,
+        endpoint: target,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      try {
+        await eventBridge.send(new CreateEventBusCommand({ Name: name }));
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ResourceAlreadyExistsException')) throw error;
+      } finally {
+        eventBridge.destroy();
+      }
     },
     async stop() {
       ecr.destroy();
+      await recorder.stop();
       await emulator?.stop();
     },
   };
