@@ -4,6 +4,7 @@ import { GuardError, InvalidInputError } from '../lib/errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerRemediate } from './commands/remediate.ts';
+import { registerReport } from './commands/report.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { EXIT } from './exit-codes.ts';
 import { settingOptions } from './options.ts';
@@ -69,6 +70,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   registerCheck(program, io, setExitCode);
   registerRemediate(program, io, setExitCode);
   registerPlan(program, io, setExitCode);
+  registerReport(program, io, setExitCode);
   return program;
 }
 

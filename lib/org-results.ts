@@ -77,6 +77,8 @@ const ChildExecutionSchema = z.object({
   Status: z.string(),
   Error: z.optional(z.string()),
   Cause: z.optional(z.string()),
+  /** When the child started: an ISO 8601 string (epoch seconds are accepted too). */
+  StartDate: z.optional(z.union([z.string(), z.number()])),
 });
 export type ChildExecution = z.infer<typeof ChildExecutionSchema>;
 

@@ -2,7 +2,7 @@
  * One entry to the evidence report's formats (lib/report.ts): `html` (one self-contained page), `md`
  * (Markdown) and `json`. Pure.
  */
-import { type EvidenceData, viewOf } from './report.ts';
+import { type EvidenceData, type ViewOptions, viewOf } from './report.ts';
 import { renderHtml } from './report-html.ts';
 import { renderJson } from './report-json.ts';
 import { renderMarkdown } from './report-markdown.ts';
@@ -10,13 +10,17 @@ import { renderMarkdown } from './report-markdown.ts';
 export const REPORT_FORMATS = ['html', 'md', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-/** Renders the data set in `format`; `notes` (what the source did not hold) are shown with it. */
+/**
+ * Renders the data set in `format`; `notes` (what the source did not hold) are shown with it, and
+ * `options.madeAt` as the time the report was made (outside the hashed data).
+ */
 export function renderEvidence(
   data: EvidenceData,
   format: ReportFormat,
   notes: readonly string[] = [],
+  options: ViewOptions = {},
 ): string {
-  const view = viewOf(data);
+  const view = viewOf(data, options);
   switch (format) {
     case 'html':
       return renderHtml(view, notes);

@@ -22,7 +22,9 @@ export function renderJson(view: ReportView, notes: readonly string[] = []): str
     sha256: view.sha256,
     hashed: HASH_DESCRIPTION,
     data: view.data,
+    madeAt: view.madeAt,
     summary: {
+      exemptionsMeasuredFrom: view.asOf,
       totals: view.totals,
       accountRegions: view.cellTotals,
       matrix,

@@ -9,11 +9,13 @@ import {
   CELL_LEGEND,
   COUNTED_OUTCOMES,
   EXPIRING_SOON_DAYS,
+  exemptionOrderText,
   HASH_DESCRIPTION,
   RECORD_COLUMNS,
   type RecordColumn,
   type ReportRecord,
   type ReportView,
+  SOURCE_COLUMNS,
 } from './report.ts';
 
 /**
@@ -98,11 +100,13 @@ export function renderMarkdown(view: ReportView, notes: readonly string[] = []):
         );
   const sections = [
     '# ECR tag immutability: evidence',
-    [
-      `- Gathered at: ${escapeMarkdown(data.gatheredAt)}`,
-      `- Gathered by: ${escapeMarkdown(data.gatheredBy ?? 'not recorded in the source')}`,
-      `- Source: ${escapeMarkdown(`${data.source.kind}: ${data.source.detail}`)}`,
-    ].join('\n'),
+    table(
+      SOURCE_COLUMNS.map(([title]) => title),
+      data.sources.map((source) => SOURCE_COLUMNS.map(([, value]) => value(source))),
+    ),
+    ...(view.madeAt === null
+      ? []
+      : [escapeMarkdown(`Report made at ${view.madeAt} (not part of the data or its hash).`)]),
     '## Policy in force',
     [
       `- Target: ${escapeMarkdown(policy.target)}`,
@@ -128,9 +132,7 @@ export function renderMarkdown(view: ReportView, notes: readonly string[] = []):
     matrix,
     legend,
     '## Exemptions',
-    escapeMarkdown(
-      `Those expiring within ${EXPIRING_SOON_DAYS} days of ${data.gatheredAt} first, soonest first; then by expiry; then those without one.`,
-    ),
+    escapeMarkdown(exemptionOrderText(view.asOf)),
     exemptions,
     byAccount(
       'Refused overwrites, by account',

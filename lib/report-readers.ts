@@ -6,14 +6,13 @@
  * a single-account summary names no account, and ResultWriter files hold counts but no audit records.
  */
 import * as z from 'zod/mini';
-import { type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
+import { AUDIT_MESSAGE, type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
 import { InvalidInputError } from './errors.ts';
 import {
   type ChildExecution,
   ChildOutcomeSchema,
-  parseManifest,
-  parseResultFile,
-  RESULT_STATUSES,
+  type ResultFile,
+  type ResultManifest,
   type ResultStatus,
 } from './org-results.ts';
 import {
@@ -25,16 +24,16 @@ import {
   type ReportCounts,
   type ReportPolicy,
   type ReportRecord,
+  type ReportSource,
+  type ReportStatus,
   toReportRecord,
   zeroCounts,
 } from './report.ts';
 import { formatIssues } from './validation.ts';
 
-/** What the caller knows of the data: the policy in force, when and by whom it was gathered. */
+/** What the caller knows of the data: the policy in force (the saved forms do not record it). */
 export interface ReportContext {
   readonly policy: ReportPolicy;
-  readonly gatheredAt: string;
-  readonly gatheredBy: string | null;
 }
 
 /** A data set and what the reader could not take from its source. */
@@ -47,8 +46,8 @@ const count = z.int().check(z.gte(0));
 const SettingSchema = z.object({ imageTagMutability: z.string(), exclusionFilters: z.array(z.string()) });
 const optionalText = z.optional(z.nullable(z.string()));
 
-const AuditLineSchema = z.object({
-  type: z.literal('audit'),
+/** The fields of an audit record (lib/audit.ts), as the CLI and the functions' log lines write them. */
+const AUDIT_FIELDS = {
   outcome: z.enum(OUTCOMES),
   repositoryName: optionalText,
   registryId: optionalText,
@@ -63,6 +62,20 @@ const AuditLineSchema = z.object({
   imageTag: optionalText,
   errorCode: optionalText,
   templatePrefix: optionalText,
+};
+
+/** The CLI's `{"type":"audit",…}` line. */
+const AuditLineSchema = z.object({ type: z.literal('audit'), ...AUDIT_FIELDS });
+
+/**
+ * A function's audit log line (lib/auditor.ts: Powertools JSON, `"message":"ecr-guard audit"`), as CloudWatch
+ * Logs holds it: with the time it was written and, when the Lambda context is injected, the function's ARN.
+ */
+const AuditLogLineSchema = z.object({
+  message: z.literal(AUDIT_MESSAGE),
+  timestamp: z.optional(z.string()),
+  function_arn: z.optional(z.string()),
+  ...AUDIT_FIELDS,
 });
 
 const CountsSchema = z.object(Object.fromEntries(COUNTED_OUTCOMES.map((outcome) => [outcome, count])));
@@ -92,6 +105,33 @@ const RegionLineSchema = z.object({
 
 const ErrorLineSchema = z.object({ type: z.literal('error'), message: z.string() });
 
+/** An account-region's summary as the one pass (lib/org-sweep.ts) ends it and the CLI's `--json` writes it. */
+export interface PassSummaryFacts {
+  readonly accountId: string;
+  readonly accountName?: string | null | undefined;
+  readonly region: string;
+  readonly status: ReportStatus;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly scanned: number;
+  readonly errorCode?: string | null | undefined;
+  readonly reason?: string | null | undefined;
+  readonly skipReason?: string | null | undefined;
+}
+
+/** The report's view of a pass's account-region summary: a skip's code is its reason's key, a failure's its error code. */
+export function reportAccountRegionOf(summary: PassSummaryFacts): ReportAccountRegion {
+  return {
+    accountId: summary.accountId,
+    accountName: orNull(summary.accountName),
+    region: summary.region,
+    status: summary.status,
+    counts: countsOf(summary.counts),
+    scanned: summary.scanned,
+    code: orNull(summary.status === 'skipped' ? summary.skipReason : summary.errorCode),
+    reason: orNull(summary.reason),
+  };
+}
+
 function countsOf(counts: Readonly<Record<string, number>>): ReportCounts {
   const result = zeroCounts();
   for (const outcome of COUNTED_OUTCOMES) result[outcome] = counts[outcome] ?? 0;
@@ -111,7 +151,7 @@ function parseLine(line: string, where: string): unknown {
   }
 }
 
-function auditRecordOf(line: z.infer<typeof AuditLineSchema>): AuditRecord {
+function auditRecordOf(line: z.infer<z.ZodMiniObject<typeof AUDIT_FIELDS>>): AuditRecord {
   const setting = (value: z.infer<typeof SettingSchema> | null | undefined) => value ?? undefined;
   const trigger: Trigger = line.trigger;
   return {
@@ -133,12 +173,17 @@ function auditRecordOf(line: z.infer<typeof AuditLineSchema>): AuditRecord {
   };
 }
 
+/** How many function ARNs a source names as its gatherers before it says "and N more". */
+const MAX_NAMED_FUNCTIONS = 3;
+
 /**
- * Reads the CLI's `--json` output. An organisation run's summary lines give every account-region with its
+ * Reads the CLI's `--json` output, or the functions' audit log lines (one JSON object a line, as exported
+ * from CloudWatch Logs), or both. An organisation run's summary lines give every account-region with its
  * status; a single-account run's name only the Region, so the account is `accountId` when given, else the
  * registry of that Region's records. Records the report lists are kept; `total` lines are left (they are
- * the sum of the summaries), `error` lines and lines of other types are noted.
- * @throws InvalidInputError naming the line that is not JSON or not as the CLI writes it.
+ * the sum of the summaries), `error` lines and lines of other types are noted. Audit log lines say when
+ * they were written: a file of them alone is the window `from – to`, gathered by the functions they name.
+ * @throws InvalidInputError naming the line that is not JSON or not as the CLI or the functions write it.
  */
 export function readCliJsonLines(
   text: string,
@@ -155,39 +200,47 @@ export function readCliJsonLines(
     scanned: number;
     interrupted: boolean;
   }[] = [];
+  let cliLines = 0;
+  const others = new Map<string, { where: string; count: number }>();
+  const logTimes: number[] = [];
+  const functions = new Set<string>();
+  const keep = (record: AuditRecord) => {
+    if (record.region !== undefined && record.registryId !== undefined && !registries.has(record.region))
+      registries.set(record.region, record.registryId);
+    const shown = toReportRecord(record);
+    if (shown !== undefined) records.push(shown);
+  };
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '') return;
     const where = `${context.file}:${index + 1}`;
     const value = parseLine(line, where);
-    const type = typeof value === 'object' && value !== null && 'type' in value ? value.type : undefined;
+    const member = (name: string) =>
+      typeof value === 'object' && value !== null && name in value ? Reflect.get(value, name) : undefined;
+    const type = member('type');
     const invalid = (error: z.core.$ZodError) => new InvalidInputError(formatIssues(error, [where]));
+    if (type === undefined && member('message') === AUDIT_MESSAGE) {
+      const parsed = AuditLogLineSchema.safeParse(value);
+      if (!parsed.success) throw invalid(parsed.error);
+      const at = parsed.data.timestamp === undefined ? Number.NaN : Date.parse(parsed.data.timestamp);
+      if (!Number.isNaN(at)) logTimes.push(at);
+      if (parsed.data.function_arn !== undefined) functions.add(parsed.data.function_arn);
+      keep(auditRecordOf(parsed.data));
+      return;
+    }
+    if (type === 'audit' || type === 'summary' || type === 'total') cliLines += 1;
     switch (type) {
       case 'audit': {
         const parsed = AuditLineSchema.safeParse(value);
         if (!parsed.success) throw invalid(parsed.error);
-        const record = auditRecordOf(parsed.data);
-        if (record.region !== undefined && record.registryId !== undefined && !registries.has(record.region))
-          registries.set(record.region, record.registryId);
-        const shown = toReportRecord(record);
-        if (shown !== undefined) records.push(shown);
+        keep(auditRecordOf(parsed.data));
         return;
       }
       case 'summary': {
         if (typeof value === 'object' && value !== null && 'accountId' in value) {
           const parsed = AccountRegionLineSchema.safeParse(value);
           if (!parsed.success) throw invalid(parsed.error);
-          const summary = parsed.data;
-          entries.push({
-            accountId: summary.accountId,
-            accountName: orNull(summary.accountName),
-            region: summary.region,
-            status: summary.status,
-            counts: countsOf(summary.counts),
-            scanned: summary.scanned,
-            code: orNull(summary.status === 'skipped' ? summary.skipReason : summary.errorCode),
-            reason: orNull(summary.reason),
-          });
+          entries.push(reportAccountRegionOf(parsed.data));
           return;
         }
         const parsed = RegionLineSchema.safeParse(value);
@@ -210,10 +263,24 @@ export function readCliJsonLines(
         );
         return;
       }
-      default:
-        notes.push(`${where}: a line of type ${JSON.stringify(type ?? null)} is not part of the report`);
+      default: {
+        // Other lines (a progress line, a function's other log lines) are counted once per kind.
+        const message = member('message');
+        const kind =
+          type === undefined && typeof message === 'string'
+            ? `log message ${JSON.stringify(message.slice(0, 80))}`
+            : `type ${JSON.stringify(type ?? null)}`;
+        const seen = others.get(kind);
+        others.set(kind, { where: seen?.where ?? where, count: (seen?.count ?? 0) + 1 });
+      }
     }
   });
+  for (const [kind, { where, count }] of others)
+    notes.push(
+      count === 1
+        ? `${where}: a line of ${kind} is not part of the report`
+        : `${where}: ${count} lines of ${kind} are not part of the report (the first here)`,
+    );
   for (const summary of regionLines) {
     const accountId = context.accountId ?? registries.get(summary.region);
     if (accountId === undefined)
@@ -239,13 +306,43 @@ export function readCliJsonLines(
   return {
     data: buildEvidence({
       policy: context.policy,
-      gatheredAt: context.gatheredAt,
-      gatheredBy: context.gatheredBy,
-      source: { kind: 'cli-json-lines', detail: context.file },
+      sources: [sourceOfLines(context.file, cliLines, logTimes, [...functions].sort(), notes)],
       accountRegions: entries,
       records,
     }),
     notes,
+  };
+}
+
+/**
+ * What a file of lines says of when and by whom: the CLI's lines carry no time and no caller (the report says
+ * so rather than guess); a file of audit log lines alone is the window its lines were written in.
+ */
+function sourceOfLines(
+  file: string,
+  cliLines: number,
+  logTimes: readonly number[],
+  functions: readonly string[],
+  notes: string[],
+): ReportSource {
+  if (logTimes.length === 0 && functions.length === 0)
+    return { kind: 'cli-json-lines', detail: file, gatheredAt: null, gatheredBy: null };
+  const first = logTimes.length === 0 ? undefined : new Date(Math.min(...logTimes)).toISOString();
+  const last = logTimes.length === 0 ? undefined : new Date(Math.max(...logTimes)).toISOString();
+  const window = first === undefined ? '' : ` (audit log lines written ${first} – ${last ?? first})`;
+  if (cliLines > 0) {
+    notes.push(
+      `${file}: holds CLI lines and the functions' audit log lines; shown as the CLI's, which record no time`,
+    );
+    return { kind: 'cli-json-lines', detail: `${file}${window}`, gatheredAt: null, gatheredBy: null };
+  }
+  const named = functions.slice(0, MAX_NAMED_FUNCTIONS).join(', ');
+  const more = functions.length - MAX_NAMED_FUNCTIONS;
+  return {
+    kind: 'audit-log',
+    detail: `${file}${window}`,
+    gatheredAt: first ?? null,
+    gatheredBy: functions.length === 0 ? null : `${named}${more > 0 ? ` and ${more} more` : ''}`,
   };
 }
 
@@ -266,37 +363,53 @@ function jsonOf(text: string | undefined): unknown {
   }
 }
 
+/** The state machine a Map Run belongs to (`…:mapRun:<state machine>/<label>:<id>`), or null. */
+export function stateMachineOfMapRun(mapRunArn: string): string | null {
+  const match = /^(arn:[\w-]+:states:[\w-]+:\d{12}):mapRun:([^/:]+)\//.exec(mapRunArn);
+  return match === null ? null : `${match[1]}:stateMachine:${match[2]}`;
+}
+
+/** An execution's start as ISO 8601 (the ResultWriter writes ISO strings; epoch seconds are read too). */
+function startOf(execution: ChildExecution): number | undefined {
+  const { StartDate: start } = execution;
+  if (start === undefined) return undefined;
+  const ms = typeof start === 'number' ? (start < 1e12 ? start * 1000 : start) : Date.parse(start);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /**
- * Reads an organisation sweep's ResultWriter output: the manifest and each result file it lists
- * (`readFile(key)` gives a file's text). Each child execution is one account-region: a SUCCEEDED child
- * with its counts (failed when repositories failed, else unguarded when its forwarding rule was not in
- * place), a FAILED child with the counts of its Fail state's
- * cause when it has them, a PENDING child failed with unknown counts.
+ * Reads an organisation sweep's ResultWriter output, parsed (lib/org-results.ts `readResults`). Each child
+ * execution is one account-region: a SUCCEEDED child with its counts (failed when repositories failed, else
+ * unguarded when its forwarding rule was not in place), a FAILED child with the counts of its Fail state's
+ * cause when it has them, a PENDING child failed with unknown counts. When and by whom: the earliest child's
+ * start and the Map Run's state machine, as the files say. The files list only the account-regions the
+ * sweep ran; accounts its scope skipped are shown only when `skipped` names them.
  * @throws InvalidInputError naming the file and field that is not as the ResultWriter writes it.
  */
 export function readResultWriterFiles(
   input: ReportContext & {
     readonly manifestKey: string;
-    readonly manifest: string;
-    readonly readFile: (key: string) => string | undefined;
+    readonly manifest: ResultManifest;
+    readonly files: readonly ResultFile[];
     readonly skipped?: readonly SkippedScopeAccount[];
   },
 ): ReadResult {
-  const manifest = parseManifest(input.manifest, input.manifestKey);
+  const { manifest } = input;
   const entries: ReportAccountRegion[] = [];
   const notes = [
     `${input.manifestKey}: an organisation sweep's results hold counts per account-region, not audit records; exemptions, refused overwrites and remediations are not listed`,
   ];
-  for (const status of RESULT_STATUSES) {
-    for (const key of manifest.files[status]) {
-      const text = input.readFile(key);
-      if (text === undefined)
-        throw new InvalidInputError([`${key}: listed in ${input.manifestKey} but not found`]);
-      const file = parseResultFile(text, key, status);
-      file.executions.forEach((execution, index) => {
-        entries.push(entryOf(status, execution, `${key}: [${index}]`));
-      });
-    }
+  if (input.skipped === undefined)
+    notes.push(
+      `${input.manifestKey}: the results list only the account-regions the sweep ran; accounts its scope skipped (suspended, excluded, the management account) are not in them`,
+    );
+  let started: number | undefined;
+  for (const file of input.files) {
+    file.executions.forEach((execution, index) => {
+      entries.push(entryOf(file.status, execution, `${file.key}: [${index}]`));
+      const at = startOf(execution);
+      if (at !== undefined && (started === undefined || at < started)) started = at;
+    });
   }
   const regions = [...new Set(entries.map((entry) => entry.region))].sort();
   for (const account of input.skipped ?? []) {
@@ -316,9 +429,14 @@ export function readResultWriterFiles(
   return {
     data: buildEvidence({
       policy: input.policy,
-      gatheredAt: input.gatheredAt,
-      gatheredBy: input.gatheredBy,
-      source: { kind: 'result-writer', detail: `${manifest.mapRunArn} (${input.manifestKey})` },
+      sources: [
+        {
+          kind: 'result-writer',
+          detail: `${manifest.mapRunArn} (${input.manifestKey})`,
+          gatheredAt: started === undefined ? null : new Date(started).toISOString(),
+          gatheredBy: stateMachineOfMapRun(manifest.mapRunArn),
+        },
+      ],
       accountRegions: entries,
       records: [],
     }),
@@ -369,5 +487,67 @@ function entryOf(status: ResultStatus, execution: ChildExecution, where: string)
       status === 'PENDING'
         ? 'the child execution never finished'
         : `${known === undefined ? 'counts unknown' : 'partial counts'}${cause === undefined ? '' : `: ${cause.slice(0, 300)}`}`,
+  };
+}
+
+/**
+ * A live dry-run's data: the summary of every account-region of the pass (lib/org-sweep.ts) and every
+ * record it made, as gathered in memory.
+ */
+export function readLivePass(
+  input: ReportContext & {
+    readonly source: ReportSource;
+    readonly summaries: readonly PassSummaryFacts[];
+    readonly records: readonly AuditRecord[];
+  },
+): EvidenceData {
+  return buildEvidence({
+    policy: input.policy,
+    sources: [input.source],
+    accountRegions: input.summaries.map(reportAccountRegionOf),
+    records: input.records.flatMap((record) => toReportRecord(record) ?? []),
+  });
+}
+
+/** Whether a saved file is a ResultWriter manifest (one JSON object with `ResultFiles`) rather than CLI JSON lines. */
+export function isResultWriterManifest(text: string): boolean {
+  const value = jsonOf(text.trim());
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'ResultFiles' in value;
+}
+
+const placeOf = (entry: { readonly accountId: string; readonly region: string }) =>
+  `${entry.accountId}/${entry.region}`;
+
+/**
+ * One data set from several sources, in the order given: every source is listed; an account-region in more
+ * than one is shown as the last of them says (its records from that source only), and a note says so.
+ */
+export function mergeReads(context: ReportContext, reads: readonly ReadResult[]): ReadResult {
+  const owner = new Map<string, number>();
+  const labels = reads.map((read) => read.data.sources.map((source) => source.detail).join(', '));
+  const notes = reads.flatMap((read) => read.notes);
+  reads.forEach((read, index) => {
+    for (const entry of read.data.accountRegions) {
+      const place = placeOf(entry);
+      const earlier = owner.get(place);
+      if (earlier !== undefined && earlier !== index)
+        notes.push(
+          `${entry.accountId} ${entry.region} is in ${labels[earlier] ?? ''} and in ${labels[index] ?? ''}: shown as the latter says`,
+        );
+      owner.set(place, index);
+    }
+  });
+  const kept = (index: number) => (entry: { readonly accountId: string; readonly region: string }) => {
+    const at = owner.get(placeOf(entry));
+    return at === undefined || at === index;
+  };
+  return {
+    data: buildEvidence({
+      policy: context.policy,
+      sources: reads.flatMap((read) => read.data.sources),
+      accountRegions: reads.flatMap((read, index) => read.data.accountRegions.filter(kept(index))),
+      records: reads.flatMap((read, index) => read.data.records.filter(kept(index))),
+    }),
+    notes,
   };
 }

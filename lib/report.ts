@@ -48,11 +48,18 @@ export interface ReportPolicy {
   readonly exemptExpiryTagKey: string | null;
 }
 
-/** Where the data came from. */
+export const SOURCE_KINDS = ['live-dry-run', 'cli-json-lines', 'audit-log', 'result-writer'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Where part of the data came from, and when and by whom it was gathered, as far as the source says. */
 export interface ReportSource {
-  readonly kind: 'live-dry-run' | 'cli-json-lines' | 'result-writer';
+  readonly kind: SourceKind;
   /** Files read, or the scope of a live run. */
   readonly detail: string;
+  /** When the gathering started (ISO 8601), or null when the source does not record it. */
+  readonly gatheredAt: string | null;
+  /** Who gathered it (the caller's STS identity, a state machine), or null when the source does not record it. */
+  readonly gatheredBy: string | null;
 }
 
 /** One account-region's summary. */
@@ -90,10 +97,8 @@ export interface ReportRecord {
 export interface EvidenceData {
   readonly schema: typeof EVIDENCE_SCHEMA;
   readonly policy: ReportPolicy;
-  /** When the data was gathered (ISO 8601), and by whom (a principal ARN), or null when the source does not say. */
-  readonly gatheredAt: string;
-  readonly gatheredBy: string | null;
-  readonly source: ReportSource;
+  /** One per source read (a live run is one), in the order given. */
+  readonly sources: readonly ReportSource[];
   /** Sorted by account, then Region. */
   readonly accountRegions: readonly ReportAccountRegion[];
   /** Sorted by account, Region, subject, outcome. */
@@ -299,11 +304,41 @@ function instantOf(value: string | undefined): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
+/** What every format says of a source, in words. */
+export const SOURCE_LABELS: Readonly<Record<SourceKind, string>> = {
+  'live-dry-run': 'live dry run (nothing written)',
+  'cli-json-lines': 'saved CLI --json output',
+  'audit-log': 'the functions’ audit log lines (CloudWatch Logs)',
+  'result-writer': 'organisation sweep results (Step Functions ResultWriter files)',
+};
+
+/** What a format shows for a source that does not say when, or by whom, its data was gathered. */
+export const UNKNOWN_WHEN = 'unknown: the source does not record when its data was gathered';
+export const UNKNOWN_WHO = 'unknown: the source does not record who gathered it';
+
+/**
+ * The instant the exemptions' "expiring within 30 days" is measured from: when the data was gathered (the
+ * latest of the sources that say), else when the report was made, else none (no exemption is then "soon").
+ */
+export interface AsOf {
+  readonly at: string | null;
+  readonly basis: 'gathered' | 'made' | 'unknown';
+}
+
+/** What a view needs besides the data: when the report is made (not part of the data, nor of its hash). */
+export interface ViewOptions {
+  /** ISO 8601. */
+  readonly madeAt?: string | undefined;
+}
+
 /** Everything a format shows, computed once from the data set. */
 export interface ReportView {
   readonly data: EvidenceData;
   readonly canonical: string;
   readonly sha256: string;
+  /** When the report was made, if the caller said. */
+  readonly madeAt: string | null;
+  readonly asOf: AsOf;
   readonly accounts: readonly { readonly accountId: string; readonly accountName: string | null }[];
   readonly regions: readonly string[];
   /** `cells[account][region]`, in the order of {@link accounts} and {@link regions}. */
@@ -349,6 +384,15 @@ export const RECORD_COLUMNS: Readonly<
   ],
 };
 
+/** The columns of the sources table every format shows. */
+export const SOURCE_COLUMNS: readonly (readonly [title: string, value: (source: ReportSource) => string])[] =
+  [
+    ['Source', (source) => SOURCE_LABELS[source.kind]],
+    ['What', (source) => source.detail],
+    ['Gathered at', (source) => source.gatheredAt ?? UNKNOWN_WHEN],
+    ['Gathered by', (source) => source.gatheredBy ?? UNKNOWN_WHO],
+  ];
+
 /** Records of one account. */
 export interface AccountGroup {
   readonly accountId: string;
@@ -378,8 +422,31 @@ function compareExemptions(a: ExemptionRow, b: ExemptionRow): number {
   );
 }
 
+/** The instant exemptions are measured from (see {@link AsOf}). */
+export function asOfOf(data: EvidenceData, madeAt: string | undefined): AsOf {
+  const gathered = data.sources
+    .map((source) => source.gatheredAt)
+    .filter((at): at is string => at !== null && instantOf(at) !== undefined)
+    .sort((a, b) => (instantOf(a) ?? 0) - (instantOf(b) ?? 0))
+    .at(-1);
+  if (gathered !== undefined) return { at: gathered, basis: 'gathered' };
+  if (madeAt !== undefined && instantOf(madeAt) !== undefined) return { at: madeAt, basis: 'made' };
+  return { at: null, basis: 'unknown' };
+}
+
+/** The sentence that says how the exemptions are ordered, and from when "within 30 days" counts. */
+export function exemptionOrderText(asOf: AsOf): string {
+  const from =
+    asOf.basis === 'gathered'
+      ? `of ${asOf.at ?? ''} (when the data was gathered)`
+      : asOf.basis === 'made'
+        ? `of ${asOf.at ?? ''} (when this report was made: the source does not say when its data was gathered)`
+        : 'of a time the source does not record (none is marked)';
+  return `Those expiring within ${EXPIRING_SOON_DAYS} days ${from} first, soonest first; then by expiry; then those without one.`;
+}
+
 /** Computes what every format shows. */
-export function viewOf(data: EvidenceData): ReportView {
+export function viewOf(data: EvidenceData, options: ViewOptions = {}): ReportView {
   const canonical = canonicalJson(data);
   const names = new Map<string, string | null>();
   for (const entry of data.accountRegions) {
@@ -415,7 +482,8 @@ export function viewOf(data: EvidenceData): ReportView {
   const totals = zeroCounts();
   for (const entry of data.accountRegions)
     for (const outcome of COUNTED_OUTCOMES) totals[outcome] += entry.counts[outcome];
-  const asOf = instantOf(data.gatheredAt) ?? 0;
+  const asOf = asOfOf(data, options.madeAt);
+  const asOfMs = instantOf(asOf.at ?? undefined);
   const exemptions = data.records
     .filter((record) => record.outcome === 'exempt')
     .map((record): ExemptionRow => {
@@ -426,7 +494,10 @@ export function viewOf(data: EvidenceData): ReportView {
         accountId: record.accountId,
         region: record.region,
         subject: record.subject,
-        soon: expiresAt !== undefined && expiresAt - asOf <= EXPIRING_SOON_DAYS * DAY_MS,
+        soon:
+          expiresAt !== undefined &&
+          asOfMs !== undefined &&
+          expiresAt - asOfMs <= EXPIRING_SOON_DAYS * DAY_MS,
       };
     })
     .sort(compareExemptions);
@@ -436,6 +507,8 @@ export function viewOf(data: EvidenceData): ReportView {
     data,
     canonical,
     sha256: createHash('sha256').update(canonical, 'utf8').digest('hex'),
+    madeAt: options.madeAt ?? null,
+    asOf,
     accounts,
     regions,
     cells,
