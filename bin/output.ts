@@ -3,8 +3,9 @@
  * name from AWS made printable first ({@link printable}). Off a TTY or with --json: JSON lines on stdout
  * only, no colour, no progress.
  */
-import { type AuditRecord, OUTCOMES, type Outcome, type OutcomeCounts } from '../lib/audit.ts';
+import type { AuditRecord } from '../lib/audit.ts';
 import type { AccountRegionSummary, OrgRunSummary } from '../lib/org-sweep.ts';
+import { DECISION_OUTCOMES, type OutcomeCounts } from '../lib/outcomes.ts';
 import { describeSetting } from '../lib/policy.ts';
 
 export interface Io {
@@ -114,9 +115,8 @@ export interface Reporter {
   error(message: string): void;
 }
 
-const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter(
-  (outcome) => outcome !== 'ignored' && outcome !== 'exemption-staged' && outcome !== 'blocked-overwrite',
-);
+/** The repository decisions: the columns of the summary table. */
+const SUMMARY_OUTCOMES = DECISION_OUTCOMES;
 
 /** An audit record's setting, formatted as the policy formats settings in its reasons. */
 function formatSetting(setting: AuditRecord['before']): string {

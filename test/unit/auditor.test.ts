@@ -50,7 +50,7 @@ function setup(options: { logCompliant?: boolean; publisher?: AuditPublisher } =
     logger: log.logger,
     metrics,
     logCompliant: options.logCompliant ?? true,
-    publisher: options.publisher,
+    sinks: options.publisher === undefined ? [] : [options.publisher],
   });
   return { auditor, log, addMetric };
 }
