@@ -4,6 +4,7 @@
  * only, no colour, no progress.
  */
 import type { AuditRecord } from '../lib/audit.ts';
+import type { SinkSummaries } from '../lib/auditor.ts';
 import type { AccountRegionSummary, OrgRunSummary } from '../lib/org-sweep.ts';
 import { DECISION_OUTCOMES, type OutcomeCounts } from '../lib/outcomes.ts';
 import { describeSetting } from '../lib/policy.ts';
@@ -99,6 +100,8 @@ export interface ReportLine extends AccountRegionSummary {
   readonly missing: readonly string[];
   /** Ctrl-C stopped the run before this account-region ended: its counts are what was decided until then. */
   readonly interrupted?: boolean;
+  /** What the audit sinks did with this account-region's decisions (audit events, Security Hub findings). */
+  readonly sinks?: SinkSummaries;
 }
 
 export interface Report extends OrgRunSummary {
@@ -241,6 +244,11 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
         );
         if (templates.length > 0) {
           io.stdout.write(`${line.accountId} ${line.region} creation templates: ${templates.join(', ')}\n`);
+        }
+        for (const [name, sink] of Object.entries(line.sinks ?? {})) {
+          io.stdout.write(
+            `${line.accountId} ${line.region} ${name}: ${sink.published ?? 0} published, ${sink.failed ?? 0} failed\n`,
+          );
         }
       }
       const { statusCounts } = report;

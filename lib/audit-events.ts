@@ -63,7 +63,7 @@ export function createAuditPublisher(
   }
 
   return {
-    name: 'events',
+    name: 'auditEvents',
     failureMetric: AUDIT_PUBLISH_FAILURES_METRIC,
     async publish(records: readonly AuditRecord[]) {
       const entries: PutEventsRequestEntry[] = [];

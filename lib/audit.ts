@@ -79,7 +79,7 @@ export interface SinkResult {
  * under its `failureMetric`, and enforcement goes on (docs/architecture.md, "Audit").
  */
 export interface AuditPublisher {
-  /** Its name in summaries and logs; default `events`. */
+  /** Its name in summaries (`sinks.<name>`); default `auditEvents`. */
   readonly name?: string;
   /** The metric its failures are counted under; default `AuditPublishFailures`. */
   readonly failureMetric?: string;

@@ -6,7 +6,7 @@
  * logger and no metrics (it prints the records itself) but the same sinks. See docs/architecture.md, "Audit".
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { AUDIT_MESSAGE, type AuditPublisher, type AuditRecord, type SinkResult } from './audit.ts';
 import {
   ACCOUNT_DIMENSION,
@@ -35,6 +35,17 @@ export interface AuditorOptions {
 /** What one sink did over an invocation, under its name. */
 export interface SinkReport extends SinkResult {
   readonly name: string;
+}
+
+/** What the sinks did, as the functions' and the CLI's summaries carry it: `{ securityHub: { published, failed, … } }`. */
+export type SinkSummaries = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** The summaries' `sinks` field of `reports`, or undefined when there is no sink. */
+export function sinkSummaries(reports: readonly SinkReport[]): SinkSummaries | undefined {
+  if (reports.length === 0) return undefined;
+  return Object.fromEntries(
+    reports.map(({ name, published, failed, details }) => [name, { published, failed, ...details }]),
+  );
 }
 
 /** Collects, logs and counts the records of one invocation. */
@@ -67,6 +78,8 @@ export interface FlushOptions {
 }
 
 const PUBLISH_BATCH = 10;
+/** Powertools' `MetricUnit.Count`, spelled out so that only the types of Powertools are imported (the CLI has none). */
+const COUNT: Parameters<Metrics['addMetric']>[1] = 'Count';
 
 /** One sink and what the auditor holds for it. */
 interface SinkState {
@@ -123,7 +136,7 @@ export function createAuditor(options: AuditorOptions): Auditor {
         ? { published: 0, failed: 0 }
         : await guarded(() => settleSink({ complete: flushOptions.complete }), state.taken);
     const report = {
-      name: state.sink.name ?? 'events',
+      name: state.sink.name ?? 'auditEvents',
       published: state.published + settled.published,
       failed: state.failed + settled.failed,
       ...(settled.details === undefined ? {} : { details: settled.details }),
@@ -135,7 +148,7 @@ export function createAuditor(options: AuditorOptions): Auditor {
   }
 
   function addMetric(name: string, value: number): void {
-    if (value > 0) options.metrics?.addMetric(name, MetricUnit.Count, value);
+    if (value > 0) options.metrics?.addMetric(name, COUNT, value);
   }
 
   return {
@@ -183,7 +196,7 @@ export function createAuditor(options: AuditorOptions): Auditor {
         options.metrics
           .singleMetric()
           .addDimension(ACCOUNT_DIMENSION, accountId)
-          .addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, counts[outcome]);
+          .addMetric(OUTCOME_METRICS[outcome], COUNT, counts[outcome]);
       }
       return reports;
     },

@@ -31,8 +31,8 @@ import {
   type SecurityHubAdapter,
 } from './securityhub.ts';
 
-/** The sink's name in summaries (`securityHub` in the functions' and the CLI's output). */
-export const SECURITY_HUB_SINK = 'securityhub';
+/** The sink's name in summaries (`sinks.securityHub` in the functions' and the CLI's output). */
+export const SECURITY_HUB_SINK = 'securityHub';
 
 /** No call starts with less than this left before the invocation's deadline. */
 export const SYNC_CALL_MARGIN_MS = 3_000;
