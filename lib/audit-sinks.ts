@@ -63,21 +63,23 @@ export async function createAuditSinks(
   }
   let securityHub: (() => AuditPublisher) | undefined;
   if (config.securityHub.sync) {
-    const [{ SecurityHubClient }, { createSecurityHubAdapter }, { createSecurityHubSink }] =
-      await Promise.all([
-        import('@aws-sdk/client-securityhub'),
-        import('./securityhub.ts'),
-        import('./securityhub-sink.ts'),
-      ]);
+    const { createSecurityHubSink } = await import('./securityhub-sink.ts');
     // One adapter per Region, kept: its limiters space the calls of every invocation at the documented rates.
-    const adapters = new Map<string, SecurityHubAdapter>();
+    // The client is loaded by the first sync that has work (never by a dry run, or a function that only lists).
+    const adapters = new Map<string, Promise<SecurityHubAdapter>>();
     const adapterFor = (region: string) => {
       let adapter = adapters.get(region);
       if (adapter === undefined) {
-        const client = new SecurityHubClient(clients.config(region));
-        clients.onClient?.(client);
-        made.push(client);
-        adapter = createSecurityHubAdapter(client);
+        adapter = Promise.all([import('@aws-sdk/client-securityhub'), import('./securityhub.ts')]).then(
+          ([{ SecurityHubClient }, { createSecurityHubAdapter }]) => {
+            const client = new SecurityHubClient(clients.config(region));
+            clients.onClient?.(client);
+            made.push(client);
+            return createSecurityHubAdapter(client);
+          },
+        );
+        // A failed load is not kept: the next invocation tries again.
+        adapter.catch(() => adapters.delete(region));
         adapters.set(region, adapter);
       }
       return adapter;

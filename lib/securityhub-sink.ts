@@ -23,13 +23,13 @@ import {
   type SyncInput,
 } from './findings-sync.ts';
 import { isDecision, SECURITY_HUB_SYNC_FAILURES_METRIC } from './outcomes.ts';
+import type { SecurityHubAdapter } from './securityhub.ts';
 import {
   BATCH_UPDATE_FINDINGS_PER_SECOND,
   GET_FINDINGS_PAGE_SIZE,
   GET_FINDINGS_PER_SECOND,
   MAX_FILTER_VALUES,
-  type SecurityHubAdapter,
-} from './securityhub.ts';
+} from './securityhub-limits.ts';
 
 /** The sink's name in summaries (`sinks.securityHub` in the functions' and the CLI's output). */
 export const SECURITY_HUB_SINK = 'securityHub';
@@ -38,8 +38,11 @@ export const SECURITY_HUB_SINK = 'securityHub';
 export const SYNC_CALL_MARGIN_MS = 3_000;
 
 export interface SecurityHubSinkOptions {
-  /** The adapter that syncs findings in `region`: the aggregation Region, or the account-region's own. */
-  readonly adapterFor: (region: string) => SecurityHubAdapter;
+  /**
+   * The adapter that syncs findings in `region` (the aggregation Region, or the account-region's own); it may
+   * be loaded on first use, so that the client is not loaded before there is something to sync.
+   */
+  readonly adapterFor: (region: string) => SecurityHubAdapter | Promise<SecurityHubAdapter>;
   /** The Region findings are synced in; undefined: each account-region's own. */
   readonly syncRegion?: string | undefined;
   readonly policy: SyncInput['policy'];
@@ -104,9 +107,20 @@ export function createSecurityHubSink(options: SecurityHubSinkOptions): AuditPub
    * stops its calls: what was read is still brought in line, the rest is counted failed.
    */
   async function syncGroup(group: Group, complete: boolean, totals: Totals): Promise<void> {
-    const adapter = options.adapterFor(options.syncRegion ?? group.region);
     const where = { accountId: group.accountId, region: group.region };
     const arns = [...group.decided.keys()];
+    let adapter: SecurityHubAdapter;
+    try {
+      adapter = await options.adapterFor(options.syncRegion ?? group.region);
+    } catch (error) {
+      totals.failed += arns.length;
+      options.logger.warn('Security Hub sync incomplete', {
+        ...where,
+        errorCode: errorCodeOf(error),
+        unsynced: arns.length,
+      });
+      return;
+    }
     const whole = readsWhole({ decided: arns.length, repositories: group.repositories.size }, complete);
     const chunks: (readonly string[] | undefined)[] = whole ? [undefined] : [];
     for (let start = 0; !whole && start < arns.length; start += MAX_FILTER_VALUES)

@@ -227,6 +227,23 @@ describe('the Security Hub sink', () => {
     });
   });
 
+  it('counts the decisions of an account-region whose client could not be made as failed', async () => {
+    const log = testLogger();
+    const sink = createSecurityHubSink({
+      adapterFor: async () => {
+        throw Object.assign(new Error('no region'), { name: 'ConfigError' });
+      },
+      policy: POLICY,
+      now: () => NOW,
+      logger: log.logger,
+    });
+    expect(await settle(sink, [decision('a', 'exempt'), decision('b', 'compliant')])).toMatchObject({
+      published: 0,
+      failed: 2,
+    });
+    expect(log.warn).toHaveBeenCalledOnce();
+  });
+
   it('counts the findings it could not update as failed, and sends no further update after a failure', async () => {
     const hub = recordingHub([finding('a'), finding('b')], 'update');
     const { sink } = sinkOver(hub);
