@@ -103,31 +103,38 @@ export function createSecurityHubSink(options: SecurityHubSinkOptions): AuditPub
     (options.remainingMs?.() ?? Number.POSITIVE_INFINITY) < SYNC_CALL_MARGIN_MS ? 'Deadline' : undefined;
 
   /**
-   * Reads the group's findings, plans, and sends the updates. The first problem (an error, the deadline)
-   * stops its calls: what was read is still brought in line, the rest is counted failed.
+   * Reads the group's findings, plans, and sends the updates. A read that fails (or the deadline) ends the
+   * reads and an update that fails ends the updates: what was read is still brought in line, and every
+   * repository not read and every finding not updated is counted failed.
    */
   async function syncGroup(group: Group, complete: boolean, totals: Totals): Promise<void> {
     const where = { accountId: group.accountId, region: group.region };
     const arns = [...group.decided.keys()];
+    let failed = 0;
+    let problem: string | undefined;
+    const warn = () => {
+      totals.failed += failed;
+      if (problem === undefined && failed === 0) return;
+      options.logger.warn('Security Hub sync incomplete', {
+        ...where,
+        syncRegion: options.syncRegion ?? group.region,
+        errorCode: problem,
+        unsynced: failed,
+      });
+    };
     let adapter: SecurityHubAdapter;
     try {
       adapter = await options.adapterFor(options.syncRegion ?? group.region);
     } catch (error) {
-      totals.failed += arns.length;
-      options.logger.warn('Security Hub sync incomplete', {
-        ...where,
-        errorCode: errorCodeOf(error),
-        unsynced: arns.length,
-      });
-      return;
+      problem = errorCodeOf(error);
+      failed = arns.length;
+      return warn();
     }
     const whole = readsWhole({ decided: arns.length, repositories: group.repositories.size }, complete);
     const chunks: (readonly string[] | undefined)[] = whole ? [undefined] : [];
     for (let start = 0; !whole && start < arns.length; start += MAX_FILTER_VALUES)
       chunks.push(arns.slice(start, start + MAX_FILTER_VALUES));
     const findings: ControlFinding[] = [];
-    let problem: string | undefined;
-    let failed = 0;
     for (const [index, resourceIds] of chunks.entries()) {
       problem = noTime();
       if (problem === undefined) {
@@ -153,9 +160,10 @@ export function createSecurityHubSink(options: SecurityHubSinkOptions): AuditPub
     });
     for (const outcome of FINDING_OUTCOMES) totals[outcome] += plan.outcomes[outcome];
     failed += plan.outcomes['fields-full'];
+    let stopped = problem === 'Deadline';
     for (const update of plan.updates) {
-      problem ??= noTime();
-      if (problem === undefined) {
+      const late = noTime();
+      if (!stopped && late === undefined) {
         try {
           const result = await adapter.updateFindings([update]);
           totals.batches += result.batches;
@@ -163,20 +171,14 @@ export function createSecurityHubSink(options: SecurityHubSinkOptions): AuditPub
           failed += result.unprocessed.length;
           continue;
         } catch (error) {
-          problem = errorCodeOf(error);
+          problem ??= errorCodeOf(error);
         }
       }
+      problem ??= late;
+      stopped = true;
       failed += update.findings.length;
     }
-    totals.failed += failed;
-    if (problem !== undefined || failed > 0) {
-      options.logger.warn('Security Hub sync incomplete', {
-        ...where,
-        syncRegion: options.syncRegion ?? group.region,
-        errorCode: problem,
-        unsynced: failed,
-      });
-    }
+    warn();
   }
 
   return {

@@ -68,14 +68,19 @@ function finding(name: string, account = ACCOUNT, region = REGION): ControlFindi
   };
 }
 
-/** A Security Hub adapter over `findings`, recording each read and update; `failing` fails that operation. */
-function recordingHub(findings: readonly ControlFinding[], failing?: 'read' | 'update') {
+/**
+ * A Security Hub adapter over `findings`, recording each read and update; `failing` fails that operation
+ * (`second-read`: every read after the first).
+ */
+function recordingHub(findings: readonly ControlFinding[], failing?: 'read' | 'second-read' | 'update') {
   const reads: { accountId: string; region: string; resourceIds: readonly string[] | undefined }[] = [];
   const updates: FindingUpdate[] = [];
+  let updateCalls = 0;
   const adapter: SecurityHubAdapter = {
     async findControlFindings({ accountId, region, resourceIds }): Promise<FindingsPass> {
       reads.push({ accountId, region, resourceIds });
-      if (failing === 'read') throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+      if (failing === 'read' || (failing === 'second-read' && reads.length > 1))
+        throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
       const wanted = resourceIds === undefined ? undefined : new Set(resourceIds);
       const found = findings.filter(
         (entry) =>
@@ -87,13 +92,14 @@ function recordingHub(findings: readonly ControlFinding[], failing?: 'read' | 'u
       return { findings: found, pages, calls: pages, unreadable: 0, outside: 0 };
     },
     async updateFindings(batch): Promise<UpdateResult> {
+      updateCalls += 1;
       if (failing === 'update') throw Object.assign(new Error('fault'), { name: 'InternalException' });
       updates.push(...batch);
       const processed = batch.reduce((sum, update) => sum + update.findings.length, 0);
       return { processed, unprocessed: [], batches: batch.length, calls: batch.length };
     },
   };
-  return { adapter, reads, updates };
+  return { adapter, reads, updates, updateCalls: () => updateCalls };
 }
 
 function sinkOver(
@@ -244,11 +250,28 @@ describe('the Security Hub sink', () => {
     expect(log.warn).toHaveBeenCalledOnce();
   });
 
+  it('brings what it read in line when a later read fails, counting the repositories it could not read', async () => {
+    const all = names('repo', 45);
+    const hub = recordingHub(
+      all.map((name) => finding(name)),
+      'second-read',
+    );
+    const { sink } = sinkOver(hub);
+    const result = await settle(
+      sink,
+      all.map((name) => decision(name, 'exempt')),
+    );
+    expect(hub.reads.map((read) => read.resourceIds?.length)).toEqual([20, 20]);
+    expect(hub.updates.flatMap((update) => update.findings)).toHaveLength(20);
+    expect(result).toMatchObject({ published: 20, failed: 25, details: { findings: 20, pages: 1 } });
+  });
+
   it('counts the findings it could not update as failed, and sends no further update after a failure', async () => {
     const hub = recordingHub([finding('a'), finding('b')], 'update');
     const { sink } = sinkOver(hub);
     const result = await settle(sink, [decision('a', 'exempt'), decision('b', 'remediated')]);
     expect(result).toMatchObject({ published: 0, failed: 2, details: { findings: 2 } });
+    expect(hub.updateCalls()).toBe(1);
   });
 
   it('starts no call with less than 3 s left, counting what it leaves unsynced', async () => {
