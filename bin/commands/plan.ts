@@ -665,13 +665,13 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
         { options, config, env: io.env, signal: io.signal },
         async ({ target, clients, record }) => {
           if (io.signal?.aborted === true) return { scanned: 0, nextToken: undefined };
+          const audited = await sinks.audit({ target, clients, record });
           let trail: { adapter: CloudTrailAdapter; close: () => void } | undefined;
           let settled: () => void = () => {};
           const done = new Promise<void>((resolve) => {
             settled = resolve;
           });
           planning.add(done);
-          const audited = await sinks.audit({ target, clients, record });
           try {
             const summary = await planRegion({
               ecr: clients.ecr,
