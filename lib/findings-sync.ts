@@ -148,6 +148,11 @@ function decisionOf(record: AuditRecord): RepositoryDecision | undefined {
   }
 }
 
+/** Whether a record decides its repository's finding (a real exempt, compliant or remediated decision). */
+export function decidesFinding(record: AuditRecord): boolean {
+  return decisionOf(record) !== undefined;
+}
+
 /** Cuts `text` to `max` characters, ending with `…` when cut. */
 export function fitText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;

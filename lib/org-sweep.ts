@@ -6,8 +6,9 @@
  * and the counts it reached; the others carry on. The summary lists every account-region of the scope,
  * skipped accounts included, and the overall result is `failed` as soon as one account-region failed.
  */
-import { type AuditRecord, emptyCounts, OUTCOMES, type OutcomeCounts } from './audit.ts';
+import type { AuditRecord } from './audit.ts';
 import { errorCodeOf } from './errors.ts';
+import { emptyCounts, failuresIn, isFailure, OUTCOMES, type OutcomeCounts } from './outcomes.ts';
 import type { Scope, ScopeTarget, SkipReason } from './scope.ts';
 import { runSweep, type SweepDependencies } from './sweep.ts';
 import type { SweepRequest } from './sweep-input.ts';
@@ -147,7 +148,7 @@ export async function runOverScope(
     const record = (entry: AuditRecord) => {
       if (entry.templatePrefix === undefined) counts[entry.outcome] += 1;
       else templateCounts[entry.outcome] += 1;
-      if (entry.outcome === 'failed') firstFailureCode ??= entry.errorCode;
+      if (isFailure(entry.outcome)) firstFailureCode ??= entry.errorCode;
       options.record({ ...entry, accountId: target.accountId, region: target.region });
     };
     const base = {
@@ -175,7 +176,7 @@ export async function runOverScope(
       return;
     }
     const seconds = (now() - started) / 1000;
-    const failures = counts.failed + templateCounts.failed;
+    const failures = failuresIn(counts) + failuresIn(templateCounts);
     if (failures > 0) {
       finish({
         ...base,

@@ -29,6 +29,12 @@ import {
 } from './findings-sync.ts';
 import { pageTokens } from './pagination.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import {
+  BATCH_UPDATE_FINDINGS_PER_SECOND,
+  GET_FINDINGS_PAGE_SIZE,
+  GET_FINDINGS_PER_SECOND,
+  MAX_FILTER_VALUES,
+} from './securityhub-limits.ts';
 
 /** The IAM actions each operation needs, declared next to the operation. */
 export const SECURITY_HUB_ACTIONS = {
@@ -43,11 +49,13 @@ export const SECURITY_HUB_ACTIONS = {
  */
 export const GUARD_WORKFLOW_STATUSES = ['NEW', 'SUPPRESSED'] as const;
 
-export const GET_FINDINGS_PAGE_SIZE = 100;
-/** GetFindings takes at most 20 values per filtered attribute. */
-export const MAX_FILTER_VALUES = 20;
-export const GET_FINDINGS_PER_SECOND = 3;
-export const BATCH_UPDATE_FINDINGS_PER_SECOND = 10;
+export {
+  BATCH_UPDATE_FINDINGS_PER_SECOND,
+  GET_FINDINGS_PAGE_SIZE,
+  GET_FINDINGS_PER_SECOND,
+  MAX_FILTER_VALUES,
+} from './securityhub-limits.ts';
+
 /** Unprocessed codes worth sending again (BatchUpdateFindingsUnprocessedFinding's documented codes). */
 const TRANSIENT_UNPROCESSED = new Set(['ConcurrentUpdateError', 'InternalFailure']);
 const SERVICE = 'securityhub';

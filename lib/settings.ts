@@ -205,13 +205,39 @@ export const SETTINGS = {
   },
   auditEventBusName: {
     env: 'AUDIT_EVENT_BUS_NAME',
+    flag: '--audit-event-bus <name>',
+    flagScope: 'global',
     // The construct takes an IEventBus (`auditEventBus`); the app imports it by name or ARN.
     prop: false,
     context: 'auditEventBus',
     kind: 'text',
     schema: z.optional(nonEmptyText(1600)),
     defaultText: '–',
-    description: 'name or ARN of an event bus for audit events (CDK: `auditEventBus`)',
+    description:
+      'name or ARN of an event bus for audit events (CDK: `auditEventBus`); the CLI publishes there with the caller’s credentials in its first region',
+  },
+  // Audit sinks beyond the log (lib/audit-sinks.ts).
+  syncSecurityHub: {
+    env: 'SYNC_SECURITY_HUB',
+    flag: '--sync-security-hub',
+    flagScope: 'global',
+    context: true,
+    kind: 'boolean',
+    schema: booleanValue,
+    defaultText: 'false',
+    description:
+      'keep Security Hub’s ECR.2 findings in step with the decisions: an exempt repository’s finding `SUPPRESSED` with the rule, reason and expiry, one compliant under the policy that the control fails `SUPPRESSED` naming the policy, a remediation noted, the guard’s own suppression lifted when the exemption goes (a person’s never touched). Failures are counted (`SecurityHubSyncFailures`) and never block enforcement',
+  },
+  securityHubRegion: {
+    env: 'SECURITY_HUB_REGION',
+    flag: '--security-hub-region <region>',
+    flagScope: 'global',
+    context: true,
+    kind: 'text',
+    schema: z.optional(regionSchema),
+    defaultText: '– (each account-region’s own)',
+    description:
+      'with `syncSecurityHub`: the Region findings are synced in, Security Hub’s aggregation Region (there the administrator account sees and updates its members’ findings of every linked Region)',
   },
   verboseAudit: {
     env: 'VERBOSE_AUDIT',
@@ -717,6 +743,9 @@ export function validateSettings(
   }
   if (values.organizationalUnits.length > 0 && !values.organization) {
     issues.push({ key: 'organizationalUnits', message: `needs ${nameOf('organization')} to be on` });
+  }
+  if (values.securityHubRegion !== undefined && !values.syncSecurityHub) {
+    issues.push({ key: 'securityHubRegion', message: `needs ${nameOf('syncSecurityHub')} to be on` });
   }
   if (values.includeManagementAccount && !values.organization) {
     issues.push({ key: 'includeManagementAccount', message: `needs ${nameOf('organization')} to be on` });

@@ -23,6 +23,7 @@ const PURE = [
   'names',
   'org-results',
   'org-retry',
+  'outcomes',
   'pagination',
   'plan',
   'policy',
