@@ -23,7 +23,7 @@ import {
   type RunningEmulator,
   startEmulator,
 } from '../../emulator/index.ts';
-import { type PutEventsEntry, startRecorder } from './recorder.ts';
+import { type OperationOutcomes, type PutEventsEntry, startRecorder } from './recorder.ts';
 
 export const E2E_REGION = 'eu-west-1';
 export const E2E_ACCOUNT = '123456789012';
@@ -49,6 +49,8 @@ export interface Backend {
   snapshot(): Promise<Map<string, { mutability: string; exclusionFilters: string[] }>>;
   /** Calls per operation the code under test made (through {@link Backend.url}) since the last reset. */
   calls(): Record<string, number>;
+  /** How those calls ended, per operation (answered, or the error codes). */
+  operations(): Record<string, OperationOutcomes>;
   /** EventBridge entries the code under test put, and the backend accepted, since the last reset. */
   events(): PutEventsEntry[];
   /** Creates a custom event bus, as a deployment does; the emulator's PutEvents sink accepts any bus. */
@@ -57,7 +59,7 @@ export interface Backend {
 }
 
 /** True under `npm run test:moto`: the tests run against another implementation than the emulator. */
-const external = process.env.E2E_ECR_ENDPOINT !== undefined;
+export const external = process.env.E2E_ECR_ENDPOINT !== undefined;
 
 /**
  * `itOnEmulator(why)(name, test)`, for a test that needs what only the emulator has (faults, templates):
@@ -108,6 +110,48 @@ async function describeAll(ecr: ECRClient) {
   return all;
 }
 
+/** A seed spec as the emulator's seed route takes it. */
+export function emulatorRepository(repository: SeedSpec) {
+  return {
+    name: repository.name,
+    imageTagMutability: repository.mutability ?? 'MUTABLE',
+    ...exclusionFiltersOf(repository),
+    ...(repository.tags ? { tags: repository.tags } : {}),
+  };
+}
+
+/**
+ * Creates the repositories through ECR's own API (CreateRepository, then TagResource for tags), a few at
+ * once: how a test seeds an implementation that has no seed route.
+ */
+export async function createRepositories(ecr: ECRClient, repositories: readonly SeedSpec[]): Promise<void> {
+  let next = 0;
+  const create = async () => {
+    for (let repository = repositories[next++]; repository !== undefined; repository = repositories[next++]) {
+      const created = await ecr.send(
+        new CreateRepositoryCommand({
+          repositoryName: repository.name,
+          imageTagMutability: repository.mutability ?? 'MUTABLE',
+          ...exclusionFiltersOf(repository),
+        }),
+      );
+      const arn = created.repository?.repositoryArn;
+      if (repository.tags && arn) {
+        await ecr.send(
+          new TagResourceCommand({
+            resourceArn: arn,
+            tags: Object.entries(repository.tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SEED_CONCURRENCY, repositories.length) }, create));
+}
+
+/** Repositories created at once by {@link createRepositories}. */
+const SEED_CONCURRENCY = 8;
+
 /** The spec's filters in ECR's wire shape, or nothing. */
 function exclusionFiltersOf(repository: SeedSpec) {
   return repository.exclusionFilters
@@ -121,10 +165,10 @@ function exclusionFiltersOf(repository: SeedSpec) {
 }
 
 export async function startBackend(): Promise<Backend> {
-  const external = process.env.E2E_ECR_ENDPOINT;
+  const endpoint = process.env.E2E_ECR_ENDPOINT;
   const emulator: RunningEmulator | undefined =
-    external === undefined ? await startEmulator({ port: 0 }) : undefined;
-  const target = external ?? emulator?.url ?? '';
+    endpoint === undefined ? await startEmulator({ port: 0 }) : undefined;
+  const target = endpoint ?? emulator?.url ?? '';
   const admin = emulator === undefined ? undefined : emulatorAdmin(target);
   const recorder = await startRecorder(target);
   // The tests' own calls (seeding, snapshots) go straight to the backend: only the code under test is counted.
@@ -151,40 +195,16 @@ export async function startBackend(): Promise<Backend> {
     },
     async seed(repositories) {
       if (admin !== undefined) {
-        await admin.seed({
-          region: E2E_REGION,
-          repositories: repositories.map((repository) => ({
-            name: repository.name,
-            imageTagMutability: repository.mutability ?? 'MUTABLE',
-            ...exclusionFiltersOf(repository),
-            ...(repository.tags ? { tags: repository.tags } : {}),
-          })),
-        });
+        await admin.seed({ region: E2E_REGION, repositories: repositories.map(emulatorRepository) });
         return;
       }
-      for (const repository of repositories) {
-        const created = await ecr.send(
-          new CreateRepositoryCommand({
-            repositoryName: repository.name,
-            imageTagMutability: repository.mutability ?? 'MUTABLE',
-            ...exclusionFiltersOf(repository),
-          }),
-        );
-        const arn = created.repository?.repositoryArn;
-        if (repository.tags && arn) {
-          await ecr.send(
-            new TagResourceCommand({
-              resourceArn: arn,
-              tags: Object.entries(repository.tags).map(([Key, Value]) => ({ Key, Value })),
-            }),
-          );
-        }
-      }
+      await createRepositories(ecr, repositories);
     },
     async snapshot() {
       return new Map((await describeAll(ecr)).map(({ name, ...setting }) => [name, setting]));
     },
     calls: () => recorder.calls(),
+    operations: () => recorder.operations(),
     events: () => recorder.events(),
     async createEventBus(name) {
       if (admin !== undefined) return;
