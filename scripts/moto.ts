@@ -119,22 +119,30 @@ async function waitUntilReady(url: string, moto: ChildProcess, output: () => str
   throw new Error(`moto did not answer on ${url} within 30 s:\n${output()}`);
 }
 
-/** Starts `python3 -m moto.server` on a free loopback port, without MOTO_ACCOUNT_ID (accounts follow access keys). */
+/**
+ * moto's server as `python3 -m moto.server -H 127.0.0.1 -p PORT` runs it, in a thread, while the main thread
+ * waits for the end of its standard input: when the process that started it ends, however it ends (a
+ * vitest worker stopped midway runs no afterAll), its end of the pipe closes and moto ends with it.
+ */
+const SERVE_UNTIL_STDIN_CLOSES = [
+  'import sys, threading',
+  'from moto.server import main',
+  "threading.Thread(target=main, args=(['-H', '127.0.0.1', '-p', sys.argv[1]],), daemon=True).start()",
+  'sys.stdin.read()',
+].join('\n');
+
+/** Starts moto's server on a free loopback port, without MOTO_ACCOUNT_ID (accounts follow access keys). */
 export async function startMotoServer(options: { cwd?: string; python?: string } = {}): Promise<MotoServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
   const { MOTO_ACCOUNT_ID: _fixedAccount, ...env } = process.env;
-  const moto = spawn(
-    options.python ?? motoPython(),
-    ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
-    {
-      cwd: options.cwd,
-      detached: true, // its own process group, so that stopping it stops all of it
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...env, PYTHONUNBUFFERED: '1' },
-    },
-  );
+  const moto = spawn(options.python ?? motoPython(), ['-c', SERVE_UNTIL_STDIN_CLOSES, String(port)], {
+    cwd: options.cwd,
+    detached: true, // its own process group, so that stopping it stops all of it
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...env, PYTHONUNBUFFERED: '1' },
+  });
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
   };

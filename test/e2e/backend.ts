@@ -41,12 +41,14 @@ export interface Backend {
   readonly url: string;
   /** The emulator's control client; undefined against another implementation. */
   readonly admin: AdminClient | undefined;
+  /** ECR of {@link E2E_REGION}, for the tests' own calls (not counted). */
   readonly ecr: ECRClient;
   /** Removes every repository (and, on the emulator, stats, events and faults). */
   reset(): Promise<void>;
-  seed(repositories: readonly SeedSpec[]): Promise<void>;
-  /** name -> mutability (and filters) as DescribeRepositories reports it. */
-  snapshot(): Promise<Map<string, { mutability: string; exclusionFilters: string[] }>>;
+  /** Creates the repositories in `region` ({@link E2E_REGION} unless given). */
+  seed(repositories: readonly SeedSpec[], region?: string): Promise<void>;
+  /** name -> mutability (and filters) of `region` ({@link E2E_REGION} unless given), as DescribeRepositories reports it. */
+  snapshot(region?: string): Promise<Map<string, { mutability: string; exclusionFilters: string[] }>>;
   /** Calls per operation the code under test made (through {@link Backend.url}) since the last reset. */
   calls(): Record<string, number>;
   /** How those calls ended, per operation (answered, or the error codes). */
@@ -70,8 +72,17 @@ export function itOnEmulator(why: string, timeout?: number) {
     it.skipIf(external)(external ? `${name} (skipped: needs the emulator's ${why})` : name, test, timeout);
 }
 
+/**
+ * `itInEmulatorRun(why)(name, test)`, for a long test whose subject is not the backend (it runs the same
+ * against either): `npm test` runs it; under `npm run test:moto` it is a visible skip whose name says why.
+ */
+export function itInEmulatorRun(why: string, timeout?: number) {
+  return (name: string, test: () => Promise<void>): void =>
+    it.skipIf(external)(external ? `${name} (skipped: ${why})` : name, test, timeout);
+}
+
 /** The emulator's control client, for tests declared with {@link itOnEmulator}. */
-export function adminOf(backend: Backend): AdminClient {
+export function adminOf(backend: Pick<Backend, 'admin' | 'url'>): AdminClient {
   if (backend.admin === undefined) throw new Error(`${backend.url} is not the emulator: no control API`);
   return backend.admin;
 }
@@ -124,33 +135,38 @@ export function emulatorRepository(repository: SeedSpec) {
  * Creates the repositories through ECR's own API (CreateRepository, then TagResource for tags), a few at
  * once: how a test seeds an implementation that has no seed route.
  */
-export async function createRepositories(ecr: ECRClient, repositories: readonly SeedSpec[]): Promise<void> {
-  let next = 0;
-  const create = async () => {
-    for (let repository = repositories[next++]; repository !== undefined; repository = repositories[next++]) {
-      const created = await ecr.send(
-        new CreateRepositoryCommand({
-          repositoryName: repository.name,
-          imageTagMutability: repository.mutability ?? 'MUTABLE',
-          ...exclusionFiltersOf(repository),
+export function createRepositories(ecr: ECRClient, repositories: readonly SeedSpec[]): Promise<void> {
+  return forEachAtOnce(repositories, async (repository) => {
+    const created = await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: repository.name,
+        imageTagMutability: repository.mutability ?? 'MUTABLE',
+        ...exclusionFiltersOf(repository),
+      }),
+    );
+    const arn = created.repository?.repositoryArn;
+    if (repository.tags && arn) {
+      await ecr.send(
+        new TagResourceCommand({
+          resourceArn: arn,
+          tags: Object.entries(repository.tags).map(([Key, Value]) => ({ Key, Value })),
         }),
       );
-      const arn = created.repository?.repositoryArn;
-      if (repository.tags && arn) {
-        await ecr.send(
-          new TagResourceCommand({
-            resourceArn: arn,
-            tags: Object.entries(repository.tags).map(([Key, Value]) => ({ Key, Value })),
-          }),
-        );
-      }
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(SEED_CONCURRENCY, repositories.length) }, create));
+  });
 }
 
-/** Repositories created at once by {@link createRepositories}. */
-const SEED_CONCURRENCY = 8;
+/** Calls a test's own set-up makes at once. */
+const SETUP_CONCURRENCY = 8;
+
+/** `act` on every item, {@link SETUP_CONCURRENCY} at a time. */
+async function forEachAtOnce<T>(items: readonly T[], act: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let item = items[next++]; item !== undefined; item = items[next++]) await act(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(SETUP_CONCURRENCY, items.length) }, worker));
+}
 
 /** The spec's filters in ECR's wire shape, or nothing. */
 function exclusionFiltersOf(repository: SeedSpec) {
@@ -172,11 +188,19 @@ export async function startBackend(): Promise<Backend> {
   const admin = emulator === undefined ? undefined : emulatorAdmin(target);
   const recorder = await startRecorder(target);
   // The tests' own calls (seeding, snapshots) go straight to the backend: only the code under test is counted.
-  const ecr = new ECRClient({
-    region: E2E_REGION,
-    endpoint: target,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const clients = new Map<string, ECRClient>();
+  const ecrIn = (region: string) => {
+    const client =
+      clients.get(region) ??
+      new ECRClient({
+        region,
+        endpoint: target,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+    clients.set(region, client);
+    return client;
+  };
+  const ecr = ecrIn(E2E_REGION);
 
   return {
     kind: emulator === undefined ? 'external' : 'emulator',
@@ -189,19 +213,22 @@ export async function startBackend(): Promise<Backend> {
         await admin.reset();
         return;
       }
-      for (const repository of await describeAll(ecr)) {
-        await ecr.send(new DeleteRepositoryCommand({ repositoryName: repository.name, force: true }));
+      // Every region a test seeded (each has its client).
+      for (const client of clients.values()) {
+        await forEachAtOnce(await describeAll(client), async ({ name }) => {
+          await client.send(new DeleteRepositoryCommand({ repositoryName: name, force: true }));
+        });
       }
     },
-    async seed(repositories) {
+    async seed(repositories, region = E2E_REGION) {
       if (admin !== undefined) {
-        await admin.seed({ region: E2E_REGION, repositories: repositories.map(emulatorRepository) });
+        await admin.seed({ region, repositories: repositories.map(emulatorRepository) });
         return;
       }
-      await createRepositories(ecr, repositories);
+      await createRepositories(ecrIn(region), repositories);
     },
-    async snapshot() {
-      return new Map((await describeAll(ecr)).map(({ name, ...setting }) => [name, setting]));
+    async snapshot(region = E2E_REGION) {
+      return new Map((await describeAll(ecrIn(region))).map(({ name, ...setting }) => [name, setting]));
     },
     calls: () => recorder.calls(),
     operations: () => recorder.operations(),
@@ -222,7 +249,7 @@ export async function startBackend(): Promise<Backend> {
       }
     },
     async stop() {
-      ecr.destroy();
+      for (const client of clients.values()) client.destroy();
       await recorder.stop();
       await emulator?.stop();
     },

@@ -38,7 +38,7 @@ import {
   orgSeed,
   REPOSITORIES_PER_ACCOUNT_REGION,
 } from '../../scripts/org-seed.ts';
-import { createRepositories, emulatorRepository, type SeedSpec } from './backend.ts';
+import { createRepositories, emulatorRepository, external, type SeedSpec } from './backend.ts';
 import { type CallRecorder, type OperationOutcomes, startRecorder } from './recorder.ts';
 
 export type OrgAccountName = keyof typeof ORG_ACCOUNTS;
@@ -108,7 +108,7 @@ const countMutable = (mutabilities: Map<string, string>) =>
 
 /** The organisation on the emulator (the default) or, under `npm run test:moto`, on a moto of its own. */
 export function startOrgBackend(): Promise<OrgBackend> {
-  return process.env.E2E_ECR_ENDPOINT === undefined ? startEmulatorOrg() : startMotoOrg();
+  return external ? startMotoOrg() : startEmulatorOrg();
 }
 
 async function startEmulatorOrg(): Promise<OrgBackend> {
