@@ -1,9 +1,11 @@
 /**
  * `npm run test:moto`: the end-to-end suite (test/e2e) against a second, independent ECR
  * implementation, moto's server (https://docs.getmoto.org/en/latest/docs/server_mode.html). Starts
- * `python3 -m moto.server` on a free loopback port, runs `vitest run test/e2e` with
- * E2E_ECR_ENDPOINT pointing at it, and always stops moto: on success, failure, Ctrl-C or SIGTERM.
- * Extra arguments go to vitest (`npm run test:moto -- -t exclusion`).
+ * moto's server on a free loopback port (scripts/moto.ts), runs `vitest run test/e2e` with
+ * E2E_ECR_ENDPOINT pointing at it (the organisation files start a moto of their own: test/e2e/org-backend.ts),
+ * and always stops moto: on success, failure, Ctrl-C or SIGTERM. Extra arguments go to vitest
+ * (`npm run test:moto -- -t exclusion`). A full run records what ran where (`moto.json`, per file) for
+ * docs/reliability.md.
  *
  * Then the organisation proof (scripts/moto-org.ts) on a second, fresh moto server started without
  * MOTO_ACCOUNT_ID: an organisation swept through AWS Organizations, STS AssumeRole per member account and
@@ -12,23 +14,68 @@
  * Needs Python 3 with moto 5 and its server extras (`pip install 'moto[server]>=5'`); `npm test`
  * never does. PYTHON overrides the interpreter.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type MotoServer, motoPython, motoVersion, startMotoServer } from './moto.ts';
 import { type MotoOrgResult, runMotoOrgProof } from './moto-org.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const python = process.env.PYTHON ?? 'python3';
+const python = motoPython();
 /** Where the summary for scripts/reliability-report.ts goes (as test/reliability/harness/results.ts). */
 const resultsDir = process.env.RELIABILITY_RESULTS_DIR ?? path.join(tmpdir(), 'ecr-guard-reliability');
+
+/** One end-to-end file in the run: its tests, and those moto skipped with the reason their name gives. */
+export interface MotoFileResult {
+  readonly file: string;
+  readonly tests: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: readonly { readonly name: string; readonly reason: string | undefined }[];
+}
+
+interface JsonReport {
+  readonly numTotalTests?: number;
+  readonly numPassedTests?: number;
+  readonly numFailedTests?: number;
+  readonly numPendingTests?: number;
+  readonly success?: boolean;
+  readonly testResults?: readonly {
+    readonly name: string;
+    readonly assertionResults?: readonly { readonly title: string; readonly status: string }[];
+  }[];
+}
+
+/** A skipped test's name and the reason it carries: `name (skipped: reason)` (test/e2e/backend.ts). */
+function skipOf(title: string): { name: string; reason: string | undefined } {
+  const match = /^(.*) \(skipped: (.*)\)$/s.exec(title);
+  return match === null ? { name: title, reason: undefined } : { name: match[1] ?? title, reason: match[2] };
+}
+
+/** Per file, in path order: what ran against moto and what it skipped, with why. */
+function fileResults(report: JsonReport): MotoFileResult[] {
+  return (report.testResults ?? [])
+    .map((file) => {
+      const tests = file.assertionResults ?? [];
+      return {
+        file: path.relative(root, file.name).split(path.sep).join('/'),
+        tests: tests.length,
+        passed: tests.filter((test) => test.status === 'passed').length,
+        failed: tests.filter((test) => test.status === 'failed').length,
+        skipped: tests
+          .filter((test) => test.status === 'pending' || test.status === 'skipped')
+          .map((test) => skipOf(test.title)),
+      };
+    })
+    .sort((a, b) => a.file.localeCompare(b.file));
+}
 
 /** Keeps vitest's JSON report of this run as `moto.json` for docs/reliability.md. */
 function recordRun(jsonReport: string, motoVersion: string, organization: MotoOrgResult | undefined): void {
   if (!existsSync(jsonReport)) return;
-  const report = JSON.parse(readFileSync(jsonReport, 'utf8')) as Record<string, unknown>;
+  const report = JSON.parse(readFileSync(jsonReport, 'utf8')) as JsonReport;
   rmSync(jsonReport, { force: true });
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(
@@ -42,6 +89,7 @@ function recordRun(jsonReport: string, motoVersion: string, organization: MotoOr
         numFailedTests: report.numFailedTests,
         numPendingTests: report.numPendingTests,
         success: report.success,
+        files: fileResults(report),
         ...(organization === undefined ? {} : { organization: summarizeOrganization(organization) }),
       },
       null,
@@ -50,97 +98,15 @@ function recordRun(jsonReport: string, motoVersion: string, organization: MotoOr
   );
 }
 
-function motoVersion(): string | undefined {
-  const probe = spawnSync(python, ['-c', 'import moto.server, moto; print(moto.__version__)'], {
-    encoding: 'utf8',
-  });
-  return probe.status === 0 ? probe.stdout.trim() : undefined;
-}
+/** Every moto this run started and has not stopped yet, for Ctrl-C. */
+const running = new Set<MotoServer>();
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Stops moto and everything it started (it runs in its own process group). */
-function stopMoto(moto: ChildProcess): Promise<void> {
-  if (moto.exitCode !== null || moto.signalCode !== null || moto.pid === undefined) return Promise.resolve();
-  const pid = moto.pid;
-  return new Promise((resolve) => {
-    const killed = setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, 5_000);
-    moto.once('exit', () => {
-      clearTimeout(killed);
-      resolve();
-    });
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      clearTimeout(killed);
-      resolve();
-    }
-  });
-}
-
-async function waitUntilReady(url: string, moto: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (moto.exitCode !== null) throw new Error(`moto exited with code ${moto.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`${url}/moto-api/data.json`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  throw new Error(`moto did not answer on ${url} within 30 s:\n${output()}`);
-}
-
-interface MotoServer {
-  readonly url: string;
-  readonly process: ChildProcess;
-  readonly log: () => string;
-}
-
-/** Starts `python3 -m moto.server` on a free loopback port, without MOTO_ACCOUNT_ID (accounts follow access keys). */
 async function startMoto(): Promise<MotoServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  let log = '';
-  const { MOTO_ACCOUNT_ID: _fixedAccount, ...env } = process.env;
-  const moto = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    cwd: root,
-    detached: true, // its own process group, so that stopping it stops all of it
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...env, PYTHONUNBUFFERED: '1' },
-  });
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  moto.stdout?.on('data', keep);
-  moto.stderr?.on('data', keep);
+  const moto = await startMotoServer({ cwd: root, python });
   running.add(moto);
-  moto.once('exit', () => running.delete(moto));
-  await waitUntilReady(url, moto, () => log);
-  return { url, process: moto, log: () => log };
+  moto.process.once('exit', () => running.delete(moto));
+  return moto;
 }
-
-const running = new Set<ChildProcess>();
 
 /** What docs/reliability.md shows of the organisation proof. */
 function summarizeOrganization(result: MotoOrgResult) {
@@ -185,12 +151,12 @@ async function runOrganizationProof(): Promise<MotoOrgResult | undefined> {
     );
     return undefined;
   } finally {
-    await stopMoto(moto.process);
+    await moto.stop();
   }
 }
 
 async function main(): Promise<number> {
-  const version = motoVersion();
+  const version = motoVersion(python);
   if (version === undefined) {
     console.error(
       `test:moto: ${python} with moto is not available (pip install 'moto[server]>=5'); nothing was run.`,
@@ -207,7 +173,7 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     vitest?.kill(signal);
-    await Promise.all([...running].map(stopMoto));
+    await Promise.all([...running].map((moto) => moto.stop()));
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', () => void stopAll('SIGINT'));
@@ -228,6 +194,9 @@ async function main(): Promise<number> {
     const reporterArgs = [
       'run',
       'test/e2e',
+      // One file at a time: the files share this moto and its default account (each file's reset
+      // empties that account's registries).
+      '--no-file-parallelism',
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${jsonReport}`,
@@ -241,7 +210,7 @@ async function main(): Promise<number> {
     const code = await new Promise<number>((resolve) => {
       child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal === null ? 1 : 128)));
     });
-    await stopMoto(moto.process);
+    await moto.stop();
     if (code !== 0) console.error(`test:moto: the end-to-end suite failed against moto (exit ${code})`);
     const organization = stopping ? undefined : await runOrganizationProof();
     if (vitestArgs.length === 0 && !stopping) recordRun(jsonReport, version, organization);
@@ -252,7 +221,7 @@ async function main(): Promise<number> {
     console.error(`test:moto: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    if (moto !== undefined) await stopMoto(moto.process);
+    if (moto !== undefined) await moto.stop();
   }
 }
 
