@@ -34,6 +34,7 @@ const PURE = [
   'report-markdown',
   'report-readers',
   'scope',
+  'securityhub-actions',
   'settings',
   'sweep',
   'sweep-input',
