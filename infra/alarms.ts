@@ -22,11 +22,20 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { OUTCOME_METRICS } from '../lib/audit.ts';
 import { UNGUARDED_METRIC } from '../lib/forwarding.ts';
-import type { SinkAlarm } from './audit-sinks.ts';
 import { type OutcomeMetrics, outcomeMetric } from './outcome-metric.ts';
 
 /** The warning synthesis raises when alarms would notify nobody (acknowledge it to silence it). */
 export const NO_ALARM_ACTIONS_WARNING = 'ecr-immutability-guard:alarmsWithoutActions';
+
+/** The alarm on an audit sink's failure metric (Sum > 0 over 5 minutes), under its name in {@link GuardAlarms}. */
+export interface SinkAlarm {
+  readonly name: keyof GuardAlarms;
+  /** The alarm's construct ID. */
+  readonly id: string;
+  readonly description: string;
+  /** The outcome metric (the service's namespace and `service` dimension) counting the sink's failures. */
+  readonly metricName: string;
+}
 
 /** Consecutive 5-minute periods with guardrail errors before the errors alarm fires. */
 export const GUARDRAIL_ERROR_PERIODS = 3;

@@ -15,17 +15,8 @@ import {
   SECURITY_HUB_SYNC_FAILURES_METRIC,
 } from '../lib/securityhub-actions.ts';
 import type { SettingValues } from '../lib/settings.ts';
+import type { SinkAlarm } from './alarms.ts';
 import type { GuardFunction } from './functions.ts';
-
-/** The alarm on a sink's failure metric (Sum > 0 over 5 minutes), under its name in `GuardAlarms`. */
-export interface SinkAlarm {
-  readonly name: 'auditPublishFailures' | 'securityHubSyncFailures';
-  /** The alarm's construct ID. */
-  readonly id: string;
-  readonly description: string;
-  /** The outcome metric (the service's namespace and `service` dimension) counting the sink's failures. */
-  readonly metricName: string;
-}
 
 export interface AuditSink {
   readonly alarm: SinkAlarm;
