@@ -78,7 +78,7 @@ function constructProps(scope: Construct, key: SettingKey, values: SettingValues
       };
     }
     default:
-      return {};
+      throw new Error(`setting ${key} has a context key but no construct prop to put it in`);
   }
 }
 

@@ -34,8 +34,8 @@ export function reachesMembers(values: SettingValues): boolean {
   return values.organization || values.scopeAccounts.length > 0;
 }
 
-function setsIn(row: SettingRow, fn: GuardFunctionName): boolean {
-  return row.env !== undefined && (row.functions ?? []).includes(fn);
+function names(row: SettingRow, fn: string): boolean {
+  return (row.functions ?? []).some((listed) => listed === fn);
 }
 
 /** The environment of one function: every row that names it, in table order within {@link ORDER}. */
@@ -46,7 +46,7 @@ export function functionEnvironment(
   const environment: Record<string, string> = {};
   for (const when of ORDER) {
     for (const row of settingRows()) {
-      if (row.env === undefined || !setsIn(row, fn) || (row.envWhen ?? 'always') !== when) continue;
+      if (row.env === undefined || !names(row, fn) || (row.envWhen ?? 'always') !== when) continue;
       if (when === 'given' && !inputs.given.has(row.key)) continue;
       if (when === 'members' && !reachesMembers(inputs.values)) continue;
       const text = envText(inputs.values[row.key]);
@@ -69,7 +69,6 @@ export function addConstructSetting(
   const row: SettingRow = SETTINGS[key];
   if (row.env === undefined) throw new Error(`setting ${key} has no environment variable`);
   for (const [name, fn] of Object.entries(functions)) {
-    if (fn !== undefined && (row.functions ?? []).some((listed) => listed === name))
-      fn.addEnvironment(row.env, value);
+    if (fn !== undefined && names(row, name)) fn.addEnvironment(row.env, value);
   }
 }

@@ -14,15 +14,7 @@ import type { EcrImmutabilityGuardProps } from '../../infra/ecr-immutability-gua
 import { EcrImmutabilityGuardOrg } from '../../infra/org-guard.ts';
 import { type GuardFunctionName, settingRows } from '../../lib/settings.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
-import { cdkJsonContext, findResource, synthesize } from './helpers.ts';
-
-function environmentOf(template: Template, functionPrefix: string): Record<string, unknown> {
-  const [, fn] = findResource(template, 'AWS::Lambda::Function', functionPrefix);
-  const environment = fn.Environment;
-  if (typeof environment !== 'object' || environment === null || !('Variables' in environment)) return {};
-  const variables = environment.Variables;
-  return typeof variables === 'object' && variables !== null ? { ...variables } : {};
-}
+import { cdkJsonContext, environmentOf, synthesize } from './helpers.ts';
 
 /** The variables of the rows naming `fn`, sorted, with Node's options. */
 function variablesOf(fn: GuardFunctionName, skip: (key: string) => boolean = () => false): string[] {

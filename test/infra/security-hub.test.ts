@@ -16,7 +16,14 @@ import {
   SECURITY_HUB_ACTIONS,
   SECURITY_HUB_SYNC_FAILURES_METRIC,
 } from '../../lib/securityhub-actions.ts';
-import { attachedStatements, cdkJsonContext, findResource, resources, synthesize } from './helpers.ts';
+import {
+  attachedStatements,
+  cdkJsonContext,
+  environmentOf,
+  findResource,
+  resources,
+  synthesize,
+} from './helpers.ts';
 import { nagFindings } from './nag-helpers.ts';
 
 const HUB = 'arn:<AWS::Partition>:securityhub:<AWS::Region>:<AWS::AccountId>:hub/default';
@@ -43,14 +50,6 @@ function securityHubStatementsOf(template: Template, rolePrefix: string): unknow
   return attachedStatements(template, role).filter((statement) =>
     JSON.stringify(statement).includes('"securityhub:'),
   );
-}
-
-function environmentOf(template: Template, functionPrefix: string): Record<string, unknown> {
-  const [, fn] = findResource(template, 'AWS::Lambda::Function', functionPrefix);
-  const environment = fn.Environment;
-  if (typeof environment !== 'object' || environment === null || !('Variables' in environment)) return {};
-  const variables = environment.Variables;
-  return typeof variables === 'object' && variables !== null ? { ...variables } : {};
 }
 
 function synthesizeOrg(props: Partial<EcrImmutabilityGuardOrgProps>) {
