@@ -243,7 +243,7 @@ export type SweepDependenciesFactory = (
   | { readonly deps: Omit<SweepDependencies, 'record'>; readonly close?: () => void };
 
 /**
- * The existing sweep (lib/sweep.ts, unchanged) as an account-region job: the same request in every
+ * The sweep of lib/sweep.ts as an account-region job: the same request in every
  * account-region, with dependencies built per account-region by `createDependencies`.
  */
 export function sweepJob(

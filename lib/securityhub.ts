@@ -11,7 +11,8 @@
  * happens anyway (another caller in the account) is retried with backoff (lib/aws-retry.ts), and any other
  * failure is translated into an {@link AwsCallError} here. Findings BatchUpdateFindings reports as
  * unprocessed with a transient code (`ConcurrentUpdateError`, `InternalFailure`) are sent again, the rest
- * are returned to the caller.
+ * are returned to the caller. The IAM actions of each operation and the workflow statuses it sets are in
+ * lib/securityhub-actions.ts, which has no SDK import (the construct grants them).
  */
 import {
   type AwsSecurityFinding,
@@ -30,26 +31,6 @@ import {
 import { pageTokens } from './pagination.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import {
-  BATCH_UPDATE_FINDINGS_PER_SECOND,
-  GET_FINDINGS_PAGE_SIZE,
-  GET_FINDINGS_PER_SECOND,
-  MAX_FILTER_VALUES,
-} from './securityhub-limits.ts';
-
-/** The IAM actions each operation needs, declared next to the operation. */
-export const SECURITY_HUB_ACTIONS = {
-  findControlFindings: ['securityhub:GetFindings'],
-  updateFindings: ['securityhub:BatchUpdateFindings'],
-} as const satisfies Record<keyof SecurityHubAdapter, readonly `securityhub:${string}`[]>;
-
-/**
- * The workflow statuses the guard sets: the values an IAM policy allows with the condition key
- * `securityhub:ASFFSyntaxPath/Workflow.Status`
- * (https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchupdatefindings.html).
- */
-export const GUARD_WORKFLOW_STATUSES = ['NEW', 'SUPPRESSED'] as const;
-
-export {
   BATCH_UPDATE_FINDINGS_PER_SECOND,
   GET_FINDINGS_PAGE_SIZE,
   GET_FINDINGS_PER_SECOND,

@@ -93,7 +93,7 @@ export function createSweepHandler(
     let request: ReturnType<typeof parseSweepInput>;
     let target: SweepTargetRequest;
     try {
-      // `accountId`, `region` and `roleName` choose where; the rest is the sweep payload as before.
+      // `accountId`, `region` and `roleName` choose where; the rest is the single-account sweep payload.
       target = parseSweepTarget(event);
       request = parseSweepInput(target.payload, config.dryRun);
     } catch (error) {

@@ -35,6 +35,7 @@ const PURE = [
   'report-markdown',
   'report-readers',
   'scope',
+  'securityhub-actions',
   'settings',
   'sweep',
   'sweep-input',

@@ -17,7 +17,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../lib/errors.ts';
 import type { FindingUpdate } from '../../lib/findings-sync.ts';
-import { createSecurityHubAdapter, readControlFinding, SECURITY_HUB_ACTIONS } from '../../lib/securityhub.ts';
+import { createSecurityHubAdapter, readControlFinding } from '../../lib/securityhub.ts';
+import { SECURITY_HUB_ACTIONS } from '../../lib/securityhub-actions.ts';
 import { fakeClock } from '../helpers/fake-clock.ts';
 
 const hubMock = mockClient(SecurityHubClient);
