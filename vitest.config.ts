@@ -14,6 +14,9 @@ const projects = readdirSync(testDir, { withFileTypes: true, recursive: true })
   .filter((folder, index, all) => folder !== '' && all.indexOf(folder) === index)
   .sort();
 
+/** Projects that run the built bundles: they rebuild dist/ first when it is older than its sources. */
+const RUN_BUNDLES = new Set(['bundle', 'e2e', 'reliability']);
+
 export default defineConfig({
   test: {
     setupFiles: ['test/helpers/setup.ts'],
@@ -29,7 +32,11 @@ export default defineConfig({
     },
     projects: projects.map((name) => ({
       extends: true,
-      test: { name, include: [`test/${name}/**/*.test.ts`] },
+      test: {
+        name,
+        include: [`test/${name}/**/*.test.ts`],
+        ...(RUN_BUNDLES.has(name) ? { globalSetup: ['test/helpers/fresh-bundles.ts'] } : {}),
+      },
     })),
   },
 });

@@ -4,7 +4,7 @@
  * and handles one event (bench/cold-invoke-runner.mjs), timed whole.
  */
 import { spawn } from 'node:child_process';
-import { resolveGuardSettings } from '../infra/guard-core.ts';
+import { resolveGuardSettings } from '../infra/guard-settings.ts';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -14,7 +14,7 @@ export const REPOSITORY = 'payments/api';
 /**
  * What Lambda sets in a nodejs24.x function's environment
  * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
- * and what the construct sets for the guard's functions by default (infra/guard-core.ts), with every endpoint on
+ * and what the construct sets for the guard's functions by default (infra/function-environment.ts), with every endpoint on
  * the emulator (over HTTPS, trusting `caFile`, when it is given). The credentials are a session's, as the
  * execution role's are.
  */
@@ -48,8 +48,9 @@ export function lambdaEnvironment(
     _HANDLER: 'index.handler',
     _X_AMZN_TRACE_ID: 'Root=1-6752a1b2-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=0;Lineage=1',
     LAMBDA_RUNTIME_DIR: '/var/runtime',
-    // The functions' own settings as the construct sets them by default (NODE_OPTIONS among them).
-    ...resolveGuardSettings({}).policyEnvironment,
+    // The functions' own settings as the construct sets them by default (NODE_OPTIONS among them; the same
+    // for every function without organisation mode).
+    ...resolveGuardSettings({}).environment('guardrail'),
     AWS_ENDPOINT_URL_ECR: endpoint,
     AWS_ENDPOINT_URL_S3: endpoint,
   };

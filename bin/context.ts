@@ -55,6 +55,9 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_STS',
   'AWS_ENDPOINT_URL_ORGANIZATIONS',
   'AWS_ENDPOINT_URL_CLOUDTRAIL',
+  // The audit sinks': the audit bus and Security Hub.
+  'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  'AWS_ENDPOINT_URL_SECURITYHUB',
 ] as const;
 
 /** Problems of the endpoint variables in `env`, each naming its variable and value. */

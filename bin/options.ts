@@ -4,7 +4,7 @@
  * props and the environment can never disagree about what a setting means. Errors name the flag
  * the user typed (or the variable, when the value came from the environment).
  */
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import * as z from 'zod/mini';
 import { configFromInput, type GuardConfig } from '../lib/config.ts';
 import { ConfigError, InvalidInputError } from '../lib/errors.ts';
@@ -202,4 +202,10 @@ export function settingOptions(scope: FlagScope): Option[] {
   return settingRows()
     .filter((row) => row.flag !== undefined && row.flagScope === scope)
     .map((row) => settingOption(row.key));
+}
+
+/** Adds to `command` the options of every setting whose flag scope is one of `scopes` (lib/settings.ts `flagScope`). */
+export function withSettingOptions(command: Command, ...scopes: readonly FlagScope[]): Command {
+  for (const option of scopes.flatMap(settingOptions)) command.addOption(option);
+  return command;
 }

@@ -3,8 +3,10 @@
  * name from AWS made printable first ({@link printable}). Off a TTY or with --json: JSON lines on stdout
  * only, no colour, no progress.
  */
-import { type AuditRecord, OUTCOMES, type Outcome, type OutcomeCounts } from '../lib/audit.ts';
+import type { AuditRecord } from '../lib/audit.ts';
+import type { SinkSummaries } from '../lib/auditor.ts';
 import type { AccountRegionSummary, OrgRunSummary } from '../lib/org-sweep.ts';
+import { DECISION_OUTCOMES, type OutcomeCounts } from '../lib/outcomes.ts';
 import { describeSetting } from '../lib/policy.ts';
 
 export interface Io {
@@ -98,6 +100,8 @@ export interface ReportLine extends AccountRegionSummary {
   readonly missing: readonly string[];
   /** Ctrl-C stopped the run before this account-region ended: its counts are what was decided until then. */
   readonly interrupted?: boolean;
+  /** What the audit sinks did with this account-region's decisions (audit events, Security Hub findings). */
+  readonly sinks?: SinkSummaries;
 }
 
 export interface Report extends OrgRunSummary {
@@ -114,9 +118,8 @@ export interface Reporter {
   error(message: string): void;
 }
 
-const SUMMARY_OUTCOMES: readonly Outcome[] = OUTCOMES.filter(
-  (outcome) => outcome !== 'ignored' && outcome !== 'exemption-staged' && outcome !== 'blocked-overwrite',
-);
+/** The repository decisions: the columns of the summary table. */
+const SUMMARY_OUTCOMES = DECISION_OUTCOMES;
 
 /** An audit record's setting, formatted as the policy formats settings in its reasons. */
 function formatSetting(setting: AuditRecord['before']): string {
@@ -241,6 +244,11 @@ export function createReporter(io: Io, options: { json: boolean; verbose: boolea
         );
         if (templates.length > 0) {
           io.stdout.write(`${line.accountId} ${line.region} creation templates: ${templates.join(', ')}\n`);
+        }
+        for (const [name, sink] of Object.entries(line.sinks ?? {})) {
+          io.stdout.write(
+            `${line.accountId} ${line.region} ${name}: ${sink.published ?? 0} published, ${sink.failed ?? 0} failed\n`,
+          );
         }
       }
       const { statusCounts } = report;

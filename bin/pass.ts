@@ -47,6 +47,10 @@ export interface TargetClients {
   config(defaultMaxAttempts: number): AccountClientConfig;
   /** The run's call limits, for a client built from {@link config}. */
   readonly limitCalls: ClientHook;
+  /** The configuration of a client with the caller's own credentials in `region` (the audit sinks'). */
+  own(region: string, defaultMaxAttempts?: number): AccountClientConfig;
+  /** The run's first region: where the audit bus is. */
+  readonly homeRegion: string;
 }
 
 export interface JobContext {
@@ -226,6 +230,9 @@ export async function runScopePass(
             ecr: access.ecrFor(target),
             config: (defaultMaxAttempts) => access.clientConfigFor(target, defaultMaxAttempts),
             limitCalls,
+            own: (region, defaultMaxAttempts) =>
+              access.clientConfigFor({ accountId: access.ownAccountId, region }, defaultMaxAttempts),
+            homeRegion: home,
           },
           progress: (scanned) => {
             const state = running.get(keyOf(target));

@@ -4,9 +4,10 @@ import { GuardError, InvalidInputError } from '../lib/errors.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerRemediate } from './commands/remediate.ts';
+import { registerReport } from './commands/report.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { EXIT } from './exit-codes.ts';
-import { settingOptions } from './options.ts';
+import { withSettingOptions } from './options.ts';
 import { type Io, printable, progressLineOf } from './output.ts';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -57,7 +58,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       'with --org: act only on the account-regions that failed in an earlier organisation sweep (its ResultWriter manifest, s3://<bucket>/results/<map run>/manifest.json)',
     )
     .option('--json', 'JSON lines on stdout (the default when stdout is not a terminal)');
-  for (const option of settingOptions('global')) program.addOption(option);
+  withSettingOptions(program, 'global');
   program
     .showHelpAfterError('(run ecr-guard --help for usage)')
     .exitOverride()
@@ -69,6 +70,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   registerCheck(program, io, setExitCode);
   registerRemediate(program, io, setExitCode);
   registerPlan(program, io, setExitCode);
+  registerReport(program, io, setExitCode);
   return program;
 }
 

@@ -6,21 +6,23 @@
  * deploying something else than asked (`-c dryrun=true` must not deploy in live mode).
  */
 import * as events from 'aws-cdk-lib/aws-events';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
   closest,
   contextName,
   LAMBDA_LOG_LEVELS,
   parseText,
+  propName,
   SETTINGS,
   type SettingKey,
   type SettingRow,
+  type SettingValues,
   settingRows,
   validateSettings,
 } from '../lib/settings.ts';
-import type { EcrImmutabilityGuardProps, GuardLogLevel } from './ecr-immutability-guard.ts';
-import type { EcrImmutabilityGuardOrgProps } from './org-guard.ts';
+import type { EcrImmutabilityGuardProps } from './ecr-immutability-guard.ts';
+import { isLambdaLogLevel } from './guard-settings.ts';
+import type { EcrImmutabilityGuardOrgBaseProps } from './org-guard.ts';
 
 /** The context keys the app reads, all optional, each a row of lib/settings.ts. */
 export const CONTEXT_KEYS: readonly string[] = settingRows().flatMap((row) => contextName(row.key) ?? []);
@@ -53,17 +55,37 @@ function fail(problems: readonly string[]): never {
   throw new Error(`Invalid CDK context (-c key=value or cdk.json):\n  ${problems.join('\n  ')}`);
 }
 
-function retentionOf(days: number): logs.RetentionDays | undefined {
-  return Object.values(logs.RetentionDays).find((value): value is logs.RetentionDays => value === days);
-}
-
-function isLambdaLogLevel(level: string): level is GuardLogLevel {
-  return LAMBDA_LOG_LEVELS.some((allowed) => allowed === level);
+/**
+ * The props of the settings the construct takes in a CDK type (the row's `prop: false`): the audit bus,
+ * imported by name or ARN, and the schedule. Every other setting is its prop's value as it is.
+ */
+function constructProps(scope: Construct, key: SettingKey, values: SettingValues): EcrImmutabilityGuardProps {
+  switch (key) {
+    case 'auditEventBusName': {
+      const bus = values.auditEventBusName;
+      if (bus === undefined) return {};
+      return {
+        auditEventBus: bus.startsWith('arn:')
+          ? events.EventBus.fromEventBusArn(scope, 'AuditEventBus', bus)
+          : events.EventBus.fromEventBusName(scope, 'AuditEventBus', bus),
+      };
+    }
+    case 'schedule': {
+      const schedule = values.schedule;
+      if (schedule === undefined) return {};
+      return {
+        schedule: ['off', 'false', 'none'].includes(schedule) ? false : events.Schedule.expression(schedule),
+      };
+    }
+    default:
+      throw new Error(`setting ${key} has a context key but no construct prop to put it in`);
+  }
 }
 
 /**
- * Builds the construct's properties from context; the bus is imported by name or ARN. Settings
- * not given are left undefined (the construct's defaults apply).
+ * Builds the construct's properties from context, one per key given (lib/settings.ts `context`): the
+ * setting's prop with its validated value, the bus imported by name or ARN. Settings not given are left
+ * out (the construct's defaults apply).
  *
  * @throws Error naming every unknown key (with the closest valid one) and every bad value.
  */
@@ -104,57 +126,15 @@ export function guardPropsFromContext(
   if (given.has('logLevel') && !isLambdaLogLevel(values.logLevel)) {
     fail([`context key logLevel: must be one of ${LAMBDA_LOG_LEVELS.join(', ')} (Lambda's log levels)`]);
   }
-  const when = <T>(key: SettingKey, value: T): T | undefined => (given.has(key) ? value : undefined);
-
-  const bus = when('auditEventBusName', values.auditEventBusName);
-  const auditEventBus =
-    bus === undefined
-      ? undefined
-      : bus.startsWith('arn:')
-        ? events.EventBus.fromEventBusArn(scope, 'AuditEventBus', bus)
-        : events.EventBus.fromEventBusName(scope, 'AuditEventBus', bus);
-  const schedule = when('schedule', values.schedule);
-  const retentionDays = when('logRetentionDays', values.logRetentionDays);
-  const logLevel = values.logLevel;
-  return {
-    targetMutability: when('targetMutability', values.targetMutability),
-    exclusionFilters: when('exclusionFilters', values.exclusionFilters),
-    allowedExclusions: when('allowedExclusions', values.allowedExclusions),
-    dryRun: when('dryRun', values.dryRun),
-    exemptRepositories: when('exemptRepositories', values.exemptRepositories),
-    exemptTagKey: when('exemptTagKey', values.exemptTagKey),
-    exemptExpiryTagKey: when('exemptExpiryTagKey', values.exemptExpiryTagKey),
-    auditEventBus,
-    verboseAudit: when('verboseAudit', values.verboseAudit),
-    checkCreationTemplates: when('checkCreationTemplates', values.checkCreationTemplates),
-    sweepConcurrency: when('sweepConcurrency', values.sweepConcurrency),
-    logLevel: given.has('logLevel') && isLambdaLogLevel(logLevel) ? logLevel : undefined,
-    logRetention: retentionDays === undefined ? undefined : retentionOf(retentionDays),
-    schedule:
-      schedule === undefined
-        ? undefined
-        : ['off', 'false', 'none'].includes(schedule)
-          ? false
-          : events.Schedule.expression(schedule),
-    guardrailReservedConcurrency: when('guardrailReservedConcurrency', values.guardrailReservedConcurrency),
-    alarmEmail: when('alarmEmail', values.alarmEmail),
-    createTrail: when('createTrail', values.createTrail),
-    createAlarms: when('createAlarms', values.createAlarms),
-    sweepHeartbeatHours: when('sweepHeartbeatHours', values.sweepHeartbeatHours),
-    activeTracing: when('activeTracing', values.activeTracing),
-    trailHomeRegion: when('trailHomeRegion', values.trailHomeRegion),
-    trailRetentionDays: when('trailRetentionDays', values.trailRetentionDays),
-    // Organisation mode (lib/settings.ts rows; infra/org-permissions.ts).
-    organization: when('organization', values.organization),
-    memberRoleName: when('memberRoleName', values.memberRoleName),
-    memberExternalId: when('memberExternalId', values.memberExternalId),
-    organizationalUnits: when('organizationalUnits', values.organizationalUnits),
-    scopeAccounts: when('scopeAccounts', values.scopeAccounts),
-    excludedAccounts: when('excludedAccounts', values.excludedAccounts),
-    includeManagementAccount: when('includeManagementAccount', values.includeManagementAccount),
-    scopeRegions: when('scopeRegions', values.scopeRegions),
-    accountRegionParallelism: when('accountRegionParallelism', values.accountRegionParallelism),
-  };
+  const props: Record<string, unknown> = {};
+  for (const key of given) {
+    const name = propName(key);
+    if (name === undefined) Object.assign(props, constructProps(scope, key, values));
+    else props[name] = values[key];
+  }
+  // Each key is a row's prop with the row's validated value (test/infra/construct-docs.test.ts checks every
+  // context key names a prop of the construct).
+  return props as EcrImmutabilityGuardProps;
 }
 
 /**
@@ -166,7 +146,7 @@ export function guardPropsFromContext(
 export function orgGuardPropsFromContext(
   scope: Construct,
   context: Readonly<Record<string, unknown>> = scope.node.getAllContext(),
-): Omit<EcrImmutabilityGuardOrgProps, 'organizationId' | 'stackSet'> {
+): EcrImmutabilityGuardOrgBaseProps {
   const { createTrail, trailHomeRegion, trailRetentionDays, organization, code, ...props } =
     guardPropsFromContext(scope, context);
   return props;

@@ -1,21 +1,23 @@
 /**
- * The two Lambda functions of the guard and their IAM wiring: each with its own log group and
- * execution role (no managed policy), its ECR statements derived from lib/ecr.ts, the audit bus
- * when one is set, and optional X-Ray active tracing.
- *
- * Statements on `"*"` (registry-level ECR actions, X-Ray) live in their own `AWS::IAM::Policy`, and
- * cdk-nag's finding is acknowledged on that policy only (see {@link acknowledgedPolicy}): a `*`
- * statement added later to the role's default policy is still reported. docs/architecture.md,
- * "Module map".
+ * One function of the guard with its own log group and execution role (no managed policy), optional X-Ray
+ * active tracing, and its ECR statements derived from lib/ecr.ts. Statements on `"*"` (registry-level ECR
+ * actions, X-Ray) live in their own acknowledged policy (infra/nag.ts), so a `*` statement added later to
+ * the role's default policy is still reported.
  */
-import { ArnFormat, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct, IConstruct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { EcrFeatures } from '../lib/iam-actions.ts';
 import type { LAMBDA_LOG_LEVELS } from '../lib/settings.ts';
 import { ecrPolicyStatements, REGISTRY_LEVEL_ECR_ACTIONS } from './ecr-permissions.ts';
+import {
+  acknowledgedPolicy,
+  NAG_WILDCARD_RESOURCE,
+  nagRepositoryArnPattern,
+  wildcardFinding,
+} from './nag.ts';
 
 /** Log levels both Powertools and Lambda's advanced logging controls understand. */
 export type GuardLogLevel = (typeof LAMBDA_LOG_LEVELS)[number];
@@ -39,34 +41,6 @@ export const XRAY_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRe
 
 /** The properties a user's function props may not set, with the reason shown in the error. */
 const FIXED_FUNCTION_PROPS = ['code', 'handler', 'runtime', 'logGroup'] as const;
-
-/** How cdk-nag names a `"*"` resource finding of its IAM5 rule. */
-export const NAG_WILDCARD_RESOURCE = 'AwsSolutions-IAM5[Resource::*]';
-
-/**
- * A policy holding exactly `statements`, attached to `role`, with each cdk-nag finding in `findings`
- * acknowledged on this policy alone (not the role): the acknowledgement covers these statements and
- * nothing added later.
- */
-export function acknowledgedPolicy(
-  scope: Construct,
-  id: string,
-  options: {
-    role: iam.IRole;
-    statements: iam.PolicyStatement[];
-    findings: readonly string[];
-    reason: string;
-    dependent?: IConstruct;
-  },
-): iam.Policy {
-  const policy = new iam.Policy(scope, id, { statements: options.statements });
-  policy.attachToRole(options.role);
-  for (const finding of options.findings)
-    Validations.of(policy).acknowledge({ id: finding, reason: options.reason });
-  // The resource must not start before its permissions exist (CDK does this for the default policy).
-  options.dependent?.node.addDependency(policy);
-  return policy;
-}
 
 export interface GuardFunctionOptions {
   readonly code: lambda.Code;
@@ -170,12 +144,8 @@ function enableActiveTracing(scope: Construct, id: string, fn: lambda.Function, 
   });
 }
 
-/** The repository ARN pattern of {@link ecrPolicyStatements} as cdk-nag prints it in finding IDs. */
-const nagRepositoryArnPattern = (region: string | undefined) =>
-  `arn:<AWS::Partition>:ecr:${region ?? '<AWS::Region>'}:<AWS::AccountId>:repository/*`;
-
 /**
- * The ECR statements of a function (lib/ecr.ts `requiredEcrActions`), each in its own policy with
+ * The ECR statements of a function (lib/iam-actions.ts `requiredEcrActions`), each in its own policy with
  * its acknowledgement: repository-level actions on `repository/*`, and registry-level ones on `"*"`.
  * `repositoryRegion` replaces the stack's Region in the repository ARN: `'*'` for the organisation's
  * central functions, which sweep their own account in every Region of the scope with their own
@@ -212,23 +182,16 @@ export function grantEcrAccess(
       statements: [statement],
       findings: registryLevel
         ? [NAG_WILDCARD_RESOURCE]
-        : [`AwsSolutions-IAM5[Resource::${nagRepositoryArnPattern(repositoryRegion)}]`],
+        : [wildcardFinding(nagRepositoryArnPattern(repositoryRegion))],
       reason: registryLevel
         ? 'ecr:DescribeRepositoryCreationTemplates and ecr:UpdateRepositoryCreationTemplate have no resource type in the IAM service authorization reference, so they can only be granted on *; only the sweep gets them, only with checkCreationTemplates.'
-        : 'ECR access is on repository/* of this account only (and of this Region unless the organisation construct sweeps the account in every Region of its scope): the guardrail and the sweep must reach every repository, including ones created after deployment. The actions are exactly requiredEcrActions() from lib/ecr.ts.',
+        : 'ECR access is on repository/* of this account only (and of this Region unless the organisation construct sweeps the account in every Region of its scope): the guardrail and the sweep must reach every repository, including ones created after deployment. The actions are exactly requiredEcrActions() from lib/iam-actions.ts.',
       dependent: target.fn.node.defaultChild,
     });
   }
 }
 
-/** `events:PutEvents` on the audit bus only. */
-export function grantAuditEvents(target: GuardFunction, busArn: string, actions: readonly string[]): void {
-  target.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'AuditEvents', actions: [...actions], resources: [busArn] }),
-  );
-}
-
-/** Default timeouts and sizes of the two functions. */
+/** Default timeouts and sizes of the guardrail and the sweep. */
 export const FUNCTION_DEFAULTS = {
   guardrailTimeout: Duration.seconds(30),
   guardrailMemorySize: 256,

@@ -1,18 +1,6 @@
 /**
- * The EventBridge event pattern of the guardrail rule, as plain data so tests can evaluate it
- * against sample events without AWS.
- *
- * Operators used (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html):
- * exact values, `exists`, `anything-but` and `$or`. Two properties of EventBridge matching shape it:
- * - `anything-but` never matches a field that is missing, and `{ "exists": false }` only works on
- *   leaf fields. A `CreateRepository` without `imageTagMutability` (ECR then defaults to MUTABLE) is
- *   therefore its own branch, as is a service event whose `requestParameters` is `null`.
- * - A request for `IMMUTABLE` is at least as strict as any target (lib/policy.ts `isAtLeastAsStrict`):
- *   acting on it could only loosen the repository, so the rule drops it whatever the target. With
- *   the target `IMMUTABLE` that also keeps our own `PutImageTagMutability` from invoking us.
- * - EventBridge cannot compare arrays, so the rule can never tell whether a request for
- *   `IMMUTABLE_WITH_EXCLUSION` has filters the policy covers: it delivers those and the handler
- *   (lib/events.ts) decides. With that target our own write costs one extra invocation and no write.
+ * The EventBridge event pattern of the guardrail rule (and of the member forwarding rule), as plain data so
+ * tests can evaluate it against sample events without AWS.
  */
 
 import {
@@ -76,11 +64,23 @@ function successfulEcrCall(): PatternObject {
 }
 
 /**
- * Builds the guardrail rule's event pattern (the same for either target, see the file comment).
+ * Builds the guardrail rule's event pattern, the same for either target.
+ *
+ * Operators used (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html):
+ * exact values, `exists`, `anything-but` and `$or`. Three properties of EventBridge matching shape it:
+ * - `anything-but` never matches a field that is missing, and `{ "exists": false }` only works on
+ *   leaf fields. A `CreateRepository` without `imageTagMutability` (ECR then defaults to MUTABLE) is
+ *   therefore its own branch, as is a service event whose `requestParameters` is `null`.
+ * - A request for `IMMUTABLE` is at least as strict as any target (lib/policy.ts `isAtLeastAsStrict`):
+ *   acting on it could only loosen the repository, so the rule drops it whatever the target. With
+ *   the target `IMMUTABLE` that also keeps our own `PutImageTagMutability` from invoking us.
+ * - EventBridge cannot compare arrays, so the rule can never tell whether a request for
+ *   `IMMUTABLE_WITH_EXCLUSION` has filters the policy covers: it delivers those and the handler
+ *   (lib/events.ts) decides. With that target our own write costs one extra invocation and no write.
  *
  * Branches (EventBridge delivers an event once even when several match):
  * 1. `CreateRepository` / `PutImageTagMutability` API calls that ask for a setting other than
- *    `IMMUTABLE`, for either target (see the file comment).
+ *    `IMMUTABLE`, for either target.
  * 2. `CreateRepository` API calls that do not name a setting at all (ECR's default is MUTABLE).
  * 3. Repositories ECR creates itself (pull-through cache, replication, create-on-push): a service
  *    event with the name in `serviceEventDetails` and no request parameters; the handler always looks.

@@ -1,20 +1,7 @@
 /**
- * The member stack: one {@link EcrImmutabilityGuardMember}, with the central event bus ARN, the central
- * role ARNs and the organisation id as CloudFormation parameters, so a single asset-free template serves
- * every account and Region of a StackSet
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html).
- *
- * Three templates, by `parts`:
- * - `all` (the hand deployment, `cdk.out/EcrImmutabilityGuardMemberStack.template.json`): both parts; IAM is
- *   global to an account, so the named member role is created only by the stack instance in the
- *   `MemberRoleRegion` parameter's Region, and the forwarding rule and its events role in every Region;
- * - `role`: the member role alone, for a StackSet deployed to one Region only, AWS's pattern for global
- *   resources (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html), so no
- *   change to the forwarding Regions ever moves the role;
- * - `forwarding`: the forwarding rule and its events role alone, for the StackSet deployed to every Region.
- * The parts keep the construct IDs of `all`, so the resources' logical IDs are the same in every template.
- * The stack uses no CDK bootstrap resources (member accounts are not bootstrapped): the
- * {@link BootstraplessSynthesizer} adds no bootstrap version parameter and refuses assets.
+ * The member stack: one {@link EcrImmutabilityGuardMember} whose central bus, central roles and organisation
+ * are CloudFormation parameters, so one asset-free template serves every account and Region of a StackSet;
+ * and its in-process synthesis into the templates the central construct's StackSets carry.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,18 +25,12 @@ import {
   addMemberForwarding,
   addMemberRole,
   EcrImmutabilityGuardMember,
-  type EcrImmutabilityGuardMemberProps,
   EVENT_BUS_ARN,
+  type MemberStackSettings,
   memberForwardingPropsProblems,
   memberRolePropsProblems,
   ORGANIZATION_ID,
 } from './member.ts';
-
-/** The member props the template fixes at synthesis; the others are parameters. */
-export type MemberStackSettings = Omit<
-  EcrImmutabilityGuardMemberProps,
-  'centralRoleArns' | 'organizationId' | 'centralEventBusArn'
->;
 
 /** The member template's parameters, by the logical ID the template and a StackSet use. */
 export const MEMBER_PARAMETERS = {
@@ -59,7 +40,17 @@ export const MEMBER_PARAMETERS = {
   memberRoleRegion: 'MemberRoleRegion',
 } as const;
 
-/** Which parts of the member a template holds (see the file comment). */
+/**
+ * Which parts of the member a template holds:
+ * - `all` (the hand deployment, `cdk.out/EcrImmutabilityGuardMemberStack.template.json`): both parts; IAM is
+ *   global to an account, so the named member role is created only by the stack instance in the
+ *   `MemberRoleRegion` parameter's Region, and the forwarding rule and its events role in every Region;
+ * - `role`: the member role alone, for a StackSet deployed to one Region only, AWS's pattern for global
+ *   resources (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html), so no
+ *   change to the forwarding Regions ever moves the role;
+ * - `forwarding`: the forwarding rule and its events role alone, for the StackSet deployed to every Region.
+ * The parts keep the construct IDs of `all`, so the resources' logical IDs are the same in every template.
+ */
 export const MEMBER_PARTS = ['all', 'role', 'forwarding'] as const;
 export type MemberParts = (typeof MEMBER_PARTS)[number];
 
@@ -70,12 +61,19 @@ const DESCRIPTIONS: Record<MemberParts, string> = {
 };
 
 export interface EcrImmutabilityGuardMemberStackProps extends StackProps {
-  /** The settings fixed at synthesis, or a function building them in the stack (e.g. from context). */
+  /**
+   * The settings fixed at synthesis, or a function building them in the stack (e.g. from context).
+   * @default the member's defaults (role `EcrImmutabilityGuardMember`, no external id, no optional actions)
+   */
   readonly member?: MemberStackSettings | ((stack: Stack) => MemberStackSettings);
-  /** @default 'all' */
+  /** Which parts of the member the template holds ({@link MEMBER_PARTS}). @default 'all' */
   readonly parts?: MemberParts;
 }
 
+/**
+ * The member template's stack. It uses no CDK bootstrap resources (member accounts are not bootstrapped): the
+ * {@link BootstraplessSynthesizer} adds no bootstrap version parameter and refuses assets.
+ */
 export class EcrImmutabilityGuardMemberStack extends Stack {
   /** The whole member (`parts: 'all'`); undefined for a template of one part. */
   readonly member: EcrImmutabilityGuardMember | undefined;

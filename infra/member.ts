@@ -1,23 +1,7 @@
 /**
- * The member side of an organisation deployment (docs/architecture.md): what every member account and
- * Region needs so the central functions can guard it, and nothing else. No Lambda code and no custom
- * resources, so the synthesized template has no assets and can be rolled out by CloudFormation StackSets
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html).
- *
- * - The member role: assumable only by the central functions' roles, only from inside the organisation
- *   (`aws:PrincipalOrgID`) and with the external id when one is set; allowed exactly the ECR actions the
- *   core declares (`requiredEcrActions` of lib/ecr.ts through {@link ecrPolicyStatements}).
- *   The role may also read the forwarding rule (`events:DescribeRule`, `events:ListTargetsByRule` on that rule
- *   only), so the organisation sweep can check the guard's own footprint (lib/forwarding.ts).
- * - A rule on the default bus, named {@link FORWARDING_RULE_NAME}, forwarding the guardrail's ECR CloudTrail
- *   events (the same {@link guardrailEventPattern}) to the central bus with an explicit retry policy, through
- *   an events role named `EcrImmutabilityGuardForwarding-<Region>` (the name the central bus admits), trusted
- *   only by EventBridge for this rule of this account, and allowed only `events:PutEvents` on that bus
- *   (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html).
- *
- * The two parts are also built alone ({@link addMemberRole}, {@link addMemberForwarding}), under the same
- * construct IDs, for the role's single-Region StackSet and the forwarding rule's every-Region StackSet
- * (infra/stack-set.ts).
+ * The member side of an organisation deployment (docs/architecture.md, "Organisation deployment"): the role
+ * the central functions assume and the rule forwarding ECR's events to the central bus, and nothing else. No
+ * code and no custom resources, so the template has no assets and CloudFormation StackSets can roll it out.
  */
 import { ArnFormat, Aws, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -30,10 +14,34 @@ import { FORWARDING_RULE_ACTIONS } from '../lib/iam-actions.ts';
 import { SETTINGS, settingProblem } from '../lib/settings.ts';
 import { ecrPolicyStatements, REGISTRY_LEVEL_ECR_ACTIONS } from './ecr-permissions.ts';
 import { defaultBusRuleArn, eventsRoleFor } from './events-roles.ts';
-import { acknowledgedPolicy, NAG_WILDCARD_RESOURCE } from './functions.ts';
 import { guardrailEventPattern } from './guardrail-event-pattern.ts';
+import {
+  acknowledgedPolicy,
+  NAG_WILDCARD_RESOURCE,
+  nagRepositoryArnPattern,
+  wildcardFinding,
+} from './nag.ts';
 
-export interface EcrImmutabilityGuardMemberProps {
+/** The member props a template fixes at synthesis; the member stack takes the others as parameters. */
+export interface MemberStackSettings {
+  /** The member role's name (lib/settings.ts `memberRoleName`). @default 'EcrImmutabilityGuardMember' */
+  readonly memberRoleName?: string;
+  /** The external id the central functions present (lib/settings.ts `memberExternalId`). @default none required */
+  readonly memberExternalId?: string;
+  /** Whether the central deployment uses exemption tags (`exemptTagKey`): adds `ecr:ListTagsForResource`. @default false */
+  readonly tagExemptions?: boolean;
+  /**
+   * The Region of the repositories the role may act on: `'*'` when one role serves every Region of the
+   * account (IAM roles are global, see infra/member-stack.ts).
+   * @default the stack's Region
+   */
+  readonly repositoryRegion?: string;
+  /** Whether the central sweep checks repository creation templates: adds the registry-level actions on `*`. @default false */
+  readonly checkCreationTemplates?: boolean;
+}
+
+/** The member role's props: whom it trusts, and what it may do. */
+export interface MemberRoleProps extends MemberStackSettings {
   /**
    * The central functions' role ARNs (`arn:<partition>:iam::<account>:role/<name>`), the only principals
    * the member role trusts. May be a CloudFormation list parameter (one template for every account).
@@ -41,21 +49,12 @@ export interface EcrImmutabilityGuardMemberProps {
   readonly centralRoleArns: readonly string[];
   /** The organisation (`o-` and 10-32 lower-case letters or digits) the central roles must belong to. */
   readonly organizationId: string;
+}
+
+/** Properties of {@link EcrImmutabilityGuardMember}. */
+export interface EcrImmutabilityGuardMemberProps extends MemberRoleProps {
   /** The ARN of the central event bus the ECR events are forwarded to. */
   readonly centralEventBusArn: string;
-  /** The member role's name (lib/settings.ts `memberRoleName`). @default 'EcrImmutabilityGuardMember' */
-  readonly memberRoleName?: string;
-  /** The external id the central functions present (lib/settings.ts `memberExternalId`). */
-  readonly memberExternalId?: string;
-  /** Whether the central deployment uses exemption tags (`exemptTagKey`): adds `ecr:ListTagsForResource`. @default false */
-  readonly tagExemptions?: boolean;
-  /**
-   * The Region of the repositories the role may act on: the stack's by default; `'*'` when one role
-   * serves every Region of the account (IAM roles are global, see infra/member-stack.ts).
-   */
-  readonly repositoryRegion?: string;
-  /** Whether the central sweep checks repository creation templates: adds the registry-level actions on `*`. @default false */
-  readonly checkCreationTemplates?: boolean;
 }
 
 /** An IAM role ARN in any partition. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html */
@@ -69,10 +68,6 @@ const literal = (value: string) => !Token.isUnresolved(value);
 
 /** The default member role name, from the settings table. */
 export const DEFAULT_MEMBER_ROLE_NAME: string = z.parse(SETTINGS.memberRoleName.schema, undefined);
-
-/** The repository ARN pattern as cdk-nag prints it in finding ids. */
-const nagRepositoryArnPattern = (region: string | undefined) =>
-  `arn:<AWS::Partition>:ecr:${region ?? '<AWS::Region>'}:<AWS::AccountId>:repository/*`;
 
 /** {@link ecrPolicyStatements}, with the repository statement's Region replaced when one is given. */
 function memberEcrStatements(stack: Stack, props: MemberRoleProps): iam.PolicyStatement[] {
@@ -175,9 +170,6 @@ export const FORWARDING_RETRY_POLICY = {
   MaximumEventAgeInSeconds: 86_400,
 } as const;
 
-/** The member role's part of the props. */
-export type MemberRoleProps = Omit<EcrImmutabilityGuardMemberProps, 'centralEventBusArn'>;
-
 /** The member role, its ECR policies and the read of the forwarding rule, created in `scope`. */
 export interface MemberRoleParts {
   readonly memberRole: iam.Role;
@@ -188,7 +180,14 @@ export interface MemberRoleParts {
 const nagForwardingRulePattern = (region: string | undefined) =>
   `arn:<AWS::Partition>:events:${region ?? '<AWS::Region>'}:<AWS::AccountId>:rule/${FORWARDING_RULE_NAME}`;
 
-/** Creates the member role in `scope` (construct IDs `MemberRole`, `Ecr…Policy`, `ForwardingRuleReadPolicy`). */
+/**
+ * Creates the member role in `scope` (construct IDs `MemberRole`, `Ecr…Policy`, `ForwardingRuleReadPolicy`):
+ * assumable only by the central functions' roles, only from inside the organisation (`aws:PrincipalOrgID`)
+ * and with the external id when one is set; allowed exactly the ECR actions the core declares
+ * (`requiredEcrActions` of lib/ecr.ts through {@link ecrPolicyStatements}), and the read of the forwarding
+ * rule (that rule only), so the organisation sweep can check the guard's own footprint (lib/forwarding.ts).
+ * Built alone, under the same IDs, for the role's single-Region StackSet (infra/stack-set.ts).
+ */
 export function addMemberRole(scope: Construct, props: MemberRoleProps): MemberRoleParts {
   const stack = Stack.of(scope);
   const memberRole = new iam.Role(scope, 'MemberRole', {
@@ -207,7 +206,7 @@ export function addMemberRole(scope: Construct, props: MemberRoleProps): MemberR
       statements: [statement],
       findings: registryLevel
         ? [NAG_WILDCARD_RESOURCE]
-        : [`AwsSolutions-IAM5[Resource::${nagRepositoryArnPattern(props.repositoryRegion)}]`],
+        : [wildcardFinding(nagRepositoryArnPattern(props.repositoryRegion))],
       reason: registryLevel
         ? 'Repository creation templates are registry-level settings: IAM accepts only "*" for these actions (Service Authorization Reference for Amazon ECR).'
         : "The guard keeps every repository of this account immutable, including repositories created later: the resource is repository/* of this account (and of the stack's Region unless the role serves every Region) only.",
@@ -233,8 +232,7 @@ export function addMemberRole(scope: Construct, props: MemberRoleProps): MemberR
     acknowledgedPolicy(scope, 'ForwardingRuleReadPolicy', {
       role: memberRole,
       statements: [readRule],
-      findings:
-        region === undefined ? [] : [`AwsSolutions-IAM5[Resource::${nagForwardingRulePattern(region)}]`],
+      findings: region === undefined ? [] : [wildcardFinding(nagForwardingRulePattern(region))],
       reason:
         'One role serves every Region of the account (IAM is global), so the forwarding rule it may read is the one of that name in any Region of this account, and no other rule.',
     }),
@@ -250,7 +248,12 @@ export interface MemberForwardingParts {
 
 /**
  * Creates the forwarding rule and its events role in `scope` (construct IDs `ForwardingRole`,
- * `ForwardingRule`, `CentralBus`).
+ * `ForwardingRule`, `CentralBus`): a rule on the default bus named {@link FORWARDING_RULE_NAME} forwarding the
+ * guardrail's ECR CloudTrail events (the same {@link guardrailEventPattern}) to the central bus with an
+ * explicit retry policy, through an events role named `EcrImmutabilityGuardForwarding-<Region>` (the name the
+ * central bus admits), trusted only by EventBridge for this rule of this account, and allowed only
+ * `events:PutEvents` on that bus (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html).
+ * Built alone, under the same IDs, for the forwarding StackSet of every Region (infra/stack-set.ts).
  */
 export function addMemberForwarding(
   scope: Construct,
@@ -280,6 +283,22 @@ export function addMemberForwarding(
   return { forwardingRule, eventsRole };
 }
 
+/**
+ * What one member account needs so the organisation's central construct can guard it, and nothing else: the
+ * role the central functions assume and a rule forwarding ECR's CloudTrail events to the central bus. No code
+ * and no assets, so a StackSet can roll it out (`EcrImmutabilityGuardOrg` does, from its member templates).
+ *
+ * @example
+ * import { Stack } from 'aws-cdk-lib';
+ * import { EcrImmutabilityGuardMember } from 'ecr-immutability-guard';
+ *
+ * const stack = new Stack(app, 'EcrGuardMember', { env: { account: '111122223333', region: 'eu-west-1' } });
+ * new EcrImmutabilityGuardMember(stack, 'Member', {
+ *   centralRoleArns: ['arn:aws:iam::444455556666:role/EcrGuardCentral-GuardGuardrailRole'],
+ *   organizationId: 'o-abcdef1234',
+ *   centralEventBusArn: 'arn:aws:events:eu-west-1:444455556666:event-bus/ecr-guard-central',
+ * });
+ */
 export class EcrImmutabilityGuardMember extends Construct {
   /** The role the central functions assume in this account. */
   readonly memberRole: iam.Role;

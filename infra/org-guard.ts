@@ -1,82 +1,76 @@
 /**
- * `EcrImmutabilityGuardOrg`: the central deployment of an organisation (docs/architecture.md), for a
- * delegated administrator or security-tooling account. One deployment guards every member account and
- * Region:
- * - a central event bus whose resource policy admits `events:PutEvents` only from the member forwarding
- *   roles (`aws:PrincipalArn`, their fixed name in any account) of the organisation (`aws:PrincipalOrgID`),
- *   and the guardrail rule on it with the single-account pattern; member events keep their own `account` and
- *   `region`, and the guardrail acts there through the member role;
- * - the organisation sweep (infra/org-sweep-workflow.ts): the scope function lists the account-regions,
- *   the sweep function sweeps each one, results in an S3 bucket of their own;
- * - the functions' roles assume only the member role name, only in accounts of the organisation
- *   (`aws:ResourceOrgID`); only the scope function reads AWS Organizations;
- * - the member stack (infra/member-stack.ts) rolled out by two service-managed StackSets (infra/stack-set.ts:
- *   the role in one Region, the forwarding rule in every Region), or `stackSet: false` to deploy it by hand;
- * - the organisation sweep's children check each account-region's forwarding rule through the member role
- *   (`CENTRAL_EVENT_BUS_ARN`, lib/forwarding.ts), alarmed on when one is missing;
- * - the alarms and dashboard of infra/monitoring.ts on the organisation sweep;
- * - in the China and GovCloud partitions, where EventBridge cannot deliver to a bus in another Region, the
- *   member Regions must be the central one: synthesis fails otherwise (a deploy-time rule when they are
- *   parameters).
- * Functions, dead-letter queue, guardrail rule, schedule and monitoring are the single-account
- * construct's own parts (infra/guard-core.ts).
+ * `EcrImmutabilityGuardOrg`: the central deployment of an organisation (docs/architecture.md, "Organisation
+ * deployment") for a delegated administrator or security-tooling account: the single-account construct's
+ * functions, dead-letter queue, guardrail rule, schedule and monitoring, plus the central bus the members
+ * forward to (infra/central-bus.ts), the scope function and the organisation sweep
+ * (infra/org-sweep-workflow.ts) with its results bucket, and the member StackSets (infra/stack-set.ts).
  */
-import {
-  Aws,
-  CfnRule,
-  type CfnStackSet,
-  Duration,
-  Fn,
-  RemovalPolicy,
-  Stack,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { type CfnStackSet, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../lib/forwarding.ts';
-import { FORWARDING_RULE_ACTIONS } from '../lib/iam-actions.ts';
-import type { EcrImmutabilityGuardProps, GuardCode } from './ecr-immutability-guard.ts';
-import { acknowledgedPolicy, BUNDLES, createGuardFunction } from './functions.ts';
+import type { GuardAlarms } from './alarms.ts';
+import { auditSinks } from './audit-sinks.ts';
+import {
+  checkForwardingToBus,
+  createCentralBus,
+  partitionProblems,
+  requireForwardableRegions,
+} from './central-bus.ts';
+import { createRemediationsQuery } from './dashboard.ts';
+import { createDeadLetterQueue } from './dead-letter-queue.ts';
+import { addConstructSetting } from './function-environment.ts';
+import { BUNDLES } from './functions.ts';
 import {
   bundleCode,
-  createDeadLetterQueue,
-  createGuardMonitoring,
   createGuardrailFunction,
-  createGuardrailRule,
-  createScheduleRule,
+  createScopeFunction,
   createSweepFunction,
   grantGuardAccess,
-  resolveGuardSettings,
-  sweepSchedule,
-} from './guard-core.ts';
+} from './guard-functions.ts';
+import type { EcrImmutabilityGuardBaseProps, GuardCode } from './guard-props.ts';
+import { createGuardrailRule, createScheduleRule, sweepSchedule } from './guard-rules.ts';
+import { resolveGuardSettings } from './guard-settings.ts';
 import { ORGANIZATION_ID } from './member.ts';
-import { type MemberStackSettings, synthesizeMemberTemplate } from './member-stack.ts';
-import type { GuardAlarms } from './monitoring.ts';
-import { createRemediationsQuery } from './monitoring.ts';
+import { synthesizeMemberTemplate } from './member-stack.ts';
+import { createGuardMonitoring } from './monitoring.ts';
 import { grantOrganizationAccess } from './org-permissions.ts';
 import { OrgSweepWorkflow } from './org-sweep-workflow.ts';
+import { createResultsBucket } from './results-bucket.ts';
 import { createMemberStackSets, type MemberStackSetProps } from './stack-set.ts';
 
 /** The Lambda code of the three functions, when not taken from the bundle directory. */
 export interface OrgGuardCode extends GuardCode {
+  /** The scope function's code (`dist/scope`). */
   readonly scope: lambda.Code;
 }
 
-/** Properties of {@link EcrImmutabilityGuardOrg}: the single-account props (organisation mode is implied) and the organisation's. */
-export interface EcrImmutabilityGuardOrgProps
-  extends Omit<
-    EcrImmutabilityGuardProps,
-    'code' | 'organization' | 'createTrail' | 'trailHomeRegion' | 'trailRetentionDays'
-  > {
+/**
+ * The organisation construct's properties that do not name the organisation: what the central stack
+ * (infra/stack.ts) takes besides its parameters. Every property is optional.
+ */
+export interface EcrImmutabilityGuardOrgBaseProps extends EcrImmutabilityGuardBaseProps {
+  /** Lambda code for the three functions, replacing {@link bundleDir} (tests pass stub code). @default the bundles of `bundleDir` */
+  readonly code?: OrgGuardCode;
+  /** Name of the central event bus. @default generated by CloudFormation */
+  readonly eventBusName?: string;
+  /** Account-regions swept at once (the Distributed Map's MaxConcurrency, 1 to 10,000). @default 10 */
+  readonly maxConcurrency?: number;
+  /** Days the results bucket keeps scope items and sweep results. @default 30 */
+  readonly resultsRetentionDays?: number;
+  /** The scope function's timeout: listing the organisation. @default Duration.minutes(5) */
+  readonly scopeTimeout?: Duration;
+}
+
+/** Properties of {@link EcrImmutabilityGuardOrg}: organisation mode is what it is. */
+export interface EcrImmutabilityGuardOrgProps extends EcrImmutabilityGuardOrgBaseProps {
   /**
    * The organisation (`o-` and 10-32 lower-case letters or digits): the only principals the central bus
    * admits, the only accounts whose member role the functions may assume. May be a token (a parameter).
@@ -87,20 +81,7 @@ export interface EcrImmutabilityGuardOrgProps
    * deploy the member template by hand (`cdk.out/EcrImmutabilityGuardMemberStack.template.json`).
    */
   readonly stackSet: MemberStackSetProps | false;
-  /** Lambda code for the three functions, replacing {@link bundleDir} (tests pass stub code). */
-  readonly code?: OrgGuardCode;
-  /** Name of the central event bus. @default generated by CloudFormation */
-  readonly eventBusName?: string;
-  /** Account-regions swept at once (the Distributed Map's MaxConcurrency). @default 10 */
-  readonly maxConcurrency?: number;
-  /** Days the results bucket keeps scope items and sweep results. @default 30 */
-  readonly resultsRetentionDays?: number;
-  /** The scope function's timeout: listing the organisation. @default 5 minutes */
-  readonly scopeTimeout?: Duration;
 }
-
-/** Days the results bucket keeps its objects by default. */
-export const DEFAULT_RESULTS_RETENTION_DAYS = 30;
 
 /** Problems with the organisation props, each naming the prop and what was given; tokens are not checked. */
 export function orgPropsProblems(props: EcrImmutabilityGuardOrgProps): string[] {
@@ -123,78 +104,58 @@ export function orgPropsProblems(props: EcrImmutabilityGuardOrgProps): string[] 
   return problems;
 }
 
-/** The partitions where EventBridge cannot deliver events to a bus in another Region. */
-const SINGLE_REGION_FORWARDING = [
-  { prefix: 'cn-', partition: 'aws-cn' },
-  { prefix: 'us-gov-', partition: 'aws-us-gov' },
-] as const;
-
 /**
- * Member Regions that could not forward to the central bus: in the China and GovCloud partitions a rule
- * cannot target an event bus in another Region, so each member Region must be the central stack's. Only
- * literal Regions are checked (tokens get a deploy-time rule, {@link requireCentralRegionWhereSingleRegion}).
+ * Guards every member account and Region of an organisation from one central account. Member accounts
+ * forward their ECR CloudTrail events to the central bus; the guardrail acts on each through the member role
+ * (`aws:ResourceOrgID`: only in accounts of the organisation); the organisation sweep runs one child
+ * execution per account-region and checks each one's forwarding rule; only the scope function reads AWS
+ * Organizations. The member stack (a role and a forwarding rule, no code) is rolled out by two
+ * service-managed StackSets, or deployed by hand with `stackSet: false`.
+ *
+ * @example
+ * import { Stack } from 'aws-cdk-lib';
+ * import { EcrImmutabilityGuardOrg } from 'ecr-immutability-guard';
+ *
+ * const stack = new Stack(app, 'EcrGuardCentral', { env: { region: 'eu-west-1' } });
+ * new EcrImmutabilityGuardOrg(stack, 'Guard', {
+ *   organizationId: 'o-abcdef1234',
+ *   stackSet: { organizationalUnitIds: ['r-ab12'], regions: ['eu-west-1', 'us-east-1'] },
+ *   exemptTagKey: 'ecr-guard:exempt',
+ *   alarmEmail: 'platform-alarms@example.com',
+ * });
  */
-export function partitionProblems(centralRegion: string, memberRegions: readonly string[]): string[] {
-  if (Token.isUnresolved(memberRegions)) return [];
-  const literals = memberRegions.filter((region) => !Token.isUnresolved(region));
-  const problems: string[] = [];
-  for (const { prefix, partition } of SINGLE_REGION_FORWARDING) {
-    const inPartition = literals.filter((region) => region.startsWith(prefix));
-    const central = Token.isUnresolved(centralRegion) ? undefined : centralRegion;
-    const others =
-      central === undefined
-        ? // The central Region is unknown at synthesis: two distinct Regions cannot both be it.
-          new Set(inPartition).size > 1
-          ? inPartition
-          : []
-        : central.startsWith(prefix)
-          ? literals.filter((region) => region !== central)
-          : [];
-    if (others.length > 0)
-      problems.push(
-        `stackSet.regions: ${others.join(', ')}: in the ${partition} partition EventBridge cannot forward events to a bus in another Region, so every member Region must be the central stack's Region${central === undefined ? '' : ` (${central})`}; deploy one central stack per Region there`,
-      );
-  }
-  return problems;
-}
-
-/**
- * At deployment, in the China and GovCloud partitions, every member Region must be the stack's Region (a
- * CloudFormation rule, for Regions that are parameters).
- */
-function requireCentralRegionWhereSingleRegion(scope: Construct, regions: readonly string[]): void {
-  new CfnRule(scope, 'MemberRegionsForwardable', {
-    ruleCondition: Fn.conditionOr(
-      ...SINGLE_REGION_FORWARDING.map(({ partition }) => Fn.conditionEquals(Aws.PARTITION, partition)),
-    ),
-    assertions: [
-      {
-        assert: Fn.conditionEachMemberEquals([...regions], Aws.REGION),
-        assertDescription:
-          'In the aws-cn and aws-us-gov partitions EventBridge cannot forward events to a bus in another Region: every member Region must be this stack’s Region (deploy one central stack per Region).',
-      },
-    ],
-  });
-}
-
 export class EcrImmutabilityGuardOrg extends Construct {
+  /** The guardrail function: acts on member events through the member role. */
   readonly guardrailFunction: lambda.Function;
+  /** The sweep function: one page of one account-region per invocation. */
   readonly sweepFunction: lambda.Function;
+  /** The scope function: lists the account-regions, and sums the children's results. */
   readonly scopeFunction: lambda.Function;
+  /** The guardrail's execution role, trusted by the member roles. */
   readonly guardrailRole: iam.IRole;
+  /** The sweep's execution role, trusted by the member roles. */
   readonly sweepRole: iam.IRole;
+  /** The scope function's execution role: the only one that reads AWS Organizations. */
   readonly scopeRole: iam.IRole;
+  /** The guardrail's log group: its audit records. */
   readonly guardrailLogGroup: logs.ILogGroup;
+  /** The sweep's log group: its audit records. */
   readonly sweepLogGroup: logs.ILogGroup;
+  /** The scope function's log group. */
   readonly scopeLogGroup: logs.ILogGroup;
+  /** The dead-letter queue: the one given, or the one created. */
   readonly deadLetterQueue: sqs.IQueue;
   /** The bus the member accounts forward their ECR events to. */
   readonly eventBus: events.EventBus;
+  /** The rule on the central bus sending the forwarded events to the guardrail. */
   readonly guardrailRule: events.Rule;
   /** Scope items and Distributed Map results. */
   readonly resultsBucket: s3.Bucket;
+  /** The organisation sweep state machine: the schedule starts it; start it yourself for a backfill. */
   readonly sweepStateMachine: sfn.StateMachine;
+  /** The state machine's log group. */
   readonly sweepStateMachineLogGroup: logs.ILogGroup;
+  /** The sweep's schedule; undefined with `schedule: false`. */
   readonly scheduleRule: events.Rule | undefined;
   /** The member forwarding StackSet (every Region); undefined with `stackSet: false`. */
   readonly stackSet: CfnStackSet | undefined;
@@ -208,12 +169,19 @@ export class EcrImmutabilityGuardOrg extends Construct {
   readonly memberForwardingTemplateBody: string;
   /** The central roles the member role trusts: the guardrail's and the sweep's. */
   readonly centralRoleArns: readonly string[];
+  /** The topic the alarms notify; undefined without `alarmTopic` or `alarmEmail`. */
   readonly alarmTopic: sns.ITopic | undefined;
+  /** Every alarm (empty with `createAlarms: false`); {@link alarmsByName} names them. */
   readonly alarms: cloudwatch.Alarm[];
+  /** The alarms by name; undefined with `createAlarms: false`. */
   readonly alarmsByName: GuardAlarms | undefined;
+  /** The outcomes dashboard, with the top accounts per outcome; undefined with `dashboard: false`. */
   readonly dashboard: cloudwatch.Dashboard | undefined;
+  /** The saved Logs Insights query of remediations over the guardrail's and the sweep's log groups. */
   readonly remediationsQuery: logs.QueryDefinition;
+  /** The `service` of the logs and the metrics' dimension. */
   readonly serviceName: string;
+  /** The CloudWatch namespace of the outcome metrics. */
   readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardOrgProps) {
@@ -223,11 +191,9 @@ export class EcrImmutabilityGuardOrg extends Construct {
       ...(props.stackSet === false ? [] : partitionProblems(Stack.of(this).region, props.stackSet.regions)),
     ];
     if (problems.length > 0) throw new Error(`EcrImmutabilityGuardOrg:\n  ${problems.join('\n  ')}`);
-    // Organisation mode is what this construct is; the rest is the single-account construct's settings.
-    const guardProps: EcrImmutabilityGuardProps = { ...props, code: undefined, organization: true };
-    const settings = resolveGuardSettings(guardProps);
-    this.serviceName = settings.serviceName;
-    this.metricsNamespace = settings.metricsNamespace;
+    const settings = resolveGuardSettings(props, { organization: true });
+    this.serviceName = settings.values.serviceName;
+    this.metricsNamespace = settings.values.metricsNamespace;
     const code = props.code ?? {
       guardrail: bundleCode(props.bundleDir, BUNDLES.guardrail),
       sweep: bundleCode(props.bundleDir, BUNDLES.sweep),
@@ -235,26 +201,9 @@ export class EcrImmutabilityGuardOrg extends Construct {
     };
 
     this.deadLetterQueue = props.deadLetterQueue ?? createDeadLetterQueue(this);
-    const guardrail = createGuardrailFunction(
-      this,
-      guardProps,
-      settings,
-      code.guardrail,
-      this.deadLetterQueue,
-    );
-    const sweep = createSweepFunction(this, guardProps, settings, code.sweep);
-    const scopeFn = createGuardFunction(this, 'Scope', {
-      code: code.scope,
-      description: 'Lists the account-regions of the organisation the ECR immutability sweep covers.',
-      timeout: props.scopeTimeout ?? Duration.minutes(5),
-      memorySize: 256,
-      environment: settings.policyEnvironment,
-      logRetention: settings.logRetention,
-      logRemovalPolicy: settings.logRemovalPolicy,
-      logLevel: settings.logLevel,
-      activeTracing: settings.activeTracing,
-      overridesName: 'scopeFunctionProps',
-    });
+    const guardrail = createGuardrailFunction(this, props, settings, code.guardrail, this.deadLetterQueue);
+    const sweep = createSweepFunction(this, props, settings, code.sweep);
+    const scopeFn = createScopeFunction(this, settings, code.scope, props.scopeTimeout);
     this.guardrailFunction = guardrail.fn;
     this.guardrailRole = guardrail.role;
     this.guardrailLogGroup = guardrail.logGroup;
@@ -264,10 +213,12 @@ export class EcrImmutabilityGuardOrg extends Construct {
     this.scopeFunction = scopeFn.fn;
     this.scopeRole = scopeFn.role;
     this.scopeLogGroup = scopeFn.logGroup;
+    const functions = { guardrail: guardrail.fn, sweep: sweep.fn, scope: scopeFn.fn };
 
     // ECR in this account (it is in the organisation too), in every Region of the scope: the functions act
-    // on their own account with their own credentials (lib/member-access.ts); and the audit bus.
-    grantGuardAccess(this, guardProps, settings, guardrail, sweep, '*');
+    // on their own account with their own credentials (lib/member-access.ts); and the audit sinks.
+    const sinks = auditSinks(this, settings.values);
+    grantGuardAccess(this, settings, { guardrail, sweep }, sinks, '*');
     // The guardrail and the sweep reach members only through the member role of an organisation account;
     // only the scope function lists the organisation.
     const memberAccess = { listOrganization: false, resourceOrganizationId: props.organizationId };
@@ -275,60 +226,18 @@ export class EcrImmutabilityGuardOrg extends Construct {
     grantOrganizationAccess(this, 'Sweep', sweep, settings.values, memberAccess);
     grantOrganizationAccess(this, 'Scope', scopeFn, settings.values, { assumeMemberRole: false });
     // Without scopeRegions, the member stacks' Regions are the scope (tokens too: an environment value).
-    if (props.scopeRegions === undefined && props.stackSet !== false) {
-      const regions = Fn.join(',', [...props.stackSet.regions]);
-      for (const fn of [guardrail.fn, sweep.fn, scopeFn.fn]) fn.addEnvironment('SCOPE_REGIONS', regions);
-    }
+    if (props.scopeRegions === undefined && props.stackSet !== false)
+      addConstructSetting(functions, 'scopeRegions', Fn.join(',', [...props.stackSet.regions]));
 
-    this.eventBus = new events.EventBus(this, 'CentralEventBus', {
-      ...(props.eventBusName === undefined ? {} : { eventBusName: props.eventBusName }),
-      description: 'ecr-immutability-guard: ECR CloudTrail events forwarded by the member accounts',
-    });
-    // The member accounts' forwarding roles, by their name, inside the organisation, and nobody else: not
-    // any other principal of a member account (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy.html,
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
-    this.eventBus.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OrganizationPutEvents',
-        principals: [new iam.StarPrincipal()],
-        actions: ['events:PutEvents'],
-        resources: [this.eventBus.eventBusArn],
-        conditions: {
-          StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
-          ArnLike: {
-            'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::*:role/${FORWARDING_ROLE_NAME_PREFIX}-*`,
-          },
-        },
-      }),
-    );
-    // What synthesis could not decide (a Region that is a parameter, an environment-agnostic stack) is checked
-    // at deployment.
+    this.eventBus = createCentralBus(this, props.organizationId, props.eventBusName);
     if (
       props.stackSet !== false &&
       (Token.isUnresolved(props.stackSet.regions) || Token.isUnresolved(Stack.of(this).region))
     )
-      requireCentralRegionWhereSingleRegion(this, props.stackSet.regions);
+      requireForwardableRegions(this, props.stackSet.regions);
     this.guardrailRule = createGuardrailRule(this, guardrail.fn, this.deadLetterQueue, this.eventBus);
 
-    this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
-        {
-          id: 'ExpireResults',
-          expiration: Duration.days(props.resultsRetentionDays ?? DEFAULT_RESULTS_RETENTION_DAYS),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-    });
-    Validations.of(this.resultsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        "This bucket holds only the organisation sweep's working files (the scope items and the Distributed Map results), written and read by the guard's own roles and expired after resultsRetentionDays; the audit records are in the functions' log groups, not here.",
-    });
-
+    this.resultsBucket = createResultsBucket(this, props.resultsRetentionDays);
     const executionTimeout = props.sweepExecutionTimeout ?? Duration.hours(24);
     const workflow = new OrgSweepWorkflow(this, 'OrgSweepWorkflow', {
       scopeFunction: scopeFn.fn,
@@ -343,35 +252,16 @@ export class EcrImmutabilityGuardOrg extends Construct {
     this.sweepStateMachine = workflow.stateMachine;
     this.sweepStateMachineLogGroup = workflow.logGroup;
 
-    const schedule = sweepSchedule(props);
+    const schedule = sweepSchedule(props.schedule);
     this.scheduleRule = createScheduleRule(this, schedule, workflow.stateMachine, this.deadLetterQueue);
-
-    // Each child's first page checks its account-region's forwarding rule (lib/forwarding.ts): through the
-    // member role elsewhere, with the sweep's own credentials in this account, where it may read that rule only.
-    sweep.fn.addEnvironment('CENTRAL_EVENT_BUS_ARN', this.eventBus.eventBusArn);
-    acknowledgedPolicy(this, 'SweepForwardingRulePolicy', {
-      role: sweep.role,
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'ForwardingRuleRead',
-          actions: [...FORWARDING_RULE_ACTIONS],
-          resources: [`arn:${Aws.PARTITION}:events:*:${Aws.ACCOUNT_ID}:rule/${FORWARDING_RULE_NAME}`],
-        }),
-      ],
-      findings: [
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:*:<AWS::AccountId>:rule/${FORWARDING_RULE_NAME}]`,
-      ],
-      reason:
-        'The organisation sweep checks the forwarding rule of this account in every Region of the scope: that one rule name in any Region of this account, no other rule.',
-      dependent: sweep.fn.node.defaultChild,
-    });
+    checkForwardingToBus(this, this.eventBus, sweep, functions);
 
     this.centralRoleArns = [guardrail.role.roleArn, sweep.role.roleArn];
-    const memberSettings: MemberStackSettings = {
+    const memberSettings = {
       memberRoleName: settings.values.memberRoleName,
       ...(props.memberExternalId === undefined ? {} : { memberExternalId: props.memberExternalId }),
-      tagExemptions: props.exemptTagKey !== undefined,
-      checkCreationTemplates: props.checkCreationTemplates === true,
+      tagExemptions: settings.values.exemptTagKey !== undefined,
+      checkCreationTemplates: settings.values.checkCreationTemplates,
     };
     const context = this.node.getAllContext();
     this.memberTemplateBody = synthesizeMemberTemplate(memberSettings, context).body;
@@ -396,7 +286,7 @@ export class EcrImmutabilityGuardOrg extends Construct {
       guardrail.logGroup,
       sweep.logGroup,
     ]);
-    const monitoring = createGuardMonitoring(this, guardProps, settings, {
+    const monitoring = createGuardMonitoring(this, props, settings, {
       guardrailFunction: guardrail.fn,
       guardrailRule: this.guardrailRule,
       guardrailEventBus: this.eventBus,
@@ -405,6 +295,7 @@ export class EcrImmutabilityGuardOrg extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       stateMachine: workflow.stateMachine,
       executionTimeout,
+      sinks,
       accountOutcomes: true,
       footprint: true,
     });

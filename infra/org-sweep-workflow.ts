@@ -1,36 +1,17 @@
 /**
- * The organisation sweep: a Step Functions state machine (JSONata) that lists the scope, runs the
- * per-account-region sweep loop of infra/sweep-workflow.ts once per account-region as the child
- * executions of a **Distributed Map**, sums every child's counts and fails at the end when any
- * account-region failed (docs/architecture.md, "Sweep").
+ * The organisation sweep (docs/architecture.md, "Organisation deployment"): a JSONata state machine that lists
+ * the scope into S3 (the scope function), sweeps each account-region as a STANDARD child execution of a
+ * Distributed Map running the page loop of infra/sweep-workflow.ts, sums the children's results from the
+ * ResultWriter's files (the scope function again) and fails at the end when any account-region failed.
  *
  * ListScope -> AnyAccountRegions -> SweepAccountRegions (Distributed Map) -> Summarize -> AnyAccountRegionFailed
  *   -> AccountRegionsFailed | OrgSweepSucceeded
  *
- * - ListScope invokes the scope function with `{ bucket, key: "scope/<execution name>.json", request: <input> }`:
- *   it validates the execution's input strictly (a typo fails here, before any child runs), writes the
- *   items to S3 and answers `{ bucket, key, count, skipped, request }`. Thousands of items never pass
- *   through a state payload (256 KiB, https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
- * - The Distributed Map reads the items with an `ItemReader` (a JSON array in S3,
- *   https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html), adds the execution's
- *   `dryRun` / `maxRepositories` to each (`ItemSelector`), runs each as a STANDARD child execution (an
- *   account-region may take longer than an Express child's 5 minutes), at most `maxConcurrency` at once,
- *   tolerating 100 % failed children so every child runs, and writes the children's results to S3 with a
- *   `ResultWriter` (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html):
- *   its own output is only `{ MapRunArn, ResultWriterDetails: { Bucket, Key } }`.
- * - Summarize invokes the scope function with `{ summarize: { bucket, key } }`: it reads the manifest and
- *   result files and sums them (lib/org-results.ts).
- *
- * Re-running only what failed: with 100 % tolerated failures the Map state itself succeeds and the execution
- * fails later, in AccountRegionsFailed, so a redrive of the execution re-enters only that Fail state and runs
- * no child again (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html). Instead, the
- * failure's cause names the run's ResultWriter manifest, and a new execution with
- * `{"retryFailedFrom": "results/<map run>/manifest.json"}` sweeps only the account-regions that failed there
- * (functions/scope/handler.ts).
- *
- * Each child's output (and its Fail states' cause, as a JSON string) is a small `ChildOutcome` of
- * lib/org-results.ts, far below the 256 KiB a child may return; it carries the footprint check of the child's
- * first page (`forwarding`, lib/forwarding.ts), which Summarize counts as unguarded account-regions.
+ * Items and results stay in S3, never in a state payload (256 KiB,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Every child runs (100 % tolerated
+ * failures) and the execution fails later, in AccountRegionsFailed, whose cause names the ResultWriter manifest
+ * a `retryFailedFrom` execution re-runs only the failed account-regions from: a redrive would re-enter only
+ * that Fail state (https://docs.aws.amazon.com/step-functions/latest/dg/redrive-map-run.html).
  */
 import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -41,7 +22,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DECISION_OUTCOMES, decisionCounts, emptyCounts } from '../lib/audit.ts';
-import { S3_ACTIONS } from '../lib/iam-actions.ts';
+import { nagResource, nagStatementResources, wildcardFinding } from './nag.ts';
+import {
+  grantScopeFunctionResults,
+  PrefixedJsonItemReader,
+  PrefixedResultWriter,
+  RESULTS_PREFIX,
+  SCOPE_ITEMS_PREFIX,
+} from './results-bucket.ts';
 import {
   DATA_LIMIT_MESSAGE,
   observeStateMachine,
@@ -51,24 +39,11 @@ import {
   VENDED_LOGS_PREFIX,
 } from './sweep-workflow.ts';
 
-/** Where the scope function writes the items (`scope/<execution name>.json`) the Distributed Map reads. */
-export const SCOPE_ITEMS_PREFIX = 'scope/';
-/** Where the Distributed Map's ResultWriter writes `<map run id>/manifest.json` and the result files. */
-export const RESULTS_PREFIX = 'results/';
-
 /** The Distributed Map's own errors (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). */
 export const MAP_RUN_ERRORS = [
   'States.ItemReaderFailed',
   'States.ResultWriterFailed',
   'States.ExceedToleratedFailureThreshold',
-] as const;
-
-/** The ResultWriter's actions on its prefix (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html#resultwriter-iam-policies). */
-export const RESULT_WRITER_ACTIONS = [
-  's3:PutObject',
-  's3:GetObject',
-  's3:ListMultipartUploadParts',
-  's3:AbortMultipartUpload',
 ] as const;
 
 export const ORG_SWEEP_STATE_NAMES = {
@@ -96,36 +71,12 @@ export interface OrgSweepWorkflowProps {
   readonly sweepTimeout: Duration;
   /** Distributed Map MaxConcurrency (child executions at once). @default 10 */
   readonly maxConcurrency?: number;
-  /** @default Duration.hours(24) */
+  /** Upper bound of one organisation sweep, every account-region included. @default Duration.hours(24) */
   readonly executionTimeout?: Duration;
-  /** @default logs.RetentionDays.THREE_MONTHS */
+  /** Retention of the state machine's log group. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the state machine's log group when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
-}
-
-/** A JSON-array ItemReader whose grant is `s3:GetObject` on one prefix of the bucket, not the whole bucket. */
-class PrefixedJsonItemReader extends sfn.S3JsonItemReader {
-  readonly #objects: string;
-  constructor(bucket: s3.IBucket, key: string, prefix: string) {
-    super({ bucket, key });
-    this.#objects = bucket.arnForObjects(`${prefix}*`);
-  }
-  override providePolicyStatements(): iam.PolicyStatement[] {
-    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.#objects] })];
-  }
-}
-
-/** A ResultWriter whose grant is the ResultWriter's actions on its prefix only. */
-class PrefixedResultWriter extends sfn.ResultWriterV2 {
-  readonly #objects: string;
-  constructor(bucket: s3.IBucket, prefix: string) {
-    super({ bucket, prefix });
-    this.#objects = bucket.arnForObjects(`${prefix}*`);
-  }
-  override providePolicyStatements(): iam.PolicyStatement[] {
-    return [new iam.PolicyStatement({ actions: [...RESULT_WRITER_ACTIONS], resources: [this.#objects] })];
-  }
 }
 
 /** A child's counts, zero: the repository decisions of lib/audit.ts, which lib/org-results.ts sums. */
@@ -152,8 +103,11 @@ const failureCause = (message: string) => `{% $string($merge([${OUTCOME}, {'mess
 /** The task's error cause (a Lambda error's JSON), bounded: a Fail state's cause is at most 32,768 characters. */
 const ERROR_CAUSE = "($exists($states.input.Cause) ? $substring($states.input.Cause, 0, 4096) : '')";
 
+/** The organisation sweep state machine (ListScope -> SweepAccountRegions -> Summarize, above) and its log group. */
 export class OrgSweepWorkflow extends Construct {
+  /** The state machine: start it with `{}` or a backfill request (`dryRun`, `retryFailedFrom`, …). */
   readonly stateMachine: sfn.StateMachine;
+  /** Its log group, under the vended-logs prefix. */
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: OrgSweepWorkflowProps) {
@@ -291,45 +245,8 @@ export class OrgSweepWorkflow extends Construct {
       timeout: props.executionTimeout ?? Duration.hours(24),
     });
     observeStateMachine(this, this.stateMachine, this.logGroup);
-    this.grantScopeFunction(props.scopeFunction, bucket);
+    grantScopeFunctionResults(this, props.scopeFunction, bucket, this.stateMachine.role);
     this.acknowledgeFindings(props, bucket);
-  }
-
-  /** The scope function writes the items under scope/ and reads the results under results/: nothing else. */
-  private grantScopeFunction(scopeFunction: lambda.IFunction, bucket: s3.IBucket): void {
-    const role = scopeFunction.role;
-    if (role === undefined) {
-      throw new Error(
-        'scopeFunction: has no role to grant s3:PutObject on scope/* and s3:GetObject on results/*',
-      );
-    }
-    const policy = new iam.Policy(this, 'ScopeFunctionResultsPolicy', {
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'WriteScopeItems',
-          actions: [...S3_ACTIONS.writeScopeItems],
-          resources: [bucket.arnForObjects(`${SCOPE_ITEMS_PREFIX}*`)],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadResults',
-          actions: [...S3_ACTIONS.readResults],
-          resources: [bucket.arnForObjects(`${RESULTS_PREFIX}*`)],
-        }),
-      ],
-    });
-    policy.attachToRole(role);
-    bucket.encryptionKey?.grantEncryptDecrypt(role);
-    bucket.encryptionKey?.grantEncryptDecrypt(this.stateMachine.role);
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResource(this, bucket.arnForObjects(`${SCOPE_ITEMS_PREFIX}*`))}]`,
-      reason:
-        'The scope function writes one object per execution, named after the execution, under the scope/ prefix of the results bucket: the key is only known at run time.',
-    });
-    Validations.of(policy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResource(this, bucket.arnForObjects(`${RESULTS_PREFIX}*`))}]`,
-      reason:
-        "The scope function reads the Distributed Map's manifest and result files, whose keys Step Functions chooses (results/<map run id>/...), under the results/ prefix only.",
-    });
   }
 
   /**
@@ -340,7 +257,7 @@ export class OrgSweepWorkflow extends Construct {
   private acknowledgeFindings(props: OrgSweepWorkflowProps, bucket: s3.IBucket): void {
     const role = this.stateMachine.role;
     const acknowledge = (resource: string, reason: string) =>
-      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+      Validations.of(role).acknowledge({ id: wildcardFinding(resource), reason });
     acknowledge(
       nagResource(this, bucket.arnForObjects(`${SCOPE_ITEMS_PREFIX}*`)),
       "The Distributed Map's ItemReader reads the scope items, one object per execution named at run time, under the scope/ prefix only.",
@@ -354,12 +271,12 @@ export class OrgSweepWorkflow extends Construct {
     const mapPolicy = this.stateMachine.node.tryFindChild('DistributedMapPolicy');
     if (!(mapPolicy instanceof iam.Policy))
       throw new Error('the organisation sweep has no DistributedMapPolicy');
-    const executionResources = statementResources(Stack.of(this).resolve(mapPolicy.document.toJSON()))
-      .map(render)
-      .filter((resource) => resource.includes(':execution:'));
+    const executionResources = nagStatementResources(
+      Stack.of(this).resolve(mapPolicy.document.toJSON()),
+    ).filter((resource) => resource.includes(':execution:'));
     for (const resource of executionResources) {
       Validations.of(mapPolicy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        id: wildcardFinding(resource),
         reason:
           "Granted by CDK for the Distributed Map: describe, stop and redrive this state machine's own child executions, whose names Step Functions chooses at run time.",
       });
@@ -371,35 +288,4 @@ export class OrgSweepWorkflow extends Construct {
       );
     }
   }
-}
-
-/** An IAM resource as cdk-nag names it in a finding: `Fn::Join` joined, `Ref` as `<Id>`, `Fn::GetAtt` as `<Id.Attr>`. */
-function nagResource(scope: Construct, value: string): string {
-  return render(Stack.of(scope).resolve(value));
-}
-
-/** Every `Resource` of a resolved policy document's statements. */
-function statementResources(document: unknown): unknown[] {
-  if (typeof document !== 'object' || document === null || !('Statement' in document)) return [];
-  const statements: unknown = document.Statement;
-  if (!Array.isArray(statements)) return [];
-  return statements.flatMap((statement: unknown) => {
-    if (typeof statement !== 'object' || statement === null || !('Resource' in statement)) return [];
-    const resource: unknown = statement.Resource;
-    return Array.isArray(resource) ? resource : [resource];
-  });
-}
-
-function render(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'object' || value === null) return String(value);
-  if ('Fn::Join' in value && Array.isArray(value['Fn::Join'])) {
-    const [separator, parts]: unknown[] = value['Fn::Join'];
-    if (typeof separator !== 'string' || !Array.isArray(parts)) return JSON.stringify(value);
-    return parts.map(render).join(separator);
-  }
-  if ('Ref' in value && typeof value.Ref === 'string') return `<${value.Ref}>`;
-  if ('Fn::GetAtt' in value && Array.isArray(value['Fn::GetAtt']))
-    return `<${value['Fn::GetAtt'].join('.')}>`;
-  return JSON.stringify(value);
 }

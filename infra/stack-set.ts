@@ -1,25 +1,8 @@
 /**
  * The member stack rolled out by two service-managed CloudFormation StackSets from the central stack
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-manage-auto-deployment.html):
- * auto-deployment to the given OUs (an account that joins an OU gets its stacks, one that leaves loses them
- * unless retained), operation preferences for concurrency and failure tolerance, and `CallAs` for a
- * delegated administrator.
- *
- * - The member role, global to an account, in a StackSet of its own deployed to **one** Region
- *   (`memberRoleRegion`, the central stack's Region by default): AWS's pattern for global resources
- *   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html). Adding, dropping
- *   or reordering forwarding Regions never touches it; one StackSet creating the role in a Region chosen
- *   by list position would update every instance at once and could fail with "already exists" or delete the
- *   role everywhere.
- * - The forwarding rule and its events role, in every Region of `regions`.
- *
- * Operation preferences use `SOFT_FAILURE_TOLERANCE`: with the default strict mode, concurrency is capped at
- * the failure tolerance + 1 whatever `MaxConcurrentPercentage` says
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html#stackset-ops-options).
- * They apply to the operations the StackSet resource starts (create, update); auto-deployment to an account
- * that joins an OU later runs with CloudFormation's own settings.
- *
- * Each template is a part of the member stack synthesized in-process (infra/member-stack.ts), inline as
+ * auto-deployment to the given OUs, operation preferences, and `CallAs` for a delegated administrator. Each
+ * template is a part of the member stack synthesized in-process (infra/member-stack.ts), inline as
  * `TemplateBody`: it has no assets and stays under 51,200 bytes.
  */
 import { Aws, CfnStackSet, Fn, Token } from 'aws-cdk-lib';
@@ -56,8 +39,12 @@ export interface MemberStackSetProps {
   /** Keep an account's stacks (and member role) when it leaves the OUs. @default false */
   readonly retainStacksOnAccountRemoval?: boolean;
   /**
-   * Percentage of accounts deployed at once per Region (1-100), with soft failure tolerance (not capped by
-   * the tolerance). Not applied to auto-deployment. @default 25
+   * Percentage of accounts deployed at once per Region (1-100), with `SOFT_FAILURE_TOLERANCE`: in the default
+   * strict mode concurrency is capped at the failure tolerance + 1 whatever this says
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html#stackset-ops-options).
+   * It applies to the operations the StackSet resource starts (create, update); auto-deployment to an account
+   * that joins an OU later runs with CloudFormation's own settings.
+   * @default 25
    */
   readonly maxConcurrentPercentage?: number;
   /** Percentage of accounts that may fail per Region before the operation stops (0-100). @default 10 */
@@ -148,7 +135,13 @@ export interface MemberStackSets {
 }
 
 /**
- * The service-managed StackSets of the member role (one Region) and of the forwarding rule (every Region).
+ * The service-managed StackSets of the member role and of the forwarding rule. The role, global to an account,
+ * is in a StackSet of its own deployed to one Region (`memberRoleRegion`, the central stack's Region by
+ * default): AWS's pattern for global resources
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html), so adding,
+ * dropping or reordering forwarding Regions never touches it; one StackSet creating the role in a Region
+ * chosen by list position would update every instance at once and could fail with "already exists" or delete
+ * the role everywhere. The forwarding rule and its events role are in every Region of `regions`.
  * The role's StackSet is deployed after the forwarding one, so that a deployment which had the role in the
  * forwarding template removes it there before creating it in its own StackSet.
  * @throws Error listing every problem of the props.

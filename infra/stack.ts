@@ -7,15 +7,20 @@ import { CfnOutput, CfnParameter, Fn, Stack, type StackProps } from 'aws-cdk-lib
 import type { Construct } from 'constructs';
 import { EcrImmutabilityGuard, type EcrImmutabilityGuardProps } from './ecr-immutability-guard.ts';
 import { ORGANIZATION_ID } from './member.ts';
-import { EcrImmutabilityGuardOrg, type EcrImmutabilityGuardOrgProps } from './org-guard.ts';
+import { EcrImmutabilityGuardOrg, type EcrImmutabilityGuardOrgBaseProps } from './org-guard.ts';
 import { STACK_SET_CALL_AS } from './stack-set.ts';
 
 export interface EcrImmutabilityGuardStackProps extends StackProps {
-  /** The construct's properties, or a function building them in the stack (to import resources). */
+  /**
+   * The construct's properties, or a function building them in the stack (to import resources).
+   * @default the construct's defaults
+   */
   readonly guard?: EcrImmutabilityGuardProps | ((stack: Stack) => EcrImmutabilityGuardProps);
 }
 
+/** A stack of one {@link EcrImmutabilityGuard}, with the outputs the README refers to. */
 export class EcrImmutabilityGuardStack extends Stack {
+  /** The guard this stack deploys. */
   readonly guard: EcrImmutabilityGuard;
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardStackProps = {}) {
@@ -42,17 +47,13 @@ export class EcrImmutabilityGuardStack extends Stack {
   }
 }
 
-/** The organisation props the stack takes from its CloudFormation parameters. */
-type OrgParameterProps = 'organizationId' | 'stackSet';
-
 export interface EcrImmutabilityGuardOrgStackProps extends StackProps {
   /**
-   * The construct's properties except the organisation id and the StackSet's targets, which are the
-   * stack's parameters; or a function building them in the stack (to import resources).
+   * The construct's properties but the organisation id and the StackSet's targets, which are the stack's
+   * parameters; or a function building them in the stack (to import resources).
+   * @default the construct's defaults
    */
-  readonly guard?:
-    | Omit<EcrImmutabilityGuardOrgProps, OrgParameterProps>
-    | ((stack: Stack) => Omit<EcrImmutabilityGuardOrgProps, OrgParameterProps>);
+  readonly guard?: EcrImmutabilityGuardOrgBaseProps | ((stack: Stack) => EcrImmutabilityGuardOrgBaseProps);
   /** Create no StackSet (deploy the member template by hand). @default a StackSet from the parameters */
   readonly stackSet?: false;
 }
@@ -63,6 +64,7 @@ export interface EcrImmutabilityGuardOrgStackProps extends StackProps {
  * serves any organisation (`cdk deploy --parameters OrganizationId=o-…`).
  */
 export class EcrImmutabilityGuardOrgStack extends Stack {
+  /** The central guard this stack deploys. */
   readonly guard: EcrImmutabilityGuardOrg;
 
   constructor(scope: Construct, id: string, props: EcrImmutabilityGuardOrgStackProps = {}) {

@@ -1,17 +1,8 @@
 /**
- * The sweep workflow: a Step Functions state machine (JSONata) that invokes the sweep function page
- * by page until it returns no `nextToken`, sums the failed repositories across pages, and ends in a
- * Fail state when any repository could not be handled, so the execution (and its alarm) shows it.
- *
- * Input: the scheduled EventBridge event, or a backfill request
- * `{ "dryRun"?: boolean, "repositoryNames"?: string[], "maxRepositories"?: number, "nextToken"?: string }`.
- * The first page receives the input unchanged, so the function's zod schema rejects typos (a
- * mistyped `dryrun` fails the execution instead of silently running for real). Later pages receive
- * `{ nextToken }` (plus `maxRepositories`, the page size, when given): the token already carries the
- * remaining names, `dryRun` and the trigger (lib/sweep.ts), and the function refuses names with it.
- *
- * The page loop itself is {@link sweepPageLoop}, shared with every child execution of the organisation
- * sweep's Distributed Map (infra/org-sweep-workflow.ts), so one account-region is swept the same way in both.
+ * The single-account sweep: a Step Functions state machine (JSONata) that invokes the sweep function page by
+ * page until it returns no `nextToken` and fails when any repository could not be handled; its page loop
+ * ({@link sweepPageLoop}) is also every child of the organisation sweep (infra/org-sweep-workflow.ts), so one
+ * account-region is swept the same way in both.
  */
 import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,7 +11,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgedPolicy, NAG_WILDCARD_RESOURCE, XRAY_WRITE_ACTIONS } from './functions.ts';
+import { XRAY_WRITE_ACTIONS } from './functions.ts';
+import { acknowledgedPolicy, NAG_WILDCARD_RESOURCE } from './nag.ts';
 
 /** Lambda errors that mean "the invoke did not happen or was throttled", never a sweep failure. */
 export const LAMBDA_TRANSIENT_ERRORS = [
@@ -84,14 +76,15 @@ export const SWEEP_STATE_NAMES = {
 } as const;
 
 export interface SweepWorkflowProps {
+  /** The dist/sweep bundle: one page per invoke. */
   readonly sweepFunction: lambda.IFunction;
   /** The sweep function's own timeout: a page's task times out shortly after it. */
   readonly sweepTimeout: Duration;
-  /** @default Duration.hours(6) */
+  /** Upper bound of one sweep, every page included. @default Duration.hours(6) */
   readonly executionTimeout?: Duration;
-  /** @default logs.RetentionDays.THREE_MONTHS */
+  /** Retention of the state machine's log group. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.RETAIN */
+  /** What happens to the state machine's log group when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Name of the log group, under {@link VENDED_LOGS_PREFIX}. @default derived from the construct path */
   readonly logGroupName?: string;
@@ -213,8 +206,21 @@ export function sweepPageLoop(scope: Construct, options: SweepPageLoopOptions): 
   return init.next(sweepPage).next(morePages);
 }
 
+/**
+ * The single-account sweep state machine and its log group. It sums the failed repositories across pages and
+ * ends in a Fail state when any could not be handled, so the execution (and its alarm) shows it.
+ *
+ * Input: the scheduled EventBridge event, or a backfill request
+ * `{ "dryRun"?: boolean, "repositoryNames"?: string[], "maxRepositories"?: number, "nextToken"?: string }`.
+ * The first page receives the input unchanged, so the function's zod schema rejects typos (a
+ * mistyped `dryrun` fails the execution instead of silently running for real). Later pages receive
+ * `{ nextToken }` (plus `maxRepositories`, the page size, when given): the token already carries the
+ * remaining names, `dryRun` and the trigger (lib/sweep.ts), and the function refuses names with it.
+ */
 export class SweepWorkflow extends Construct {
+  /** The state machine: the schedule starts it; start it with a backfill request yourself. */
   readonly stateMachine: sfn.StateMachine;
+  /** Its log group, under the vended-logs prefix. */
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: SweepWorkflowProps) {

@@ -9,46 +9,22 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import type { AuditPublisher, AuditRecord, Outcome } from './audit.ts';
+import type { AuditPublisher, AuditRecord } from './audit.ts';
 import { errorCodeOf } from './errors.ts';
+import { AUDIT_PUBLISH_FAILURES_METRIC, auditDetailType } from './outcomes.ts';
 
 export const AUDIT_EVENT_SOURCE = 'ecr-immutability-guard';
 
-export const AUDIT_DETAIL_TYPES = {
-  enforced: 'ECR Repository Tag Mutability Enforced',
-  exempted: 'ECR Repository Tag Mutability Exempted',
-  failed: 'ECR Repository Tag Mutability Failed',
-  exemptionStaged: 'ECR Repository Tag Mutability Exemption Staged',
-  blockedOverwrite: 'ECR Image Tag Overwrite Blocked',
-} as const;
-
-/** The detail-type of the audit event for an outcome, or undefined when the outcome is not published. */
-export function auditDetailType(outcome: Outcome): string | undefined {
-  switch (outcome) {
-    case 'remediated':
-    case 'would-remediate':
-      return AUDIT_DETAIL_TYPES.enforced;
-    case 'exempt':
-      return AUDIT_DETAIL_TYPES.exempted;
-    case 'failed':
-      return AUDIT_DETAIL_TYPES.failed;
-    case 'exemption-staged':
-      return AUDIT_DETAIL_TYPES.exemptionStaged;
-    case 'blocked-overwrite':
-      return AUDIT_DETAIL_TYPES.blockedOverwrite;
-    case 'compliant':
-    case 'gone':
-    case 'ignored':
-      return undefined;
-  }
-}
+/** The detail-types, and the one of each outcome, are columns of the outcome table (lib/outcomes.ts). */
+export { AUDIT_DETAIL_TYPES, auditDetailType } from './outcomes.ts';
 
 const MAX_ENTRIES_PER_CALL = 10;
 const DEFAULT_ATTEMPTS = 3;
 
 export interface AuditPublisherOptions {
   readonly eventBusName: string;
-  readonly logger: Logger;
+  /** Where partial rejections and losses are told (the functions' Powertools logger; the CLI's stderr). */
+  readonly logger: Pick<Logger, 'warn' | 'error'>;
   /** Attempts per entry, counting the first; only failed entries are retried. */
   readonly attempts?: number;
 }
@@ -85,6 +61,8 @@ export function createAuditPublisher(
   }
 
   return {
+    name: 'auditEvents',
+    failureMetric: AUDIT_PUBLISH_FAILURES_METRIC,
     async publish(records: readonly AuditRecord[]) {
       const entries: PutEventsRequestEntry[] = [];
       for (const record of records) {

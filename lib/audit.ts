@@ -1,35 +1,28 @@
 /**
- * The audit record contract: outcomes, the record's fields, the metric and log names, and the named
- * builders every decision goes through (guardrail, sweep, CLI alike). Dependency-free (no Powertools,
- * no SDK): this is what infra/ may import. The Powertools-based auditor that logs and counts records is
- * lib/auditor.ts. See docs/architecture.md, "Outcomes" and "Audit".
+ * The audit record contract: the record's fields, the log message, the named builders every decision goes
+ * through (guardrail, sweep, CLI alike) and the audit sinks' interface; the outcomes are lib/outcomes.ts'
+ * table. Dependency-free (no Powertools, no SDK): infra/ may import it. The auditor that logs, counts and
+ * hands records to the sinks is lib/auditor.ts. See docs/architecture.md, "Outcomes" and "Audit".
  */
 import { AwsCallError, callTimeoutOf, errorCodeOf } from './errors.ts';
 import type { EventContext } from './events.ts';
+import type { Outcome } from './outcomes.ts';
 import type { MutabilitySetting, RepositoryFacts, TemplateFacts } from './policy.ts';
 
-/** Every way a repository decision can end: what a sweep counts and an organisation sweep sums. */
-export const DECISION_OUTCOMES = [
-  'compliant',
-  'remediated',
-  'would-remediate',
-  'exempt',
-  'gone',
-  'failed',
-] as const;
-
-/** Every way a repository decision (or an event) can end. */
-export const OUTCOMES = [
-  ...DECISION_OUTCOMES,
-  'ignored',
-  // Records that are no repository decision: a staged exemption (`ecr-guard plan`), a refused tag overwrite.
-  'exemption-staged',
-  'blocked-overwrite',
-] as const;
-export type Outcome = (typeof OUTCOMES)[number];
-
-/** Outcome counts as returned by the handlers. */
-export type OutcomeCounts = Record<Outcome, number>;
+export {
+  ACCOUNT_DIMENSION,
+  ACCOUNT_OUTCOMES,
+  AUDIT_PUBLISH_FAILURES_METRIC,
+  DECISION_OUTCOMES,
+  type DecisionCounts,
+  decisionCounts,
+  emptyCounts,
+  NON_COMPLIANT_METRIC,
+  OUTCOME_METRICS,
+  OUTCOMES,
+  type Outcome,
+  type OutcomeCounts,
+} from './outcomes.ts';
 
 export type Trigger = 'event' | 'sweep' | 'backfill';
 
@@ -64,91 +57,43 @@ export interface AuditRecord {
   readonly templatePrefix?: string | undefined;
 }
 
-/** Metric name per outcome (namespace and `service` dimension come from Powertools configuration). */
-export const OUTCOME_METRICS = {
-  compliant: 'Compliant',
-  remediated: 'Remediated',
-  'would-remediate': 'WouldRemediate',
-  exempt: 'Exempt',
-  gone: 'Gone',
-  failed: 'Failed',
-  ignored: 'Ignored',
-  'exemption-staged': 'ExemptionsStaged',
-  'blocked-overwrite': 'OverwritesBlocked',
-} as const satisfies Record<Outcome, string>;
-
-/**
- * The dimension naming the member account in the per-account outcome metrics: an invocation acting on
- * another account adds the counts of {@link ACCOUNT_OUTCOMES} once more under `{service, AccountId}`
- * (docs/architecture.md, "Metrics").
- */
-export const ACCOUNT_DIMENSION = 'AccountId';
-
-/**
- * The outcomes counted per member account, and only these (no region dimension): at most
- * accounts × 5 metrics, whatever the number of regions or repositories (docs/architecture.md, "Metrics").
- */
-export const ACCOUNT_OUTCOMES = [
-  'compliant',
-  'remediated',
-  'exempt',
-  'gone',
-  'failed',
-] as const satisfies readonly Outcome[];
-
-export const NON_COMPLIANT_METRIC = 'NonCompliantRepositories';
-export const INVALID_EVENTS_METRIC = 'InvalidEvents';
-export const AUDIT_PUBLISH_FAILURES_METRIC = 'AuditPublishFailures';
-
 /** The log message of every audit line: filter on it in CloudWatch Logs Insights. */
 export const AUDIT_MESSAGE = 'ecr-guard audit';
-
-/** The counts of repository decisions only: what a sweep reports (no events, no notices). */
-export type DecisionCounts = Omit<OutcomeCounts, 'ignored' | 'exemption-staged' | 'blocked-overwrite'>;
-
-export function decisionCounts(counts: Readonly<OutcomeCounts>): DecisionCounts {
-  const { ignored: _i, 'exemption-staged': _s, 'blocked-overwrite': _b, ...decisions } = counts;
-  return decisions;
-}
-
-export function emptyCounts(): OutcomeCounts {
-  const counts = {
-    compliant: 0,
-    remediated: 0,
-    'would-remediate': 0,
-    exempt: 0,
-    gone: 0,
-    failed: 0,
-    ignored: 0,
-  };
-  return { ...counts, 'exemption-staged': 0, 'blocked-overwrite': 0 };
-}
 
 export function toAuditSetting(setting: MutabilitySetting | undefined): AuditSetting | undefined {
   if (setting === undefined) return undefined;
   return { imageTagMutability: setting.mutability, exclusionFilters: [...setting.exclusionFilters].sort() };
 }
 
-/** Publishes audit records elsewhere (EventBridge); never throws, reports how many it could not publish. */
-export interface AuditPublisher {
-  publish(records: readonly AuditRecord[]): Promise<{ published: number; failed: number }>;
+/** What a sink did: records (or findings) carried through, those it could not, and its own counts. */
+export interface SinkResult {
+  readonly published: number;
+  readonly failed: number;
+  readonly details?: Readonly<Record<string, number>>;
 }
 
-/** Outcomes worth an EventBridge audit event: findings, changes, exemptions and failures. */
-export function isPublishable(outcome: Outcome): boolean {
-  switch (outcome) {
-    case 'remediated':
-    case 'would-remediate':
-    case 'exempt':
-    case 'failed':
-    case 'exemption-staged':
-    case 'blocked-overwrite':
-      return true;
-    case 'compliant':
-    case 'gone':
-    case 'ignored':
-      return false;
-  }
+/**
+ * An audit sink: where the auditor (lib/auditor.ts) sends records besides the log line and the metrics:
+ * EventBridge audit events (lib/audit-events.ts), Security Hub findings (lib/securityhub-sink.ts), listed
+ * from settings (lib/audit-sinks.ts). It never throws: what it could not do it reports as `failed`, counted
+ * under its `failureMetric`, and enforcement goes on (docs/architecture.md, "Audit").
+ */
+export interface AuditPublisher {
+  /** Its name in summaries (`sinks.<name>`); default `auditEvents`. */
+  readonly name?: string;
+  /** The metric its failures are counted under; default `AuditPublishFailures`. */
+  readonly failureMetric?: string;
+  /** The records it takes; default: the outcomes published as audit events (lib/outcomes.ts). */
+  accepts?(record: AuditRecord): boolean;
+  /** Takes records in batches as they are made. */
+  publish(records: readonly AuditRecord[]): Promise<SinkResult>;
+  /**
+   * Once per flush, after the last batch: what a sink does with the invocation's records as a whole.
+   * `complete`: they cover every repository of their account-region, so it may read that one whole.
+   */
+  settle?(scope: { readonly complete?: boolean | undefined }): Promise<SinkResult>;
+  /** Milliseconds its settle would need for what it holds, so a sweep stops early enough to leave them. */
+  settleMs?(): number;
 }
 
 /** Who decided, and how: the fields every record of one invocation shares. */
@@ -378,18 +323,7 @@ export function exemptionStagedRecord(
   reason: string,
   scope: RecordScope,
 ): AuditRecord {
-  return {
-    outcome: 'exemption-staged',
-    repositoryName: facts.repositoryName,
-    repositoryArn: facts.repositoryArn,
-    registryId: facts.registryId,
-    region: scope.region,
-    before: toAuditSetting(facts.setting),
-    after: toAuditSetting(facts.setting),
-    trigger: scope.trigger,
-    dryRun: scope.dryRun,
-    reason,
-  };
+  return repositoryRecord(facts, 'exemption-staged', reason, scope);
 }
 
 /**

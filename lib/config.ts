@@ -23,6 +23,8 @@ export interface GuardConfig {
   /** The sweep also checks (and fixes) repository creation templates. */
   readonly checkCreationTemplates: boolean;
   readonly auditEventBusName: string | undefined;
+  /** The Security Hub sink (lib/securityhub-sink.ts). */
+  readonly securityHub: SecurityHubConfig;
   readonly sweepConcurrency: number;
   readonly sweepSafetyMarginMs: number;
   readonly serviceName: string;
@@ -53,6 +55,13 @@ export interface OrganizationConfig {
   readonly regions: readonly string[];
   /** Account-regions swept at once. */
   readonly parallelism: number;
+}
+
+/** Whether decisions are mirrored onto Security Hub's ECR.2 findings, and where. */
+export interface SecurityHubConfig {
+  readonly sync: boolean;
+  /** The Region findings are synced in (the aggregation Region); undefined: each account-region's own. */
+  readonly region: string | undefined;
 }
 
 /** What every SDK client is built with: timeouts and retries. */
@@ -90,6 +99,7 @@ export function configFromSettings(values: SettingValues): GuardConfig {
     verboseAudit: values.verboseAudit,
     checkCreationTemplates: values.checkCreationTemplates,
     auditEventBusName: values.auditEventBusName,
+    securityHub: { sync: values.syncSecurityHub, region: values.securityHubRegion },
     sweepConcurrency: values.sweepConcurrency,
     sweepSafetyMarginMs: values.sweepSafetyMarginMs,
     serviceName: values.serviceName,
@@ -129,6 +139,7 @@ export function configFromInput(
   const result = validateSettings(input, nameOf);
   if (!result.ok) {
     const [first] = result.issues;
+    // Stryker disable next-line StringLiteral: unreachable, validateSettings fails only with an issue.
     if (first === undefined) throw new ConfigError('environment', 'invalid');
     throw new ConfigError(nameOf(first.key), first.message);
   }

@@ -154,6 +154,11 @@ function decisionOf(record: AuditRecord): RepositoryDecision | undefined {
   }
 }
 
+/** Whether a record decides its repository's finding (a real exempt, compliant or remediated decision). */
+export function decidesFinding(record: AuditRecord): boolean {
+  return decisionOf(record) !== undefined;
+}
+
 /** What one finding needs: an update (action, status, note, marker) or the reason it needs none. */
 type Need =
   | {

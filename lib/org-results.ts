@@ -12,9 +12,9 @@
  *   "Error"?, "Cause"?, ... }`, where `Input` and `Output` are JSON *strings* (the execution's payloads).
  */
 import * as z from 'zod/mini';
-import { DECISION_OUTCOMES, type DecisionCounts, decisionCounts, emptyCounts } from './audit.ts';
 import { InvalidInputError } from './errors.ts';
 import { FORWARDING_STATUSES } from './forwarding.ts';
+import { DECISION_OUTCOMES, type DecisionCounts, decisionCounts, emptyCounts, recordOf } from './outcomes.ts';
 import type { ScopeTarget } from './scope.ts';
 import type { ResultReader } from './scope-items.ts';
 import { formatIssues, jsonOrUndefined, parseJson } from './validation.ts';
@@ -23,21 +23,14 @@ import { formatIssues, jsonOrUndefined, parseJson } from './validation.ts';
 export const RESULT_STATUSES = ['SUCCEEDED', 'FAILED', 'PENDING'] as const;
 export type ResultStatus = (typeof RESULT_STATUSES)[number];
 
-/** The repository decision outcomes a child sums, in a fixed order (those of lib/audit.ts). */
+/** The repository decision outcomes a child sums, in a fixed order (the table of lib/outcomes.ts). */
 export const COUNT_KEYS = DECISION_OUTCOMES;
 
 /** How many failed account-regions the summary names (the rest are only counted): bounded output. */
 export const MAX_NAMED_FAILURES = 10;
 
 const countSchema = z.int().check(z.gte(0));
-const CountsSchema = z.object({
-  compliant: countSchema,
-  remediated: countSchema,
-  'would-remediate': countSchema,
-  exempt: countSchema,
-  gone: countSchema,
-  failed: countSchema,
-});
+const CountsSchema = z.object(recordOf(COUNT_KEYS, () => countSchema));
 
 /**
  * What a child execution of the organisation sweep ends with: its Succeed state's output, and (as a JSON
@@ -77,6 +70,8 @@ const ChildExecutionSchema = z.object({
   Status: z.string(),
   Error: z.optional(z.string()),
   Cause: z.optional(z.string()),
+  /** When the child started: an ISO 8601 string (epoch seconds are accepted too). */
+  StartDate: z.optional(z.union([z.string(), z.number()])),
 });
 export type ChildExecution = z.infer<typeof ChildExecutionSchema>;
 

@@ -6,8 +6,9 @@
  * and the counts it reached; the others carry on. The summary lists every account-region of the scope,
  * skipped accounts included, and the overall result is `failed` as soon as one account-region failed.
  */
-import { type AuditRecord, emptyCounts, OUTCOMES, type OutcomeCounts } from './audit.ts';
+import type { AuditRecord } from './audit.ts';
 import { errorCodeOf } from './errors.ts';
+import { emptyCounts, failuresIn, isFailure, OUTCOMES, type OutcomeCounts } from './outcomes.ts';
 import type { Scope, ScopeTarget, SkipReason } from './scope.ts';
 import { runSweep, type SweepDependencies } from './sweep.ts';
 import type { SweepRequest } from './sweep-input.ts';
@@ -99,16 +100,11 @@ export function executionOrder(targets: readonly ScopeTarget[]): ScopeTarget[] {
   return [...byRegion.values()].flat();
 }
 
+/** Orders strings by UTF-16 code units, as `<` does (not by locale). */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const compareTargets = (a: ScopeTarget, b: ScopeTarget) =>
-  a.accountId < b.accountId
-    ? -1
-    : a.accountId > b.accountId
-      ? 1
-      : a.region < b.region
-        ? -1
-        : a.region > b.region
-          ? 1
-          : 0;
+  byCodeUnits(a.accountId, b.accountId) || byCodeUnits(a.region, b.region);
 
 /** Runs `job` over every target of `scope`, bounded by `maxParallel`; never throws for a job's failure. */
 export async function runOverScope(
@@ -152,7 +148,7 @@ export async function runOverScope(
     const record = (entry: AuditRecord) => {
       if (entry.templatePrefix === undefined) counts[entry.outcome] += 1;
       else templateCounts[entry.outcome] += 1;
-      if (entry.outcome === 'failed') firstFailureCode ??= entry.errorCode;
+      if (isFailure(entry.outcome)) firstFailureCode ??= entry.errorCode;
       options.record({ ...entry, accountId: target.accountId, region: target.region });
     };
     const base = {
@@ -180,7 +176,7 @@ export async function runOverScope(
       return;
     }
     const seconds = (now() - started) / 1000;
-    const failures = counts.failed + templateCounts.failed;
+    const failures = failuresIn(counts) + failuresIn(templateCounts);
     if (failures > 0) {
       finish({
         ...base,
@@ -247,7 +243,7 @@ export type SweepDependenciesFactory = (
   | { readonly deps: Omit<SweepDependencies, 'record'>; readonly close?: () => void };
 
 /**
- * The existing sweep (lib/sweep.ts, unchanged) as an account-region job: the same request in every
+ * The sweep of lib/sweep.ts as an account-region job: the same request in every
  * account-region, with dependencies built per account-region by `createDependencies`.
  */
 export function sweepJob(

@@ -4,16 +4,11 @@
  * every value escaped. Each matrix cell carries a symbol and a word as well as a colour, so the page reads
  * the same printed in black and white. Pure.
  */
+
 import { COUNTED_OUTCOMES, EXPIRING_SOON_DAYS, HASH_DESCRIPTION, type ReportRecord } from './report.ts';
-import {
-  type AccountGroup,
-  CELL_KINDS,
-  CELL_LEGEND,
-  type CellKind,
-  RECORD_COLUMNS,
-  type RecordColumn,
-  type ReportView,
-} from './report-view.ts';
+import { CELL_KINDS, CELL_LEGEND, type CellKind } from './report-cells.ts';
+import type { AccountGroup, RecordColumn, ReportView } from './report-view.ts';
+import { exemptionOrderText, RECORD_COLUMNS, SOURCE_COLUMNS } from './report-view.ts';
 
 /** Escapes text for an HTML element or a quoted attribute. */
 export function escapeHtml(value: string | number | boolean | null | undefined): string {
@@ -97,7 +92,8 @@ function recordTable(records: readonly ReportRecord[], columns: readonly RecordC
   const head = columns.map(([title]) => `<th>${escapeHtml(title)}</th>`).join('');
   const body = records
     .map(
-      (record) => `<tr>${columns.map(([, value]) => `<td>${escapeHtml(value(record))}</td>`).join('')}</tr>`,
+      (record) =>
+        `<tr>${columns.map(([title, value]) => `<td${title === 'Region' ? ' class="nowrap"' : ''}>${escapeHtml(value(record))}</td>`).join('')}</tr>`,
     )
     .join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
@@ -127,11 +123,13 @@ export function renderHtml(view: ReportView, notes: readonly string[] = []): str
   const { data } = view;
   const policy = data.policy;
   const list = (values: readonly string[]) => (values.length === 0 ? 'none' : values.join(', '));
-  const provenance = `<dl id="provenance">
-<dt>Gathered at</dt><dd id="gathered-at">${escapeHtml(data.gatheredAt)}</dd>
-<dt>Gathered by</dt><dd id="gathered-by">${escapeHtml(data.gatheredBy ?? 'not recorded in the source')}</dd>
-<dt>Source</dt><dd>${escapeHtml(`${data.source.kind}: ${data.source.detail}`)}</dd>
-</dl>`;
+  const sourceRows = data.sources
+    .map(
+      (source) =>
+        `<tr data-source="${escapeHtml(source.kind)}">${SOURCE_COLUMNS.map(([title, value]) => `<td${title === 'What' ? ' class="mono"' : ''}>${escapeHtml(value(source))}</td>`).join('')}</tr>`,
+    )
+    .join('');
+  const provenance = `<table id="sources"><thead><tr>${SOURCE_COLUMNS.map(([title]) => `<th>${escapeHtml(title)}</th>`).join('')}</tr></thead><tbody>${sourceRows}</tbody></table>${view.madeAt === null ? '' : `<p class="note">Report made at <span id="made-at">${escapeHtml(view.madeAt)}</span> (not part of the data or its hash).</p>`}`;
   const policyList = `<dl id="policy">
 <dt>Target</dt><dd>${escapeHtml(policy.target)}</dd>
 <dt>Allowed exclusions</dt><dd>${escapeHtml(list(policy.allowedExclusions))}</dd>
@@ -179,7 +177,7 @@ export function renderHtml(view: ReportView, notes: readonly string[] = []): str
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(`ECR tag immutability evidence, ${data.gatheredAt}`)}</title>
+<title>${escapeHtml(`ECR tag immutability evidence${view.asOf.at === null ? '' : `, ${view.asOf.at}`}`)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
@@ -188,7 +186,7 @@ export function renderHtml(view: ReportView, notes: readonly string[] = []): str
 <section id="integrity"><h2>Integrity</h2>${integrity}</section>
 <section id="summary"><h2>Summary</h2>${summaryBar(view)}<h3>Repositories</h3>${totals}</section>
 <section id="matrix-section"><h2>Accounts × Regions</h2><table id="matrix"><thead>${matrixHead}</thead><tbody>${matrixBody}</tbody></table><h3>Legend</h3>${legend}</section>
-<section id="exemptions-section"><h2>Exemptions</h2><p class="note">${escapeHtml(`Those expiring within ${EXPIRING_SOON_DAYS} days of ${data.gatheredAt} first, soonest first; then by expiry; then those without one.`)}</p>${exemptions}</section>
+<section id="exemptions-section"><h2>Exemptions</h2><p class="note">${escapeHtml(exemptionOrderText(view.asOf))}</p>${exemptions}</section>
 ${byAccountSection('blocked-overwrites', 'Refused overwrites, by account', view.blockedOverwrites, 'No refused overwrites in this data.', RECORD_COLUMNS.blockedOverwrites)}
 ${byAccountSection('remediations', 'Remediations, by account', view.remediations, 'No remediations in this data.', RECORD_COLUMNS.remediations)}
 ${byAccountSection('failures', 'Failures, by account', view.failures, 'No repository failed in this data.', RECORD_COLUMNS.failures)}

@@ -4,7 +4,8 @@
  * totals), so that a tool need not compute them again. Pure.
  */
 import { HASH_DESCRIPTION } from './report.ts';
-import { CELL_LEGEND, type ReportView } from './report-view.ts';
+import { CELL_LEGEND } from './report-cells.ts';
+import type { ReportView } from './report-view.ts';
 
 /** Renders the report as pretty-printed JSON; `notes` are the reader's remarks on its source. */
 export function renderJson(view: ReportView, notes: readonly string[] = []): string {
@@ -23,7 +24,9 @@ export function renderJson(view: ReportView, notes: readonly string[] = []): str
     sha256: view.sha256,
     hashed: HASH_DESCRIPTION,
     data: view.data,
+    madeAt: view.madeAt,
     summary: {
+      exemptionsMeasuredFrom: view.asOf,
       totals: view.totals,
       accountRegions: view.cellTotals,
       matrix,

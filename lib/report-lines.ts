@@ -1,18 +1,26 @@
 /**
  * The CLI's `--json` lines as bin/output.ts writes them, read back for the evidence report
  * (lib/report-readers.ts): `{"type":"audit",…}` records, `{"type":"summary",…}` per Region (one account)
- * or per account-region (a scope), and `error` lines. Pure: schemas and their conversion.
+ * or per account-region (a scope), and `error` lines; and the functions' audit log lines (lib/auditor.ts).
+ * Pure: schemas and their conversion.
  */
 import * as z from 'zod/mini';
-import { type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
-import { COUNTED_OUTCOMES, REPORT_STATUSES, type ReportCounts, zeroCounts } from './report.ts';
+import { AUDIT_MESSAGE, type AuditRecord, OUTCOMES, type Trigger } from './audit.ts';
+import {
+  COUNTED_OUTCOMES,
+  REPORT_STATUSES,
+  type ReportAccountRegion,
+  type ReportCounts,
+  type ReportStatus,
+  zeroCounts,
+} from './report.ts';
 
 const count = z.int().check(z.gte(0));
 const SettingSchema = z.object({ imageTagMutability: z.string(), exclusionFilters: z.array(z.string()) });
 const optionalText = z.optional(z.nullable(z.string()));
 
-export const AuditLineSchema = z.object({
-  type: z.literal('audit'),
+/** The fields of an audit record (lib/audit.ts), as the CLI and the functions' log lines write them. */
+const AUDIT_FIELDS = {
   outcome: z.enum(OUTCOMES),
   repositoryName: optionalText,
   registryId: optionalText,
@@ -27,6 +35,20 @@ export const AuditLineSchema = z.object({
   imageTag: optionalText,
   errorCode: optionalText,
   templatePrefix: optionalText,
+};
+
+/** The CLI's `{"type":"audit",…}` line. */
+export const AuditLineSchema = z.object({ type: z.literal('audit'), ...AUDIT_FIELDS });
+
+/**
+ * A function's audit log line (lib/auditor.ts: Powertools JSON, `"message":"ecr-guard audit"`), as CloudWatch
+ * Logs holds it: with the time it was written and, when the Lambda context is injected, the function's ARN.
+ */
+export const AuditLogLineSchema = z.object({
+  message: z.literal(AUDIT_MESSAGE),
+  timestamp: z.optional(z.string()),
+  function_arn: z.optional(z.string()),
+  ...AUDIT_FIELDS,
 });
 
 const CountsSchema = z.object(Object.fromEntries(COUNTED_OUTCOMES.map((outcome) => [outcome, count])));
@@ -66,8 +88,35 @@ export function countsOf(counts: Readonly<Record<string, number>>): ReportCounts
 export const orNull = (value: string | null | undefined): string | null => value ?? null;
 const orUndefined = (value: string | null | undefined): string | undefined => value ?? undefined;
 
-/** The audit record an `audit` line holds. */
-export function auditRecordOf(line: z.infer<typeof AuditLineSchema>): AuditRecord {
+/** An account-region's summary as the one pass (lib/org-sweep.ts) ends it and the CLI's `--json` writes it. */
+export interface PassSummaryFacts {
+  readonly accountId: string;
+  readonly accountName?: string | null | undefined;
+  readonly region: string;
+  readonly status: ReportStatus;
+  readonly counts: Readonly<Record<string, number>>;
+  readonly scanned: number;
+  readonly errorCode?: string | null | undefined;
+  readonly reason?: string | null | undefined;
+  readonly skipReason?: string | null | undefined;
+}
+
+/** The report's view of a pass's account-region summary: a skip's code is its reason's key, a failure's its error code. */
+export function reportAccountRegionOf(summary: PassSummaryFacts): ReportAccountRegion {
+  return {
+    accountId: summary.accountId,
+    accountName: orNull(summary.accountName),
+    region: summary.region,
+    status: summary.status,
+    counts: countsOf(summary.counts),
+    scanned: summary.scanned,
+    code: orNull(summary.status === 'skipped' ? summary.skipReason : summary.errorCode),
+    reason: orNull(summary.reason),
+  };
+}
+
+/** The audit record an `audit` line or an audit log line holds. */
+export function auditRecordOf(line: z.infer<z.ZodMiniObject<typeof AUDIT_FIELDS>>): AuditRecord {
   const setting = (value: z.infer<typeof SettingSchema> | null | undefined) => value ?? undefined;
   const trigger: Trigger = line.trigger;
   return {

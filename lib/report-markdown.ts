@@ -3,15 +3,11 @@
  * same sections as the HTML page, each matrix cell a symbol and a word, every value escaped so that no
  * repository name or reason can add markup, links or HTML. Pure.
  */
+
 import { COUNTED_OUTCOMES, EXPIRING_SOON_DAYS, HASH_DESCRIPTION, type ReportRecord } from './report.ts';
-import {
-  type AccountGroup,
-  CELL_KINDS,
-  CELL_LEGEND,
-  RECORD_COLUMNS,
-  type RecordColumn,
-  type ReportView,
-} from './report-view.ts';
+import { CELL_KINDS, CELL_LEGEND } from './report-cells.ts';
+import type { AccountGroup, RecordColumn, ReportView } from './report-view.ts';
+import { exemptionOrderText, RECORD_COLUMNS, SOURCE_COLUMNS } from './report-view.ts';
 
 /**
  * Escapes text for a Markdown table cell or list item: the characters that can start inline markup —
@@ -95,11 +91,13 @@ export function renderMarkdown(view: ReportView, notes: readonly string[] = []):
         );
   const sections = [
     '# ECR tag immutability: evidence',
-    [
-      `- Gathered at: ${escapeMarkdown(data.gatheredAt)}`,
-      `- Gathered by: ${escapeMarkdown(data.gatheredBy ?? 'not recorded in the source')}`,
-      `- Source: ${escapeMarkdown(`${data.source.kind}: ${data.source.detail}`)}`,
-    ].join('\n'),
+    table(
+      SOURCE_COLUMNS.map(([title]) => title),
+      data.sources.map((source) => SOURCE_COLUMNS.map(([, value]) => value(source))),
+    ),
+    ...(view.madeAt === null
+      ? []
+      : [escapeMarkdown(`Report made at ${view.madeAt} (not part of the data or its hash).`)]),
     '## Policy in force',
     [
       `- Target: ${escapeMarkdown(policy.target)}`,
@@ -125,9 +123,7 @@ export function renderMarkdown(view: ReportView, notes: readonly string[] = []):
     matrix,
     legend,
     '## Exemptions',
-    escapeMarkdown(
-      `Those expiring within ${EXPIRING_SOON_DAYS} days of ${data.gatheredAt} first, soonest first; then by expiry; then those without one.`,
-    ),
+    escapeMarkdown(exemptionOrderText(view.asOf)),
     exemptions,
     byAccount(
       'Refused overwrites, by account',

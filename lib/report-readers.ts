@@ -1,21 +1,13 @@
 /**
- * Readers of the saved forms an evidence report can be made from (lib/report.ts): the CLI's `--json`
- * lines (lib/report-lines.ts) and an organisation sweep's Distributed Map ResultWriter files
- * (lib/org-results.ts documents them). Pure: the caller reads the files. What a source does not hold is said in `notes`, never guessed:
- * a single-account summary names no account, and ResultWriter files hold counts but no audit records.
+ * Readers of the data an evidence report can be made from (lib/report.ts): a live dry-run's pass, the CLI's
+ * `--json` lines and the functions' audit log lines (lib/report-lines.ts), and an organisation sweep's
+ * ResultWriter files (lib/report-sweep-results.ts); several of them merged into one data set. Pure: the
+ * caller reads the files. What a source does not hold is said in `notes`, never guessed: a single-account
+ * summary names no account, and ResultWriter files hold counts but no audit records.
  */
 import type * as z from 'zod/mini';
+import { AUDIT_MESSAGE, type AuditRecord } from './audit.ts';
 import { InvalidInputError } from './errors.ts';
-import {
-  type ChildExecution,
-  ChildOutcomeSchema,
-  childOutcomeOf,
-  childTargetOf,
-  parseManifest,
-  parseResultFile,
-  RESULT_STATUSES,
-  type ResultStatus,
-} from './org-results.ts';
 import {
   buildEvidence,
   type EvidenceData,
@@ -23,25 +15,25 @@ import {
   type ReportCounts,
   type ReportPolicy,
   type ReportRecord,
+  type ReportSource,
   toReportRecord,
-  zeroCounts,
 } from './report.ts';
 import {
   AccountRegionLineSchema,
   AuditLineSchema,
+  AuditLogLineSchema,
   auditRecordOf,
   countsOf,
   ErrorLineSchema,
-  orNull,
+  type PassSummaryFacts,
   RegionLineSchema,
+  reportAccountRegionOf,
 } from './report-lines.ts';
-import { formatIssues, jsonOrUndefined, parseJson } from './validation.ts';
+import { formatIssues, parseJson } from './validation.ts';
 
-/** What the caller knows of the data: the policy in force, when and by whom it was gathered. */
+/** What the caller knows of the data: the policy in force (the saved forms do not record it). */
 export interface ReportContext {
   readonly policy: ReportPolicy;
-  readonly gatheredAt: string;
-  readonly gatheredBy: string | null;
 }
 
 /** A data set and what the reader could not take from its source. */
@@ -50,12 +42,17 @@ export interface ReadResult {
   readonly notes: readonly string[];
 }
 
+/** How many function ARNs a source names as its gatherers before it says "and N more". */
+const MAX_NAMED_FUNCTIONS = 3;
+
 /**
- * Reads the CLI's `--json` output. An organisation run's summary lines give every account-region with its
+ * Reads the CLI's `--json` output, or the functions' audit log lines (one JSON object a line, as exported
+ * from CloudWatch Logs), or both. An organisation run's summary lines give every account-region with its
  * status; a single-account run's name only the Region, so the account is `accountId` when given, else the
  * registry of that Region's records. Records the report lists are kept; `total` lines are left (they are
- * the sum of the summaries), `error` lines and lines of other types are noted.
- * @throws InvalidInputError naming the line that is not JSON or not as the CLI writes it.
+ * the sum of the summaries), `error` lines and lines of other types are noted. Audit log lines say when
+ * they were written: a file of them alone is the window `from – to`, gathered by the functions they name.
+ * @throws InvalidInputError naming the line that is not JSON or not as the CLI or the functions write it.
  */
 export function readCliJsonLines(
   text: string,
@@ -72,39 +69,47 @@ export function readCliJsonLines(
     scanned: number;
     interrupted: boolean;
   }[] = [];
+  let cliLines = 0;
+  const others = new Map<string, { where: string; count: number }>();
+  const logTimes: number[] = [];
+  const functions = new Set<string>();
+  const keep = (record: AuditRecord) => {
+    if (record.region !== undefined && record.registryId !== undefined && !registries.has(record.region))
+      registries.set(record.region, record.registryId);
+    const shown = toReportRecord(record);
+    if (shown !== undefined) records.push(shown);
+  };
   text.split('\n').forEach((raw, index) => {
     const line = raw.trim();
     if (line === '') return;
     const where = `${context.file}:${index + 1}`;
     const value = parseJson(line, where);
-    const type = typeof value === 'object' && value !== null && 'type' in value ? value.type : undefined;
+    const member = (name: string) =>
+      typeof value === 'object' && value !== null && name in value ? Reflect.get(value, name) : undefined;
+    const type = member('type');
     const invalid = (error: z.core.$ZodError) => new InvalidInputError(formatIssues(error, [where]));
+    if (type === undefined && member('message') === AUDIT_MESSAGE) {
+      const parsed = AuditLogLineSchema.safeParse(value);
+      if (!parsed.success) throw invalid(parsed.error);
+      const at = parsed.data.timestamp === undefined ? Number.NaN : Date.parse(parsed.data.timestamp);
+      if (!Number.isNaN(at)) logTimes.push(at);
+      if (parsed.data.function_arn !== undefined) functions.add(parsed.data.function_arn);
+      keep(auditRecordOf(parsed.data));
+      return;
+    }
+    if (type === 'audit' || type === 'summary' || type === 'total') cliLines += 1;
     switch (type) {
       case 'audit': {
         const parsed = AuditLineSchema.safeParse(value);
         if (!parsed.success) throw invalid(parsed.error);
-        const record = auditRecordOf(parsed.data);
-        if (record.region !== undefined && record.registryId !== undefined && !registries.has(record.region))
-          registries.set(record.region, record.registryId);
-        const shown = toReportRecord(record);
-        if (shown !== undefined) records.push(shown);
+        keep(auditRecordOf(parsed.data));
         return;
       }
       case 'summary': {
         if (typeof value === 'object' && value !== null && 'accountId' in value) {
           const parsed = AccountRegionLineSchema.safeParse(value);
           if (!parsed.success) throw invalid(parsed.error);
-          const summary = parsed.data;
-          entries.push({
-            accountId: summary.accountId,
-            accountName: orNull(summary.accountName),
-            region: summary.region,
-            status: summary.status,
-            counts: countsOf(summary.counts),
-            scanned: summary.scanned,
-            code: orNull(summary.status === 'skipped' ? summary.skipReason : summary.errorCode),
-            reason: orNull(summary.reason),
-          });
+          entries.push(reportAccountRegionOf(parsed.data));
           return;
         }
         const parsed = RegionLineSchema.safeParse(value);
@@ -127,10 +132,24 @@ export function readCliJsonLines(
         );
         return;
       }
-      default:
-        notes.push(`${where}: a line of type ${JSON.stringify(type ?? null)} is not part of the report`);
+      default: {
+        // Other lines (a progress line, a function's other log lines) are counted once per kind.
+        const message = member('message');
+        const kind =
+          type === undefined && typeof message === 'string'
+            ? `log message ${JSON.stringify(message.slice(0, 80))}`
+            : `type ${JSON.stringify(type ?? null)}`;
+        const seen = others.get(kind);
+        others.set(kind, { where: seen?.where ?? where, count: (seen?.count ?? 0) + 1 });
+      }
     }
   });
+  for (const [kind, { where, count }] of others)
+    notes.push(
+      count === 1
+        ? `${where}: a line of ${kind} is not part of the report`
+        : `${where}: ${count} lines of ${kind} are not part of the report (the first here)`,
+    );
   for (const summary of regionLines) {
     const accountId = context.accountId ?? registries.get(summary.region);
     if (accountId === undefined)
@@ -156,9 +175,7 @@ export function readCliJsonLines(
   return {
     data: buildEvidence({
       policy: context.policy,
-      gatheredAt: context.gatheredAt,
-      gatheredBy: context.gatheredBy,
-      source: { kind: 'cli-json-lines', detail: context.file },
+      sources: [sourceOfLines(context.file, cliLines, logTimes, [...functions].sort(), notes)],
       accountRegions: entries,
       records,
     }),
@@ -166,113 +183,90 @@ export function readCliJsonLines(
   };
 }
 
-/** An account the organisation sweep's scope skipped (the scope function's `skipped`), shown in every Region. */
-export interface SkippedScopeAccount {
-  readonly accountId: string;
-  readonly name?: string | undefined;
-  readonly reason: string;
-  readonly detail: string;
-}
-
 /**
- * Reads an organisation sweep's ResultWriter output: the manifest and each result file it lists
- * (`readFile(key)` gives a file's text). Each child execution is one account-region: a SUCCEEDED child
- * with its counts (failed when repositories failed, else unguarded when its forwarding rule was not in
- * place), a FAILED child with the counts of its Fail state's
- * cause when it has them, a PENDING child failed with unknown counts.
- * @throws InvalidInputError naming the file and field that is not as the ResultWriter writes it.
+ * What a file of lines says of when and by whom: the CLI's lines carry no time and no caller (the report says
+ * so rather than guess); a file of audit log lines alone is the window its lines were written in.
  */
-export function readResultWriterFiles(
-  input: ReportContext & {
-    readonly manifestKey: string;
-    readonly manifest: string;
-    readonly readFile: (key: string) => string | undefined;
-    readonly skipped?: readonly SkippedScopeAccount[];
-  },
-): ReadResult {
-  const manifest = parseManifest(input.manifest, input.manifestKey);
-  const entries: ReportAccountRegion[] = [];
-  const notes = [
-    `${input.manifestKey}: an organisation sweep's results hold counts per account-region, not audit records; exemptions, refused overwrites and remediations are not listed`,
-  ];
-  for (const status of RESULT_STATUSES) {
-    for (const key of manifest.files[status]) {
-      const text = input.readFile(key);
-      if (text === undefined)
-        throw new InvalidInputError([`${key}: listed in ${input.manifestKey} but not found`]);
-      const file = parseResultFile(text, key, status);
-      file.executions.forEach((execution, index) => {
-        entries.push(entryOf(status, execution, `${key}: [${index}]`));
-      });
-    }
+function sourceOfLines(
+  file: string,
+  cliLines: number,
+  logTimes: readonly number[],
+  functions: readonly string[],
+  notes: string[],
+): ReportSource {
+  if (logTimes.length === 0 && functions.length === 0)
+    return { kind: 'cli-json-lines', detail: file, gatheredAt: null, gatheredBy: null };
+  const first = logTimes.length === 0 ? undefined : new Date(Math.min(...logTimes)).toISOString();
+  const last = logTimes.length === 0 ? undefined : new Date(Math.max(...logTimes)).toISOString();
+  const window = first === undefined ? '' : ` (audit log lines written ${first} – ${last ?? first})`;
+  if (cliLines > 0) {
+    notes.push(
+      `${file}: holds CLI lines and the functions' audit log lines; shown as the CLI's, which record no time`,
+    );
+    return { kind: 'cli-json-lines', detail: `${file}${window}`, gatheredAt: null, gatheredBy: null };
   }
-  const regions = [...new Set(entries.map((entry) => entry.region))].sort();
-  for (const account of input.skipped ?? []) {
-    for (const region of regions) {
-      entries.push({
-        accountId: account.accountId,
-        accountName: account.name ?? null,
-        region,
-        status: 'skipped',
-        counts: zeroCounts(),
-        scanned: 0,
-        code: account.reason,
-        reason: account.detail,
-      });
-    }
-  }
+  const named = functions.slice(0, MAX_NAMED_FUNCTIONS).join(', ');
+  const more = functions.length - MAX_NAMED_FUNCTIONS;
   return {
-    data: buildEvidence({
-      policy: input.policy,
-      gatheredAt: input.gatheredAt,
-      gatheredBy: input.gatheredBy,
-      source: { kind: 'result-writer', detail: `${manifest.mapRunArn} (${input.manifestKey})` },
-      accountRegions: entries,
-      records: [],
-    }),
-    notes,
+    kind: 'audit-log',
+    detail: `${file}${window}`,
+    gatheredAt: first ?? null,
+    gatheredBy: functions.length === 0 ? null : `${named}${more > 0 ? ` and ${more} more` : ''}`,
   };
 }
 
-function entryOf(status: ResultStatus, execution: ChildExecution, where: string): ReportAccountRegion {
-  if (status === 'SUCCEEDED') {
-    const outcome = ChildOutcomeSchema.safeParse(jsonOrUndefined(execution.Output));
-    if (!outcome.success) throw new InvalidInputError(formatIssues(outcome.error, [`${where}.Output`]));
-    const { accountId, region, counts, scanned, forwarding } = outcome.data;
-    const failed = counts.failed > 0;
-    // The child's footprint check (lib/forwarding.ts): swept, but its events reach no guardrail.
-    const unguarded =
-      forwarding?.status === 'unguarded'
-        ? `unguarded: ${forwarding.reason ?? 'the forwarding rule is not in place'}`
-        : undefined;
-    const failures = failed ? `${counts.failed} repositories could not be decided` : undefined;
-    const reasons = [failures, unguarded].filter((part) => part !== undefined);
-    return {
-      accountId,
-      accountName: null,
-      region,
-      // The most serious first: a failed account-region that is also unguarded says both.
-      status: failed ? 'failed' : unguarded !== undefined ? 'unguarded' : 'completed',
-      counts: countsOf(counts),
-      scanned,
-      code: failed ? 'RepositoriesFailed' : null,
-      reason: reasons.length === 0 ? null : reasons.join('; '),
-    };
-  }
-  const known = childOutcomeOf(execution.Cause);
-  const place = known ?? childTargetOf(execution);
-  const cause = known?.message ?? execution.Cause;
+/**
+ * A live dry-run's data: the summary of every account-region of the pass (lib/org-sweep.ts) and every
+ * record it made, as gathered in memory.
+ */
+export function readLivePass(
+  input: ReportContext & {
+    readonly source: ReportSource;
+    readonly summaries: readonly PassSummaryFacts[];
+    readonly records: readonly AuditRecord[];
+  },
+): EvidenceData {
+  return buildEvidence({
+    policy: input.policy,
+    sources: [input.source],
+    accountRegions: input.summaries.map(reportAccountRegionOf),
+    records: input.records.flatMap((record) => toReportRecord(record) ?? []),
+  });
+}
+
+const placeOf = (entry: { readonly accountId: string; readonly region: string }) =>
+  `${entry.accountId}/${entry.region}`;
+
+/**
+ * One data set from several sources, in the order given: every source is listed; an account-region in more
+ * than one is shown as the last of them says (its records from that source only), and a note says so.
+ */
+export function mergeReads(context: ReportContext, reads: readonly ReadResult[]): ReadResult {
+  const owner = new Map<string, number>();
+  const labels = reads.map((read) => read.data.sources.map((source) => source.detail).join(', '));
+  const notes = reads.flatMap((read) => read.notes);
+  reads.forEach((read, index) => {
+    for (const entry of read.data.accountRegions) {
+      const place = placeOf(entry);
+      const earlier = owner.get(place);
+      if (earlier !== undefined && earlier !== index)
+        notes.push(
+          `${entry.accountId} ${entry.region} is in ${labels[earlier] ?? ''} and in ${labels[index] ?? ''}: shown as the latter says`,
+        );
+      owner.set(place, index);
+    }
+  });
+  const kept = (index: number) => (entry: { readonly accountId: string; readonly region: string }) => {
+    const at = owner.get(placeOf(entry));
+    return at === undefined || at === index;
+  };
   return {
-    accountId: place.accountId,
-    accountName: null,
-    region: place.region,
-    status: 'failed',
-    counts: known === undefined ? zeroCounts() : countsOf(known.counts),
-    scanned: known?.scanned ?? 0,
-    code: status === 'PENDING' ? 'Pending' : (execution.Error ?? execution.Status),
-    reason:
-      status === 'PENDING'
-        ? 'the child execution never finished'
-        : `${known === undefined ? 'counts unknown' : 'partial counts'}${cause === undefined ? '' : `: ${cause.slice(0, 300)}`}`,
+    data: buildEvidence({
+      policy: context.policy,
+      sources: reads.flatMap((read) => read.data.sources),
+      accountRegions: reads.flatMap((read, index) => read.data.accountRegions.filter(kept(index))),
+      records: reads.flatMap((read, index) => read.data.records.filter(kept(index))),
+    }),
+    notes,
   };
 }

@@ -1,7 +1,7 @@
 /**
- * What every format of the evidence report shows of its data set (lib/report.ts): the accounts × Regions
- * matrix with a verdict per cell (in words and a symbol as well as a colour), the totals, the exemptions
- * with their expiry, and the records grouped by account. Pure: the formats (lib/report-html.ts,
+ * What every format of the evidence report shows of its data set (lib/report.ts): the sources with when
+ * and by whom, the accounts × Regions matrix with a verdict per cell (lib/report-cells.ts), the totals, the
+ * exemptions with their expiry measured from when the data was gathered, and the records grouped by account. Pure: the formats (lib/report-html.ts,
  * lib/report-markdown.ts, lib/report-json.ts) render this view and decide nothing themselves.
  */
 import { type ExemptionFacts, readExemption } from './exemption-reason.ts';
@@ -12,108 +12,16 @@ import {
   type EvidenceData,
   EXPIRING_SOON_DAYS,
   evidenceHash,
-  type ReportAccountRegion,
   type ReportCounts,
   type ReportRecord,
+  type ReportSource,
   type ShownOutcome,
+  type SourceKind,
   zeroCounts,
 } from './report.ts';
+import { type CellKind, cellOf, type MatrixCell } from './report-cells.ts';
 
 const DAY_MS = 86_400_000;
-
-/** What a matrix cell says, in words and a symbol as well as a colour. */
-export const CELL_KINDS = [
-  'compliant',
-  'exempt',
-  'remediated',
-  'would-remediate',
-  'failed',
-  'incomplete',
-  'unguarded',
-  'skipped',
-  'absent',
-] as const;
-export type CellKind = (typeof CELL_KINDS)[number];
-
-export const CELL_LEGEND: Readonly<
-  Record<CellKind, { readonly symbol: string; readonly label: string; readonly meaning: string }>
-> = {
-  compliant: { symbol: '✔', label: 'compliant', meaning: 'every repository at the policy' },
-  exempt: { symbol: '◐', label: 'exempt', meaning: 'compliant except repositories the policy exempts' },
-  remediated: { symbol: '↻', label: 'remediated', meaning: 'the guard set repositories to the policy' },
-  'would-remediate': {
-    symbol: '⚠',
-    label: 'non-compliant',
-    meaning: 'repositories a dry run would set to the policy',
-  },
-  failed: {
-    symbol: '✖',
-    label: 'failed',
-    meaning: 'the account-region or a repository could not be decided',
-  },
-  incomplete: {
-    symbol: '…',
-    label: 'incomplete',
-    meaning: 'the run stopped before the end of the account-region',
-  },
-  unguarded: { symbol: '!', label: 'unguarded', meaning: 'the guard’s event forwarding is missing there' },
-  skipped: { symbol: '⊘', label: 'skipped', meaning: 'not swept, with the reason' },
-  absent: {
-    symbol: '—',
-    label: 'not in the data',
-    meaning: 'the data has no summary for this account-region',
-  },
-};
-
-/** One cell of the accounts × Regions matrix. */
-export interface MatrixCell {
-  readonly kind: CellKind;
-  /** Counts or the reason, in words. */
-  readonly detail: string;
-}
-
-function countsText(counts: ReportCounts): string {
-  const parts = COUNTED_OUTCOMES.filter((outcome) => counts[outcome] > 0).map(
-    (outcome) => `${counts[outcome]} ${outcome}`,
-  );
-  return parts.length === 0 ? 'no repositories' : parts.join(', ');
-}
-
-/** The verdict of one account-region: the most serious of what happened there. */
-export function cellOf(entry: ReportAccountRegion | undefined): MatrixCell {
-  if (entry === undefined) return { kind: 'absent', detail: CELL_LEGEND.absent.meaning };
-  const why = [entry.code, entry.reason].filter((part) => part !== null).join(': ');
-  switch (entry.status) {
-    case 'skipped':
-      return { kind: 'skipped', detail: why === '' ? 'skipped' : why };
-    case 'failed':
-      return {
-        kind: 'failed',
-        detail: [why, countsText(entry.counts)].filter((part) => part !== '').join('; '),
-      };
-    case 'unguarded':
-      return {
-        kind: 'unguarded',
-        detail: [why, countsText(entry.counts)].filter((part) => part !== '').join('; '),
-      };
-    case 'incomplete':
-      return { kind: 'incomplete', detail: countsText(entry.counts) };
-    case 'completed': {
-      const { counts } = entry;
-      const kind: CellKind =
-        counts.failed > 0
-          ? 'failed'
-          : counts['would-remediate'] > 0
-            ? 'would-remediate'
-            : counts.remediated > 0
-              ? 'remediated'
-              : counts.exempt > 0
-                ? 'exempt'
-                : 'compliant';
-      return { kind, detail: countsText(counts) };
-    }
-  }
-}
 
 /** An exemption as listed: where, what, and when it ends. */
 export interface ExemptionRow extends ExemptionFacts {
@@ -131,11 +39,41 @@ function instantOf(value: string | undefined): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
+/** What every format says of a source, in words. */
+export const SOURCE_LABELS: Readonly<Record<SourceKind, string>> = {
+  'live-dry-run': 'live dry run (nothing written)',
+  'cli-json-lines': 'saved CLI --json output',
+  'audit-log': 'the functions’ audit log lines (CloudWatch Logs)',
+  'result-writer': 'organisation sweep results (Step Functions ResultWriter files)',
+};
+
+/** What a format shows for a source that does not say when, or by whom, its data was gathered. */
+export const UNKNOWN_WHEN = 'unknown: the source does not record when its data was gathered';
+export const UNKNOWN_WHO = 'unknown: the source does not record who gathered it';
+
+/**
+ * The instant the exemptions' "expiring within 30 days" is measured from: when the data was gathered (the
+ * latest of the sources that say), else when the report was made, else none (no exemption is then "soon").
+ */
+export interface AsOf {
+  readonly at: string | null;
+  readonly basis: 'gathered' | 'made' | 'unknown';
+}
+
+/** What a view needs besides the data: when the report is made (not part of the data, nor of its hash). */
+export interface ViewOptions {
+  /** ISO 8601. */
+  readonly madeAt?: string | undefined;
+}
+
 /** Everything a format shows, computed once from the data set. */
 export interface ReportView {
   readonly data: EvidenceData;
   readonly canonical: string;
   readonly sha256: string;
+  /** When the report was made, if the caller said. */
+  readonly madeAt: string | null;
+  readonly asOf: AsOf;
   readonly accounts: readonly { readonly accountId: string; readonly accountName: string | null }[];
   readonly regions: readonly string[];
   /** `cells[account][region]`, in the order of {@link accounts} and {@link regions}. */
@@ -181,6 +119,15 @@ export const RECORD_COLUMNS: Readonly<
   ],
 };
 
+/** The columns of the sources table every format shows. */
+export const SOURCE_COLUMNS: readonly (readonly [title: string, value: (source: ReportSource) => string])[] =
+  [
+    ['Source', (source) => SOURCE_LABELS[source.kind]],
+    ['What', (source) => source.detail],
+    ['Gathered at', (source) => source.gatheredAt ?? UNKNOWN_WHEN],
+    ['Gathered by', (source) => source.gatheredBy ?? UNKNOWN_WHO],
+  ];
+
 /** Records of one account. */
 export interface AccountGroup {
   readonly accountId: string;
@@ -210,8 +157,31 @@ function compareExemptions(a: ExemptionRow, b: ExemptionRow): number {
   );
 }
 
-/** Computes what every format shows. */
-export function viewOf(data: EvidenceData): ReportView {
+/** The instant exemptions are measured from (see {@link AsOf}). */
+export function asOfOf(data: EvidenceData, madeAt: string | undefined): AsOf {
+  const gathered = data.sources
+    .map((source) => source.gatheredAt)
+    .filter((at): at is string => at !== null && instantOf(at) !== undefined)
+    .sort((a, b) => (instantOf(a) ?? 0) - (instantOf(b) ?? 0))
+    .at(-1);
+  if (gathered !== undefined) return { at: gathered, basis: 'gathered' };
+  if (madeAt !== undefined && instantOf(madeAt) !== undefined) return { at: madeAt, basis: 'made' };
+  return { at: null, basis: 'unknown' };
+}
+
+/** The sentence that says how the exemptions are ordered, and from when "within 30 days" counts. */
+export function exemptionOrderText(asOf: AsOf): string {
+  const from =
+    asOf.basis === 'gathered'
+      ? `of ${asOf.at ?? ''} (when the data was gathered)`
+      : asOf.basis === 'made'
+        ? `of ${asOf.at ?? ''} (when this report was made: the source does not say when its data was gathered)`
+        : 'of a time the source does not record (none is marked)';
+  return `Those expiring within ${EXPIRING_SOON_DAYS} days ${from} first, soonest first; then by expiry; then those without one.`;
+}
+
+/** Computes what every format shows; `options.madeAt` is when the report is made (outside the hash). */
+export function viewOf(data: EvidenceData, options: ViewOptions = {}): ReportView {
   const canonical = canonicalJson(data);
   const names = new Map<string, string | null>();
   for (const entry of data.accountRegions) {
@@ -247,7 +217,8 @@ export function viewOf(data: EvidenceData): ReportView {
   const totals = zeroCounts();
   for (const entry of data.accountRegions)
     for (const outcome of COUNTED_OUTCOMES) totals[outcome] += entry.counts[outcome];
-  const asOf = instantOf(data.gatheredAt) ?? 0;
+  const asOf = asOfOf(data, options.madeAt);
+  const asOfMs = instantOf(asOf.at ?? undefined);
   const exemptions = data.records
     .filter((record) => record.outcome === 'exempt')
     .map((record): ExemptionRow => {
@@ -258,7 +229,10 @@ export function viewOf(data: EvidenceData): ReportView {
         accountId: record.accountId,
         region: record.region,
         subject: record.subject,
-        soon: expiresAt !== undefined && expiresAt - asOf <= EXPIRING_SOON_DAYS * DAY_MS,
+        soon:
+          expiresAt !== undefined &&
+          asOfMs !== undefined &&
+          expiresAt - asOfMs <= EXPIRING_SOON_DAYS * DAY_MS,
       };
     })
     .sort(compareExemptions);
@@ -268,6 +242,8 @@ export function viewOf(data: EvidenceData): ReportView {
     data,
     canonical,
     sha256: evidenceHash(data),
+    madeAt: options.madeAt ?? null,
+    asOf,
     accounts,
     regions,
     cells,

@@ -46,11 +46,18 @@ export interface ReportPolicy {
   readonly exemptExpiryTagKey: string | null;
 }
 
-/** Where the data came from. */
+export const SOURCE_KINDS = ['live-dry-run', 'cli-json-lines', 'audit-log', 'result-writer'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Where part of the data came from, and when and by whom it was gathered, as far as the source says. */
 export interface ReportSource {
-  readonly kind: 'live-dry-run' | 'cli-json-lines' | 'result-writer';
+  readonly kind: SourceKind;
   /** Files read, or the scope of a live run. */
   readonly detail: string;
+  /** When the gathering started (ISO 8601), or null when the source does not record it. */
+  readonly gatheredAt: string | null;
+  /** Who gathered it (the caller's STS identity, a state machine), or null when the source does not record it. */
+  readonly gatheredBy: string | null;
 }
 
 /** One account-region's summary. */
@@ -88,10 +95,8 @@ export interface ReportRecord {
 export interface EvidenceData {
   readonly schema: typeof EVIDENCE_SCHEMA;
   readonly policy: ReportPolicy;
-  /** When the data was gathered (ISO 8601), and by whom (a principal ARN), or null when the source does not say. */
-  readonly gatheredAt: string;
-  readonly gatheredBy: string | null;
-  readonly source: ReportSource;
+  /** One per source read (a live run is one), in the order given. */
+  readonly sources: readonly ReportSource[];
   /** Sorted by account, then Region. */
   readonly accountRegions: readonly ReportAccountRegion[];
   /** Sorted by account, Region, subject, outcome. */

@@ -9,9 +9,11 @@
  * (https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html). A client-side limiter per
  * operation spaces the calls at the sustained rate, retries included; a `TooManyRequestsException` that
  * happens anyway (another caller in the account) is retried with backoff, and any other failure is
- * translated into an {@link AwsCallError} here (lib/aws-call.ts); its IAM actions are in lib/iam-actions.ts. Findings BatchUpdateFindings reports as
+ * translated into an {@link AwsCallError} here (lib/aws-call.ts). Findings BatchUpdateFindings reports as
  * unprocessed with a transient code (`ConcurrentUpdateError`, `InternalFailure`) are sent again, the rest
- * are returned to the caller.
+ * are returned to the caller. The IAM actions of each operation and the workflow statuses it sets are in
+ * lib/iam-actions.ts, which imports nothing (the construct grants them); its limits in
+ * lib/securityhub-limits.ts.
  */
 import {
   type AwsSecurityFinding,
@@ -33,12 +35,13 @@ import {
 import { type ActionTable, SECURITY_HUB_ACTIONS } from './iam-actions.ts';
 import { pageTokens } from './pagination.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
+import {
+  BATCH_UPDATE_FINDINGS_PER_SECOND,
+  GET_FINDINGS_PAGE_SIZE,
+  GET_FINDINGS_PER_SECOND,
+  MAX_FILTER_VALUES,
+} from './securityhub-limits.ts';
 
-export const GET_FINDINGS_PAGE_SIZE = 100;
-/** GetFindings takes at most 20 values per filtered attribute. */
-export const MAX_FILTER_VALUES = 20;
-export const GET_FINDINGS_PER_SECOND = 3;
-export const BATCH_UPDATE_FINDINGS_PER_SECOND = 10;
 /** Unprocessed codes worth sending again (BatchUpdateFindingsUnprocessedFinding's documented codes). */
 const TRANSIENT_UNPROCESSED = new Set(['ConcurrentUpdateError', 'InternalFailure']);
 const SERVICE = 'securityhub';

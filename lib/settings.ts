@@ -20,12 +20,31 @@ import './validation.ts';
 /** How a setting's text form (an environment variable, a flag, a `-c` value) becomes its value. */
 export type SettingKind = 'text' | 'choice' | 'list' | 'boolean' | 'integer';
 
-/** Where the CLI takes a setting: on every command, or only on `sweep`. */
-export type FlagScope = 'global' | 'sweep';
+/**
+ * Where the CLI takes a setting's flag: on every command (`global`), on the commands that decide
+ * repositories (`repositories`: `sweep`, `check`, `remediate`), or on `sweep` alone.
+ */
+export type FlagScope = 'global' | 'repositories' | 'sweep';
+
+/** The guard's Lambda functions, by the name of their bundle. */
+export const GUARD_FUNCTIONS = ['guardrail', 'sweep', 'scope'] as const;
+export type GuardFunctionName = (typeof GUARD_FUNCTIONS)[number];
+
+/**
+ * When the CDK construct sets a variable in its functions' environment:
+ * - `always`: the setting's value, its default when the prop is not given (unset when that is empty);
+ * - `given`: only when the prop is given, so the function's own default applies otherwise;
+ * - `members`: the value, only when the functions reach member accounts (organisation mode or an account list).
+ */
+export type EnvWhen = 'always' | 'given' | 'members';
 
 export interface SettingRow {
   /** Environment variable the functions read; absent for deploy-time settings. */
   readonly env?: string;
+  /** The functions whose environment the CDK construct sets {@link env} in; none: the variable is the user's to set. */
+  readonly functions?: readonly GuardFunctionName[];
+  /** When the construct sets it. @default 'always' */
+  readonly envWhen?: EnvWhen;
   /** CLI flag with its argument (`--target <mutability>`); boolean flags take none. */
   readonly flag?: string;
   readonly flagScope?: FlagScope;
@@ -124,9 +143,13 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** One call, every attempt and backoff included (lib/call-limits.ts): a silent endpoint fails within a minute. */
 const CALL_TIMEOUT_MS = 60_000;
 
+/** The policy, audit and logging settings: every function reads them. */
+const EVERY_FUNCTION = GUARD_FUNCTIONS;
+
 export const SETTINGS = {
   targetMutability: {
     env: 'TARGET_MUTABILITY',
+    functions: EVERY_FUNCTION,
     flag: '--target <mutability>',
     flagScope: 'global',
     context: true,
@@ -138,6 +161,7 @@ export const SETTINGS = {
   },
   exclusionFilters: {
     env: 'EXCLUSION_FILTERS',
+    functions: EVERY_FUNCTION,
     flag: '--exclusion-filter <filter>',
     flagScope: 'global',
     repeatable: true,
@@ -149,6 +173,7 @@ export const SETTINGS = {
   },
   allowedExclusions: {
     env: 'ALLOWED_EXCLUSIONS',
+    functions: EVERY_FUNCTION,
     flag: '--allowed-exclusion <filter>',
     flagScope: 'global',
     repeatable: true,
@@ -161,17 +186,19 @@ export const SETTINGS = {
   },
   dryRun: {
     env: 'DRY_RUN',
+    functions: EVERY_FUNCTION,
     flag: '--dry-run',
-    flagScope: 'sweep',
+    flagScope: 'repositories',
     context: true,
     kind: 'boolean',
     schema: booleanValue,
     defaultText: 'false',
     description:
-      'decide and record (`would-remediate`), change nothing. A payload can add dry-run, never remove it',
+      'decide and record (`would-remediate`), change nothing (the CLI exits 3 when something would change). A sweep payload can add dry-run, never remove it',
   },
   exemptRepositories: {
     env: 'EXEMPT_REPOSITORIES',
+    functions: EVERY_FUNCTION,
     flag: '--exempt-repository <glob>',
     flagScope: 'global',
     repeatable: true,
@@ -183,6 +210,7 @@ export const SETTINGS = {
   },
   exemptTagKey: {
     env: 'EXEMPT_TAG_KEY',
+    functions: EVERY_FUNCTION,
     flag: '--exempt-tag-key <key>',
     flagScope: 'global',
     context: true,
@@ -194,6 +222,7 @@ export const SETTINGS = {
   },
   exemptExpiryTagKey: {
     env: 'EXEMPT_EXPIRY_TAG_KEY',
+    functions: EVERY_FUNCTION,
     flag: '--exempt-expiry-tag-key <key>',
     flagScope: 'global',
     context: true,
@@ -205,16 +234,48 @@ export const SETTINGS = {
   },
   auditEventBusName: {
     env: 'AUDIT_EVENT_BUS_NAME',
+    functions: EVERY_FUNCTION,
+    flag: '--audit-event-bus <name>',
+    flagScope: 'global',
     // The construct takes an IEventBus (`auditEventBus`); the app imports it by name or ARN.
     prop: false,
     context: 'auditEventBus',
     kind: 'text',
     schema: z.optional(nonEmptyText(1600)),
     defaultText: '–',
-    description: 'name or ARN of an event bus for audit events (CDK: `auditEventBus`)',
+    description:
+      'name or ARN of an event bus for audit events (CDK: `auditEventBus`); the CLI publishes there with the caller’s credentials in its first region',
+  },
+  // Audit sinks beyond the log (lib/audit-sinks.ts).
+  syncSecurityHub: {
+    env: 'SYNC_SECURITY_HUB',
+    functions: ['guardrail', 'sweep'],
+    envWhen: 'given',
+    flag: '--sync-security-hub',
+    flagScope: 'global',
+    context: true,
+    kind: 'boolean',
+    schema: booleanValue,
+    defaultText: 'false',
+    description:
+      'keep Security Hub’s ECR.2 findings in step with the decisions: an exempt repository’s finding `SUPPRESSED` with the rule, reason and expiry, one compliant under the policy that the control fails `SUPPRESSED` naming the policy, a remediation noted, the guard’s own suppression lifted when the exemption goes (a person’s never touched). Failures are counted (`SecurityHubSyncFailures`) and never block enforcement',
+  },
+  securityHubRegion: {
+    env: 'SECURITY_HUB_REGION',
+    functions: ['guardrail', 'sweep'],
+    envWhen: 'given',
+    flag: '--security-hub-region <region>',
+    flagScope: 'global',
+    context: true,
+    kind: 'text',
+    schema: z.optional(regionSchema),
+    defaultText: '– (each account-region’s own)',
+    description:
+      'with `syncSecurityHub`: the Region findings are synced in, Security Hub’s aggregation Region (there the administrator account sees and updates its members’ findings of every linked Region)',
   },
   verboseAudit: {
     env: 'VERBOSE_AUDIT',
+    functions: EVERY_FUNCTION,
     flag: '--verbose',
     flagScope: 'global',
     context: true,
@@ -225,6 +286,7 @@ export const SETTINGS = {
   },
   checkCreationTemplates: {
     env: 'CHECK_CREATION_TEMPLATES',
+    functions: EVERY_FUNCTION,
     flag: '--check-templates',
     flagScope: 'sweep',
     context: true,
@@ -236,6 +298,8 @@ export const SETTINGS = {
   },
   sweepConcurrency: {
     env: 'SWEEP_CONCURRENCY',
+    functions: ['sweep'],
+    envWhen: 'given',
     flag: '--concurrency <n>',
     flagScope: 'sweep',
     context: true,
@@ -246,6 +310,8 @@ export const SETTINGS = {
   },
   sweepSafetyMarginMs: {
     env: 'SWEEP_SAFETY_MARGIN_MS',
+    functions: ['sweep'],
+    envWhen: 'given',
     // The construct takes a Duration (`sweepSafetyMargin`).
     prop: 'sweepSafetyMargin',
     kind: 'integer',
@@ -304,6 +370,7 @@ export const SETTINGS = {
   },
   serviceName: {
     env: 'POWERTOOLS_SERVICE_NAME',
+    functions: EVERY_FUNCTION,
     kind: 'text',
     schema: z._default(nonEmptyText(255), 'ecr-immutability-guard'),
     defaultText: 'ecr-immutability-guard',
@@ -311,6 +378,7 @@ export const SETTINGS = {
   },
   metricsNamespace: {
     env: 'POWERTOOLS_METRICS_NAMESPACE',
+    functions: EVERY_FUNCTION,
     kind: 'text',
     schema: z._default(nonEmptyText(255), 'EcrImmutabilityGuard'),
     defaultText: 'EcrImmutabilityGuard',
@@ -318,6 +386,7 @@ export const SETTINGS = {
   },
   logLevel: {
     env: 'POWERTOOLS_LOG_LEVEL',
+    functions: EVERY_FUNCTION,
     context: true,
     kind: 'choice',
     choices: LOG_LEVELS,
@@ -392,7 +461,7 @@ export const SETTINGS = {
     description:
       'create a multi-Region CloudTrail trail (EventBridge sees ECR calls only while a trail logs)',
   },
-  // Deploy-time settings of the construct's monitoring, tracing and trail (issue 14).
+  // Deploy-time settings of the construct's monitoring, tracing and trail.
   createAlarms: {
     context: true,
     kind: 'boolean',
@@ -436,6 +505,8 @@ export const SETTINGS = {
   // Organisation scope (lib/scope.ts, lib/credentials.ts, lib/org-sweep.ts).
   organization: {
     env: 'ORGANIZATION_MODE',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--org',
     flagScope: 'global',
     context: true,
@@ -447,6 +518,8 @@ export const SETTINGS = {
   },
   memberRoleName: {
     env: 'MEMBER_ROLE_NAME',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--role-name <name>',
     flagScope: 'global',
     context: true,
@@ -465,6 +538,8 @@ export const SETTINGS = {
   },
   memberExternalId: {
     env: 'MEMBER_EXTERNAL_ID',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--external-id <id>',
     flagScope: 'global',
     context: true,
@@ -477,6 +552,8 @@ export const SETTINGS = {
   },
   organizationalUnits: {
     env: 'ORGANIZATIONAL_UNITS',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--ou <id>',
     flagScope: 'global',
     repeatable: true,
@@ -489,6 +566,8 @@ export const SETTINGS = {
   },
   scopeAccounts: {
     env: 'SCOPE_ACCOUNTS',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--account <id>',
     flagScope: 'global',
     repeatable: true,
@@ -501,6 +580,8 @@ export const SETTINGS = {
   },
   excludedAccounts: {
     env: 'EXCLUDED_ACCOUNTS',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--exclude-account <id>',
     flagScope: 'global',
     repeatable: true,
@@ -512,6 +593,8 @@ export const SETTINGS = {
   },
   includeManagementAccount: {
     env: 'INCLUDE_MANAGEMENT_ACCOUNT',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--include-management-account',
     flagScope: 'global',
     context: true,
@@ -523,6 +606,8 @@ export const SETTINGS = {
   },
   centralEventBusArn: {
     env: 'CENTRAL_EVENT_BUS_ARN',
+    functions: ['sweep'],
+    envWhen: 'members',
     // Set by the organisation construct from its own bus.
     prop: false,
     kind: 'text',
@@ -542,6 +627,8 @@ export const SETTINGS = {
   },
   scopeRegions: {
     env: 'SCOPE_REGIONS',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     context: true,
     kind: 'list',
     schema: z._default(z.array(regionSchema), []),
@@ -551,6 +638,8 @@ export const SETTINGS = {
   },
   accountRegionParallelism: {
     env: 'ACCOUNT_REGION_PARALLELISM',
+    functions: EVERY_FUNCTION,
+    envWhen: 'members',
     flag: '--account-parallelism <n>',
     flagScope: 'global',
     context: true,
@@ -585,8 +674,7 @@ export function propName(key: SettingKey): string | undefined {
 /** The `-c` key of a setting the CDK app reads, or undefined. */
 export function contextName(key: SettingKey): string | undefined {
   const row: SettingRow = SETTINGS[key];
-  if (row.context === undefined || row.context === false) return undefined;
-  return row.context === true ? key : row.context;
+  return row.context === true ? key : row.context || undefined;
 }
 
 function integerFromText(text: string): number {
@@ -719,6 +807,9 @@ export function validateSettings(
   if (values.organizationalUnits.length > 0 && !values.organization) {
     issues.push({ key: 'organizationalUnits', message: `needs ${nameOf('organization')} to be on` });
   }
+  if (values.securityHubRegion !== undefined && !values.syncSecurityHub) {
+    issues.push({ key: 'securityHubRegion', message: `needs ${nameOf('syncSecurityHub')} to be on` });
+  }
   if (values.includeManagementAccount && !values.organization) {
     issues.push({ key: 'includeManagementAccount', message: `needs ${nameOf('organization')} to be on` });
   }
@@ -765,14 +856,11 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-/** The candidate closest to `name` (case differences count least), or undefined when none is close. */
+/** The candidate closest to `name` (case differences do not count; the first of equals wins), or undefined when none is close. */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; score: number } | undefined;
   for (const candidate of candidates) {
-    const score =
-      candidate.toLowerCase() === name.toLowerCase()
-        ? 0
-        : distance(name.toLowerCase(), candidate.toLowerCase());
+    const score = distance(name.toLowerCase(), candidate.toLowerCase());
     if (best === undefined || score < best.score) best = { candidate, score };
   }
   return best !== undefined && best.score <= Math.max(2, Math.floor(name.length / 3))

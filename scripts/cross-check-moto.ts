@@ -31,7 +31,7 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startEmulator } from '../emulator/index.ts';
-import { type MotoServer, motoVersion, startMoto, stopMoto } from './moto-server.ts';
+import { type MotoServer, motoVersion, startMotoServer } from './moto-server.ts';
 
 const CREDENTIALS = { accessKeyId: 'cross-check', secretAccessKey: 'x' };
 const MANAGEMENT = '123456789012';
@@ -289,11 +289,11 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  const moto: MotoServer = await startMoto();
+  const moto: MotoServer = await startMotoServer();
   try {
     return await crossCheck(moto.url);
   } finally {
-    await stopMoto(moto.process);
+    await moto.stop();
   }
 }
 

@@ -4,42 +4,23 @@
  * on a moto server started without MOTO_ACCOUNT_ID, so each request acts on the account its access key
  * belongs to (credentials from AssumeRole act on the role's account).
  *
- * Set-up, with moto's IAM checks off: an organisation with member accounts made by CreateAccount (one of
- * them closed: SUSPENDED); in each member account but one, the member role (trusting the management
- * account, allowed exactly the ECR actions lib/iam-actions.ts declares); a central IAM user in the
- * management account allowed exactly the STS and Organizations actions it declares, plus the ECR ones for its own account; repositories per account-region, some MUTABLE. Then
- * moto's IAM checks are turned on (`POST /moto-api/reset-auth`), and the sweep runs as the central user.
- *
- * moto issues credentials for any role ARN ("the role does not need to exist", moto's STS docs) and checks
- * a role's trust policy only for roles in the caller's own account; AWS answers `AccessDenied` when the
- * role is missing. The central user's policy therefore denies the broken account's member role
- * explicitly, so STS answers there what AWS answers for a missing role, and the role is also never made.
+ * Set-up (scripts/moto.ts), with moto's IAM checks off: an organisation with member accounts made by
+ * CreateAccount (one of them closed: SUSPENDED); in each member account but one, the member role (trusting
+ * the management account, allowed exactly the ECR actions lib/iam-actions.ts declares); a central IAM user
+ * in the management account allowed exactly the STS and Organizations actions lib/iam-actions.ts declares,
+ * plus the ECR ones for its own account, and denied the member role of the
+ * account without one (moto would issue credentials for it; AWS answers AccessDenied); repositories per
+ * account-region, some MUTABLE. Then moto's IAM checks are turned on, and the sweep runs as the central user.
  */
 
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import {
-  CloseAccountCommand,
-  CreateAccountCommand,
-  CreateOrganizationCommand,
-  ListAccountsCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { DEFAULT_MEMBER_ROLE_NAME, memberRoleArn, memberRoleArnPattern } from '../lib/credentials.ts';
-import { requiredEcrActions, requiredOrganizationsActions, STS_ACTIONS } from '../lib/iam-actions.ts';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../lib/credentials.ts';
+import { requiredEcrActions, requiredOrganizationsActions } from '../lib/iam-actions.ts';
 import type { AccountRegionSummary } from '../lib/org-sweep.ts';
+import { createMotoOrganization, setMotoIamChecks } from './moto.ts';
 import { sweepOrganization } from './org-run.ts';
 
 const REGIONS = ['eu-west-1', 'us-east-1'] as const;
-const BOOTSTRAP = { accessKeyId: 'AKIAMOTOBOOTSTRAP001', secretAccessKey: 'bootstrap' };
-/** moto's default account: the caller of CreateOrganization becomes its management account. */
-const MANAGEMENT = '123456789012';
-
-interface Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string | undefined;
-}
 
 export interface MotoOrgAccountRegion {
   readonly account: string;
@@ -68,29 +49,6 @@ export interface MotoOrgResult {
   readonly problems: readonly string[];
 }
 
-/**
- * An IAM Query call while moto's IAM checks are off: moto reads the access key (hence the account) from
- * the credential scope and does not verify the signature then, so no signer is needed (the SDK has no IAM
- * client in this project's dependencies).
- */
-async function iam(url: string, credentials: Credentials, params: Record<string, string>): Promise<string> {
-  const response = await fetch(`${url}/`, {
-    method: 'POST',
-    body: new URLSearchParams({ ...params, Version: '2010-05-08' }).toString(),
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
-      ...(credentials.sessionToken === undefined ? {} : { 'x-amz-security-token': credentials.sessionToken }),
-    },
-  });
-  const text = await response.text();
-  if (!response.ok)
-    throw new Error(`IAM ${params.Action} answered ${response.status}: ${text.slice(0, 300)}`);
-  return text;
-}
-
-const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
-
 /** The repositories of one account-region: a few, a different number in each, every third MUTABLE. */
 function repositoriesOf(accountIndex: number, regionIndex: number): { name: string; mutable: boolean }[] {
   const count = 3 + accountIndex * 2 + regionIndex;
@@ -102,95 +60,42 @@ function repositoriesOf(accountIndex: number, regionIndex: number): { name: stri
 
 export async function runMotoOrgProof(url: string): Promise<MotoOrgResult> {
   const problems: string[] = [];
-  const organizations = new OrganizationsClient({
-    region: 'us-east-1',
-    endpoint: url,
-    credentials: BOOTSTRAP,
-  });
-  const sts = new STSClient({ region: 'us-east-1', endpoint: url, credentials: BOOTSTRAP });
-  const clients: { destroy(): void }[] = [organizations, sts];
+  const clients: { destroy(): void }[] = [];
   try {
-    await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const names = ['member-a', 'member-b', 'member-c', 'member-norole', 'member-closed'];
-    for (const name of names) {
-      await organizations.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
-    }
-    const listed = (await organizations.send(new ListAccountsCommand({}))).Accounts ?? [];
-    const idOf = (name: string) => {
-      const id = listed.find((account) => account.Name === name)?.Id;
-      if (id === undefined) throw new Error(`moto did not list the account ${name}`);
-      return id;
-    };
-    const management = listed.find((account) => account.Id === MANAGEMENT);
-    if (management === undefined) throw new Error(`moto's management account is not ${MANAGEMENT}`);
-    const broken = idOf('member-norole');
-    const closed = idOf('member-closed');
-    await organizations.send(new CloseAccountCommand({ AccountId: closed }));
+    const ecrActions = requiredEcrActions({ tagExemptions: false, creationTemplates: false });
+    const organization = await createMotoOrganization(url, {
+      members: [
+        ...['member-a', 'member-b', 'member-c'].map((name) => ({ name, memberRole: true })),
+        { name: 'member-norole', memberRole: false },
+        { name: 'member-closed', memberRole: false, closed: true },
+      ],
+      memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
+      memberRoleActions: ecrActions,
+      centralActions: [
+        ...requiredOrganizationsActions({ organization: true, organizationalUnits: false }),
+        ...ecrActions,
+      ],
+    });
+    const management = organization.management;
+    const broken = organization.idOf('member-norole');
+    const closed = organization.idOf('member-closed');
+    const { accessKeyId, secretAccessKey } = organization.central;
 
     // Who acts where: the management account with its own credentials, every ACTIVE member through the role.
     const swept = [
-      { name: 'management', id: MANAGEMENT, role: false },
-      ...['member-a', 'member-b', 'member-c'].map((name) => ({ name, id: idOf(name), role: true })),
-      { name: 'member-norole', id: broken, role: false },
+      { name: 'management', id: management },
+      ...['member-a', 'member-b', 'member-c', 'member-norole'].map((name) => ({
+        name,
+        id: organization.idOf(name),
+      })),
     ];
-
-    const ecrActions = requiredEcrActions({ tagExemptions: false, creationTemplates: false });
-    for (const account of swept) {
-      if (!account.role) continue;
-      const setup = await setupCredentials(sts, account.id);
-      await iam(url, setup, {
-        Action: 'CreateRole',
-        RoleName: DEFAULT_MEMBER_ROLE_NAME,
-        AssumeRolePolicyDocument: policy({
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${MANAGEMENT}:root` },
-          Action: 'sts:AssumeRole',
-        }),
-      });
-      await iam(url, setup, {
-        Action: 'PutRolePolicy',
-        RoleName: DEFAULT_MEMBER_ROLE_NAME,
-        PolicyName: 'ecr-immutability-guard',
-        PolicyDocument: policy({ Effect: 'Allow', Action: ecrActions, Resource: '*' }),
-      });
-    }
-    await iam(url, BOOTSTRAP, { Action: 'CreateUser', UserName: 'ecr-guard' });
-    await iam(url, BOOTSTRAP, {
-      Action: 'PutUserPolicy',
-      UserName: 'ecr-guard',
-      PolicyName: 'ecr-immutability-guard',
-      PolicyDocument: policy(
-        {
-          Effect: 'Allow',
-          Action: [...STS_ACTIONS.assumeMemberRole],
-          Resource: memberRoleArnPattern('aws', DEFAULT_MEMBER_ROLE_NAME),
-        },
-        // Stands in for the missing role: AWS answers AccessDenied, moto would issue credentials.
-        {
-          Effect: 'Deny',
-          Action: [...STS_ACTIONS.assumeMemberRole],
-          Resource: memberRoleArn('aws', broken, DEFAULT_MEMBER_ROLE_NAME),
-        },
-        {
-          Effect: 'Allow',
-          Action: requiredOrganizationsActions({ organization: true, organizationalUnits: false }),
-          Resource: '*',
-        },
-        { Effect: 'Allow', Action: ecrActions, Resource: '*' },
-      ),
-    });
-    const keyXml = await iam(url, BOOTSTRAP, { Action: 'CreateAccessKey', UserName: 'ecr-guard' });
-    const accessKeyId = /<AccessKeyId>([^<]+)</.exec(keyXml)?.[1];
-    const secretAccessKey = /<SecretAccessKey>([^<]+)</.exec(keyXml)?.[1];
-    if (accessKeyId === undefined || secretAccessKey === undefined)
-      throw new Error('CreateAccessKey: no key');
 
     // Repositories per account-region, made in each account with its own (set-up) credentials.
     const expected = new Map<string, { total: number; mutable: number }>();
     let repositories = 0;
     let mutable = 0;
     for (const [accountIndex, account] of swept.entries()) {
-      const setup = account.id === MANAGEMENT ? BOOTSTRAP : await setupCredentials(sts, account.id);
+      const setup = await organization.adminIn(account.id);
       for (const [regionIndex, region] of REGIONS.entries()) {
         const ecr = new ECRClient({ region, endpoint: url, credentials: setup });
         clients.push(ecr);
@@ -211,14 +116,13 @@ export async function runMotoOrgProof(url: string): Promise<MotoOrgResult> {
     }
 
     // From here on moto checks every call against the caller's IAM policies.
-    const auth = await fetch(`${url}/moto-api/reset-auth`, { method: 'POST', body: '0' });
-    if (!auth.ok) throw new Error(`moto refused to turn on its IAM checks: ${auth.status}`);
+    await setMotoIamChecks(url, true);
 
     const run = () =>
       sweepOrganization({
         endpoint: url,
         credentials: { accessKeyId, secretAccessKey },
-        ownAccountId: MANAGEMENT,
+        ownAccountId: management,
         homeRegion: 'us-east-1',
         regions: REGIONS,
         maxParallel: 4,
@@ -229,10 +133,9 @@ export async function runMotoOrgProof(url: string): Promise<MotoOrgResult> {
     const { summary } = first;
 
     const rows: MotoOrgAccountRegion[] = [];
-    const nameOf = new Map(listed.map((account) => [account.Id, account.Name ?? '']));
     const find = (accountId: string, region: string): AccountRegionSummary | undefined =>
       summary.accountRegions.find((ar) => ar.accountId === accountId && ar.region === region);
-    for (const account of [...swept, { name: 'member-closed', id: closed, role: false }]) {
+    for (const account of [...swept, { name: 'member-closed', id: closed }]) {
       for (const region of REGIONS) {
         const ar = find(account.id, region);
         const want = expected.get(`${account.id}/${region}`);
@@ -255,7 +158,7 @@ export async function runMotoOrgProof(url: string): Promise<MotoOrgResult> {
         if (!ok)
           problems.push(`${account.name} ${region}: expected ${expectation}, got ${JSON.stringify(ar)}`);
         rows.push({
-          account: nameOf.get(account.id) ?? account.name,
+          account: account.name,
           accountId: account.id,
           region,
           expected: expectation,
@@ -301,18 +204,4 @@ export async function runMotoOrgProof(url: string): Promise<MotoOrgResult> {
   } finally {
     for (const client of clients) client.destroy();
   }
-}
-
-/** Credentials in a member account for the set-up, through the role CreateAccount would make (moto needs none). */
-async function setupCredentials(sts: STSClient, accountId: string): Promise<Credentials> {
-  const output = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: 'moto-setup',
-    }),
-  );
-  const { AccessKeyId, SecretAccessKey, SessionToken } = output.Credentials ?? {};
-  if (!AccessKeyId || !SecretAccessKey)
-    throw new Error(`AssumeRole into ${accountId} returned no credentials`);
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken };
 }

@@ -1,7 +1,8 @@
 /**
  * Renders docs/reliability.md from what the reliability suite measured: the JSON results each
  * scenario of test/reliability/ writes once its assertions pass (RELIABILITY_RESULTS_DIR, default
- * <tmp>/ecr-guard-reliability), the corpus table, and the last `npm run test:moto` run if any.
+ * <tmp>/ecr-guard-reliability), the corpus table, the last `npm run test:moto` run if any, and the
+ * mutation scores of the committed reports/stryker-incremental.json (scripts/mutation-report.ts).
  *
  *   npm run test:reliability          # build, run test/reliability, render the report
  *   node scripts/reliability-report.ts [--check]   # render only; --check fails when results are missing
@@ -11,6 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderMutationSection } from './mutation-report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = process.env.RELIABILITY_RESULTS_DIR ?? path.join(tmpdir(), 'ecr-guard-reliability');
@@ -49,6 +51,8 @@ interface MotoRun {
   /** Visible skips (tests that need the emulator); absent in records written before they were counted. */
   numPendingTests?: number;
   success: boolean;
+  /** Per end-to-end file: its tests, and what moto skipped with why; absent in records written before. */
+  files?: MotoFile[];
   /** The organisation proof (scripts/moto-org.ts); absent in records written before it existed. */
   organization?: {
     ok: boolean;
@@ -61,6 +65,46 @@ interface MotoRun {
     failedErrorCodes: string[];
     secondRunRemediated: number;
   };
+}
+
+interface MotoFile {
+  file: string;
+  tests: number;
+  passed: number;
+  failed: number;
+  skipped: { name: string; reason?: string }[];
+}
+
+/**
+ * A test moto skipped that `npm test` runs: it needs what only the emulator has (`itOnEmulator`), or
+ * runs once, on the emulator (`itInEmulatorRun`), both in test/e2e/backend.ts.
+ */
+const runsOnEmulator = (reason: string | undefined) =>
+  reason !== undefined && (reason.startsWith("needs the emulator's") || reason.endsWith('npm test runs it'));
+
+/** What ran where: per end-to-end file, the tests on the emulator and on moto, and each moto skip with why. */
+function whatRunsWhere(files: readonly MotoFile[]): string[] {
+  const total = (pick: (file: MotoFile) => number) => files.reduce((sum, file) => sum + pick(file), 0);
+  const onEmulator = (file: MotoFile) =>
+    file.tests - file.skipped.filter((skip) => !runsOnEmulator(skip.reason)).length;
+  return [
+    '| File | Tests | On the emulator (`npm test`) | On moto (`npm run test:moto`) | Skipped on moto |',
+    '|---|--:|--:|--:|--:|',
+    ...files.map(
+      (file) =>
+        `| \`${file.file.replace(/^test\/e2e\//, '')}\` | ${file.tests} | ${onEmulator(file)} | ${file.passed}${file.failed > 0 ? ` (${file.failed} failed)` : ''} | ${file.skipped.length} |`,
+    ),
+    `| **all** | ${total((file) => file.tests)} | ${total(onEmulator)} | ${total((file) => file.passed)} | ${total((file) => file.skipped.length)} |`,
+    '',
+    'Each test moto skips, and why (its name says so in the run):',
+    '',
+    ...files.flatMap((file) =>
+      file.skipped.map(
+        (skip) =>
+          `- \`${file.file.replace(/^test\/e2e\//, '')}\`: ${skip.name} — ${skip.reason ?? 'NO REASON GIVEN'}`,
+      ),
+    ),
+  ];
 }
 
 function readResults(): Result[] {
@@ -207,7 +251,7 @@ function render(
     '',
     moto === undefined
       ? '`npm run test:moto` has not been run on this machine; CI runs it when `python3 -c "import moto"` succeeds.'
-      : `Last \`npm run test:moto\`: moto ${moto.motoVersion}, ${moto.recordedAt}: ${moto.numPassedTests} of ${moto.numTotalTests} end-to-end tests passed${moto.numFailedTests > 0 ? `, ${moto.numFailedTests} failed` : ''}${(moto.numPendingTests ?? 0) > 0 ? `, ${moto.numPendingTests} skipped (they need the emulator's fault injection or creation templates)` : ''}.`,
+      : `Last \`npm run test:moto\`: moto ${moto.motoVersion}, ${moto.recordedAt}: ${moto.numPassedTests} of ${moto.numTotalTests} end-to-end tests passed${moto.numFailedTests > 0 ? `, ${moto.numFailedTests} failed` : ''}${(moto.numPendingTests ?? 0) > 0 ? `, ${moto.numPendingTests} skipped (each a visible skip whose name says why: listed below)` : ''}.`,
     '',
     ...(moto?.organization === undefined
       ? []
@@ -221,29 +265,56 @@ function render(
             )} (failed with ${moto.organization.failedErrorCodes.join(', ') || 'no code'}); run result \`${moto.organization.runResult}\`; a second run remediated ${moto.organization.secondRunRemediated}.`,
           '',
         ]),
-    '`npm run test:moto` starts `python3 -m moto.server` on a free loopback port and runs the same',
-    'end-to-end tests (`test/e2e`) with `E2E_ECR_ENDPOINT` pointing at it. A test that needs what only the',
-    'emulator has is a visible skip whose name says why (`itOnEmulator` in `test/e2e/backend.ts`); elsewhere,',
-    'where moto 5 differs from ECR, only that assertion is skipped (with a comment naming the difference) and',
-    'the scenario still runs:',
+    '`npm run test:moto` starts moto’s server (`scripts/moto-server.ts`) on a free loopback port and runs the',
+    'end-to-end tests (`test/e2e`), one file at a time, with `E2E_ECR_ENDPOINT` pointing at it. The code under',
+    'test (the built CLI and bundles, or the library) reaches either backend through a recording pass-through',
+    '(`test/e2e/recorder.ts`) that counts its calls per operation (JSON, Query and S3 protocols), keeps how',
+    'each ended and the audit events it put, so call counts and audit events are asserted against moto too.',
+    'The organisation tests start a moto of their own (`test/e2e/org-backend.ts`): the organisation is made',
+    'through the real APIs (`CreateOrganization`, `CreateAccount`, `CloseAccount`, IAM roles and users), as',
+    '`scripts/moto.ts` makes it for the organisation proof below, then moto’s IAM checks are turned on, and',
+    'those are the server’s. The tests seed through ECR’s own API there (`CreateRepository`, `TagResource`),',
+    'not the emulator’s control routes. A test that needs what only the emulator has is a visible skip whose',
+    'name says why (`itOnEmulator` in `test/e2e/backend.ts`); a long test whose subject is not the backend',
+    'runs on the emulator only, named likewise (`itInEmulatorRun`).',
     '',
-    '- `DescribeRepositories` ignores `maxResults` and `nextToken`: every repository comes in one page, so',
-    '  page counts (`ceil(N/1000)` describes) are asserted on the emulator only, and there the resumption',
-    '  test never crosses a page boundary (the emulator run and `test/unit/sweep.test.ts` do).',
-    '- No call statistics or visibility delay: those assertions are the emulator’s. No fault injection or',
-    '  creation templates: the three tests that need them are skipped (`still counts every repository when',
-    '  puts are throttled`, `checks and fixes creation templates when asked`, `exits 1 when a repository',
-    '  fails`).',
+    ...(moto?.files === undefined ? [] : ['### What runs where', '', ...whatRunsWhere(moto.files), '']),
+    'Where moto 5 differs from AWS, and what follows for the tests:',
+    '',
+    '- `DescribeRepositories` ignores `maxResults` and `nextToken`: every repository comes in one page. The',
+    '  `ceil(N/1000)` describes still hold (one for moto’s registry of 122), and the resumption test still',
+    '  resumes some twenty times (its clock budget scales with the registry), but inside that one page: only',
+    '  the emulator run crosses a page boundary (as `test/unit/sweep.test.ts` does).',
+    '- `PutEvents` to a bus that does not exist is refused, as EventBridge does (the emulator’s sink accepts',
+    '  any bus), so the audit-event test creates its bus first.',
+    '- No fault injection, visibility delay, call latency or event delivery of recorded calls: the tests that',
+    '  inject throttling, server errors, access denied or latency, and the roll-out (its guardrail is fed by',
+    '  the emulator’s delivery of the push it refuses), are skipped.',
+    '- No CloudTrail `LookupEvents` (moto answers HTTP 500): `plan` reads the PutImage history from it, so',
+    '  every `plan` test needs the emulator’s trail of seeded pushes.',
+    '- No repository creation templates (`DescribeRepositoryCreationTemplates` answers HTTP 500).',
+    '- `ListAccounts` lists the organisation’s accounts to its management account only: a member, delegated',
+    '  administrator or not, gets an empty list, so the delegated administrator’s tests are skipped.',
+    '- `DescribeRepositories` with another account’s `registryId` answers an empty registry, where ECR answers',
+    '  `AccessDeniedException` unless a repository policy lets the caller in.',
+    '- With its IAM checks on, moto checks S3 request signatures and refuses an object key with `:`, `+` or',
+    '  `=` (`SignatureDoesNotMatch`: it signs the key decoded, SigV4 signs it URI-encoded as the SDK sends it).',
+    '  The one test that writes such a key (the scope’s default key holds the time) turns the checks off first.',
+    '- moto issues credentials for any role ARN (its STS documentation: “the role does not need to exist”)',
+    '  and checks no trust policy, so the guard’s central user is denied the member role of the account',
+    '  without one explicitly: STS then answers there what AWS answers for a missing role (`AccessDenied`).',
     '- Supported as ECR does: all four `imageTagMutability` values including `*_WITH_EXCLUSION` and',
     '  `imageTagMutabilityExclusionFilters` (create, put, describe), tags (`TagResource`,',
     '  `ListTagsForResource`), the `RepositoryNotFoundException` message naming the missing repository,',
     '  the default account `123456789012` without a `registryId`. `PutImageTagMutability` answers without',
-    '  the exclusion filters; the adapter then reports the filters it asked for.',
+    '  the exclusion filters; the adapter then reports the filters it asked for. Organizations',
+    '  (`ListAccounts`, `DescribeOrganization`, SUSPENDED accounts), STS (`GetCallerIdentity`, `AssumeRole`',
+    '  into the role’s account), EventBridge rules and targets, and S3 objects behave as the tests expect.',
     '',
     'Then the organisation proof (`scripts/moto-org.ts`) on a second, fresh moto server started without',
     '`MOTO_ACCOUNT_ID`, so each request acts on the account of its access key and credentials from',
-    '`AssumeRole` act on the role’s account. Set-up: `CreateOrganization`, member accounts by',
-    '`CreateAccount` (one closed by `CloseAccount`: `SUSPENDED`), in each member account but one the member',
+    '`AssumeRole` act on the role’s account. Set-up (`scripts/moto.ts`): `CreateOrganization`, member accounts',
+    'by `CreateAccount` (one closed by `CloseAccount`: `SUSPENDED`), in each member account but one the member',
     'role `EcrImmutabilityGuardMember` (trusting the management account, allowed exactly the ECR actions',
     '`lib/iam-actions.ts` declares), a central IAM user allowed exactly the STS and Organizations actions',
     'it declares, and repositories per account-region. Then moto’s',
@@ -254,11 +325,9 @@ function render(
     'and the rest compliant; the account without the role failed with `AccessDenied` in both regions, with',
     'nothing scanned; the closed account skipped as `suspended`; the run’s result `failed`; four AssumeRole',
     'requests (one per member account, the failed one not repeated for its second region); a second run',
-    'remediates nothing. moto issues credentials for any role ARN (its STS documentation: “the role does not',
-    'need to exist”) and checks a trust policy only for roles of the caller’s own account, so the central',
-    'user’s policy denies the missing role explicitly, which makes STS answer what AWS answers for a missing',
-    'role (`AccessDenied`).',
+    'remediates nothing.',
     '',
+    ...renderMutationSection(root),
     '## What the suite found',
     '',
     'Fixed while writing it (each scenario above now keeps the guarantee):',
@@ -274,8 +343,9 @@ function render(
     '- Strings copied from the event into audit records and reasons (`eventName`, `source`,',
     '  `detail-type`, `account`, `region`, `eventID`, `sourceIPAddress`, `errorCode`, the actor ARN) were',
     '  unbounded: a 1 MB `eventName` made a 2 MB audit line, more than CloudWatch Logs keeps in one event',
-    '  (256 KB), so the record would be cut and lost. The event schema now bounds them (`lib/events.ts`);',
-    '  such an event is an `InvalidEventError` naming the field.',
+    '  (256 KB), so the record would be cut and lost. The event schema now bounds them (`lib/events.ts`):',
+    '  an over-long field we decide on is an `InvalidEventError` naming it; the audit-only ones',
+    '  (`eventID`, `sourceIPAddress`, the actor) are truncated with `…`, so a valid change is still enforced.',
     '',
     'Known and measured:',
     '',
@@ -287,8 +357,8 @@ function render(
     '  adaptive retry mode slows a container to about one call per second (its floor is 0.5/s), which is',
     '  why the throttling scenarios keep few non-compliant repositories. Nothing is lost, only time;',
     '  `AWS_RETRY_MODE=standard` (honoured by both functions) trades that for more throttled calls.',
-    '- A sweep that stops mid-page resumes by describing the rest of that page by name: up to ten',
-    '  `DescribeRepositories` calls (100 names each) per resumption, instead of one.',
+    '- A sweep that stops mid-page resumes by listing that page again (one `DescribeRepositories` call) and',
+    '  skipping the repositories its token marks as decided, so the token stays under 64 KiB for any names.',
     '',
     '## What every scenario asserted',
     '',

@@ -8,7 +8,9 @@
  *   4. an organisation sweep through dist/bin/ecr-guard (scripts/start-org.ts),
  *   5. a safe roll-out: `ecr-guard plan` from CloudTrail history, a staged exemption, the sweep flipping
  *      the safe repository, and a CI-style push of `latest` refused by ECR and recorded by dist/guardrail
- *      as `blocked-overwrite` (the emulator delivers the failed PutImage as CloudTrail's event).
+ *      as `blocked-overwrite` (the emulator delivers the failed PutImage as CloudTrail's event),
+ *   6. the organisation's evidence report: `ecr-guard report` of part 4's organisation as one HTML page,
+ *      reports/evidence.html (scripts/start-org.ts).
  * The code under test has no emulator switch: it is pointed at the emulator only by the standard
  * AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_EVENTBRIDGE variables and dummy credentials.
  */
@@ -24,6 +26,8 @@ import { organizationDemo } from './start-org.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
+/** Where the demo writes the organisation's evidence report (git-ignored). */
+const EVIDENCE_REPORT = 'reports/evidence.html';
 const colour = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 const paint = (code: number, text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
 const heading = (text: string) => console.log(`\n${paint(1, `== ${text}`)}`);
@@ -438,10 +442,15 @@ async function main(): Promise<void> {
     );
     if (stillMutable.length > 0)
       throw new Error(`still mutable: ${stillMutable.map((r) => r.repositoryName).join(', ')}`);
-    await organizationDemo({ heading, table });
-    await rolloutDemo();
+    const organization = await organizationDemo({ heading, table });
+    try {
+      await rolloutDemo();
+      await organization.writeReport(EVIDENCE_REPORT);
+    } finally {
+      await organization.stop();
+    }
     console.log(
-      `\n${paint(32, 'done')}: every repository is compliant or exempt, with an audit record for each decision; in the organisation, every reachable account-region is fixed and the unreachable one is counted failed (exit 1); the roll-out flipped the safe repository first and the blocked push is on record.`,
+      `\n${paint(32, 'done')}: every repository is compliant or exempt, with an audit record for each decision; in the organisation, every reachable account-region is fixed and the unreachable one is counted failed (exit 1); the roll-out flipped the safe repository first and the blocked push is on record; the organisation's evidence report is ${EVIDENCE_REPORT}.`,
     );
   } finally {
     await emulator.stop();

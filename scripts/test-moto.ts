@@ -1,9 +1,11 @@
 /**
  * `npm run test:moto`: the end-to-end suite (test/e2e) against a second, independent ECR
  * implementation, moto's server (https://docs.getmoto.org/en/latest/docs/server_mode.html). Starts
- * `python3 -m moto.server` on a free loopback port, runs `vitest run test/e2e` with
- * E2E_ECR_ENDPOINT pointing at it, and always stops moto: on success, failure, Ctrl-C or SIGTERM.
- * Extra arguments go to vitest (`npm run test:moto -- -t exclusion`).
+ * moto's server on a free loopback port (scripts/moto-server.ts), runs `vitest run test/e2e` with
+ * E2E_ECR_ENDPOINT pointing at it (the organisation files start a moto of their own: test/e2e/org-backend.ts),
+ * and always stops moto: on success, failure, Ctrl-C or SIGTERM. Extra arguments go to vitest
+ * (`npm run test:moto -- -t exclusion`). A full run records what ran where (`moto.json`, per file) for
+ * docs/reliability.md.
  *
  * Then the organisation proof (scripts/moto-org.ts) on a second, fresh moto server started without
  * MOTO_ACCOUNT_ID: an organisation swept through AWS Organizations, STS AssumeRole per member account and
@@ -18,16 +20,62 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type MotoOrgResult, runMotoOrgProof } from './moto-org.ts';
-import { type MotoServer, motoVersion, python, startMoto, stopEveryMoto, stopMoto } from './moto-server.ts';
+import { type MotoServer, motoPython, motoVersion, startMotoServer, stopEveryMoto } from './moto-server.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const python = motoPython();
 /** Where the summary for scripts/reliability-report.ts goes (as test/reliability/harness/results.ts). */
 const resultsDir = process.env.RELIABILITY_RESULTS_DIR ?? path.join(tmpdir(), 'ecr-guard-reliability');
+
+/** One end-to-end file in the run: its tests, and those moto skipped with the reason their name gives. */
+export interface MotoFileResult {
+  readonly file: string;
+  readonly tests: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: readonly { readonly name: string; readonly reason: string | undefined }[];
+}
+
+interface JsonReport {
+  readonly numTotalTests?: number;
+  readonly numPassedTests?: number;
+  readonly numFailedTests?: number;
+  readonly numPendingTests?: number;
+  readonly success?: boolean;
+  readonly testResults?: readonly {
+    readonly name: string;
+    readonly assertionResults?: readonly { readonly title: string; readonly status: string }[];
+  }[];
+}
+
+/** A skipped test's name and the reason it carries: `name (skipped: reason)` (test/e2e/backend.ts). */
+function skipOf(title: string): { name: string; reason: string | undefined } {
+  const match = /^(.*) \(skipped: (.*)\)$/s.exec(title);
+  return match === null ? { name: title, reason: undefined } : { name: match[1] ?? title, reason: match[2] };
+}
+
+/** Per file, in path order: what ran against moto and what it skipped, with why. */
+function fileResults(report: JsonReport): MotoFileResult[] {
+  return (report.testResults ?? [])
+    .map((file) => {
+      const tests = file.assertionResults ?? [];
+      return {
+        file: path.relative(root, file.name).split(path.sep).join('/'),
+        tests: tests.length,
+        passed: tests.filter((test) => test.status === 'passed').length,
+        failed: tests.filter((test) => test.status === 'failed').length,
+        skipped: tests
+          .filter((test) => test.status === 'pending' || test.status === 'skipped')
+          .map((test) => skipOf(test.title)),
+      };
+    })
+    .sort((a, b) => a.file.localeCompare(b.file));
+}
 
 /** Keeps vitest's JSON report of this run as `moto.json` for docs/reliability.md. */
 function recordRun(jsonReport: string, motoVersion: string, organization: MotoOrgResult | undefined): void {
   if (!existsSync(jsonReport)) return;
-  const report = JSON.parse(readFileSync(jsonReport, 'utf8')) as Record<string, unknown>;
+  const report = JSON.parse(readFileSync(jsonReport, 'utf8')) as JsonReport;
   rmSync(jsonReport, { force: true });
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(
@@ -41,6 +89,7 @@ function recordRun(jsonReport: string, motoVersion: string, organization: MotoOr
         numFailedTests: report.numFailedTests,
         numPendingTests: report.numPendingTests,
         success: report.success,
+        files: fileResults(report),
         ...(organization === undefined ? {} : { organization: summarizeOrganization(organization) }),
       },
       null,
@@ -48,6 +97,8 @@ function recordRun(jsonReport: string, motoVersion: string, organization: MotoOr
     )}\n`,
   );
 }
+
+const startMoto = (): Promise<MotoServer> => startMotoServer({ cwd: root, python });
 
 /** What docs/reliability.md shows of the organisation proof. */
 function summarizeOrganization(result: MotoOrgResult) {
@@ -92,12 +143,12 @@ async function runOrganizationProof(): Promise<MotoOrgResult | undefined> {
     );
     return undefined;
   } finally {
-    await stopMoto(moto.process);
+    await moto.stop();
   }
 }
 
 async function main(): Promise<number> {
-  const version = motoVersion();
+  const version = motoVersion(python);
   if (version === undefined) {
     console.error(
       `test:moto: ${python} with moto is not available (pip install 'moto[server]>=5'); nothing was run.`,
@@ -135,6 +186,9 @@ async function main(): Promise<number> {
     const reporterArgs = [
       'run',
       'test/e2e',
+      // One file at a time: the files share this moto and its default account (each file's reset
+      // empties that account's registries).
+      '--no-file-parallelism',
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${jsonReport}`,
@@ -148,7 +202,7 @@ async function main(): Promise<number> {
     const code = await new Promise<number>((resolve) => {
       child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal === null ? 1 : 128)));
     });
-    await stopMoto(moto.process);
+    await moto.stop();
     if (code !== 0) console.error(`test:moto: the end-to-end suite failed against moto (exit ${code})`);
     const organization = stopping ? undefined : await runOrganizationProof();
     if (vitestArgs.length === 0 && !stopping) recordRun(jsonReport, version, organization);
@@ -159,7 +213,7 @@ async function main(): Promise<number> {
     console.error(`test:moto: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    if (moto !== undefined) await stopMoto(moto.process);
+    if (moto !== undefined) await moto.stop();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withSettingOptions } from '../options.ts';
 import type { Io } from '../output.ts';
 import { sweepAction } from './sweep-action.ts';
 
@@ -9,11 +10,15 @@ export function registerCheck(program: Command, io: Io, setExitCode: (code: numb
     dryRun: true,
     repositoryNames,
   }));
-  program
-    .command('check')
-    .description('check the named repositories without changing anything (exit 3 when one is non-compliant)')
-    .argument('<repository...>', 'repository names')
-    .option('--dry-run', 'accepted for symmetry; check never writes')
+  withSettingOptions(
+    program
+      .command('check')
+      .description(
+        'check the named repositories without changing anything, whatever the flags say (exit 3 when one is non-compliant)',
+      )
+      .argument('<repository...>', 'repository names'),
+    'repositories',
+  )
     .addHelpText(
       'after',
       '\nExample (gate a CI job):\n  ecr-guard check payments/api payments/ledger || exit 1',

@@ -20,6 +20,7 @@ import { EXIT, mostSevere } from '../exit-codes.ts';
 import { configFromOptions, parseCommonOptions } from '../options.ts';
 import type { Io } from '../output.ts';
 import { keyOf, runScopePass, type TargetClients } from '../pass.ts';
+import { createCliSinks } from '../sinks.ts';
 import { parsePlanOptions } from './plan-options.ts';
 import { createPlanOutput, type InAccount } from './plan-output.ts';
 import { type PlanRegionSummary, planExitCode, planRegion } from './plan-region.ts';
@@ -76,11 +77,14 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
       // Plans under way when Ctrl-C arrives: each stops reading and writing at once (planRegion honours
       // the signal) and its summary of what it did is awaited before the summary is printed.
       const planning = new Set<Promise<unknown>>();
+      // Staged exemptions and exclusions set reach the audit sinks as the other commands' decisions do.
+      const sinks = createCliSinks(config, io);
       // One pass over the scope, as every command: each account-region planned with its own clients.
       const result = await runScopePass(
         { options, config, env: io.env, signal: io.signal },
         async ({ target, clients, record }) => {
           if (io.signal?.aborted === true) return { scanned: 0, nextToken: undefined };
+          const audited = await sinks.audit({ target, clients, record });
           let trail: { adapter: CloudTrailAdapter; close: () => void } | undefined;
           let settled: () => void = () => {};
           const done = new Promise<void>((resolve) => {
@@ -100,7 +104,7 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
               now,
               options: planOptions,
               onLine: (line) => output.line({ ...line, accountId: target.accountId }),
-              onRecord: record,
+              onRecord: audited.record,
               onProgress: (message) => output.progress(`${target.accountId} ${message}`),
               signal: io.signal,
             });
@@ -108,11 +112,12 @@ export function registerPlan(program: Command, io: Io, setExitCode: (code: numbe
             return { scanned: summary.candidates, nextToken: undefined };
           } finally {
             trail?.close();
+            await audited.flush({ complete: false });
             settled();
           }
         },
         { record: (entry) => output.record(entry), notice: (message) => output.error(message) },
-      );
+      ).finally(() => sinks.destroy());
       if (result.interrupted) await Promise.all(planning);
       // A planned account-region is `failed` when a repository could not be read or tagged.
       const statusOf = new Map(result.summary.accountRegions.map((line) => [keyOf(line), line.status]));

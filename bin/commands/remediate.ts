@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withSettingOptions } from '../options.ts';
 import type { Io } from '../output.ts';
 import { sweepAction } from './sweep-action.ts';
 
@@ -8,11 +9,13 @@ export function registerRemediate(program: Command, io: Io, setExitCode: (code: 
     dryRun: options.dryRun,
     repositoryNames,
   }));
-  program
-    .command('remediate')
-    .description('set the named repositories to the target when they are not compliant')
-    .argument('<repository...>', 'repository names')
-    .option('--dry-run', 'report what would change, change nothing (exit 3 when something would)')
+  withSettingOptions(
+    program
+      .command('remediate')
+      .description('set the named repositories to the target when they are not compliant')
+      .argument('<repository...>', 'repository names'),
+    'repositories',
+  )
     .addHelpText('after', '\nExample:\n  ecr-guard remediate payments/api --region eu-west-1 --dry-run')
     .action(async (names: string[], _options, command: Command) => action(command, names));
 }

@@ -4,6 +4,7 @@
  * code of the whole scope (bin/exit-codes.ts).
  */
 import type { Command } from 'commander';
+import type { SinkSummaries } from '../../lib/auditor.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { runSweep } from '../../lib/sweep.ts';
 import type { SweepRequest } from '../../lib/sweep-input.ts';
@@ -16,6 +17,7 @@ import {
 } from '../options.ts';
 import { createReporter, type Io, type ReportLine } from '../output.ts';
 import { keyOf, runScopePass } from '../pass.ts';
+import { createCliSinks } from '../sinks.ts';
 
 /** What a command asks of the sweep in each account-region. */
 export type PassRequest = Pick<SweepRequest, 'trigger' | 'dryRun' | 'repositoryNames'>;
@@ -62,25 +64,37 @@ export function sweepAction(
       maxRepositories: undefined,
     };
     const missing = new Map<string, string[]>();
+    const sinkReports = new Map<string, SinkSummaries>();
+    const sinks = createCliSinks(config, io);
     const result = await runScopePass(
       { options, config, env: io.env, signal: io.signal },
       async ({ target, clients, record, remainingMs, progress }) => {
-        // No Lambda deadline on a workstation: one invocation covers the whole registry (or stops starting
-        // work on Ctrl-C).
-        const swept = await runSweep(sweepRequest, {
-          ecr: clients.ecr,
-          policy: config.policy,
-          region: target.region,
-          registryId: options.registryId,
-          now: () => new Date(),
-          remainingMs,
-          safetyMarginMs: 0,
-          maxConcurrency: config.sweepConcurrency,
-          record,
-          checkCreationTemplates: config.checkCreationTemplates,
-          onProgress: ({ scanned }) => progress(scanned),
-        });
-        return { scanned: swept.scanned, nextToken: swept.nextToken };
+        // Each decision is reported and goes through an auditor to the audit sinks.
+        const audited = await sinks.audit({ target, clients, record });
+        let complete = false;
+        try {
+          // No Lambda deadline on a workstation: one invocation covers the whole registry (or stops starting
+          // work on Ctrl-C).
+          const swept = await runSweep(sweepRequest, {
+            ecr: clients.ecr,
+            policy: config.policy,
+            region: target.region,
+            registryId: options.registryId,
+            now: () => new Date(),
+            remainingMs,
+            safetyMarginMs: 0,
+            maxConcurrency: config.sweepConcurrency,
+            record: audited.record,
+            checkCreationTemplates: config.checkCreationTemplates,
+            onProgress: ({ scanned }) => progress(scanned),
+          });
+          complete = swept.nextToken === undefined && sweepRequest.repositoryNames === undefined;
+          return { scanned: swept.scanned, nextToken: swept.nextToken };
+        } finally {
+          // Once per account-region, at the end of its pass: its audit events, its findings in step.
+          const summaries = await audited.flush({ complete });
+          if (summaries !== undefined) sinkReports.set(keyOf(target), summaries);
+        }
       },
       {
         record: (entry) => {
@@ -99,10 +113,11 @@ export function sweepAction(
         finished: (line) => reporter.accountRegion(line),
         notice: (message) => reporter.error(message),
       },
-    );
+    ).finally(() => sinks.destroy());
     const lines: ReportLine[] = result.summary.accountRegions.map((line) => ({
       ...line,
       missing: missing.get(keyOf(line)) ?? [],
+      ...(sinkReports.has(keyOf(line)) ? { sinks: sinkReports.get(keyOf(line)) } : {}),
       ...(result.stopped.has(keyOf(line)) ? { interrupted: true } : {}),
     }));
     reporter.summary({ ...result.summary, accountRegions: lines }, { interrupted: result.interrupted });

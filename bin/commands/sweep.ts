@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { settingOption } from '../options.ts';
+import { withSettingOptions } from '../options.ts';
 import type { Io } from '../output.ts';
 import { sweepAction } from './sweep-action.ts';
 
 export function registerSweep(program: Command, io: Io, setExitCode: (code: number) => void): void {
-  program
-    .command('sweep')
-    .description('check every repository in the registry and set the non-compliant ones to the target')
-    .option('--dry-run', 'report what would change, change nothing (exit 3 when something would)')
-    .addOption(settingOption('sweepConcurrency'))
-    .addOption(settingOption('checkCreationTemplates'))
+  withSettingOptions(
+    program
+      .command('sweep')
+      .description('check every repository in the registry and set the non-compliant ones to the target'),
+    'repositories',
+    'sweep',
+  )
     .addHelpText(
       'after',
       '\nExamples:\n  ecr-guard sweep --dry-run --region eu-west-1 --region us-east-1\n  ecr-guard sweep --json | jq \'select(.outcome == "remediated")\'',

@@ -12,7 +12,7 @@ import {
   ignoredRecord,
   type OutcomeCounts,
 } from '../../lib/audit.ts';
-import type { Auditor } from '../../lib/auditor.ts';
+import { type Auditor, type SinkSummaries, sinkSummaries } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { enforceRepository } from '../../lib/enforce.ts';
@@ -40,6 +40,8 @@ export interface GuardrailDependencies {
 export interface GuardrailSummary {
   readonly counts: OutcomeCounts;
   readonly records: AuditRecord[];
+  /** What the audit sinks did with the event's decisions (`securityHub.failed`: findings not brought in line). */
+  readonly sinks?: SinkSummaries;
 }
 
 export { deploymentOf } from '../shared/deployment.ts';
@@ -61,9 +63,9 @@ export function createGuardrailHandler(
     };
     // Set when the event is acted on in another account: its outcomes also count under that account.
     let memberAccountId: string | undefined;
-    const finish = async () => {
-      await auditor.flush({ memberAccountId });
-      return { counts: { ...auditor.counts }, records };
+    const finish = async (): Promise<GuardrailSummary> => {
+      const sinks = sinkSummaries(await auditor.flush({ memberAccountId }));
+      return { counts: { ...auditor.counts }, records, ...(sinks === undefined ? {} : { sinks }) };
     };
 
     let interpretation: ReturnType<typeof interpretEvent>;

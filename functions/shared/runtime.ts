@@ -9,6 +9,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { createAuditSinks } from '../../lib/audit-sinks.ts';
 import { type Auditor, createAuditor } from '../../lib/auditor.ts';
 import { awsClientConfig } from '../../lib/aws-client-config.ts';
 import {
@@ -42,8 +43,8 @@ export interface RuntimeOptions {
 }
 
 /**
- * Builds the runtime from the environment. The EventBridge client is loaded only when an audit bus
- * is configured, so deployments without one never pay for it at cold start.
+ * Builds the runtime from the environment. The audit sinks' clients (EventBridge, Security Hub) are loaded
+ * only when configured, so deployments without them never pay for them at cold start.
  */
 export async function createRuntime(
   env: Readonly<Record<string, string | undefined>>,
@@ -66,19 +67,16 @@ export async function createRuntime(
   const ecr = createEcrAdapter(ecrClient);
   const region = await ecrClient.config.region();
 
-  let publisher: import('../../lib/audit.ts').AuditPublisher | undefined;
-  if (config.auditEventBusName !== undefined) {
-    const [{ EventBridgeClient }, { createAuditPublisher }] = await Promise.all([
-      import('@aws-sdk/client-eventbridge'),
-      import('../../lib/audit-events.ts'),
-    ]);
-    const events = new EventBridgeClient(clientConfig);
-    limitCalls(events);
-    publisher = createAuditPublisher(events, {
-      eventBusName: config.auditEventBusName,
-      logger,
-    });
-  }
+  // The audit sinks the settings ask for, with the function's own credentials (lib/audit-sinks.ts).
+  const sinks = await createAuditSinks(
+    config,
+    {
+      config: (sinkRegion) => ({ ...clientConfig, region: sinkRegion }),
+      homeRegion: region,
+      onClient: limitCalls,
+    },
+    { logger, remainingMs: deadline.remainingMs },
+  );
 
   return {
     config,
@@ -89,7 +87,12 @@ export async function createRuntime(
     deadline,
     limitCalls,
     createAuditor: (auditorOptions) =>
-      createAuditor({ logger, metrics, publisher, logCompliant: auditorOptions?.logCompliant ?? true }),
+      createAuditor({
+        logger,
+        metrics,
+        sinks: sinks.create(),
+        logCompliant: auditorOptions?.logCompliant ?? true,
+      }),
   };
 }
 

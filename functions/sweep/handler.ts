@@ -18,7 +18,7 @@ import {
   decisionCounts,
   NON_COMPLIANT_METRIC,
 } from '../../lib/audit.ts';
-import type { Auditor } from '../../lib/auditor.ts';
+import { type Auditor, type SinkSummaries, sinkSummaries } from '../../lib/auditor.ts';
 import type { GuardConfig } from '../../lib/config.ts';
 import type { EcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
@@ -78,6 +78,8 @@ export interface SweepSummary {
   readonly region?: string;
   /** The first page of an organisation sweep child: whether the account-region's forwarding rule is in place. */
   readonly forwarding?: ForwardingCheck;
+  /** What the audit sinks did with the page's decisions (`securityHub.failed`: findings not brought in line). */
+  readonly sinks?: SinkSummaries;
 }
 
 export function createSweepHandler(
@@ -91,7 +93,7 @@ export function createSweepHandler(
     let request: ReturnType<typeof parseSweepInput>;
     let target: SweepTargetRequest;
     try {
-      // `accountId`, `region` and `roleName` choose where; the rest is the sweep payload as before.
+      // `accountId`, `region` and `roleName` choose where; the rest is the single-account sweep payload.
       target = parseSweepTarget(event);
       request = parseSweepInput(target.payload, config.dryRun);
     } catch (error) {
@@ -140,7 +142,8 @@ export function createSweepHandler(
       policy: config.policy,
       region,
       now: deps.now ?? (() => new Date()),
-      remainingMs: () => context.getRemainingTimeInMillis(),
+      // The audit sinks settle after the page (Security Hub's reads are rate-limited): their time is kept free.
+      remainingMs: () => context.getRemainingTimeInMillis() - auditor.settleMs(),
       safetyMarginMs: config.sweepSafetyMarginMs,
       maxConcurrency: config.sweepConcurrency,
       // Every record names the account and region it is about.
@@ -151,7 +154,10 @@ export function createSweepHandler(
     // A page of another account's registry also counts under that account (docs/architecture.md, "Metrics").
     const memberAccountId =
       target.accountId !== undefined && target.accountId !== home?.account ? target.accountId : undefined;
-    await auditor.flush({ memberAccountId });
+    // A first page that reached the end covered the account-region: a sink may read it whole.
+    const complete =
+      request.resume === undefined && result.nextToken === undefined && request.repositoryNames === undefined;
+    const sinks = sinkSummaries(await auditor.flush({ memberAccountId, complete }));
     const counts = decisionCounts(auditor.counts);
     const templates = decisionCounts(auditor.templateCounts);
     const templatesChecked = Object.values(templates).some((count) => count > 0);
@@ -163,12 +169,14 @@ export function createSweepHandler(
       ...(accountId !== undefined ? { accountId } : {}),
       region,
       ...(forwarding === undefined ? {} : { forwarding }),
+      ...(sinks === undefined ? {} : { sinks }),
     };
     logger.info('sweep finished', {
       counts,
       scanned: result.scanned,
       resumable: result.nextToken !== undefined,
       retriedErrors: result.retriedErrors,
+      ...(sinks === undefined ? {} : { sinks }),
     });
     return summary;
   };

@@ -1,60 +1,45 @@
 /**
- * Per-account outcome metrics from the built bundles, against the emulator as an organisation
- * (scripts/org-seed.ts): the EMF a member sweep or member event writes carries {service, AccountId} for
+ * Per-account outcome metrics from the built bundles, against an organisation (./org-backend.ts: the
+ * emulator, or moto under `npm run test:moto`): the EMF a member sweep or member event writes carries {service, AccountId} for
  * the outcome counts; a sweep of the function's own account writes the {service} document alone
  * (docs/architecture.md, "Metrics").
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AdminClient,
-  emulatorAdmin,
-  type RunningEmulator,
-  startEmulator,
-} from '../../emulator/index.ts';
 import { ACCOUNT_DIMENSION } from '../../lib/audit.ts';
-import {
-  MANAGEMENT_ACCESS_KEY,
-  MUTABLE_EVERY,
-  ORG_ACCOUNTS,
-  orgSeed,
-  REPOSITORIES_PER_ACCOUNT_REGION,
-} from '../../scripts/org-seed.ts';
+import { MUTABLE_EVERY, REPOSITORIES_PER_ACCOUNT_REGION } from '../../scripts/org-seed.ts';
 import { captureStdoutEmf, type EmfDocument } from '../helpers/emf.ts';
 import { loadSampleEvent } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
+import { type OrgBackend, startOrgBackend } from './org-backend.ts';
 
-const { management, payments } = ORG_ACCOUNTS;
 const HOME_REGION = 'eu-west-1';
 const MUTABLE_PER_ACCOUNT_REGION = REPOSITORIES_PER_ACCOUNT_REGION / MUTABLE_EVERY;
 const SERVICE = 'ecr-immutability-guard';
-const managementContext = () => ({
-  ...fakeContext(60_000),
-  invokedFunctionArn: `arn:aws:lambda:${HOME_REGION}:${management}:function:ecr-guard`,
-});
 
 const withAccount = (documents: EmfDocument[]) =>
   documents.filter((document) => document.dimensions.flat().includes(ACCOUNT_DIMENSION));
 
 describe('per-account outcome metrics of the built bundles', () => {
-  let emulator: RunningEmulator;
-  let admin: AdminClient;
+  let org: OrgBackend;
   let emf: ReturnType<typeof captureStdoutEmf> | undefined;
+  const managementContext = () => ({
+    ...fakeContext(60_000),
+    invokedFunctionArn: `arn:aws:lambda:${HOME_REGION}:${org.accounts.management}:function:ecr-guard`,
+  });
   const env = () => ({
-    AWS_ENDPOINT_URL: emulator.url,
+    AWS_ENDPOINT_URL: org.url,
     AWS_REGION: HOME_REGION,
-    AWS_ACCESS_KEY_ID: MANAGEMENT_ACCESS_KEY,
-    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ACCESS_KEY_ID: org.caller.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: org.caller.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'false',
   });
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0 });
-    admin = emulatorAdmin(emulator.url);
+    org = await startOrgBackend();
   });
   beforeEach(async () => {
-    await admin.reset();
-    await admin.organization(orgSeed());
+    await org.reset();
   });
   afterEach(() => {
     emf?.stop();
@@ -62,10 +47,11 @@ describe('per-account outcome metrics of the built bundles', () => {
     restoreBundleEnv();
   });
   afterAll(async () => {
-    await emulator.stop();
+    await org?.stop();
   });
 
   it('a member sweep counts its outcomes under {service, AccountId} with the member’s id', async () => {
+    const { payments } = org.accounts;
     const handler = await loadBundle('sweep', env());
     emf = captureStdoutEmf();
     await handler({ accountId: payments, region: 'us-east-1' }, managementContext());
@@ -101,11 +87,8 @@ describe('per-account outcome metrics of the built bundles', () => {
   }, 60_000);
 
   it('a member event the guardrail fixed counts under {service, AccountId}', async () => {
-    await admin.seed({
-      account: payments,
-      region: 'us-east-1',
-      repositories: [{ name: 'payments/api', imageTagMutability: 'MUTABLE' }],
-    });
+    const { payments } = org.accounts;
+    await org.seed(payments, 'us-east-1', [{ name: 'payments/api', mutability: 'MUTABLE' }]);
     const sample = loadSampleEvent('create-repository-default-mutable.json');
     const handler = await loadBundle('guardrail', { ...env(), ORGANIZATION_MODE: 'true' });
     emf = captureStdoutEmf();

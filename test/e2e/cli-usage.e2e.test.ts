@@ -1,30 +1,25 @@
 /**
  * Usage errors of the built CLI (dist/bin/ecr-guard.mjs): invalid repository names, exemption tag keys AWS
  * would refuse, a `--profile` that does not exist and endpoint URLs that are not URLs are exit 2 with the
- * reason, before any AWS call; every bad value of a list is named, not only the first.
+ * reason, before any AWS call (none reaches the backend: the emulator, or moto); every bad value of a list is
+ * named, not only the first.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AdminClient,
-  emulatorAdmin,
-  type RunningEmulator,
-  startEmulator,
-} from '../../emulator/index.ts';
 import { runBuiltCli } from '../helpers/cli.ts';
+import { type Backend, startBackend } from './backend.ts';
 
 describe('usage errors of the built CLI, before any call', () => {
-  let emulator: RunningEmulator;
-  let admin: AdminClient;
+  let backend: Backend;
   const home = mkdtempSync(path.join(tmpdir(), 'ecr-guard-usage-'));
   const config = path.join(home, 'config');
   const credentials = path.join(home, 'credentials');
   writeFileSync(config, '[default]\nregion = eu-west-1\n\n[profile dev]\nregion = eu-west-1\n');
   writeFileSync(credentials, '[ci]\naws_access_key_id = test\naws_secret_access_key = test\n');
   const env = () => ({
-    AWS_ENDPOINT_URL: emulator.url,
+    AWS_ENDPOINT_URL: backend.url,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
@@ -33,11 +28,10 @@ describe('usage errors of the built CLI, before any call', () => {
   });
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0 });
-    admin = emulatorAdmin(emulator.url);
+    backend = await startBackend();
   });
-  beforeEach(async () => admin.reset());
-  afterAll(async () => emulator.stop());
+  beforeEach(async () => backend.reset());
+  afterAll(async () => backend?.stop());
 
   it.each([
     {
@@ -91,7 +85,7 @@ describe('usage errors of the built CLI, before any call', () => {
 
     expect(code).toBe(2);
     for (const reason of reasons) expect(stderr).toContain(reason);
-    expect((await admin.stats()).total.calls).toBe(0);
+    expect(backend.calls()).toEqual({});
   });
 
   it.each([
@@ -111,7 +105,7 @@ describe('usage errors of the built CLI, before any call', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain(reason);
-    expect((await admin.stats()).total.calls).toBe(0);
+    expect(backend.calls()).toEqual({});
   });
 
   it('takes a profile that exists in either shared file', async () => {

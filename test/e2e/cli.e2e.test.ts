@@ -1,24 +1,19 @@
 /**
  * The built `ecr-guard` CLI (dist/bin/ecr-guard.mjs) as a user runs it, against the emulator on a free
- * loopback port: exit codes, named repositories that do not exist, `| head`, Ctrl-C, unreachable
- * endpoints and creation template failures.
+ * loopback port or moto (./backend.ts): exit codes, named repositories that do not exist, `| head`,
+ * Ctrl-C, unreachable endpoints and creation template failures.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AdminClient,
-  emulatorAdmin,
-  type RunningEmulator,
-  startEmulator,
-} from '../../emulator/index.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
+import { adminOf, type Backend, E2E_ACCOUNT, E2E_REGION, itOnEmulator, startBackend } from './backend.ts';
 
 const CLI = path.join(projectRoot, 'dist', 'bin', 'ecr-guard.mjs');
-const REGION = 'eu-west-1';
-const ACCOUNT = '123456789012';
+const REGION = E2E_REGION;
+const ACCOUNT = E2E_ACCOUNT;
 
 interface Run {
   readonly child: ChildProcess;
@@ -64,32 +59,27 @@ async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void
 }
 
 describe('the ecr-guard CLI as built', () => {
-  let emulator: RunningEmulator;
-  let admin: AdminClient;
+  let backend: Backend;
   const env = () => ({
-    AWS_ENDPOINT_URL_ECR: emulator.url,
+    AWS_ENDPOINT_URL_ECR: backend.url,
     // The CLI asks STS whose account it acts on (GetCallerIdentity, once per run).
-    AWS_ENDPOINT_URL_STS: emulator.url,
+    AWS_ENDPOINT_URL_STS: backend.url,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
   });
 
   beforeAll(async () => {
-    emulator = await startEmulator({ account: ACCOUNT });
-    admin = emulatorAdmin(emulator.url);
+    backend = await startBackend();
   });
   beforeEach(async () => {
-    await admin.reset();
-    await admin.seed({
-      region: REGION,
-      repositories: [
-        { name: 'payments/api', imageTagMutability: 'MUTABLE' },
-        { name: 'payments/ledger', imageTagMutability: 'IMMUTABLE' },
-      ],
-    });
+    await backend.reset();
+    await backend.seed([
+      { name: 'payments/api', mutability: 'MUTABLE' },
+      { name: 'payments/ledger', mutability: 'IMMUTABLE' },
+    ]);
   });
-  afterAll(async () => emulator.stop());
+  afterAll(async () => backend?.stop());
 
   it('is an executable file with a node shebang', () => {
     expect(statSync(CLI).mode & 0o755).toBe(0o755);
@@ -119,24 +109,27 @@ describe('the ecr-guard CLI as built', () => {
     expect(lines).toContainEqual(expect.objectContaining({ type: 'summary', scanned: 1 }));
   });
 
-  it('counts a failed creation template check in the summary and exits 1', async () => {
-    await admin.faults({ DescribeRepositoryCreationTemplates: { serverErrorProbability: 1 } });
+  itOnEmulator('fault injection')(
+    'counts a failed creation template check in the summary and exits 1',
+    async () => {
+      await adminOf(backend).faults({ DescribeRepositoryCreationTemplates: { serverErrorProbability: 1 } });
 
-    const result = await run(['sweep', '--check-templates', '--dry-run', '--json'], {
-      ...env(),
-      AWS_MAX_ATTEMPTS: '1',
-    });
+      const result = await run(['sweep', '--check-templates', '--dry-run', '--json'], {
+        ...env(),
+        AWS_MAX_ATTEMPTS: '1',
+      });
 
-    expect(result.code).toBe(1);
-    const summary = jsonLines(result.stdout).find((line) => line.type === 'summary');
-    expect(summary).toMatchObject({
-      status: 'failed',
-      templateCounts: expect.objectContaining({ failed: 1 }),
-    });
-  });
+      expect(result.code).toBe(1);
+      const summary = jsonLines(result.stdout).find((line) => line.type === 'summary');
+      expect(summary).toMatchObject({
+        status: 'failed',
+        templateCounts: expect.objectContaining({ failed: 1 }),
+      });
+    },
+  );
 
-  it('keeps the registryId in failed records', async () => {
-    await admin.faults({ DescribeRepositories: { throttle: { probability: 1 } } });
+  itOnEmulator('fault injection')('keeps the registryId in failed records', async () => {
+    await adminOf(backend).faults({ DescribeRepositories: { throttle: { probability: 1 } } });
 
     const result = await run(['check', 'payments/api', '--registry-id', ACCOUNT, '--json'], {
       ...env(),
@@ -171,7 +164,8 @@ describe('the ecr-guard CLI as built', () => {
   });
 
   it('ends quietly when its reader closes the pipe (| head)', async () => {
-    await admin.seed({ region: REGION, generate: { count: 3_000, prefix: 'bulk' } });
+    // A line per repository: far more than a pipe holds (64 KiB), so the CLI writes after the reader left.
+    await backend.seed(Array.from({ length: 1_000 }, (_, index) => ({ name: `bulk-${index}` })));
     const cli = start(['sweep', '--dry-run', '--json'], env());
     cli.child.stdout?.once('data', () => cli.child.stdout?.destroy());
 
@@ -181,19 +175,23 @@ describe('the ecr-guard CLI as built', () => {
     expect(result.stderr).toBe('');
   });
 
-  it('prints the partial summary on Ctrl-C and exits 130', async () => {
-    await admin.seed({ region: REGION, generate: { count: 400, prefix: 'slow' } });
-    await admin.faults({ PutImageTagMutability: { latencyMs: 50 } });
-    const cli = start(['sweep', '--json', '--concurrency', '1'], env());
-    await until(() => cli.stdout().includes('"outcome":"remediated"'));
+  itOnEmulator('fault injection (latency, so that Ctrl-C lands mid-sweep)')(
+    'prints the partial summary on Ctrl-C and exits 130',
+    async () => {
+      const admin = adminOf(backend);
+      await admin.seed({ region: REGION, generate: { count: 400, prefix: 'slow' } });
+      await admin.faults({ PutImageTagMutability: { latencyMs: 50 } });
+      const cli = start(['sweep', '--json', '--concurrency', '1'], env());
+      await until(() => cli.stdout().includes('"outcome":"remediated"'));
 
-    cli.child.kill('SIGINT');
-    const result = await cli.done;
+      cli.child.kill('SIGINT');
+      const result = await cli.done;
 
-    expect(result.code).toBe(130);
-    const summary = jsonLines(result.stdout).find((line) => line.type === 'summary');
-    expect(summary).toMatchObject({ interrupted: true, region: REGION });
-    expect(summary?.scanned).toBeGreaterThan(0);
-    expect(summary?.scanned).toBeLessThan(402);
-  });
+      expect(result.code).toBe(130);
+      const summary = jsonLines(result.stdout).find((line) => line.type === 'summary');
+      expect(summary).toMatchObject({ interrupted: true, region: REGION });
+      expect(summary?.scanned).toBeGreaterThan(0);
+      expect(summary?.scanned).toBeLessThan(402);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 /**
- * What an organisation sweep covers, end to end: the BUILT scope and sweep bundles against the emulator as an
- * organisation (scripts/org-seed.ts), through the real SDK clients.
+ * What an organisation sweep covers, end to end: the BUILT scope and sweep bundles against an organisation
+ * (./org-backend.ts: the emulator, or moto under `npm run test:moto`), through the real SDK clients.
  * - The management account: a central deployment in a delegated administrator account lists it as skipped,
  *   with its reason (no member role by design), and counts it in `SkippedAccounts`; asked to, or running in
  *   the management account itself, it sweeps it (Organizations `DescribeOrganization`).
@@ -10,23 +10,18 @@
  *   repositories.
  * - The built CLI: the management account skipped with its reason (exit 0) or, with
  *   `--include-management-account`, swept; `--retry-failed-from` acting only on an earlier run's failures.
- * Metrics are read as CloudWatch would, from the EMF lines the bundles write.
+ * Metrics are read as CloudWatch would, from the EMF lines the bundles write. A delegated administrator
+ * needs the emulator: moto answers ListAccounts with the organisation's accounts only to the management
+ * account (a member, delegated administrator or not, gets an empty list).
  */
 
 import path from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AdminClient,
-  emulatorAdmin,
-  type RunningEmulator,
-  startEmulator,
-} from '../../emulator/index.ts';
+import type { AdminClient } from '../../emulator/index.ts';
 import { FORWARDING_RULE_NAME, UNGUARDED_METRIC } from '../../lib/forwarding.ts';
 import {
-  MANAGEMENT_ACCESS_KEY,
   MUTABLE_EVERY,
   ORG_ACCOUNTS,
   ORG_REGIONS,
@@ -39,16 +34,23 @@ import { captureStdoutEmf, type EmfDocument } from '../helpers/emf.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
 import { resultWriterObjects } from '../helpers/state-machine.ts';
+import { itOnEmulator } from './backend.ts';
+import { type OrgBackend, startOrgBackend } from './org-backend.ts';
 
-const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
 const HOME_REGION = 'eu-west-1';
 /** The access key of the security account, a delegated administrator in {@link delegatedSeed}. */
 const SECURITY_ACCESS_KEY = 'AKIASECURITY00000001';
-const CENTRAL_BUS = `arn:aws:events:${HOME_REGION}:${analytics}:event-bus/central`;
 const MUTABLE = REPOSITORIES_PER_ACCOUNT_REGION / MUTABLE_EVERY;
+/** What a delegated administrator needs of the backend. */
+const DELEGATED =
+  "delegated administrator (moto's ListAccounts lists the organisation's accounts to its management account only)";
 
-/** The demo organisation, with `analytics` a delegated administrator holding the central deployment. */
+/**
+ * The emulator's demo organisation (its account ids), with `analytics` a delegated administrator holding
+ * the central deployment.
+ */
 function delegatedSeed() {
+  const { management, analytics } = ORG_ACCOUNTS;
   const seed = orgSeed();
   return {
     ...seed,
@@ -65,14 +67,21 @@ const contextIn = (account: string, name: string) => ({
 });
 
 describe('what an organisation sweep covers, with the built bundles', () => {
-  let emulator: RunningEmulator;
-  let admin: AdminClient;
+  let org: OrgBackend;
   let emf: ReturnType<typeof captureStdoutEmf> | undefined;
-  const env = (accessKey: string, more: Record<string, string> = {}) => ({
-    AWS_ENDPOINT_URL: emulator.url,
+  /** The emulator's control client, for the tests that need the emulator. */
+  const emulatorOnly = (): AdminClient => {
+    if (org.admin === undefined) throw new Error('this test needs the emulator');
+    return org.admin;
+  };
+  /** The guard's credentials in the management account, or the delegated administrator's access key. */
+  const credentialsOf = (accessKey: string | undefined) =>
+    accessKey === undefined ? org.caller : { accessKeyId: accessKey, secretAccessKey: 'test' };
+  const env = (accessKey: string | undefined, more: Record<string, string> = {}) => ({
+    AWS_ENDPOINT_URL: org.url,
     AWS_REGION: HOME_REGION,
-    AWS_ACCESS_KEY_ID: accessKey,
-    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ACCESS_KEY_ID: credentialsOf(accessKey).accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentialsOf(accessKey).secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'false',
     ORGANIZATION_MODE: 'true',
@@ -83,11 +92,10 @@ describe('what an organisation sweep covers, with the built bundles', () => {
     (emf?.documents() ?? []).filter((document) => metric in document.metrics);
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0 });
-    admin = emulatorAdmin(emulator.url);
+    org = await startOrgBackend();
   });
   beforeEach(async () => {
-    await admin.reset();
+    await org.reset();
     emf = captureStdoutEmf();
   });
   afterEach(() => {
@@ -96,40 +104,47 @@ describe('what an organisation sweep covers, with the built bundles', () => {
     restoreBundleEnv();
   });
   afterAll(async () => {
-    await emulator.stop();
+    await org?.stop();
   });
 
   describe('the management account', () => {
-    it('is skipped, with its reason, by a delegated administrator’s scope, and counted in SkippedAccounts', async () => {
-      await admin.organization(delegatedSeed());
-      const scope = await loadBundle('scope', env(SECURITY_ACCESS_KEY));
-      const answer = await scope({}, contextIn(analytics, 'scope'));
-      expect(answer).toMatchObject({
-        count: 3 * ORG_REGIONS.length,
-        skipped: [
-          {
-            accountId: management,
-            name: 'management',
-            reason: 'management-account',
-            detail: expect.stringContaining('service-managed StackSets deploy no member role there'),
-          },
-          { accountId: closed, reason: 'suspended' },
-        ],
-      });
-      expect(
-        documentsWith('SkippedAccounts').map((document) => ({
-          reason: document.dimensionValues.SkipReason,
-          count: document.metrics.SkippedAccounts,
-        })),
-      ).toEqual([
-        { reason: 'management-account', count: 1 },
-        { reason: 'suspended', count: 1 },
-      ]);
-      const { operations } = await admin.stats({ account: analytics });
-      expect(operations.DescribeOrganization).toEqual({ calls: 1, ok: 1, errors: {} });
-    });
+    itOnEmulator(DELEGATED)(
+      'is skipped, with its reason, by a delegated administrator’s scope, and counted in SkippedAccounts',
+      async () => {
+        const { management, analytics, closed } = ORG_ACCOUNTS;
+        const admin = emulatorOnly();
+        await admin.organization(delegatedSeed());
+        const scope = await loadBundle('scope', env(SECURITY_ACCESS_KEY));
+        const answer = await scope({}, contextIn(analytics, 'scope'));
+        expect(answer).toMatchObject({
+          count: 3 * ORG_REGIONS.length,
+          skipped: [
+            {
+              accountId: management,
+              name: 'management',
+              reason: 'management-account',
+              detail: expect.stringContaining('service-managed StackSets deploy no member role there'),
+            },
+            { accountId: closed, reason: 'suspended' },
+          ],
+        });
+        expect(
+          documentsWith('SkippedAccounts').map((document) => ({
+            reason: document.dimensionValues.SkipReason,
+            count: document.metrics.SkippedAccounts,
+          })),
+        ).toEqual([
+          { reason: 'management-account', count: 1 },
+          { reason: 'suspended', count: 1 },
+        ]);
+        const { operations } = await admin.stats({ account: analytics });
+        expect(operations.DescribeOrganization).toEqual({ calls: 1, ok: 1, errors: {} });
+      },
+    );
 
-    it('is swept with includeManagementAccount, without asking who it is', async () => {
+    itOnEmulator(DELEGATED)('is swept with includeManagementAccount, without asking who it is', async () => {
+      const { analytics, closed } = ORG_ACCOUNTS;
+      const admin = emulatorOnly();
       await admin.organization(delegatedSeed());
       const scope = await loadBundle(
         'scope',
@@ -144,8 +159,8 @@ describe('what an organisation sweep covers, with the built bundles', () => {
     });
 
     it('is swept by a central deployment in the management account itself', async () => {
-      await admin.organization(orgSeed());
-      const scope = await loadBundle('scope', env(MANAGEMENT_ACCESS_KEY));
+      const { management, closed } = org.accounts;
+      const scope = await loadBundle('scope', env(undefined));
       const answer = await scope({}, contextIn(management, 'scope'));
       expect(answer).toMatchObject({
         count: 4 * ORG_REGIONS.length,
@@ -155,60 +170,49 @@ describe('what an organisation sweep covers, with the built bundles', () => {
   });
 
   describe('the forwarding rule of an account-region', () => {
-    /** Puts the member stack's forwarding rule in payments' Region, as payments, through the member role. */
+    /** Puts the member stack's forwarding rule in payments' Region, as payments. */
     async function installForwarding(region: string, state: 'ENABLED' | 'DISABLED') {
-      const sts = new STSClient({
-        region: HOME_REGION,
-        endpoint: emulator.url,
-        credentials: { accessKeyId: MANAGEMENT_ACCESS_KEY, secretAccessKey: 'test' },
-        maxAttempts: 1,
-      });
-      const { Credentials } = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: `arn:aws:iam::${payments}:role/${ORG_ROLE_NAME}`,
-          RoleSessionName: 'install',
-        }),
-      );
-      sts.destroy();
       const events = new EventBridgeClient({
         region,
-        endpoint: emulator.url,
-        credentials: {
-          accessKeyId: Credentials?.AccessKeyId ?? '',
-          secretAccessKey: Credentials?.SecretAccessKey ?? '',
-          sessionToken: Credentials?.SessionToken ?? '',
-        },
+        endpoint: org.url,
+        credentials: await org.credentialsIn(org.accounts.payments),
         maxAttempts: 1,
       });
-      await events.send(
-        new PutRuleCommand({
-          Name: FORWARDING_RULE_NAME,
-          EventPattern: '{"source":["aws.ecr"]}',
-          State: state,
-        }),
-      );
-      await events.send(
-        new PutTargetsCommand({
-          Rule: FORWARDING_RULE_NAME,
-          Targets: [{ Id: 'CentralBus', Arn: CENTRAL_BUS }],
-        }),
-      );
-      events.destroy();
+      try {
+        await events.send(
+          new PutRuleCommand({
+            Name: FORWARDING_RULE_NAME,
+            EventPattern: '{"source":["aws.ecr"]}',
+            State: state,
+          }),
+        );
+        await events.send(
+          new PutTargetsCommand({
+            Rule: FORWARDING_RULE_NAME,
+            Targets: [{ Id: 'CentralBus', Arn: centralBus() }],
+          }),
+        );
+      } finally {
+        events.destroy();
+      }
     }
-    const child = { accountId: payments, region: 'us-east-1', roleName: ORG_ROLE_NAME };
-    const sweepEnv = () => env(MANAGEMENT_ACCESS_KEY, { CENTRAL_EVENT_BUS_ARN: CENTRAL_BUS });
-
-    beforeEach(async () => {
-      await admin.organization(orgSeed());
-    });
+    const centralBus = () => `arn:aws:events:${HOME_REGION}:${org.accounts.analytics}:event-bus/central`;
+    const child = () => ({ accountId: org.accounts.payments, region: 'us-east-1', roleName: ORG_ROLE_NAME });
+    const sweepEnv = () => env(undefined, { CENTRAL_EVENT_BUS_ARN: centralBus() });
+    /** The calls the sweep made: the arrangement's are cleared. */
+    const sweepOf = async () => {
+      const sweep = await loadBundle('sweep', sweepEnv());
+      org.clearCalls();
+      return sweep;
+    };
 
     it('is read through the member role: guarded when enabled and targeting the central bus', async () => {
       await installForwarding('us-east-1', 'ENABLED');
-      const sweep = await loadBundle('sweep', sweepEnv());
-      const summary = await sweep(child, contextIn(management, 'sweep'));
+      const sweep = await sweepOf();
+      const summary = await sweep(child(), contextIn(org.accounts.management, 'sweep'));
       expect(summary).toMatchObject({ forwarding: { status: 'guarded' }, counts: { remediated: MUTABLE } });
       expect(documentsWith(UNGUARDED_METRIC)).toEqual([]);
-      const { operations } = await admin.stats({ account: payments, region: 'us-east-1' });
+      const operations = org.operations();
       expect(operations.DescribeRule).toEqual({ calls: 1, ok: 1, errors: {} });
       expect(operations.ListTargetsByRule).toEqual({ calls: 1, ok: 1, errors: {} });
     });
@@ -219,9 +223,10 @@ describe('what an organisation sweep covers, with the built bundles', () => {
     ])(
       'counts the account-region unguarded when its rule is %s, per account too, and fixes it all the same',
       async (_, arrange, reason) => {
+        const { management, payments } = org.accounts;
         await arrange();
-        const sweep = await loadBundle('sweep', sweepEnv());
-        const summary = await sweep(child, contextIn(management, 'sweep'));
+        const sweep = await sweepOf();
+        const summary = await sweep(child(), contextIn(management, 'sweep'));
         expect(summary).toMatchObject({
           forwarding: { status: 'unguarded', reason: expect.stringContaining(reason) },
           scanned: REPOSITORIES_PER_ACCOUNT_REGION,
@@ -235,31 +240,29 @@ describe('what an organisation sweep covers, with the built bundles', () => {
             [[['service', 'AccountId']], { service: 'ecr-immutability-guard', AccountId: payments }],
           ]),
         );
-        const repositories = (await admin.repositories({ account: payments, region: 'us-east-1' }))
-          .repositories;
-        expect(repositories.filter((repository) => repository.imageTagMutability !== 'IMMUTABLE')).toEqual(
-          [],
-        );
+        expect(await org.mutableIn(payments, 'us-east-1')).toBe(0);
       },
     );
 
     it('leaves a member whose role cannot be assumed failed with STS’s code, unchecked', async () => {
-      const sweep = await loadBundle('sweep', sweepEnv());
+      const { management, legacy } = org.accounts;
+      const sweep = await sweepOf();
       await expect(
-        sweep({ ...child, accountId: legacy }, contextIn(management, 'sweep')),
+        sweep({ ...child(), accountId: legacy }, contextIn(management, 'sweep')),
       ).rejects.toMatchObject({ code: 'AccessDenied' });
-      expect((await admin.stats({ account: legacy })).operations.DescribeRule).toBeUndefined();
+      expect(org.operations().AssumeRole).toMatchObject({ calls: 1, ok: 0 });
+      expect(org.calls().DescribeRule).toBeUndefined();
     });
   });
 
   describe('the built CLI', () => {
     const CLI = path.join(projectRoot, 'dist', 'bin', 'ecr-guard.mjs');
-    const cliEnv = (accessKey: string) => ({
+    const cliEnv = (accessKey: string | undefined) => ({
       PATH: process.env.PATH,
-      AWS_ENDPOINT_URL: emulator.url,
+      AWS_ENDPOINT_URL: org.url,
       AWS_REGION: HOME_REGION,
-      AWS_ACCESS_KEY_ID: accessKey,
-      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ACCESS_KEY_ID: credentialsOf(accessKey).accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentialsOf(accessKey).secretAccessKey,
     });
     const summariesOf = (stdout: string) =>
       stdout
@@ -269,46 +272,57 @@ describe('what an organisation sweep covers, with the built bundles', () => {
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((line) => line.type === 'summary');
     /** The delegated administrator's organisation, where payments' member role trusts it too. */
-    const delegatedWithRoles = () => ({
-      ...delegatedSeed(),
-      roles: [{ account: payments, name: ORG_ROLE_NAME, trustedPrincipals: [management, analytics] }],
-    });
-    const regionArgs = ['--region', 'eu-west-1', '--exclude-account', legacy, '--json'];
+    const delegatedWithRoles = () => {
+      const { management, payments, analytics } = ORG_ACCOUNTS;
+      return {
+        ...delegatedSeed(),
+        roles: [{ account: payments, name: ORG_ROLE_NAME, trustedPrincipals: [management, analytics] }],
+      };
+    };
+    const regionArgs = ['--region', 'eu-west-1', '--exclude-account', ORG_ACCOUNTS.legacy, '--json'];
 
-    it('lists the management account as skipped with its reason, never failed, and exits 0', async () => {
-      await admin.organization(delegatedWithRoles());
-      const { code, stdout } = await runNode(
-        [CLI, 'sweep', '--org', ...regionArgs],
-        cliEnv(SECURITY_ACCESS_KEY),
-      );
-      expect(code).toBe(0);
-      expect(summariesOf(stdout).find((line) => line.accountId === management)).toMatchObject({
-        status: 'skipped',
-        skipReason: 'management-account',
-        reason: expect.stringContaining('no member role'),
-      });
-    }, 60_000);
+    itOnEmulator(DELEGATED, 60_000)(
+      'lists the management account as skipped with its reason, never failed, and exits 0',
+      async () => {
+        const { management } = ORG_ACCOUNTS;
+        await emulatorOnly().organization(delegatedWithRoles());
+        const { code, stdout } = await runNode(
+          [CLI, 'sweep', '--org', ...regionArgs],
+          cliEnv(SECURITY_ACCESS_KEY),
+        );
+        expect(code).toBe(0);
+        expect(summariesOf(stdout).find((line) => line.accountId === management)).toMatchObject({
+          status: 'skipped',
+          skipReason: 'management-account',
+          reason: expect.stringContaining('no member role'),
+        });
+      },
+    );
 
-    it('sweeps it with --include-management-account, where a missing member role is an honest failure', async () => {
-      await admin.organization(delegatedWithRoles());
-      const { code, stdout } = await runNode(
-        [CLI, 'sweep', '--org', '--include-management-account', ...regionArgs],
-        cliEnv(SECURITY_ACCESS_KEY),
-      );
-      expect(code).toBe(1);
-      expect(summariesOf(stdout).find((line) => line.accountId === management)).toMatchObject({
-        status: 'failed',
-        errorCode: 'AccessDenied',
-      });
-    }, 60_000);
+    itOnEmulator(DELEGATED, 60_000)(
+      'sweeps it with --include-management-account, where a missing member role is an honest failure',
+      async () => {
+        const { management } = ORG_ACCOUNTS;
+        await emulatorOnly().organization(delegatedWithRoles());
+        const { code, stdout } = await runNode(
+          [CLI, 'sweep', '--org', '--include-management-account', ...regionArgs],
+          cliEnv(SECURITY_ACCESS_KEY),
+        );
+        expect(code).toBe(1);
+        expect(summariesOf(stdout).find((line) => line.accountId === management)).toMatchObject({
+          status: 'failed',
+          errorCode: 'AccessDenied',
+        });
+      },
+    );
 
     it('acts only on the account-regions that failed in an earlier run with --retry-failed-from', async () => {
       // Arrange: an earlier run's ResultWriter output in the results bucket, where payments/us-east-1 failed.
-      await admin.organization(orgSeed());
+      const { management, payments, analytics, closed } = org.accounts;
       const s3 = new S3Client({
         region: HOME_REGION,
-        endpoint: emulator.url,
-        credentials: { accessKeyId: MANAGEMENT_ACCESS_KEY, secretAccessKey: 'test' },
+        endpoint: org.url,
+        credentials: await org.credentialsIn(management),
       });
       await s3.send(
         new CreateBucketCommand({
@@ -368,7 +382,7 @@ describe('what an organisation sweep covers, with the built bundles', () => {
           `s3://guard-results/${details.ResultWriterDetails.Key}`,
           '--json',
         ],
-        cliEnv(MANAGEMENT_ACCESS_KEY),
+        cliEnv(undefined),
       );
       // Assert: payments/us-east-1 alone was swept; the suspended account's failure is named, not swept.
       expect(code).toBe(0);
@@ -379,13 +393,10 @@ describe('what an organisation sweep covers, with the built bundles', () => {
       expect(stderr).toContain(
         `${closed} eu-west-1 failed in that run but is no longer in the scope: not swept`,
       );
-      expect(await admin.repositories({ account: analytics, region: 'eu-west-1' })).toMatchObject({
-        repositories: expect.arrayContaining([expect.objectContaining({ imageTagMutability: 'MUTABLE' })]),
-      });
+      expect(await org.mutableIn(analytics, 'eu-west-1')).toBe(MUTABLE);
     }, 60_000);
 
     it('refuses --retry-failed-from that is not a manifest, naming the flag, before any AWS call', async () => {
-      await admin.organization(orgSeed());
       const { code, stderr } = await runNode(
         [
           CLI,
@@ -396,13 +407,13 @@ describe('what an organisation sweep covers, with the built bundles', () => {
           '--retry-failed-from',
           's3://guard-results/scope/x.json',
         ],
-        cliEnv(MANAGEMENT_ACCESS_KEY),
+        cliEnv(undefined),
       );
       expect(code).toBe(2);
       expect(stderr).toContain(
         '--retry-failed-from: must be the ResultWriter manifest of an earlier organisation sweep',
       );
-      expect((await admin.stats()).total).toMatchObject({ calls: 0 });
+      expect(org.calls()).toEqual({});
     }, 60_000);
 
     it.each([
@@ -419,14 +430,10 @@ describe('what an organisation sweep covers, with the built bundles', () => {
     ])(
       'refuses --retry-failed-from in %s, as every command over a scope does, before any AWS call',
       async (_name, args, message) => {
-        await admin.organization(orgSeed());
-        const { code, stderr } = await runNode(
-          [CLI, ...args, '--region', 'eu-west-1'],
-          cliEnv(MANAGEMENT_ACCESS_KEY),
-        );
+        const { code, stderr } = await runNode([CLI, ...args, '--region', 'eu-west-1'], cliEnv(undefined));
         expect(code).toBe(2);
         expect(stderr).toContain(message);
-        expect((await admin.stats()).total).toMatchObject({ calls: 0 });
+        expect(org.calls()).toEqual({});
       },
       60_000,
     );

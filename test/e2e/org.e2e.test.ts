@@ -1,39 +1,21 @@
 /**
- * Organisation scale end to end: the built CLI, the built sweep, scope and guardrail bundles against the
- * emulator as a small organisation (scripts/org-seed.ts: four ACTIVE accounts × two regions, one of them
- * without its member role, and one SUSPENDED account). Everything reachable is fixed, the broken account's
- * account-regions end `failed` with STS's `AccessDenied`, the suspended account is listed as skipped, and
- * the exit code says so (1).
+ * Organisation scale end to end: the built CLI, the built sweep, scope and guardrail bundles against a small
+ * organisation (./org-backend.ts: four ACTIVE accounts × two regions, one of them without its member role,
+ * and one SUSPENDED account), on the emulator or, under `npm run test:moto`, on moto. Everything reachable
+ * is fixed, the broken account's account-regions end `failed` with STS's `AccessDenied`, the suspended
+ * account is listed as skipped, and the exit code says so (1).
  */
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type AdminClient,
-  emulatorAdmin,
-  type RunningEmulator,
-  startEmulator,
-} from '../../emulator/index.ts';
-import {
-  MANAGEMENT_ACCESS_KEY,
-  MUTABLE_EVERY,
-  ORG_ACCOUNTS,
-  ORG_REGIONS,
-  orgSeed,
-  REPOSITORIES_PER_ACCOUNT_REGION,
-} from '../../scripts/org-seed.ts';
+import { MUTABLE_EVERY, ORG_REGIONS, REPOSITORIES_PER_ACCOUNT_REGION } from '../../scripts/org-seed.ts';
 import { runNode } from '../helpers/child-process.ts';
 import { loadSampleEvent, projectRoot } from '../helpers/fixtures.ts';
 import { fakeContext, loadBundle, restoreBundleEnv } from '../helpers/lambda.ts';
+import { type OrgBackend, startOrgBackend } from './org-backend.ts';
 
 const CLI = path.join(projectRoot, 'dist', 'bin', 'ecr-guard.mjs');
-const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
 const HOME_REGION = 'eu-west-1';
 const MUTABLE_PER_ACCOUNT_REGION = REPOSITORIES_PER_ACCOUNT_REGION / MUTABLE_EVERY;
-/** A Lambda context of a function deployed in the management account. */
-const managementContext = () => ({
-  ...fakeContext(60_000),
-  invokedFunctionArn: `arn:aws:lambda:${HOME_REGION}:${management}:function:ecr-guard`,
-});
 
 function runCli(args: readonly string[], env: Record<string, string>) {
   return runNode([CLI, ...args], { PATH: process.env.PATH, ...env });
@@ -46,36 +28,36 @@ const jsonLines = (stdout: string) =>
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-describe('an organisation, end to end against the emulator', () => {
-  let emulator: RunningEmulator;
-  let admin: AdminClient;
-  /** Every variable an unmodified SDK needs to reach the emulator as the management account. */
+describe('an organisation, end to end', () => {
+  let org: OrgBackend;
+  /** Every variable an unmodified SDK needs to reach the backend as the management account. */
   const env = () => ({
-    AWS_ENDPOINT_URL: emulator.url,
+    AWS_ENDPOINT_URL: org.url,
     AWS_REGION: HOME_REGION,
-    AWS_ACCESS_KEY_ID: MANAGEMENT_ACCESS_KEY,
-    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ACCESS_KEY_ID: org.caller.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: org.caller.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
-  const mutableIn = async (account: string, region: string) =>
-    (await admin.repositories({ account, region })).repositories.filter(
-      (repository) => repository.imageTagMutability !== 'IMMUTABLE',
-    ).length;
+  const mutableIn = (account: string, region: string) => org.mutableIn(account, region);
+  /** A Lambda context of a function deployed in the management account. */
+  const managementContext = () => ({
+    ...fakeContext(60_000),
+    invokedFunctionArn: `arn:aws:lambda:${HOME_REGION}:${org.accounts.management}:function:ecr-guard`,
+  });
 
   beforeAll(async () => {
-    emulator = await startEmulator({ port: 0 });
-    admin = emulatorAdmin(emulator.url);
+    org = await startOrgBackend();
   });
   beforeEach(async () => {
-    await admin.reset();
-    await admin.organization(orgSeed());
+    await org.reset();
   });
   afterEach(() => restoreBundleEnv());
   afterAll(async () => {
-    await emulator.stop();
+    await org?.stop();
   });
 
   it('the built CLI sweeps every account-region, counts the broken account failed, lists the suspended one and exits 1', async () => {
+    const { management, payments, analytics, legacy, closed } = org.accounts;
     // Act
     const { code, stdout } = await runCli(
       ['sweep', '--org', ...ORG_REGIONS.flatMap((region) => ['--region', region])],
@@ -116,11 +98,11 @@ describe('an organisation, end to end against the emulator', () => {
       statusCounts: { completed: 6, failed: 2, skipped: 2, incomplete: 0 },
     });
     // One AssumeRole per member account, shared by its regions; none for the caller's own account.
-    const stats = await admin.stats();
-    expect(stats.operations.AssumeRole?.calls).toBe(3);
+    expect(org.calls().AssumeRole).toBe(3);
   }, 60_000);
 
   it('the built CLI with --exclude-account leaves the broken account out: skipped, and exit 0', async () => {
+    const { legacy } = org.accounts;
     const { code, stdout } = await runCli(
       ['sweep', '--org', '--exclude-account', legacy, '--region', 'eu-west-1', '--json'],
       env(),
@@ -134,6 +116,7 @@ describe('an organisation, end to end against the emulator', () => {
   }, 60_000);
 
   it('the built CLI check --account over an explicit list exits 3 when a named repository is non-compliant somewhere', async () => {
+    const { management, payments } = org.accounts;
     const { code, stdout } = await runCli(
       ['check', 'team-2', '--account', payments, '--account', management, '--region', 'eu-west-1'],
       env(),
@@ -144,6 +127,7 @@ describe('an organisation, end to end against the emulator', () => {
   }, 60_000);
 
   it('the built sweep bundle sweeps the account-region its payload names, through the member role', async () => {
+    const { management, payments } = org.accounts;
     // Arrange
     const handler = await loadBundle('sweep', env());
     // Act
@@ -161,6 +145,7 @@ describe('an organisation, end to end against the emulator', () => {
   }, 60_000);
 
   it('the built sweep bundle fails an account whose member role cannot be assumed with STS’s code, touching nothing', async () => {
+    const { legacy } = org.accounts;
     const handler = await loadBundle('sweep', env());
     await expect(handler({ accountId: legacy, region: 'eu-west-1' }, managementContext())).rejects.toThrow(
       /AccessDenied/,
@@ -169,6 +154,7 @@ describe('an organisation, end to end against the emulator', () => {
   }, 60_000);
 
   it('the built scope bundle lists every account-region item and the skipped account', async () => {
+    const { management, payments, analytics, legacy, closed } = org.accounts;
     const handler = await loadBundle('scope', {
       ...env(),
       ORGANIZATION_MODE: 'true',
@@ -181,19 +167,19 @@ describe('an organisation, end to end against the emulator', () => {
     });
     expect(answer).toHaveProperty(
       'items',
-      [management, payments, analytics, legacy].flatMap((accountId) =>
-        ORG_REGIONS.map((region) => ({ accountId, region, roleName: 'EcrImmutabilityGuardMember' })),
-      ),
+      // In account id order.
+      [management, payments, analytics, legacy]
+        .sort()
+        .flatMap((accountId) =>
+          ORG_REGIONS.map((region) => ({ accountId, region, roleName: 'EcrImmutabilityGuardMember' })),
+        ),
     );
   }, 60_000);
 
   it('the built guardrail bundle fixes a repository of a member account from its forwarded event', async () => {
     // Arrange: the sample CreateRepository event, as EventBridge forwards it from the payments account.
-    await admin.seed({
-      account: payments,
-      region: 'us-east-1',
-      repositories: [{ name: 'payments/api', imageTagMutability: 'MUTABLE' }],
-    });
+    const { payments } = org.accounts;
+    await org.seed(payments, 'us-east-1', [{ name: 'payments/api', mutability: 'MUTABLE' }]);
     const sample = loadSampleEvent('create-repository-default-mutable.json');
     const event = { ...sample, account: payments, region: 'us-east-1' };
     const handler = await loadBundle('guardrail', { ...env(), ORGANIZATION_MODE: 'true' });
@@ -203,19 +189,17 @@ describe('an organisation, end to end against the emulator', () => {
     expect(summary).toMatchObject({
       records: [{ outcome: 'remediated', accountId: payments, region: 'us-east-1' }],
     });
-    const [repository] = (
-      await admin.repositories({ account: payments, region: 'us-east-1' })
-    ).repositories.filter((entry) => entry.repositoryName === 'payments/api');
-    expect(repository?.imageTagMutability).toBe('IMMUTABLE');
+    expect((await org.mutabilities(payments, 'us-east-1')).get('payments/api')).toBe('IMMUTABLE');
   }, 60_000);
 
   it('the built guardrail bundle ignores a member event without organisation mode, and assumes no role', async () => {
+    const { payments } = org.accounts;
     const sample = loadSampleEvent('create-repository-default-mutable.json');
     const handler = await loadBundle('guardrail', env());
     const summary = await handler({ ...sample, account: payments, region: 'us-east-1' }, managementContext());
     expect(summary).toMatchObject({
       records: [{ outcome: 'ignored', reason: expect.stringContaining('organisation mode is off') }],
     });
-    expect((await admin.stats()).operations.AssumeRole).toBeUndefined();
+    expect(org.calls().AssumeRole).toBeUndefined();
   }, 60_000);
 });

@@ -289,6 +289,38 @@ describe('a plan you can act on, with the built CLI', () => {
     },
   );
 
+  itOnEmulator('trail, LookupEvents and the PutEvents sink', 30_000)(
+    'publishes the exemption it stages to the audit bus, as every command’s decisions are',
+    async () => {
+      await admin.seed({
+        region: REGION,
+        repositories: [{ name: 'shop/web' }],
+        pushes: moving('shop/web', 'latest'),
+      });
+      const until = inDays(30);
+
+      const staged = await runNode(
+        [
+          CLI,
+          'plan',
+          '--json',
+          ...TAG_OPTIONS,
+          '--stage-exemptions',
+          '--until',
+          until,
+          '--audit-event-bus',
+          'audit',
+        ],
+        { ...env(), AWS_ENDPOINT_URL_EVENTBRIDGE: emulator.url },
+      );
+
+      expect(staged.code).toBe(0);
+      expect(
+        (await admin.events()).map((event) => [event.eventBusName, event.detailType, event.detail.outcome]),
+      ).toEqual([['audit', 'ECR Repository Tag Mutability Exemption Staged', 'exemption-staged']]);
+    },
+  );
+
   itOnEmulator('trail and LookupEvents', 30_000)(
     'suggests the exact moved tags rather than a covering allowed wildcard',
     async () => {

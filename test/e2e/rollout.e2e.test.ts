@@ -1,5 +1,5 @@
 /**
- * A safe roll-out end to end (issue 15), through the built CLI (dist/bin/ecr-guard.mjs) and the built
+ * A safe roll-out end to end, through the built CLI (dist/bin/ecr-guard.mjs) and the built
  * guardrail bundle (dist/guardrail/index.mjs) against the emulator on a free loopback port: plan from
  * CloudTrail history, staged exemptions, the sweep flipping only the safe repository, and a CI-style
  * push of `latest` refused by ECR and recorded by the guardrail as `blocked-overwrite` without any

@@ -6,8 +6,12 @@ import { it } from 'vitest';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const eventsDir = path.join(projectRoot, 'events');
-/** Real CloudTrail/EventBridge samples kept outside the project (see ../shared/reference-events/SOURCES.md). */
-export const referenceEventsDir = path.resolve(projectRoot, '../shared/reference-events');
+/**
+ * Real CloudTrail/EventBridge samples kept outside the project (see ../shared/reference-events/SOURCES.md);
+ * REFERENCE_EVENTS_DIR when the tests run from a copy of the project (Stryker's sandbox).
+ */
+export const referenceEventsDir =
+  process.env.REFERENCE_EVENTS_DIR ?? path.resolve(projectRoot, '../shared/reference-events');
 
 export type JsonObject = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 /**
- * The construct's library conventions (issue 14): overridable function props, bring-your-own
+ * The construct's library conventions: overridable function props, bring-your-own
  * resources, every resource exposed, active tracing, the trail created once with a lifecycle, the
  * vended-logs log group, and cdk-nag acknowledgements that cover exact statements only.
  */

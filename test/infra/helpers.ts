@@ -90,6 +90,15 @@ export function resources(template: Template): CfnResources {
   );
 }
 
+/** The environment variables of the one function whose logical ID starts with the given prefix. */
+export function environmentOf(template: Template, functionPrefix: string): Record<string, unknown> {
+  const [, fn] = findResource(template, 'AWS::Lambda::Function', functionPrefix);
+  const environment = fn.Environment;
+  if (typeof environment !== 'object' || environment === null || !('Variables' in environment)) return {};
+  const variables = environment.Variables;
+  return typeof variables === 'object' && variables !== null ? { ...variables } : {};
+}
+
 /** The one resource of a type whose logical ID starts with the given prefix. */
 export function findResource(
   template: Template,

@@ -11,12 +11,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { guardrailEventPattern } from '../../infra/guardrail-event-pattern.ts';
-import { EcrImmutabilityGuardMember, type EcrImmutabilityGuardMemberProps } from '../../infra/member.ts';
 import {
-  EcrImmutabilityGuardMemberStack,
-  type MemberParts,
+  EcrImmutabilityGuardMember,
+  type EcrImmutabilityGuardMemberProps,
   type MemberStackSettings,
-} from '../../infra/member-stack.ts';
+} from '../../infra/member.ts';
+import { EcrImmutabilityGuardMemberStack, type MemberParts } from '../../infra/member-stack.ts';
 import { FORWARDING_ROLE_NAME_PREFIX, FORWARDING_RULE_NAME } from '../../lib/forwarding.ts';
 import { requiredEcrActions } from '../../lib/iam-actions.ts';
 import {

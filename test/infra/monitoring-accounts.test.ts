@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { createDashboard, TOP_ACCOUNTS, topAccountsQuery } from '../../infra/monitoring.ts';
+import { createDashboard, TOP_ACCOUNTS, topAccountsQuery } from '../../infra/dashboard.ts';
 import { ACCOUNT_DIMENSION, ACCOUNT_OUTCOMES, OUTCOME_METRICS } from '../../lib/audit.ts';
 import { UNGUARDED_METRIC } from '../../lib/forwarding.ts';
 import { findResource, renderIntrinsics, synthesize } from './helpers.ts';

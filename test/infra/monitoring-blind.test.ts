@@ -1,5 +1,5 @@
 /**
- * Monitoring that cannot go quietly blind (issue 14): the heartbeat, the alarms on losses EventBridge
+ * Monitoring that cannot go quietly blind: the heartbeat, the alarms on losses EventBridge
  * and Lambda only count, the warning when alarms notify nobody, and the createAlarms switch.
  */
 import { Duration, type Stack } from 'aws-cdk-lib';
@@ -7,7 +7,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { heartbeatWindow, NO_ALARM_ACTIONS_WARNING, scheduleRate } from '../../infra/monitoring.ts';
+import { heartbeatWindow, NO_ALARM_ACTIONS_WARNING, scheduleRate } from '../../infra/alarms.ts';
 import { findResource, resources, synthesize } from './helpers.ts';
 
 type Template = ReturnType<typeof synthesize>['template'];

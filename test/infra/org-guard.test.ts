@@ -13,9 +13,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { orgGuardPropsFromContext } from '../../infra/app-config.ts';
 import { guardrailEventPattern } from '../../infra/guardrail-event-pattern.ts';
+import type { MemberStackSettings } from '../../infra/member.ts';
 import {
   MEMBER_PARAMETERS,
-  type MemberStackSettings,
   STACK_SET_TEMPLATE_BODY_LIMIT,
   synthesizeMemberTemplate,
 } from '../../infra/member-stack.ts';

@@ -3,29 +3,13 @@
  * of the partition and the Organizations reads the scope uses; nothing without organisation mode.
  */
 import { describe, expect, it } from 'vitest';
-import { allowedPairs, findResource, resources, synthesize } from './helpers.ts';
+import { allowedPairs, environmentOf, findResource, synthesize } from './helpers.ts';
 
 const MEMBER_ROLES = 'arn:<AWS::Partition>:iam::*:role/EcrImmutabilityGuardMember';
 
 function orgPairs(template: ReturnType<typeof synthesize>['template'], prefix: string): string[] {
   const [role] = findResource(template, 'AWS::IAM::Role', prefix);
   return allowedPairs(template, role).filter((pair) => /^(sts|organizations):/.test(pair));
-}
-
-function environmentOf(
-  template: ReturnType<typeof synthesize>['template'],
-  prefix: string,
-): Record<string, unknown> {
-  const [id] = findResource(template, 'AWS::Lambda::Function', prefix);
-  const fn = resources(template)[id];
-  const properties = fn?.Properties;
-  const environment =
-    typeof properties === 'object' && properties !== null && 'Environment' in properties
-      ? properties.Environment
-      : undefined;
-  return typeof environment === 'object' && environment !== null && 'Variables' in environment
-    ? Object.fromEntries(Object.entries(environment.Variables ?? {}))
-    : {};
 }
 
 describe('IAM and environment of organisation mode', () => {

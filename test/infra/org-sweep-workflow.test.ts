@@ -8,11 +8,8 @@ import { Duration } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
-import {
-  MAP_RUN_ERRORS,
-  ORG_SWEEP_STATE_NAMES,
-  RESULT_WRITER_ACTIONS,
-} from '../../infra/org-sweep-workflow.ts';
+import { MAP_RUN_ERRORS, ORG_SWEEP_STATE_NAMES } from '../../infra/org-sweep-workflow.ts';
+import { RESULT_WRITER_ACTIONS } from '../../infra/results-bucket.ts';
 import { SWEEP_PAGE_RETRY_ERRORS, SWEEP_STATE_NAMES } from '../../infra/sweep-workflow.ts';
 import {
   type Definition,

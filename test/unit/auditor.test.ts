@@ -6,7 +6,7 @@ import {
   OUTCOME_METRICS,
   OUTCOMES,
 } from '../../lib/audit.ts';
-import { createAuditor } from '../../lib/auditor.ts';
+import { createAuditor, sinkSummaries } from '../../lib/auditor.ts';
 import { testLogger, testMetrics } from '../helpers/runtime.ts';
 
 function record(index: number, outcome: AuditRecord['outcome'] = 'remediated'): AuditRecord {
@@ -50,7 +50,7 @@ function setup(options: { logCompliant?: boolean; publisher?: AuditPublisher } =
     logger: log.logger,
     metrics,
     logCompliant: options.logCompliant ?? true,
-    publisher: options.publisher,
+    sinks: options.publisher === undefined ? [] : [options.publisher],
   });
   return { auditor, log, addMetric };
 }
@@ -154,5 +154,110 @@ describe('the auditor publishes', () => {
     auditor.record(record(1, 'remediated'));
     await auditor.flush();
     expect(addMetric).toHaveBeenCalledWith('AuditPublishFailures', 'Count', 1);
+  });
+});
+
+describe('the auditor hands records to a list of sinks', () => {
+  /** A sink of every repository decision that settles once per flush, reporting `settled`. */
+  function settlingSink(settled: { published: number; failed: number; details?: Record<string, number> }) {
+    const taken: AuditRecord[] = [];
+    const scopes: unknown[] = [];
+    const sink: AuditPublisher = {
+      name: 'findings',
+      failureMetric: 'FindingsFailures',
+      accepts: (entry) => entry.outcome === 'compliant' || entry.outcome === 'exempt',
+      async publish(records) {
+        taken.push(...records);
+        return { published: 0, failed: 0 };
+      },
+      async settle(scope) {
+        scopes.push(scope);
+        return settled;
+      },
+      settleMs: () => taken.length * 100,
+    };
+    return { sink, taken, scopes };
+  }
+
+  function withSinks(sinks: AuditPublisher[]) {
+    const { metrics, addMetric } = testMetrics();
+    const auditor = createAuditor({ logger: testLogger().logger, metrics, sinks, logCompliant: true });
+    return { auditor, addMetric };
+  }
+
+  it('gives each sink the records it takes: audit events by default, its own choice otherwise', async () => {
+    const events = recordingPublisher();
+    const findings = settlingSink({ published: 1, failed: 0 });
+    const { auditor } = withSinks([events.publisher, findings.sink]);
+    for (const [index, outcome] of OUTCOMES.entries()) auditor.record(record(index, outcome));
+    await auditor.flush();
+    expect(events.batches.flat().map((entry) => entry.outcome)).toEqual([
+      'remediated',
+      'would-remediate',
+      'exempt',
+      'failed',
+      'exemption-staged',
+      'blocked-overwrite',
+    ]);
+    expect(findings.taken.map((entry) => entry.outcome)).toEqual(['compliant', 'exempt']);
+  });
+
+  it('lets each sink settle once per flush, says whether the records cover the account-region, and reports what each did', async () => {
+    const events = recordingPublisher(1);
+    const findings = settlingSink({ published: 3, failed: 2, details: { pages: 1 } });
+    const { auditor, addMetric } = withSinks([events.publisher, findings.sink]);
+    auditor.record(record(1, 'exempt'));
+    auditor.record(record(2, 'compliant'));
+    const reports = await auditor.flush({ complete: true });
+    expect(findings.scopes).toEqual([{ complete: true }]);
+    expect(reports).toEqual([
+      { name: 'auditEvents', published: 0, failed: 1 },
+      { name: 'findings', published: 3, failed: 2, details: { pages: 1 } },
+    ]);
+    expect(addMetric).toHaveBeenCalledWith('AuditPublishFailures', 'Count', 1);
+    expect(addMetric).toHaveBeenCalledWith('FindingsFailures', 'Count', 2);
+    expect(sinkSummaries(reports)).toEqual({
+      auditEvents: { published: 0, failed: 1 },
+      findings: { published: 3, failed: 2, pages: 1 },
+    });
+  });
+
+  it('tells how long its sinks need to settle what they hold, so a sweep can leave them the time', async () => {
+    const findings = settlingSink({ published: 0, failed: 0 });
+    const { auditor } = withSinks([recordingPublisher().publisher, findings.sink]);
+    expect(auditor.settleMs()).toBe(0);
+    for (let index = 0; index < 12; index++) auditor.record(record(index, 'compliant'));
+    await new Promise((resolve) => setImmediate(resolve)); // let the batch of 10 reach the sink
+    // 10 handed over in a batch while recording; the other 2 wait for the flush.
+    expect(auditor.settleMs()).toBe(1000);
+  });
+
+  it('counts what a sink that throws was given as failed under its metric, and goes on', async () => {
+    const broken: AuditPublisher = {
+      name: 'broken',
+      failureMetric: 'BrokenFailures',
+      async publish() {
+        throw new Error('bug');
+      },
+    };
+    const events = recordingPublisher();
+    const { auditor, addMetric } = withSinks([broken, events.publisher]);
+    auditor.record(record(1, 'remediated'));
+    auditor.record(record(2, 'failed'));
+    const reports = await auditor.flush();
+    expect(reports).toEqual([
+      { name: 'broken', published: 0, failed: 2 },
+      { name: 'auditEvents', published: 2, failed: 0 },
+    ]);
+    expect(addMetric).toHaveBeenCalledWith('BrokenFailures', 'Count', 2);
+    expect(sinkSummaries([])).toBeUndefined();
+  });
+
+  it('without a logger or metrics (the CLI) still counts and hands records to its sinks', async () => {
+    const events = recordingPublisher();
+    const auditor = createAuditor({ sinks: [events.publisher], logCompliant: false });
+    auditor.record(record(1, 'remediated'));
+    expect(await auditor.flush()).toEqual([{ name: 'auditEvents', published: 1, failed: 0 }]);
+    expect(auditor.counts.remediated).toBe(1);
   });
 });

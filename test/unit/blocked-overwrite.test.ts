@@ -105,7 +105,8 @@ describe('the guardrail on a refused push', () => {
         config: testConfig(),
         ecr: createEcrAdapter(new ECRClient({ region: 'us-east-2' })),
         logger: log.logger,
-        createAuditor: () => createAuditor({ logger: log.logger, metrics, publisher, logCompliant: false }),
+        createAuditor: () =>
+          createAuditor({ logger: log.logger, metrics, sinks: [publisher], logCompliant: false }),
       });
       // Act
       const summary = await handler(refusedPush());

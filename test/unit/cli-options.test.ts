@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regionsOf } from '../../bin/context.ts';
 import { configFromOptions, parseCommonOptions } from '../../bin/options.ts';
 import { runCli } from '../../bin/program.ts';
-import { SETTINGS, settingRows } from '../../lib/settings.ts';
+import { type FlagScope, SETTINGS, settingRows } from '../../lib/settings.ts';
 import { startTestEmulator, type TestEmulator } from '../emulator/helpers.ts';
 import { runNode } from '../helpers/child-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
@@ -119,17 +119,26 @@ describe('the CLI flags', () => {
     expect(sdk).toMatchObject({ requestTimeoutMs: 2500, connectTimeoutMs: 700 });
   });
 
-  it('offers every setting that has a flag, in help, with its variable', async () => {
+  it('offers every setting that has a flag, in the help of each command of its scope, with its variable', async () => {
     const flat = (text: string) => text.replace(/\s+/g, ' ');
-    const global = { stdout: flat((await cli(['--help'])).stdout) };
-    const sweep = { stdout: flat((await cli(['sweep', '--help'])).stdout) };
+    const help = async (...command: string[]) => flat((await cli([...command, '--help'])).stdout);
+    const helpOf: Record<FlagScope, readonly string[]> = {
+      global: [await help()],
+      repositories: [await help('sweep'), await help('check'), await help('remediate')],
+      sweep: [await help('sweep')],
+    };
     for (const row of settingRows()) {
-      if (row.flag === undefined) continue;
-      const help = row.flagScope === 'sweep' ? sweep.stdout : global.stdout;
-      expect(help, row.flag).toContain(row.flag);
-      if (row.flagScope === 'global' && row.env !== undefined) expect(help).toContain(`[env: ${row.env}]`);
+      if (row.flag === undefined || row.flagScope === undefined) continue;
+      for (const text of helpOf[row.flagScope]) {
+        expect(text, row.flag).toContain(row.flag);
+        if (row.env !== undefined) expect(text, row.flag).toContain(`[env: ${row.env}]`);
+      }
     }
-    expect(global.stdout).toContain('--endpoint-url <url>');
+    expect(helpOf.global[0]).toContain('--endpoint-url <url>');
+    // Only the commands that decide repositories take --dry-run (the examples after the options may name it).
+    const optionsOf = (text: string | undefined) => text?.split(' Commands: ')[0];
+    expect(optionsOf(helpOf.global[0])).not.toContain('--dry-run');
+    expect(await help('plan')).not.toContain('--dry-run');
     expect(SETTINGS.targetMutability.flag).toBe('--target <mutability>');
   });
 });

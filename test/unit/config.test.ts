@@ -186,4 +186,12 @@ describe('the settings every surface shares', () => {
     });
     expect(awsClientConfig({ ...sdk, maxAttempts: 2 }, { defaultMaxAttempts: 8 }).maxAttempts).toBe(2);
   });
+
+  it('leaves the allowed exclusions unset unless some are given', () => {
+    expect(loadConfig({}).policy.allowedExclusions).toBeUndefined();
+    expect(loadConfig({ ALLOWED_EXCLUSIONS: 'latest,dev-*' }).policy.allowedExclusions).toEqual([
+      'latest',
+      'dev-*',
+    ]);
+  });
 });

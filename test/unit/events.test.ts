@@ -352,4 +352,124 @@ describe('interpretEvent with over-long audit-only fields', () => {
     expect(kept).toHaveLength(max);
     expect(kept?.endsWith('…')).toBe(true);
   });
+
+  it.each([
+    ['sourceIPAddress', 256, 'sourceIp'],
+    ['userIdentity.arn', 2048, 'actor'],
+  ] as const)('keeps %s of exactly %i characters as it is', (path, max, key) => {
+    const event = loadSampleEvent('put-image-tag-mutability-mutable.json');
+    const detail = event.detail as Record<string, unknown>;
+    const value = 'x'.repeat(max);
+    if (path === 'sourceIPAddress') detail.sourceIPAddress = value;
+    else detail.userIdentity = { type: 'AssumedRole', arn: value };
+    expect(outcomeOf(event)).toMatchObject({ kind: 'target', target: { context: { [key]: value } } });
+  });
+});
+
+describe('interpretEvent: what it leaves alone, and why', () => {
+  const put = () => loadSampleEvent('put-image-tag-mutability-mutable.json');
+  const detailOf = (event: Record<string, unknown>) => event.detail as Record<string, unknown>;
+
+  it.each([
+    [
+      'an event of another service',
+      (event: Record<string, unknown>) => Object.assign(event, { source: 'aws.s3' }),
+      "source 'aws.s3' is not aws.ecr",
+    ],
+    [
+      'an ECR event that is not a CloudTrail record',
+      (event: Record<string, unknown>) => Object.assign(event, { 'detail-type': 'ECR Image Action' }),
+      "detail-type 'ECR Image Action' is not a CloudTrail event we handle",
+    ],
+    [
+      'a record of another service’s API',
+      (event: Record<string, unknown>) =>
+        Object.assign(detailOf(event), { eventSource: 'kms.amazonaws.com' }),
+      "eventSource 'kms.amazonaws.com' is not ecr.amazonaws.com",
+    ],
+    [
+      'a push that ECR accepted',
+      (event: Record<string, unknown>) =>
+        Object.assign(detailOf(event), {
+          eventName: 'PutImage',
+          requestParameters: { repositoryName: 'payments/ledger', imageTag: 'v1' },
+        }),
+      'event PutImage (AWS API Call via CloudTrail) needs no action',
+    ],
+  ])('ignores %s, saying so', (_case, change, reason) => {
+    const event = put();
+    change(event);
+    expect(interpretEvent(event, { target: IMMUTABLE })).toMatchObject({ kind: 'ignored', reason });
+  });
+});
+
+describe('interpretEvent: which field a bad event gets wrong', () => {
+  const withDetail = (sample: string, change: (detail: Record<string, unknown>) => void) => {
+    const event = loadSampleEvent(sample);
+    change(event.detail as Record<string, unknown>);
+    return event;
+  };
+  const blockedPush = (requestParameters: unknown) =>
+    withDetail('put-image-tag-mutability-mutable.json', (detail) =>
+      Object.assign(detail, {
+        eventName: 'PutImage',
+        errorCode: 'ImageTagAlreadyExistsException',
+        requestParameters,
+      }),
+    );
+
+  it.each([
+    [
+      'an envelope without detail-type',
+      () => {
+        const { 'detail-type': _omitted, ...event } = loadSampleEvent(
+          'create-repository-default-mutable.json',
+        );
+        return event;
+      },
+      /^detail-type: /,
+    ],
+    [
+      'a creation in an account that is not an account id',
+      () => ({ ...loadSampleEvent('create-repository-default-mutable.json'), account: 'abc' }),
+      /^account: must be a 12-digit account id$/,
+    ],
+    [
+      'a refused push in an account that is not an account id',
+      () => ({ ...blockedPush({ repositoryName: 'payments/ledger', imageTag: 'v1' }), account: 'abc' }),
+      /^account: must be a 12-digit account id$/,
+    ],
+    [
+      'a refused push without a repository name',
+      () => blockedPush({ imageTag: 'v1' }),
+      /^detail\.requestParameters\.repositoryName: /,
+    ],
+    [
+      'a service-created repository without its name',
+      () =>
+        withDetail('service-event-create-repository.json', (detail) =>
+          Object.assign(detail, { serviceEventDetails: {} }),
+        ),
+      /^detail\.serviceEventDetails\.repositoryName: /,
+    ],
+    [
+      'a PutImageTagMutability that does not say which setting',
+      () =>
+        withDetail('put-image-tag-mutability-mutable.json', (detail) => {
+          delete (detail.requestParameters as Record<string, unknown>).imageTagMutability;
+        }),
+      /^detail\.requestParameters\.imageTagMutability: required for PutImageTagMutability$/,
+    ],
+  ])('names the field of %s', (_case, build, issue) => {
+    const result = outcomeOf(build());
+    expect(result).toBeInstanceOf(InvalidEventError);
+    expect(result instanceof InvalidEventError ? result.issues : []).toEqual([expect.stringMatching(issue)]);
+  });
+
+  it('keeps the schema’s own error as the cause of an invalid event', () => {
+    const result = outcomeOf(loadSampleEvent('malformed-missing-repository-name.json'));
+    expect(result instanceof InvalidEventError ? result.cause : undefined).toMatchObject({
+      issues: [expect.objectContaining({ path: ['repositoryName'] })],
+    });
+  });
 });

@@ -8,6 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createGuardrailHandler } from '../../functions/guardrail/handler.ts';
+import { AUDIT_MESSAGE } from '../../lib/audit.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError, InvalidEventError } from '../../lib/errors.ts';
 import { loadSampleEvent } from '../helpers/fixtures.ts';
@@ -206,12 +207,21 @@ describe('guardrail handler', () => {
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    const { handler, log } = setup();
+    const { handler, log, addMetric } = setup();
     const error = await handler(loadSampleEvent('put-image-tag-mutability-mutable.json')).catch(
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ name: 'AwsCallError', code: 'ThrottlingException', retryable: true });
-    expect(log.info).not.toHaveBeenCalledWith('ecr-guard audit', expect.anything());
+    // No audit record at any level (a failed one is logged as an error) and nothing counted:
+    // the redelivered event records its outcome once, when it finally ends.
+    for (const level of [log.info, log.warn, log.error]) {
+      expect(level).not.toHaveBeenCalledWith(AUDIT_MESSAGE, expect.anything());
+    }
+    expect(addMetric).not.toHaveBeenCalledWith('Failed', expect.anything(), expect.anything());
+    expect(log.warn).toHaveBeenCalledWith(
+      'transient error; rethrowing for redelivery',
+      expect.objectContaining({ errorCode: 'ThrottlingException' }),
+    );
   });
 
   it('records access denied as failed with the AWS code, counts it, and rethrows', async () => {

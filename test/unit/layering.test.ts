@@ -1,14 +1,15 @@
 /**
  * The layers of docs/architecture.md ("Module map") as the imports draw them: the CLI (bin/) and the
- * functions (functions/) share lib/ only, and no module of bin/, lib/ or functions/ reaches itself again
- * through its imports (static or dynamic, type-only ones included: a circle is a circle to a reader).
+ * functions (functions/) share lib/ only, the constructs (infra/) take lib/ only, and no module of bin/,
+ * lib/, functions/ or infra/ reaches itself again through its imports (static or dynamic, type-only ones
+ * included: a circle is a circle to a reader).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../helpers/fixtures.ts';
 
-const FOLDERS = ['bin', 'lib', 'functions'] as const;
+const FOLDERS = ['bin', 'lib', 'functions', 'infra'] as const;
 
 /** Every TypeScript module of the folders, by its path from the project root. */
 function modules(): string[] {
@@ -52,7 +53,7 @@ function circles(): string[][] {
   return [...found.values()];
 }
 
-describe('the layers of bin/, lib/ and functions/', () => {
+describe('the layers of bin/, lib/, functions/ and infra/', () => {
   it('reads the imports (the check is live)', () => {
     expect(graph.get(path.join('bin', 'program.ts'))).toContain(path.join('bin', 'options.ts'));
   });
@@ -62,6 +63,11 @@ describe('the layers of bin/, lib/ and functions/', () => {
     ['functions', 'bin'],
     ['lib', 'bin'],
     ['lib', 'functions'],
+    ['lib', 'infra'],
+    ['infra', 'bin'],
+    ['infra', 'functions'],
+    ['bin', 'infra'],
+    ['functions', 'infra'],
   ])('%s/ imports nothing from %s/', (from, to) => {
     const crossings = [...graph].flatMap(([file, imports]) =>
       file.startsWith(`${from}${path.sep}`)

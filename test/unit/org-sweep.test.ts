@@ -211,10 +211,114 @@ describe('runOverScope', () => {
     expect(summary.scanned).toBe(10);
   });
 
-  it.each([0, -1, 1.5, Number.NaN])('rejects maxParallel %s', async (maxParallel) => {
+  it.each([0, -1, 1.5, Number.NaN])('rejects maxParallel %s, naming it', async (maxParallel) => {
     await expect(
       runOverScope(explicitScope([A]), compliantJob, { maxParallel, record: () => {} }),
-    ).rejects.toThrow(RangeError);
+    ).rejects.toThrow(new RangeError(`maxParallel must be an integer ≥ 1, got ${maxParallel}`));
+  });
+
+  it('times each account-region, failed ones included, with the clock it is given', async () => {
+    let clock = 0;
+    const job: AccountRegionJob = async (target, record) => {
+      if (target.region === 'us-east-1') throw new Error('region not enabled');
+      return compliantJob(target, record);
+    };
+    // Each account-region reads the clock when it starts and when it ends: 2,500 ms apart.
+    const summary = await runOverScope(explicitScope([A]), job, {
+      maxParallel: 1,
+      record: () => {},
+      now: () => (clock += 1_250),
+    });
+    expect(summary.accountRegions.map((s) => [s.region, s.status, s.seconds])).toEqual([
+      ['eu-west-1', 'completed', 1.25],
+      ['us-east-1', 'failed', 1.25],
+    ]);
+  });
+
+  it('counts creation templates apart from repositories, and fails on a failed template, keeping its token', async () => {
+    const job: AccountRegionJob = async (_target, record) => {
+      record(recordOf('remediated', 'repo'));
+      record(recordOf('remediated', '', { repositoryName: undefined, templatePrefix: 'ecr-public' }));
+      record(
+        recordOf('failed', '', {
+          repositoryName: undefined,
+          templatePrefix: 'ROOT',
+          errorCode: 'AccessDeniedException',
+        }),
+      );
+      return { scanned: 1, nextToken: 'resume-here' };
+    };
+    const summary = await runOverScope(explicitScope([A], ['eu-west-1']), job, {
+      maxParallel: 1,
+      record: () => {},
+    });
+    expect(summary.accountRegions).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        errorCode: 'AccessDeniedException',
+        reason: '0 repositories and 1 creation templates failed',
+        nextToken: 'resume-here',
+        scanned: 1,
+        counts: expect.objectContaining({ remediated: 1, failed: 0 }),
+        templateCounts: expect.objectContaining({ remediated: 1, failed: 1 }),
+      }),
+    ]);
+    expect(summary.totals).toMatchObject({ remediated: 1, failed: 0 });
+    expect(summary.templateTotals).toMatchObject({ remediated: 1, failed: 1 });
+  });
+
+  it('names the code of an account-region’s first failed record that has one', async () => {
+    const job: AccountRegionJob = async (target, record) => {
+      record(recordOf('gone', 'deleted', { errorCode: 'RepositoryNotFoundException' }));
+      record(recordOf('failed', 'x', target.accountId === A ? { errorCode: 'ThrottlingException' } : {}));
+      record(recordOf('failed', 'y', { errorCode: 'AccessDeniedException' }));
+      return { scanned: 3, nextToken: undefined };
+    };
+    const summary = await runOverScope(explicitScope([A, B], ['eu-west-1']), job, {
+      maxParallel: 1,
+      record: () => {},
+    });
+    expect(summary.accountRegions.map((s) => [s.accountId, s.errorCode])).toEqual([
+      [A, 'ThrottlingException'],
+      [B, 'AccessDeniedException'],
+    ]);
+  });
+
+  it('gives a failed account-region no error code or token when it has none', async () => {
+    const job: AccountRegionJob = async (_target, record) => {
+      record(recordOf('failed', 'x'));
+      return { scanned: 1, nextToken: undefined };
+    };
+    const summary = await runOverScope(explicitScope([A], ['eu-west-1']), job, {
+      maxParallel: 1,
+      record: () => {},
+    });
+    const [only] = summary.accountRegions;
+    expect(only?.status).toBe('failed');
+    expect(Object.keys(only ?? {})).not.toContain('errorCode');
+    expect(Object.keys(only ?? {})).not.toContain('nextToken');
+  });
+
+  it('sorts account-regions by account, then region, whatever order they finished in', async () => {
+    // Later account-regions finish first.
+    const job: AccountRegionJob = async (target, record) => {
+      const rank = [A, B].indexOf(target.accountId) * 2 + REGIONS.indexOf(target.region);
+      await new Promise((resolve) => setTimeout(resolve, 40 - rank * 10));
+      return compliantJob(target, record);
+    };
+    const finished: string[] = [];
+    const summary = await runOverScope(explicitScope([B, A]), job, {
+      maxParallel: 4,
+      record: () => {},
+      onFinish: (s) => finished.push(`${s.accountId.slice(0, 1)}/${s.region}`),
+    });
+    expect(finished).toEqual(['2/us-east-1', '2/eu-west-1', '1/us-east-1', '1/eu-west-1']);
+    expect(summary.accountRegions.map((s) => `${s.accountId.slice(0, 1)}/${s.region}`)).toEqual([
+      '1/eu-west-1',
+      '1/us-east-1',
+      '2/eu-west-1',
+      '2/us-east-1',
+    ]);
   });
 
   it('lists every account-region exactly once and fails exactly when a scoped account fails', async () => {

@@ -108,6 +108,18 @@ describe('the CLI reporter on a TTY', () => {
     expect(verbose.stdout()).toContain('compliant');
   });
 
+  it('says under the table what each audit sink did in each account-region', () => {
+    const { reporter, stdout } = setup(TTY, { env: NO_COLOUR });
+    const sinks = {
+      auditEvents: { published: 3, failed: 0 },
+      securityHub: { published: 12, failed: 2, findings: 40, pages: 1, batches: 3 },
+    };
+    reporter.summary(report([line({ sinks })]), { interrupted: false });
+    const lines = stdout().split('\n');
+    expect(lines).toContain(`${ACCOUNT} eu-west-1 auditEvents: 3 published, 0 failed`);
+    expect(lines).toContain(`${ACCOUNT} eu-west-1 securityHub: 12 published, 2 failed`);
+  });
+
   it('names a creation template by its prefix', () => {
     const { reporter, stdout } = setup(TTY, { env: NO_COLOUR });
     reporter.record(TEMPLATE);

@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../lib/audit.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
+import { parseManifest, parseResultFile, RESULT_STATUSES } from '../../lib/org-results.ts';
 import {
   buildEvidence,
   canonicalJson,
@@ -18,11 +20,18 @@ import {
   reportPolicy,
   zeroCounts,
 } from '../../lib/report.ts';
+import { CELL_KINDS, CELL_LEGEND, cellOf } from '../../lib/report-cells.ts';
 import { renderEvidence } from '../../lib/report-formats.ts';
 import { escapeHtml, renderHtml } from '../../lib/report-html.ts';
+import type { PassSummaryFacts } from '../../lib/report-lines.ts';
 import { escapeMarkdown, renderMarkdown } from '../../lib/report-markdown.ts';
-import { readCliJsonLines, readResultWriterFiles } from '../../lib/report-readers.ts';
-import { CELL_KINDS, CELL_LEGEND, cellOf, viewOf } from '../../lib/report-view.ts';
+import { mergeReads, readCliJsonLines, readLivePass } from '../../lib/report-readers.ts';
+import {
+  isResultWriterManifest,
+  readResultWriterFiles,
+  stateMachineOfMapRun,
+} from '../../lib/report-sweep-results.ts';
+import { UNKNOWN_WHEN, UNKNOWN_WHO, viewOf } from '../../lib/report-view.ts';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -83,9 +92,14 @@ const tagExemption = (value: string, until: string) =>
 function fixture(): EvidenceData {
   return buildEvidence({
     policy: POLICY,
-    gatheredAt: AT,
-    gatheredBy: 'arn:aws:sts::111111111111:assumed-role/Auditor/alice',
-    source: { kind: 'cli-json-lines', detail: 'run.jsonl' },
+    sources: [
+      {
+        kind: 'cli-json-lines',
+        detail: 'run.jsonl',
+        gatheredAt: AT,
+        gatheredBy: 'arn:aws:sts::111111111111:assumed-role/Auditor/alice',
+      },
+    ],
     accountRegions: [
       entry(B, 'us-east-1', {
         status: 'skipped',
@@ -174,7 +188,7 @@ describe('the data set and its hash', () => {
   it('changes when any value it shows changes', () => {
     const data = fixture();
     const changed = [
-      { ...data, gatheredBy: 'someone else' },
+      { ...data, sources: data.sources.map((source) => ({ ...source, gatheredBy: 'someone else' })) },
       {
         ...data,
         records: data.records.map((entry, index) =>
@@ -258,8 +272,198 @@ describe('the exemptions', () => {
   });
 });
 
+describe('when "within 30 days" counts from', () => {
+  const soonIn = (data: EvidenceData, madeAt?: string) =>
+    viewOf(data, { madeAt }).exemptions.map((row) => [row.subject, row.soon]);
+  const undated = (data: EvidenceData): EvidenceData => ({
+    ...data,
+    sources: data.sources.map((source) => ({ ...source, gatheredAt: null })),
+  });
+
+  it('is when the data was gathered, the latest of the sources that say', () => {
+    const data = fixture();
+    const later = {
+      ...data,
+      sources: [
+        ...data.sources,
+        {
+          ...data.sources[0],
+          kind: 'live-dry-run' as const,
+          detail: 'x',
+          gatheredAt: '2026-06-18T00:00:00.000Z',
+          gatheredBy: null,
+        },
+      ],
+    };
+    expect(viewOf(data, { madeAt: '2030-01-01T00:00:00.000Z' }).asOf).toEqual({ at: AT, basis: 'gathered' });
+    expect(viewOf(later).asOf).toEqual({ at: '2026-06-18T00:00:00.000Z', basis: 'gathered' });
+    // 2026-06-05 is past on 06-18 (still listed first), 2026-06-20 within 30 days, 2027-01-31 not.
+    expect(soonIn(later)).toEqual([
+      ['vendor/sooner', true],
+      ['vendor/soon', true],
+      ['vendor/far', false],
+      ['legacy/a', false],
+    ]);
+  });
+
+  it('is when the report was made when no source says when, and the page says which', () => {
+    const data = undated(fixture());
+    const view = viewOf(data, { madeAt: '2027-01-10T00:00:00.000Z' });
+    expect(view.asOf).toEqual({ at: '2027-01-10T00:00:00.000Z', basis: 'made' });
+    expect(view.exemptions.filter((row) => row.soon).map((row) => row.subject)).toEqual([
+      'vendor/sooner',
+      'vendor/soon',
+      'vendor/far',
+    ]);
+    expect(renderEvidence(data, 'md', [], { madeAt: '2027-01-10T00:00:00.000Z' })).toContain(
+      'when this report was made: the source does not say when its data was gathered',
+    );
+  });
+
+  it('marks none "soon" when neither the source nor the caller says when', () => {
+    const data = undated(fixture());
+    expect(viewOf(data).asOf).toEqual({ at: null, basis: 'unknown' });
+    expect(viewOf(data).exemptions.some((row) => row.soon)).toBe(false);
+  });
+});
+
+describe('readLivePass and mergeReads', () => {
+  const source = {
+    kind: 'live-dry-run' as const,
+    detail: 'organisation × eu-west-1',
+    gatheredAt: AT,
+    gatheredBy: 'arn:aws:sts::111111111111:assumed-role/Auditor/alice',
+  };
+  const summary = (
+    accountId: string,
+    region: string,
+    values: Partial<PassSummaryFacts> = {},
+  ): PassSummaryFacts => ({
+    accountId,
+    accountName: undefined,
+    region,
+    status: 'completed',
+    counts: { ...counts({ compliant: 2 }), ignored: 0, 'exemption-staged': 0, 'blocked-overwrite': 0 },
+    scanned: 2,
+    ...values,
+  });
+  const audit = (
+    outcome: AuditRecord['outcome'],
+    repositoryName: string,
+    region = 'eu-west-1',
+  ): AuditRecord => ({
+    outcome,
+    repositoryName,
+    repositoryArn: undefined,
+    registryId: A,
+    accountId: A,
+    region,
+    before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+    after: undefined,
+    trigger: 'backfill',
+    dryRun: true,
+    reason: 'rule target: MUTABLE allows tags to be overwritten; target is IMMUTABLE',
+  });
+
+  it('keeps a live pass’s account-regions as the CLI’s summary lines say them, and only the records the report lists', () => {
+    const data = readLivePass({
+      policy: POLICY,
+      source,
+      summaries: [
+        summary(A, 'eu-west-1', { counts: { ...zeroCounts(), 'would-remediate': 1, ignored: 0 } }),
+        summary(B, 'eu-west-1', {
+          status: 'skipped',
+          skipReason: 'suspended',
+          reason: 'the account is SUSPENDED',
+          errorCode: undefined,
+        }),
+        summary(B, 'us-east-1', {
+          status: 'failed',
+          errorCode: 'AccessDenied',
+          reason: 'sts:AssumeRole failed',
+        }),
+      ],
+      records: [audit('would-remediate', 'app'), audit('compliant', 'ok'), audit('gone', 'was')],
+    });
+    expect(data.sources).toEqual([source]);
+    expect(
+      data.accountRegions.map((entry) => [
+        entry.accountId,
+        entry.region,
+        entry.status,
+        entry.code,
+        entry.reason,
+      ]),
+    ).toEqual([
+      [A, 'eu-west-1', 'completed', null, null],
+      [B, 'eu-west-1', 'skipped', 'suspended', 'the account is SUSPENDED'],
+      [B, 'us-east-1', 'failed', 'AccessDenied', 'sts:AssumeRole failed'],
+    ]);
+    expect(data.records.map((entry) => [entry.outcome, entry.subject])).toEqual([['would-remediate', 'app']]);
+  });
+
+  it('lists every source, and shows an account-region in two as the later one says, with a note', () => {
+    const first = {
+      data: readLivePass({
+        policy: POLICY,
+        source: { ...source, detail: 'first' },
+        summaries: [summary(A, 'eu-west-1'), summary(A, 'us-east-1')],
+        records: [audit('would-remediate', 'old')],
+      }),
+      notes: ['first note'],
+    };
+    const second = {
+      data: readLivePass({
+        policy: POLICY,
+        source: { ...source, detail: 'second' },
+        summaries: [summary(A, 'eu-west-1', { counts: { ...zeroCounts(), exempt: 1 } })],
+        records: [audit('exempt', 'new')],
+      }),
+      notes: [],
+    };
+    const { data, notes } = mergeReads({ policy: POLICY }, [first, second]);
+    expect(data.sources.map((entry) => entry.detail)).toEqual(['first', 'second']);
+    expect(data.accountRegions.map((entry) => [entry.region, entry.counts.exempt])).toEqual([
+      ['eu-west-1', 1],
+      ['us-east-1', 0],
+    ]);
+    expect(data.records.map((entry) => entry.subject)).toEqual(['new']);
+    expect(notes).toEqual([
+      'first note',
+      `${A} eu-west-1 is in first and in second: shown as the latter says`,
+    ]);
+  });
+
+  it.each([
+    [
+      'a ResultWriter manifest',
+      JSON.stringify({ DestinationBucket: 'b', MapRunArn: 'm', ResultFiles: {} }),
+      true,
+    ],
+    ['one CLI JSON line', JSON.stringify({ type: 'total', result: 'succeeded' }), false],
+    ['CLI JSON lines', '{"type":"audit"}\n{"type":"total"}\n', false],
+    ['a JSON array', '[]', false],
+  ])('tells %s apart from the other saved form: %s', (_name, text, manifest) => {
+    expect(isResultWriterManifest(text)).toBe(manifest);
+  });
+
+  it.each([
+    [
+      'arn:aws:states:eu-west-1:111111111111:mapRun:org-sweep/SweepAccountRegions:7c1f',
+      'arn:aws:states:eu-west-1:111111111111:stateMachine:org-sweep',
+    ],
+    [
+      'arn:aws-cn:states:cn-north-1:111111111111:mapRun:sm/Map:1',
+      'arn:aws-cn:states:cn-north-1:111111111111:stateMachine:sm',
+    ],
+    ['not an arn', null],
+  ])('names the state machine of Map Run %s', (mapRun, machine) => {
+    expect(stateMachineOfMapRun(mapRun)).toBe(machine);
+  });
+});
+
 describe('readCliJsonLines', () => {
-  const context = { policy: POLICY, gatheredAt: AT, gatheredBy: null, file: 'run.jsonl' };
+  const context = { policy: POLICY, file: 'run.jsonl' };
   const audit = (values: Record<string, unknown>) =>
     JSON.stringify({
       type: 'audit',
@@ -347,7 +551,75 @@ describe('readCliJsonLines', () => {
       'run.jsonl:7: the run reported an error: eu-north-1: opt-in Region not enabled',
       'run.jsonl:8: a line of type "progress" is not part of the report',
     ]);
-    expect(data.source).toEqual({ kind: 'cli-json-lines', detail: 'run.jsonl' });
+    // The CLI's lines record neither when nor by whom: the report says so, it does not guess.
+    expect(data.sources).toEqual([
+      { kind: 'cli-json-lines', detail: 'run.jsonl', gatheredAt: null, gatheredBy: null },
+    ]);
+  });
+
+  it('reads the functions’ audit log lines: their records, the window they were written in, the functions that wrote them', () => {
+    const logLine = (timestamp: string, values: Record<string, unknown>) =>
+      JSON.stringify({
+        level: 'INFO',
+        message: 'ecr-guard audit',
+        timestamp,
+        service: 'ecr-immutability-guard',
+        function_arn: `arn:aws:lambda:eu-west-1:${A}:function:guardrail`,
+        repositoryName: 'web',
+        registryId: B,
+        accountId: B,
+        region: 'eu-west-1',
+        trigger: 'event',
+        dryRun: false,
+        ...values,
+      });
+    const text = [
+      logLine('2026-06-02T10:00:00.000Z', {
+        outcome: 'blocked-overwrite',
+        imageTag: 'latest',
+        actor: `arn:aws:sts::${B}:assumed-role/ci/build-7`,
+        errorCode: 'ImageTagAlreadyExistsException',
+        reason: "push to tag 'latest' refused with ImageTagAlreadyExistsException: the tag is immutable",
+      }),
+      logLine('2026-06-01T09:00:00.000Z', {
+        outcome: 'remediated',
+        repositoryName: 'api',
+        before: { imageTagMutability: 'MUTABLE', exclusionFilters: [] },
+        after: { imageTagMutability: 'IMMUTABLE', exclusionFilters: [] },
+        reason: 'rule target: MUTABLE allows tags to be overwritten; target is IMMUTABLE',
+      }),
+      JSON.stringify({ level: 'INFO', message: 'sweep finished', timestamp: '2026-06-01T09:00:01.000Z' }),
+      JSON.stringify({ level: 'INFO', message: 'sweep finished', timestamp: '2026-06-01T09:00:02.000Z' }),
+    ].join('\n');
+    const { data, notes } = readCliJsonLines(text, context);
+    expect(data.records.map((entry) => [entry.outcome, entry.subject, entry.imageTag, entry.actor])).toEqual([
+      ['remediated', 'api', null, null],
+      ['blocked-overwrite', 'web', 'latest', `arn:aws:sts::${B}:assumed-role/ci/build-7`],
+    ]);
+    expect(data.sources).toEqual([
+      {
+        kind: 'audit-log',
+        detail: 'run.jsonl (audit log lines written 2026-06-01T09:00:00.000Z – 2026-06-02T10:00:00.000Z)',
+        gatheredAt: '2026-06-01T09:00:00.000Z',
+        gatheredBy: `arn:aws:lambda:eu-west-1:${A}:function:guardrail`,
+      },
+    ]);
+    const view = viewOf(data);
+    expect(view.blockedOverwrites.map((group) => group.accountId)).toEqual([B]);
+    expect(notes).toEqual([
+      'run.jsonl:3: 2 lines of log message "sweep finished" are not part of the report (the first here)',
+      'run.jsonl: no summary lines; the matrix shows no account-region, only the records are listed',
+    ]);
+  });
+
+  it('refuses an audit log line that is not an audit record, naming the line and field', () => {
+    const line = JSON.stringify({
+      message: 'ecr-guard audit',
+      outcome: 'exempt',
+      trigger: 'event',
+      dryRun: false,
+    });
+    expect(() => readCliJsonLines(line, context)).toThrow(/run\.jsonl:1\.reason/);
   });
 
   it('takes a single-account summary’s account from the records of its Region, or says it has none', () => {
@@ -456,16 +728,25 @@ describe('readResultWriterFiles', () => {
     ]),
     'r/PENDING_0.json': JSON.stringify([{ Status: 'PENDING', Input: item('333333333333', 'eu-west-1') }]),
   };
-  const read = (extra = {}) =>
-    readResultWriterFiles({
+  /** The files parsed as lib/org-results.ts `readResults` gives them, then read. */
+  const read = (
+    extra: {
+      readFile?: (key: string) => string | undefined;
+      skipped?: Parameters<typeof readResultWriterFiles>[0]['skipped'];
+    } = {},
+  ) => {
+    const parsed = parseManifest(manifest, 'r/manifest.json');
+    const readFile = extra.readFile ?? ((key: string) => files[key]);
+    return readResultWriterFiles({
       policy: POLICY,
-      gatheredAt: AT,
-      gatheredBy: null,
       manifestKey: 'r/manifest.json',
-      manifest,
-      readFile: (key) => files[key],
-      ...extra,
+      manifest: parsed,
+      files: RESULT_STATUSES.flatMap((status) =>
+        parsed.files[status].map((key) => parseResultFile(readFile(key) ?? '[]', key, status)),
+      ),
+      ...(extra.skipped === undefined ? {} : { skipped: extra.skipped }),
     });
+  };
 
   it('makes every child execution an account-region, failed ones with what is known of them', () => {
     const { data, notes } = read({
@@ -493,10 +774,15 @@ describe('readResultWriterFiles', () => {
     expect(data.accountRegions[2]?.reason).toBe('partial counts: sts:AssumeRole failed with AccessDenied');
     expect(data.accountRegions[3]?.reason).toBe('counts unknown: timed out');
     expect(data.records).toEqual([]);
-    expect(notes[0]).toContain('hold counts per account-region, not audit records');
-    expect(data.source.detail).toBe(
-      'arn:aws:states:eu-west-1:111111111111:mapRun:org/Map:1 (r/manifest.json)',
-    );
+    expect(notes).toEqual([expect.stringContaining('hold counts per account-region, not audit records')]);
+    expect(data.sources).toEqual([
+      {
+        kind: 'result-writer',
+        detail: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/Map:1 (r/manifest.json)',
+        gatheredAt: null,
+        gatheredBy: 'arn:aws:states:eu-west-1:111111111111:stateMachine:org',
+      },
+    ]);
   });
 
   it('makes a child whose forwarding rule was not in place unguarded, with the reason; failed stays failed and says both', () => {
@@ -542,9 +828,25 @@ describe('readResultWriterFiles', () => {
     expect(cellOf(data.accountRegions[0]).kind).toBe('unguarded');
   });
 
-  it('refuses a manifest naming a file it cannot find', () => {
-    expect(() => read({ readFile: () => undefined })).toThrow(
-      /r\/SUCCEEDED_0\.json: listed in r\/manifest\.json but not found/,
+  it('takes when from the earliest child’s start, and says plainly that skipped accounts are not in the files', () => {
+    const started = (at: string | number) => ({
+      Status: 'SUCCEEDED',
+      Input: item(A, 'eu-west-1'),
+      Output: outcome(A, 'eu-west-1', { compliant: 1 }),
+      StartDate: at,
+    });
+    const { data, notes } = read({
+      readFile: (key: string) =>
+        key === 'r/SUCCEEDED_0.json'
+          ? JSON.stringify([started('2026-11-30T04:00:02.000Z'), started(1_796_011_200)])
+          : '[]',
+    });
+    // 1,796,011,200 epoch seconds: 2026-11-30T04:00:00Z.
+    expect(data.sources[0]?.gatheredAt).toBe('2026-11-30T04:00:00.000Z');
+    expect(notes).toContainEqual(
+      expect.stringContaining(
+        'accounts its scope skipped (suspended, excluded, the management account) are not in them',
+      ),
     );
   });
 });
@@ -555,7 +857,9 @@ describe('the formats, with hostile values', () => {
     const base = fixture();
     return buildEvidence({
       ...base,
-      gatheredBy: '"><script>alert("by")</script>',
+      sources: [
+        { kind: 'live-dry-run', detail: 'x', gatheredAt: AT, gatheredBy: '"><script>alert("by")</script>' },
+      ],
       accountRegions: [
         ...base.accountRegions,
         entry('999999999999', 'ap-south-1', {
@@ -591,7 +895,7 @@ describe('the formats, with hostile values', () => {
   const TAGS =
     'html head meta title style body header h1 h2 h3 dl dt dd section table thead tbody tr th td span div p code svg rect text ul li details summary pre footer';
   const ATTRIBUTES =
-    'lang charset http-equiv content name id class scope data-kind data-account data-region data-expiry aria-hidden role aria-label width height viewbox xmlns x y fill stroke stroke-width font-size';
+    'lang charset http-equiv content name id class scope data-kind data-account data-region data-expiry data-source aria-hidden role aria-label width height viewbox xmlns x y fill stroke stroke-width font-size';
 
   it('escapes every value in the HTML page: no element or attribute comes from the data', () => {
     const html = renderEvidence(hostileData(), 'html');
@@ -682,14 +986,13 @@ describe('the formats, with hostile values', () => {
   it('renders an empty data set in every format', () => {
     const empty = buildEvidence({
       policy: POLICY,
-      gatheredAt: AT,
-      gatheredBy: null,
-      source: { kind: 'live-dry-run', detail: 'account 111111111111' },
+      sources: [{ kind: 'live-dry-run', detail: 'account 111111111111', gatheredAt: null, gatheredBy: null }],
       accountRegions: [],
       records: [],
     });
     expect(renderHtml(viewOf(empty))).toContain('No exemptions in this data.');
-    expect(renderMarkdown(viewOf(empty))).toContain('not recorded in the source');
+    expect(renderMarkdown(viewOf(empty))).toContain(UNKNOWN_WHO);
+    expect(renderHtml(viewOf(empty))).toContain(UNKNOWN_WHEN);
     expect(JSON.parse(renderEvidence(empty, 'json'))).toMatchObject({ summary: { matrix: [] } });
   });
 });

@@ -29,6 +29,18 @@ function registry(count: number, mutableEvery = 20): Record<string, string> {
   return seed;
 }
 
+/** `ecr` with its first page listing throttled (after the SDK's own retries). */
+function listingThrottledOnce(ecr: MemoryEcr): MemoryEcr {
+  const list = ecr.listRepositoryPage.bind(ecr);
+  let listed = 0;
+  ecr.listRepositoryPage = async (request) => {
+    listed += 1;
+    if (listed === 1) throw throttled('DescribeRepositories');
+    return list(request);
+  };
+  return ecr;
+}
+
 function deps(
   ecr: MemoryEcr,
   records: AuditRecord[],
@@ -284,6 +296,190 @@ describe('runSweep over the whole registry', () => {
     expect(records.filter((r) => r.outcome === 'failed')).toHaveLength(0);
     expect(result.retriedErrors).toBeGreaterThan(0);
   });
+
+  it('decides one repository per invocation even past its deadline, so a resumed sweep always progresses', async () => {
+    const ecr = createMemoryEcr(registry(3));
+    const records: AuditRecord[] = [];
+    const late = deps(ecr, records, { remainingMs: () => 0 });
+    let result = await runSweep(FULL, late);
+    const scannedPerInvocation = [result.scanned];
+    while (result.nextToken !== undefined) {
+      result = await runSweep(parseSweepInput({ nextToken: result.nextToken }, false), late);
+      scannedPerInvocation.push(result.scanned);
+    }
+    expect(scannedPerInvocation).toEqual([1, 1, 1]);
+    expect(records.map((record) => record.repositoryName)).toEqual(Object.keys(registry(3)));
+  });
+
+  it('starts no other repository once the deadline passed while it waited for a free slot', async () => {
+    const ecr = createMemoryEcr(registry(5, 1));
+    const put = ecr.setMutability.bind(ecr);
+    let written = 0;
+    ecr.setMutability = async (facts, setting) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      written += 1;
+      return put(facts, setting);
+    };
+    // Time runs out when the first write ends, which is what the second repository waits for.
+    const result = await runSweep(
+      FULL,
+      deps(ecr, [], { maxConcurrency: 1, remainingMs: () => (written > 0 ? 0 : 60_000) }),
+    );
+    expect(result).toMatchObject({ scanned: 1, nextToken: expect.any(String) });
+  });
+
+  it('lists the creation templates page by page, in the registry it sweeps', async () => {
+    const ecr = createMemoryEcr(registry(3));
+    const asked: unknown[] = [];
+    ecr.listCreationTemplatePage = async (request) => {
+      asked.push(request);
+      const prefix = request.nextToken === undefined ? 'first' : 'second';
+      return {
+        templates: [
+          { prefix, registryId: '123456789012', setting: { mutability: 'IMMUTABLE', exclusionFilters: [] } },
+        ],
+        nextToken: request.nextToken === undefined ? 'page-2' : undefined,
+      };
+    };
+    const records: AuditRecord[] = [];
+    await runSweep(FULL, deps(ecr, records, { checkCreationTemplates: true, registryId: '123456789012' }));
+    expect(asked).toEqual([
+      { registryId: '123456789012', nextToken: undefined },
+      { registryId: '123456789012', nextToken: 'page-2' },
+    ]);
+    expect(
+      records.filter((record) => record.templatePrefix !== undefined).map((r) => r.templatePrefix),
+    ).toEqual(['first', 'second']);
+  });
+
+  it('fails a throttled page at the deadline instead of retrying it, and a throttled listing does not slow its writes', async () => {
+    const ecr = listingThrottledOnce(createMemoryEcr(registry(40, 1)));
+    const put = ecr.setMutability.bind(ecr);
+    let inFlight = 0;
+    let most = 0;
+    ecr.setMutability = async (facts, setting) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      return put(facts, setting);
+    };
+    // No retry starts once the deadline nears: the invocation fails with the page's error, before the
+    // deadline, so its caller retries it; and a throttled listing is no reason to decide fewer at once.
+    await expect(
+      runSweep(FULL, deps(listingThrottledOnce(createMemoryEcr(registry(3))), [], { remainingMs: () => 0 })),
+    ).rejects.toMatchObject({ code: 'ThrottlingException', retryable: true });
+    await runSweep(FULL, deps(ecr, [], { maxConcurrency: 8 }));
+    expect(most).toBe(8);
+  });
+
+  it('treats exactly the safety margin left as out of time', async () => {
+    const ecr = createMemoryEcr(registry(3));
+    const result = await runSweep(FULL, deps(ecr, [], { remainingMs: () => 30_000, safetyMarginMs: 30_000 }));
+    expect(result).toMatchObject({ scanned: 1, nextToken: expect.any(String) });
+  });
+
+  it('counts as non-compliant what it remediated or failed to, not what was compliant', async () => {
+    const ecr = createMemoryEcr(registry(40, 10));
+    ecr.failPut = (name) =>
+      name === 'repo-000010'
+        ? new AwsCallError('ecr', 'PutImageTagMutability', 'AccessDeniedException', false)
+        : undefined;
+    const result = await runSweep(FULL, deps(ecr, []));
+    expect(result).toMatchObject({ scanned: 40, nonCompliant: 4, retriedErrors: 0 });
+    const dryRun = await runSweep({ ...FULL, dryRun: true }, deps(createMemoryEcr(registry(40, 10)), []));
+    expect(dryRun.nonCompliant).toBe(4);
+  });
+
+  it.each([
+    [3, 'remediated', 3],
+    [4, 'failed', 3],
+  ])(
+    'retries a throttled write 3 times itself: throttled %i times, it ends %s',
+    async (throttles, outcome, retried) => {
+      const ecr = createMemoryEcr({ 'only-one': 'MUTABLE' });
+      let left = throttles;
+      ecr.failPut = () => (left-- > 0 ? throttled() : undefined);
+      const records: AuditRecord[] = [];
+      const result = await runSweep(FULL, deps(ecr, records));
+      expect(records.map((record) => [record.outcome, record.errorCode])).toEqual([
+        [outcome, outcome === 'failed' ? 'ThrottlingException' : undefined],
+      ]);
+      expect(result.retriedErrors).toBe(retried);
+    },
+  );
+
+  it('stops retrying a throttled write once the deadline is near, and records it failed', async () => {
+    const ecr = createMemoryEcr({ 'only-one': 'MUTABLE' });
+    ecr.failPut = () => throttled();
+    const records: AuditRecord[] = [];
+    // Enough time to start the repository, none left once its first write was throttled.
+    let clock = 0;
+    const result = await runSweep(
+      FULL,
+      deps(ecr, records, { remainingMs: () => (clock++ < 2 ? 60_000 : 0) }),
+    );
+    expect(records.map((record) => record.outcome)).toEqual(['failed']);
+    expect(result.retriedErrors).toBe(0);
+  });
+
+  it('never has more writes in flight than its concurrency, and halves it under throttling', async () => {
+    const ecr = createMemoryEcr(registry(64, 1));
+    const put = ecr.setMutability.bind(ecr);
+    let inFlight = 0;
+    let most = 0;
+    // Writes started before the throttled one failed, and the in-flight counts of those started after all of them ended.
+    const before = new Set<string>();
+    let throttledOnce = false;
+    const afterDrain: number[] = [];
+    ecr.setMutability = async (facts, setting) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      if (!throttledOnce) before.add(facts.repositoryName);
+      else if (before.size === 0) afterDrain.push(inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      before.delete(facts.repositoryName);
+      if (!throttledOnce && facts.repositoryName === 'repo-000003') {
+        throttledOnce = true;
+        throw throttled();
+      }
+      return put(facts, setting);
+    };
+    await runSweep(FULL, deps(ecr, [], { maxConcurrency: 8 }));
+    expect(most).toBe(8);
+    expect(afterDrain.length).toBeGreaterThanOrEqual(8);
+    expect(Math.max(...afterDrain.slice(0, 8))).toBe(4);
+  });
+
+  it('grows its concurrency back as writes succeed after throttling', async () => {
+    const ecr = createMemoryEcr(registry(300, 1));
+    const put = ecr.setMutability.bind(ecr);
+    let inFlight = 0;
+    const inFlightAtStart: number[] = [];
+    let throttledOnce = false;
+    ecr.setMutability = async (facts, setting) => {
+      inFlight += 1;
+      inFlightAtStart.push(inFlight);
+      const fail = !throttledOnce && facts.repositoryName === 'repo-000003';
+      throttledOnce ||= fail;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      if (fail) throw throttled();
+      return put(facts, setting);
+    };
+    await runSweep(FULL, deps(ecr, [], { maxConcurrency: 8 }));
+    // Halved to 4 after the throttled write, back to 8 after some 90 successes (a slot more per run of 4 × the limit).
+    expect(Math.min(...inFlightAtStart.slice(8, 40))).toBe(4);
+    expect(Math.max(...inFlightAtStart.slice(-50))).toBe(8);
+  });
+
+  it('reports its progress after each page', async () => {
+    const ecr = createMemoryEcr(registry(2500));
+    const progress: number[] = [];
+    await runSweep(FULL, deps(ecr, [], { onProgress: ({ scanned }) => progress.push(scanned) }));
+    expect(progress).toEqual([1000, 2000, 2500]);
+  });
 });
 
 describe('runSweep and repository creation templates', () => {
@@ -315,6 +511,46 @@ describe('runSweep and repository creation templates', () => {
     expect(ecr.calls.templateWrites).toBe(0);
   });
 
+  it('records a template it cannot set as failed, with the code, and goes on', async () => {
+    const ecr = withTemplates();
+    ecr.templates.set('zz-team', { mutability: 'MUTABLE', exclusionFilters: [] });
+    const set = ecr.setTemplateMutability.bind(ecr);
+    ecr.setTemplateMutability = async (template, setting) => {
+      if (template.prefix === 'ROOT')
+        throw new AwsCallError('ecr', 'UpdateRepositoryCreationTemplate', 'AccessDeniedException', false);
+      return set(template, setting);
+    };
+    const records: AuditRecord[] = [];
+    const result = await runSweep(FULL, deps(ecr, records, { checkCreationTemplates: true }));
+    const templateRecords = records.filter((record) => record.templatePrefix !== undefined);
+    expect(
+      templateRecords.map((record) => [record.templatePrefix, record.outcome, record.errorCode]),
+    ).toEqual([
+      ['ROOT', 'failed', 'AccessDeniedException'],
+      ['ecr-public', 'compliant', undefined],
+      ['zz-team', 'remediated', undefined],
+    ]);
+    expect(result.scanned).toBe(30);
+  });
+
+  it('records one failed record when the templates cannot be listed, and still sweeps the repositories', async () => {
+    const ecr = withTemplates();
+    ecr.listCreationTemplatePage = async () => {
+      throw new AwsCallError('ecr', 'DescribeRepositoryCreationTemplates', 'AccessDeniedException', false);
+    };
+    const records: AuditRecord[] = [];
+    const result = await runSweep(FULL, deps(ecr, records, { checkCreationTemplates: true }));
+    expect(records.filter((record) => record.templatePrefix !== undefined)).toEqual([
+      expect.objectContaining({
+        outcome: 'failed',
+        templatePrefix: '*',
+        errorCode: 'AccessDeniedException',
+        reason: 'DescribeRepositoryCreationTemplates failed with AccessDeniedException',
+      }),
+    ]);
+    expect(result.scanned).toBe(30);
+  });
+
   it('checks templates once per sweep, not on resumed invocations, and not unless asked', async () => {
     const ecr = withTemplates();
     const first = await runSweep(
@@ -343,9 +579,92 @@ describe('runSweep over given names', () => {
     expect(result).toMatchObject({ scanned: 232, nextToken: undefined });
     expect(ecr.calls.describeByName).toBe(3);
     expect(ecr.calls.describe).toBe(0);
-    expect(records.filter((r) => r.outcome === 'gone').map((r) => r.repositoryName)).toEqual([
-      'deleted-a',
-      'deleted-b',
+    expect(records.filter((r) => r.outcome === 'gone').map((r) => [r.repositoryName, r.reason])).toEqual([
+      ['deleted-a', 'repository does not exist'],
+      ['deleted-b', 'repository does not exist'],
     ]);
+  });
+
+  it('fails each name of a batch it cannot describe, with the code, and goes on with the next batch', async () => {
+    const ecr = createMemoryEcr(registry(150, 1));
+    const describe = ecr.describeRepositoriesByName.bind(ecr);
+    let batches = 0;
+    ecr.describeRepositoriesByName = async (registryId, names) => {
+      batches += 1;
+      if (batches === 1)
+        throw new AwsCallError('ecr', 'DescribeRepositories', 'AccessDeniedException', false);
+      return describe(registryId, names);
+    };
+    const records: AuditRecord[] = [];
+    const names = Object.keys(registry(150, 1));
+    const result = await runSweep(
+      { ...FULL, trigger: 'backfill', repositoryNames: names },
+      deps(ecr, records),
+    );
+    expect(result).toMatchObject({ scanned: 150, nextToken: undefined });
+    const failed = records.filter((record) => record.outcome === 'failed');
+    expect(failed.map((record) => record.repositoryName)).toEqual(names.slice(0, 100));
+    expect(new Set(failed.map((record) => record.errorCode))).toEqual(new Set(['AccessDeniedException']));
+    expect(records.filter((record) => record.outcome === 'remediated')).toHaveLength(50);
+  });
+
+  it('retries a throttled batch within its time, halving its concurrency, and fails it once the deadline passed', async () => {
+    const names = Object.keys(registry(40, 1));
+    const throttledFirstBatch = () => {
+      const ecr = createMemoryEcr(registry(40, 1));
+      const describe = ecr.describeRepositoriesByName.bind(ecr);
+      let described = 0;
+      ecr.describeRepositoriesByName = async (registryId, batch) => {
+        described += 1;
+        if (described === 1) throw throttled('DescribeRepositories');
+        return describe(registryId, batch);
+      };
+      const put = ecr.setMutability.bind(ecr);
+      const inFlight = { now: 0, most: 0 };
+      ecr.setMutability = async (facts, setting) => {
+        inFlight.now += 1;
+        inFlight.most = Math.max(inFlight.most, inFlight.now);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight.now -= 1;
+        return put(facts, setting);
+      };
+      return { ecr, inFlight };
+    };
+    const request = { ...FULL, trigger: 'backfill' as const, repositoryNames: names };
+
+    const inTime = throttledFirstBatch();
+    const records: AuditRecord[] = [];
+    await runSweep(request, deps(inTime.ecr, records, { maxConcurrency: 8 }));
+    expect(records.filter((record) => record.outcome === 'remediated')).toHaveLength(40);
+    expect(inTime.inFlight.most).toBeLessThan(8);
+
+    const late = throttledFirstBatch();
+    const lateRecords: AuditRecord[] = [];
+    await runSweep(request, deps(late.ecr, lateRecords, { remainingMs: () => 0 }));
+    expect(lateRecords.map((record) => record.outcome)).toEqual(names.map(() => 'failed'));
+  });
+
+  it('returns the names of the batches it did not start in its token', async () => {
+    const ecr = createMemoryEcr(registry(250, 1));
+    const names = Object.keys(registry(250, 1));
+    const first = await runSweep(
+      { ...FULL, trigger: 'backfill', repositoryNames: names, maxRepositories: 100 },
+      deps(ecr, []),
+    );
+    expect(first.scanned).toBe(100);
+    expect(decodeCursor(first.nextToken ?? '')).toMatchObject({ mode: 'names', pending: names.slice(100) });
+  });
+
+  it('returns the names it did not start in its token, in order, and reports progress per batch', async () => {
+    const ecr = createMemoryEcr(registry(250, 1));
+    const names = Object.keys(registry(250, 1));
+    const progress: number[] = [];
+    const first = await runSweep(
+      { ...FULL, trigger: 'backfill', repositoryNames: names, maxRepositories: 130 },
+      deps(ecr, [], { onProgress: ({ scanned }) => progress.push(scanned) }),
+    );
+    expect(first.scanned).toBe(130);
+    expect(progress).toEqual([100, 130]);
+    expect(decodeCursor(first.nextToken ?? '')).toMatchObject({ mode: 'names', pending: names.slice(130) });
   });
 });
