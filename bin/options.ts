@@ -209,3 +209,24 @@ export function withSettingOptions(command: Command, ...scopes: readonly FlagSco
   for (const option of scopes.flatMap(settingOptions)) command.addOption(option);
   return command;
 }
+
+/**
+ * Every usage problem of a command named at once: `attempt` runs one parsing step and keeps the issues of
+ * the {@link InvalidInputError} it throws (undefined is its result then); any other error passes through.
+ */
+export function collectUsageIssues(): {
+  readonly issues: string[];
+  readonly attempt: <T>(step: () => T) => T | undefined;
+} {
+  const issues: string[] = [];
+  const attempt = <T>(step: () => T): T | undefined => {
+    try {
+      return step();
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
+      issues.push(...error.issues);
+      return undefined;
+    }
+  };
+  return { issues, attempt };
+}

@@ -29,6 +29,7 @@ import {
 } from '../lib/org-sweep.ts';
 import { resolveScope, type Scope, type ScopeTarget } from '../lib/scope.ts';
 import { createResultReader } from '../lib/scope-items.ts';
+import type { SweepDependencies } from '../lib/sweep.ts';
 import { checkCallSetup, cliClientLimits, regionsOf } from './context.ts';
 import type { CommonOptions } from './options.ts';
 
@@ -62,6 +63,30 @@ export interface JobContext {
   readonly remainingMs: () => number;
   /** Repositories scanned so far, for the progress line. */
   readonly progress: (scanned: number) => void;
+}
+
+/**
+ * lib/sweep.ts's dependencies in one account-region of the pass, each decision going to `record`. No Lambda
+ * deadline on a workstation: one invocation covers the whole registry (or stops starting work on Ctrl-C).
+ */
+export function sweepDependencies(
+  { options, config }: Pick<PassContext, 'options' | 'config'>,
+  { target, clients, remainingMs, progress }: Omit<JobContext, 'record'>,
+  record: (record: AuditRecord) => void,
+): SweepDependencies {
+  return {
+    ecr: clients.ecr,
+    policy: config.policy,
+    region: target.region,
+    registryId: options.registryId,
+    now: () => new Date(),
+    remainingMs,
+    safetyMarginMs: 0,
+    maxConcurrency: config.sweepConcurrency,
+    record,
+    checkCreationTemplates: config.checkCreationTemplates,
+    onProgress: ({ scanned }) => progress(scanned),
+  };
 }
 
 /** The work of a command in one account-region. */

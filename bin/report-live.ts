@@ -16,7 +16,7 @@ import { runSweep } from '../lib/sweep.ts';
 import { cliClientLimits, regionsOf } from './context.ts';
 import type { CommonOptions } from './options.ts';
 import { type Io, printable } from './output.ts';
-import { runScopePass } from './pass.ts';
+import { runScopePass, sweepDependencies } from './pass.ts';
 
 /** The scope as the report names it: which accounts, which Regions. */
 export function describeScope(
@@ -81,19 +81,7 @@ export async function gatherLive(
           resume: undefined,
           maxRepositories: undefined,
         },
-        {
-          ecr: clients.ecr,
-          policy: config.policy,
-          region: target.region,
-          registryId: options.registryId,
-          now: () => new Date(),
-          remainingMs,
-          safetyMarginMs: 0,
-          maxConcurrency: config.sweepConcurrency,
-          record,
-          checkCreationTemplates: config.checkCreationTemplates,
-          onProgress: ({ scanned }) => progress(scanned),
-        },
+        sweepDependencies({ options, config }, { target, clients, remainingMs, progress }, record),
       );
       return { scanned: swept.scanned, nextToken: swept.nextToken };
     },

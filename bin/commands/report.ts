@@ -14,7 +14,13 @@ import { evidenceHash, reportPolicy } from '../../lib/report.ts';
 import { REPORT_FORMATS, renderEvidence } from '../../lib/report-formats.ts';
 import { flagName, SETTINGS, type SettingKey } from '../../lib/settings.ts';
 import { EXIT } from '../exit-codes.ts';
-import { type CommonOptions, configFromOptions, parseCommonOptions, settingOption } from '../options.ts';
+import {
+  type CommonOptions,
+  collectUsageIssues,
+  configFromOptions,
+  parseCommonOptions,
+  settingOption,
+} from '../options.ts';
 import { type Io, printable } from '../output.ts';
 import { gatherLive } from '../report-live.ts';
 import { parseSavedSources, readSavedSources } from '../report-saved.ts';
@@ -56,16 +62,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 
 /** The options, every usage problem named at once, before any file is read or AWS called. */
 function parseUsage(command: Command, io: Io) {
-  const issues: string[] = [];
-  const attempt = <T>(step: () => T): T | undefined => {
-    try {
-      return step();
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
-      issues.push(...error.issues);
-      return undefined;
-    }
-  };
+  const { issues, attempt } = collectUsageIssues();
   const raw = command.optsWithGlobals();
   const parsed = ReportOptionsSchema.safeParse({ format: raw.format, output: raw.output, from: raw.from });
   if (!parsed.success) {

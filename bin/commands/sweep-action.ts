@@ -11,12 +11,13 @@ import type { SweepRequest } from '../../lib/sweep-input.ts';
 import { EXIT, exitCodeOf } from '../exit-codes.ts';
 import {
   type CommonOptions,
+  collectUsageIssues,
   configFromOptions,
   parseCommonOptions,
   parseRepositoryNames,
 } from '../options.ts';
 import { createReporter, type Io, type ReportLine } from '../output.ts';
-import { keyOf, runScopePass } from '../pass.ts';
+import { keyOf, runScopePass, sweepDependencies } from '../pass.ts';
 import { createCliSinks } from '../sinks.ts';
 
 /** What a command asks of the sweep in each account-region. */
@@ -28,16 +29,7 @@ export type PassRequest = Pick<SweepRequest, 'trigger' | 'dryRun' | 'repositoryN
  * @throws InvalidInputError (a usage error).
  */
 function parseUsage(command: Command, names: readonly string[] | undefined, io: Io) {
-  const issues: string[] = [];
-  const attempt = <T>(step: () => T): T | undefined => {
-    try {
-      return step();
-    } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
-      issues.push(...error.issues);
-      return undefined;
-    }
-  };
+  const { issues, attempt } = collectUsageIssues();
   const options = attempt(() => parseCommonOptions(command.optsWithGlobals()));
   const repositoryNames = names === undefined ? undefined : attempt(() => parseRepositoryNames(names));
   const config = options === undefined ? undefined : attempt(() => configFromOptions(options, io.env));
@@ -73,21 +65,14 @@ export function sweepAction(
         const audited = await sinks.audit({ target, clients, record });
         let complete = false;
         try {
-          // No Lambda deadline on a workstation: one invocation covers the whole registry (or stops starting
-          // work on Ctrl-C).
-          const swept = await runSweep(sweepRequest, {
-            ecr: clients.ecr,
-            policy: config.policy,
-            region: target.region,
-            registryId: options.registryId,
-            now: () => new Date(),
-            remainingMs,
-            safetyMarginMs: 0,
-            maxConcurrency: config.sweepConcurrency,
-            record: audited.record,
-            checkCreationTemplates: config.checkCreationTemplates,
-            onProgress: ({ scanned }) => progress(scanned),
-          });
+          const swept = await runSweep(
+            sweepRequest,
+            sweepDependencies(
+              { options, config },
+              { target, clients, remainingMs, progress },
+              audited.record,
+            ),
+          );
           complete = swept.nextToken === undefined && sweepRequest.repositoryNames === undefined;
           return { scanned: swept.scanned, nextToken: swept.nextToken };
         } finally {
