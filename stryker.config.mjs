@@ -16,9 +16,13 @@ process.env.REFERENCE_EVENTS_DIR ??= path.resolve(import.meta.dirname, '../share
 export default {
   mutate: [
     'lib/policy.ts',
+    'lib/decision.ts',
     'lib/wildcard.ts',
     'lib/plan.ts',
+    'lib/push-history.ts',
     'lib/scope.ts',
+    'lib/event-routing.ts',
+    'lib/org-retry.ts',
     'lib/events.ts',
     'lib/sweep.ts',
     'lib/sweep-input.ts',
