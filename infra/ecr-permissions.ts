@@ -1,6 +1,6 @@
 /**
  * The ECR permissions of both functions, derived from the actions the adapter declares
- * (`requiredEcrActions` in lib/ecr.ts), so the granted set cannot drift from the calls made.
+ * (`requiredEcrActions` in lib/iam-actions.ts), so the granted set cannot drift from the calls made.
  */
 import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';

@@ -184,7 +184,7 @@ const nagForwardingRulePattern = (region: string | undefined) =>
  * Creates the member role in `scope` (construct IDs `MemberRole`, `Ecr…Policy`, `ForwardingRuleReadPolicy`):
  * assumable only by the central functions' roles, only from inside the organisation (`aws:PrincipalOrgID`)
  * and with the external id when one is set; allowed exactly the ECR actions the core declares
- * (`requiredEcrActions` of lib/ecr.ts through {@link ecrPolicyStatements}), and the read of the forwarding
+ * (`requiredEcrActions` of lib/iam-actions.ts through {@link ecrPolicyStatements}), and the read of the forwarding
  * rule (that rule only), so the organisation sweep can check the guard's own footprint (lib/forwarding.ts).
  * Built alone, under the same IDs, for the role's single-Region StackSet (infra/stack-set.ts).
  */

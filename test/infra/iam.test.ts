@@ -1,6 +1,6 @@
 /**
  * Least privilege, exactly: each role's statements compared in full, and the ECR actions kept equal
- * to `requiredEcrActions()` of lib/ecr.ts for every feature combination.
+ * to `requiredEcrActions()` of lib/iam-actions.ts for every feature combination.
  */
 import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
