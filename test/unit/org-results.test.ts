@@ -17,7 +17,6 @@ import {
   type ResultFile,
   sumResults,
 } from '../../lib/org-results.ts';
-import { parseManifestUri } from '../../lib/org-retry.ts';
 
 const counts = (values: Partial<ChildOutcome['counts']> = {}): ChildOutcome['counts'] => ({
   compliant: 0,
@@ -314,26 +313,6 @@ describe('the failed account-regions of a run, for a retry', () => {
       targets: [],
       unidentified: 0,
     });
-  });
-});
-
-describe('the manifest a retry reads the failures from, as an S3 URI', () => {
-  it('is the bucket and the key of a ResultWriter manifest under results/', () => {
-    expect(parseManifestUri('s3://guard-results/results/0f1e-2a/manifest.json')).toEqual({
-      bucket: 'guard-results',
-      key: 'results/0f1e-2a/manifest.json',
-    });
-  });
-
-  it.each([
-    'guard-results/results/0f1e/manifest.json',
-    's3://guard-results/scope/run.json',
-    's3://Guard_Results/results/0f1e/manifest.json',
-    's3://guard-results/results/0f1e/SUCCEEDED_0.json',
-  ])('refuses %s naming the flag and what was written', (text) => {
-    expect(() => parseManifestUri(text)).toThrow(
-      `--retry-failed-from: must be the ResultWriter manifest of an earlier organisation sweep, s3://<results bucket>/results/<map run>/manifest.json, got '${text}'`,
-    );
   });
 });
 
