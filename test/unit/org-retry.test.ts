@@ -3,8 +3,9 @@
  * manifest it reads them from, and the scope narrowed to them.
  */
 import { describe, expect, it } from 'vitest';
-import { narrowScope, parseManifestUri } from '../../lib/org-retry.ts';
+import { narrowScope, narrowToFailures, parseManifestUri } from '../../lib/org-retry.ts';
 import { buildScope, parseScopeRequest } from '../../lib/scope.ts';
+import type { ResultReader } from '../../lib/scope-items.ts';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -57,5 +58,52 @@ describe('narrowScope', () => {
       { accountId: C, region: 'eu-west-1' },
       { accountId: A, region: 'ap-south-1' },
     ]);
+  });
+});
+
+describe('narrowToFailures', () => {
+  const scope = buildScope(parseScopeRequest({ accounts: [A, B], regions: ['eu-west-1', 'us-east-1'] }));
+  const child = (accountId: string, region: string, Status: string) => ({
+    Status,
+    Error: 'States.Timeout',
+    Input: JSON.stringify({ accountId, region }),
+  });
+  const objects: Record<string, string> = {
+    'guard-results/results/0f1e/manifest.json': JSON.stringify({
+      DestinationBucket: 'guard-results',
+      MapRunArn: 'arn:aws:states:eu-west-1:111111111111:mapRun:org/SweepAccountRegions:0f1e',
+      ResultFiles: { FAILED: [{ Key: 'results/0f1e/FAILED_0.json', Size: 1 }] },
+    }),
+    'guard-results/results/0f1e/FAILED_0.json': JSON.stringify([
+      child(B, 'us-east-1', 'FAILED'),
+      child(C, 'eu-west-1', 'FAILED'),
+      { Status: 'ABORTED', Input: 'not json' },
+    ]),
+  };
+  const reader: ResultReader = {
+    async read(bucket, key) {
+      const text = objects[`${bucket}/${key}`];
+      if (text === undefined) throw new Error(`no object s3://${bucket}/${key}`);
+      return text;
+    },
+  };
+
+  it('narrows the scope to the failed account-regions it still holds and reports the rest', async () => {
+    const { scope: narrowed, retry } = await narrowToFailures(scope, reader, {
+      bucket: 'guard-results',
+      key: 'results/0f1e/manifest.json',
+    });
+    expect(narrowed).toEqual({
+      accounts: [{ accountId: B, name: undefined }],
+      skipped: [],
+      regions: ['eu-west-1', 'us-east-1'],
+      targets: [{ accountId: B, region: 'us-east-1' }],
+    });
+    expect(retry).toEqual({
+      from: 'results/0f1e/manifest.json',
+      failedAccountRegions: 2,
+      notInScope: [{ accountId: C, region: 'eu-west-1' }],
+      unidentified: 1,
+    });
   });
 });
