@@ -43,6 +43,7 @@ export type TemplateDecision =
 /** Compiles a repository-name glob to an anchored regular expression. */
 export function compileNameGlob(glob: string): RegExp {
   let source = '';
+  // Stryker disable next-line EqualityOperator: `i <= glob.length` is equivalent, the extra round reads charAt(glob.length), '', which adds nothing to the expression; `i >= glob.length`, disabled with it, runs no round and fails the glob tests.
   for (let i = 0; i < glob.length; i++) {
     const char = glob.charAt(i);
     if (char === '*' && glob.charAt(i + 1) === '*') {
@@ -69,8 +70,10 @@ export function compileNameGlob(glob: string): RegExp {
 const compiledGlobs = new Map<string, RegExp>();
 function nameGlob(glob: string): RegExp {
   let compiled = compiledGlobs.get(glob);
+  // Stryker disable next-line ConditionalExpression: `true` is equivalent, compiling the glob again gives an equal expression (no flags, so `test` keeps no state) and the cache only saves time; `false`, disabled with it, returns undefined and fails every name exemption test.
   if (compiled === undefined) {
     compiled = compileNameGlob(glob);
+    // Stryker disable next-line CallExpression: equivalent, without the cache each call compiles the same expression again; the cache only saves time.
     compiledGlobs.set(glob, compiled);
   }
   return compiled;
@@ -88,7 +91,9 @@ function parseExpiry(value: string): number | undefined {
   const calendar = new Date(Date.UTC(year, month - 1, day));
   if (
     calendar.getUTCFullYear() !== year ||
+    // Stryker disable next-line ConditionalExpression: `false` is equivalent, a month that differs always comes with a year or day that differs (an out-of-range month moves the year, a day past the month's end moves the day), which the other checks refuse; `true`, disabled with it, refuses every expiry and fails the expiry tests.
     calendar.getUTCMonth() !== month - 1 ||
+    // Stryker disable next-line ConditionalExpression: `false` is equivalent, a day that does not exist rolls over into another month, which the month check refuses; `true`, disabled with it, refuses every expiry and fails the expiry tests.
     calendar.getUTCDate() !== day
   ) {
     return undefined;
@@ -172,6 +177,7 @@ function meetsPolicy(setting: MutabilitySetting, policy: Policy): { ok: boolean;
       reason: `rule at-least-as-strict: IMMUTABLE keeps every tag immutable; stricter than the target ${target}`,
     };
   }
+  // Stryker disable next-line ArrayDeclaration: unreachable, the setting here is IMMUTABLE_WITH_EXCLUSION (every other known value returned above), for which uncoveredFilters is never undefined.
   const outside = uncoveredFilters(setting, policy) ?? [];
   if (outside.length === 0) {
     const filters = setting.exclusionFilters;

@@ -17,7 +17,6 @@ import {
   type ResultFile,
   sumResults,
 } from '../../lib/org-results.ts';
-import { parseManifestUri } from '../../lib/org-retry.ts';
 
 const counts = (values: Partial<ChildOutcome['counts']> = {}): ChildOutcome['counts'] => ({
   compliant: 0,
@@ -317,26 +316,6 @@ describe('the failed account-regions of a run, for a retry', () => {
   });
 });
 
-describe('the manifest a retry reads the failures from, as an S3 URI', () => {
-  it('is the bucket and the key of a ResultWriter manifest under results/', () => {
-    expect(parseManifestUri('s3://guard-results/results/0f1e-2a/manifest.json')).toEqual({
-      bucket: 'guard-results',
-      key: 'results/0f1e-2a/manifest.json',
-    });
-  });
-
-  it.each([
-    'guard-results/results/0f1e/manifest.json',
-    's3://guard-results/scope/run.json',
-    's3://Guard_Results/results/0f1e/manifest.json',
-    's3://guard-results/results/0f1e/SUCCEEDED_0.json',
-  ])('refuses %s naming the flag and what was written', (text) => {
-    expect(() => parseManifestUri(text)).toThrow(
-      `--retry-failed-from: must be the ResultWriter manifest of an earlier organisation sweep, s3://<results bucket>/results/<map run>/manifest.json, got '${text}'`,
-    );
-  });
-});
-
 describe('reading the ResultWriter files', () => {
   const manifest = {
     DestinationBucket: 'guard-results',
@@ -399,5 +378,107 @@ describe('reading the ResultWriter files', () => {
     expect(() => sumResults([results])).toThrow(
       'results/S.json: [0] (child-1).Output: not the output of an account-region sweep',
     );
+  });
+});
+
+describe('reading each child exactly as its status says', () => {
+  const unguardedOutput = (accountId: string, reason?: string): ChildExecution => ({
+    ...succeeded(accountId, 'eu-west-1', { compliant: 1 }),
+    Output: JSON.stringify({
+      ...outcome(accountId, 'eu-west-1', { compliant: 1 }),
+      forwarding: reason === undefined ? { status: 'unguarded' } : { status: 'unguarded', reason },
+    }),
+  });
+
+  it.each([
+    {
+      name: 'without a Name, by its index alone, and without an Output, as null',
+      execution: { Status: 'SUCCEEDED' },
+      message: 'results/run/SUCCEEDED_0.json: [1].Output: not the output of an account-region sweep (null)',
+    },
+    {
+      name: 'with a Name, and the first 200 characters of the JSON of its Output',
+      execution: { Name: 'child-2', Status: 'SUCCEEDED', Output: `{"note":"${'x'.repeat(300)}"}` },
+      message: `results/run/SUCCEEDED_0.json: [1] (child-2).Output: not the output of an account-region sweep (${JSON.stringify(`{"note":"${'x'.repeat(300)}"}`).slice(0, 200)})`,
+    },
+  ])('names a succeeded child whose output is not an outcome $name', ({ execution, message }) => {
+    const results = file('SUCCEEDED', [succeeded('222222222222', 'eu-west-1'), execution]);
+    expect(() => sumResults([results])).toThrow(expect.objectContaining({ issues: [message] }));
+  });
+
+  it("counts a failed child's cause but never a pending child's, even when it holds an outcome", () => {
+    const cause = JSON.stringify(outcome('333333333333', 'eu-west-1', { compliant: 2, failed: 1 }));
+    const totals = sumResults([
+      file('FAILED', [failed('333333333333', 'eu-west-1', 'RepositoriesFailed', cause)]),
+      file('PENDING', [{ ...failed('444444444444', 'eu-west-1', 'x', cause), Status: 'RUNNING' }]),
+    ]);
+    expect(totals).toMatchObject({
+      accountRegions: 2,
+      scanned: 3,
+      counts: counts({ compliant: 2, failed: 1 }),
+      failures: [
+        { accountId: '333333333333', region: 'eu-west-1', error: 'RepositoriesFailed', countsKnown: true },
+        { accountId: '444444444444', region: 'eu-west-1', error: 'Pending', countsKnown: false },
+      ],
+    });
+  });
+
+  it('gives an unguarded account-region without a reason the reason not reported', () => {
+    expect(sumResults([file('SUCCEEDED', [unguardedOutput('222222222222')])]).unguarded).toEqual([
+      { accountId: '222222222222', region: 'eu-west-1', reason: 'not reported' },
+    ]);
+  });
+
+  it(`counts every unguarded account-region and names the first ${MAX_NAMED_FAILURES}`, () => {
+    const executions = Array.from({ length: MAX_NAMED_FAILURES + 2 }, (_, index) =>
+      unguardedOutput(String(100000000000 + index), 'missing'),
+    );
+    const totals = sumResults([file('SUCCEEDED', executions)]);
+    expect(totals.unguardedAccountRegions).toBe(MAX_NAMED_FAILURES + 2);
+    expect(totals.unguarded).toEqual(
+      Array.from({ length: MAX_NAMED_FAILURES }, (_, index) => ({
+        accountId: String(100000000000 + index),
+        region: 'eu-west-1',
+        reason: 'missing',
+      })),
+    );
+  });
+});
+
+describe('the cause of a run with failures', () => {
+  const failures = (count: number) =>
+    Array.from({ length: count }, (_, index) =>
+      failed(String(100000000000 + index), 'eu-west-1', 'AwsCallError', 'not json'),
+    );
+  const named = (count: number) =>
+    Array.from({ length: count }, (_, index) => `${100000000000 + index}/eu-west-1 (AwsCallError)`).join(
+      ', ',
+    );
+
+  it('names five failures without saying how many more, and without a manifest offers no retry', () => {
+    const totals = sumResults([file('FAILED', failures(5))]);
+    expect(totals.cause).toBe(
+      `5 of 5 account-regions failed: ${named(5)}; see the Map Run's failed child executions`,
+    );
+    expect(totals).not.toHaveProperty('retryFailedFrom');
+  });
+
+  it('names five of six failures and says one more', () => {
+    expect(sumResults([file('FAILED', failures(6))], 'results/run/manifest.json').cause).toBe(
+      `6 of 6 account-regions failed: ${named(5)} and 1 more; see the Map Run's failed child executions; to sweep only them again, start an execution with {"retryFailedFrom": "results/run/manifest.json"}`,
+    );
+  });
+});
+
+describe('the failed account-regions a retry cannot name', () => {
+  it.each([
+    { name: 'the account', input: { accountId: 'unknown', region: 'eu-west-1' } },
+    { name: 'the region', input: { accountId: '222222222222', region: 'unknown' } },
+  ])('counts a failed child whose input leaves $name unknown as unidentified', ({ input }) => {
+    expect(
+      failedAccountRegions([
+        file('FAILED', [{ Status: 'FAILED', Error: 'States.Timeout', Input: JSON.stringify(input) }]),
+      ]),
+    ).toEqual({ targets: [], unidentified: 1 });
   });
 });

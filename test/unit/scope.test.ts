@@ -1,8 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { type OrganizationSettings, routeEvent } from '../../lib/event-routing.ts';
-import { narrowScope } from '../../lib/org-retry.ts';
 import {
   buildScope,
   MANAGEMENT_ACCOUNT_DETAIL,
@@ -76,6 +74,17 @@ describe('parseScopeRequest', () => {
       excludedAccountIds: [C],
       includeManagementAccount: false,
       regions: ['eu-west-1', 'us-east-1'],
+    });
+  });
+
+  it('reads an organisation request without exclusions as excluding none', () => {
+    expect(parseScopeRequest({ organization: true, regions: ['eu-west-1'] })).toEqual({
+      organization: true,
+      accountIds: undefined,
+      parentIds: undefined,
+      excludedAccountIds: [],
+      includeManagementAccount: false,
+      regions: ['eu-west-1'],
     });
   });
 
@@ -312,33 +321,63 @@ describe('the management account', () => {
   });
 });
 
-describe('narrowScope', () => {
-  const scope = buildScope(
-    parseScopeRequest({ accounts: [A, B, C], excludeAccounts: [C], regions: ['eu-west-1', 'us-east-1'] }),
-  );
-
-  it('keeps only the given account-regions of the scope, and the accounts they belong to', () => {
-    const { scope: narrowed, dropped } = narrowScope(scope, [
-      { accountId: B, region: 'us-east-1' },
-      { accountId: B, region: 'us-east-1' },
-    ]);
-    expect(narrowed.targets).toEqual([{ accountId: B, region: 'us-east-1' }]);
-    expect(narrowed.accounts.map((a) => a.accountId)).toEqual([B]);
-    expect(narrowed.skipped).toEqual(scope.skipped);
-    expect(dropped).toEqual([]);
+describe('buildScope and resolveScope, exactly', () => {
+  const request = (more: Partial<ScopeRequest> = {}): ScopeRequest => ({
+    organization: true,
+    accountIds: undefined,
+    parentIds: undefined,
+    excludedAccountIds: [],
+    includeManagementAccount: true,
+    regions: ['eu-west-1'],
+    ...more,
   });
 
-  it('names the given account-regions the scope no longer holds', () => {
-    const { scope: narrowed, dropped } = narrowScope(scope, [
+  it('is empty for a request outside organisation mode that names no accounts', () => {
+    expect(buildScope(request({ organization: false }))).toEqual({
+      accounts: [],
+      skipped: [],
+      regions: ['eu-west-1'],
+      targets: [],
+    });
+  });
+
+  it('keeps the first listing of an account the organisation lists twice', () => {
+    const scope = buildScope(request(), [account(A, 'ACTIVE', 'first'), account(A, 'SUSPENDED', 'second')]);
+    expect(scope.accounts).toEqual([{ accountId: A, name: 'first' }]);
+    expect(scope.skipped).toEqual([]);
+  });
+
+  it('sorts the accounts by id, whatever order the organisation lists them in', () => {
+    const scope = buildScope(request(), [
+      account(C, 'ACTIVE', 'c'),
+      account(A, 'ACTIVE', 'a'),
+      account(D, 'SUSPENDED', 'd'),
+      account(B, 'CLOSED', 'b'),
+    ]);
+    expect(scope.accounts).toEqual([
+      { accountId: A, name: 'a' },
+      { accountId: C, name: 'c' },
+    ]);
+    expect(scope.skipped.map((skip) => skip.accountId)).toEqual([B, D]);
+    expect(scope.targets).toEqual([
       { accountId: A, region: 'eu-west-1' },
       { accountId: C, region: 'eu-west-1' },
-      { accountId: A, region: 'ap-south-1' },
     ]);
-    expect(narrowed.targets).toEqual([{ accountId: A, region: 'eu-west-1' }]);
-    expect(dropped).toEqual([
-      { accountId: C, region: 'eu-west-1' },
-      { accountId: A, region: 'ap-south-1' },
+  });
+
+  it.each([
+    [undefined, 'not an account of the organization'],
+    [['ou-ab12-aaaaaaaa'], 'not an account of the given organizational units'],
+  ])('with organizational units %j names a requested account it was not given as %s', (parentIds, detail) => {
+    expect(buildScope(request({ accountIds: [B], parentIds }), [account(A, 'ACTIVE')]).skipped).toEqual([
+      { accountId: B, name: undefined, reason: 'not-in-organization', detail },
     ]);
+  });
+
+  it('refuses organisation mode without an organisation lister', async () => {
+    await expect(resolveScope(request(), undefined)).rejects.toThrow(
+      new TypeError('organisation mode needs an organisation lister'),
+    );
   });
 });
 
@@ -403,124 +442,5 @@ describe('buildScope properties', () => {
         },
       ),
     );
-  });
-});
-
-describe('routeEvent', () => {
-  const home = { accountId: A, region: 'eu-west-1' };
-  const off: OrganizationSettings = { enabled: false, excludedAccountIds: [] };
-  const on: OrganizationSettings = { enabled: true, excludedAccountIds: [C] };
-
-  it.each([
-    ['its own account and region, organisation mode off', A, 'eu-west-1', off, 'act-here'],
-    [
-      'its own account and region, even when excluded',
-      A,
-      'eu-west-1',
-      { ...on, excludedAccountIds: [A] },
-      'act-here',
-    ],
-    [
-      'its own account and region, outside the allowed regions',
-      A,
-      'eu-west-1',
-      { ...on, allowedRegions: ['us-east-1'] },
-      'act-here',
-    ],
-    ['another account, organisation mode off', B, 'eu-west-1', off, 'ignored'],
-    ['its own account in another region, organisation mode off', A, 'us-east-1', off, 'ignored'],
-    ['its own account in another region, organisation mode on', A, 'us-east-1', on, 'act-here'],
-    ['a member account', B, 'us-east-1', on, 'act-via-member-role'],
-    ['an excluded member account', C, 'eu-west-1', on, 'ignored'],
-    [
-      'a member account outside the allowed accounts',
-      B,
-      'eu-west-1',
-      { ...on, allowedAccountIds: [D] },
-      'ignored',
-    ],
-    [
-      'a member account among the allowed accounts',
-      D,
-      'eu-west-1',
-      { ...on, allowedAccountIds: [D] },
-      'act-via-member-role',
-    ],
-    [
-      'a member account outside the allowed regions',
-      B,
-      'ap-south-1',
-      { ...on, allowedRegions: ['us-east-1'] },
-      'ignored',
-    ],
-    [
-      'a member account in its own region, outside the allowed regions',
-      B,
-      'eu-west-1',
-      { ...on, allowedRegions: ['us-east-1'] },
-      'act-via-member-role',
-    ],
-    ['a malformed account', 'not-an-account', 'eu-west-1', on, 'ignored'],
-  ] as const)('for %s: %s', (_case, accountId, region, settings, kind) => {
-    expect(routeEvent({ accountId, region }, home, settings).kind).toBe(kind);
-  });
-
-  it.each([
-    [B, 'eu-west-1', off, 'organization-mode-off'],
-    [C, 'eu-west-1', on, 'account-excluded'],
-    [B, 'eu-west-1', { ...on, allowedAccountIds: [D] }, 'account-not-allowed'],
-    [B, 'ap-south-1', { ...on, allowedRegions: ['us-east-1'] }, 'region-not-allowed'],
-    ['12', 'eu-west-1', on, 'invalid-account'],
-  ] as const)('ignores %s in %s with the reason given', (accountId, region, settings, reason) => {
-    const route = routeEvent({ accountId, region }, home, settings);
-    expect(route).toMatchObject({ kind: 'ignored', reason });
-    if (route.kind === 'ignored') expect(route.detail).toContain(accountId);
-  });
-
-  it('never routes an excluded or disallowed account to its member role', () => {
-    // Accounts drawn from a small pool that the exclusion and allow lists are drawn from too, so that
-    // an event from an excluded or a not-allowed member account is a common case, not a 1-in-10^12 one.
-    const pool = [home.accountId, B, C, D, E];
-    const accountIdArb = fc.oneof(
-      { weight: 4, arbitrary: fc.constantFrom(...pool) },
-      { weight: 1, arbitrary: fc.stringMatching(/^\d{12}$/) },
-    );
-    let outOfScopeMembers = 0;
-    fc.assert(
-      fc.property(
-        accountIdArb,
-        fc.constantFrom('eu-west-1', 'us-east-1'),
-        fc.boolean(),
-        fc.subarray(pool),
-        fc.option(fc.subarray(pool), { nil: undefined }),
-        (accountId, region, enabled, excludedAccountIds, allowedAccountIds) => {
-          const route = routeEvent({ accountId, region }, home, {
-            enabled,
-            excludedAccountIds,
-            allowedAccountIds,
-          });
-          const excluded = excludedAccountIds.includes(accountId);
-          const disallowed = allowedAccountIds !== undefined && !allowedAccountIds.includes(accountId);
-          if (excluded || disallowed) expect(route.kind).not.toBe('act-via-member-role');
-          if (enabled && accountId !== home.accountId && (excluded || disallowed)) {
-            outOfScopeMembers += 1;
-            expect(route).toMatchObject({
-              kind: 'ignored',
-              reason: excluded ? 'account-excluded' : 'account-not-allowed',
-            });
-          }
-          if (route.kind === 'act-via-member-role') {
-            expect({ enabled, fromHomeAccount: accountId === home.accountId }).toEqual({
-              enabled: true,
-              fromHomeAccount: false,
-            });
-          }
-        },
-      ),
-      { numRuns: 200 },
-    );
-    // About a quarter of the runs are the case this property is about: organisation mode on, an event
-    // from a member account that is excluded or outside the allowed accounts.
-    expect(outOfScopeMembers).toBeGreaterThan(20);
   });
 });
