@@ -64,8 +64,8 @@ export interface EcrImmutabilityGuardBaseProps {
    */
   readonly exemptTagKey?: string;
   /**
-   * Optional tag holding an ISO date (`2026-12-31` or a date-time) after which the exemption lapses
-   * (reported, not honoured); a value that is not one, or a day that does not exist (`2099-02-30`), is not
+   * Optional tag holding an ISO date-time, or a date (`2026-12-31`, its first instant: 00:00 UTC), after
+   * which the exemption lapses (reported, not honoured); a value that is not one, or a day that does not exist (`2099-02-30`), is not
    * honoured either; needs the tag key ({@link exemptTagKey}).
    * @default exemptions do not lapse
    */

@@ -230,7 +230,7 @@ export const SETTINGS = {
     schema: tagKey,
     defaultText: '–',
     description:
-      'optional tag holding an ISO date (`2026-12-31` or a date-time) after which the exemption lapses (reported, not honoured); a value that is not one, or a day that does not exist (`2099-02-30`), is not honoured either; needs the tag key',
+      'optional tag holding an ISO date-time, or a date (`2026-12-31`, its first instant: 00:00 UTC), after which the exemption lapses (reported, not honoured); a value that is not one, or a day that does not exist (`2099-02-30`), is not honoured either; needs the tag key',
   },
   auditEventBusName: {
     env: 'AUDIT_EVENT_BUS_NAME',
