@@ -7,132 +7,16 @@ import {
   suggestExclusion,
 } from '../../lib/plan.ts';
 import { isAtLeastAsStrict, type MutabilitySetting, type StrictnessPolicy } from '../../lib/policy.ts';
-import {
-  findMovedTags,
-  groupPushes,
-  type History,
-  type PushRecord,
-  parsePushRecord,
-} from '../../lib/push-history.ts';
+import { groupPushes, type History } from '../../lib/push-history.ts';
 import { isCoveredBy } from '../../lib/wildcard.ts';
 import { allTags, bruteMatch, mutableUnder } from '../helpers/brute-force.ts';
-import { field, itWithReferenceEvents, loadReferenceEvent } from '../helpers/fixtures.ts';
+import { history, push } from '../helpers/pushes.ts';
 
 const IMMUTABLE: StrictnessPolicy = { target: { mutability: 'IMMUTABLE', exclusionFilters: [] } };
 const MUTABLE: MutabilitySetting = { mutability: 'MUTABLE', exclusionFilters: [] };
 const candidate = (repositoryName: string, setting: MutabilitySetting = MUTABLE) => ({
   repositoryName,
   setting,
-});
-
-function push(
-  tag: string | undefined,
-  digest: string | undefined,
-  minute: number,
-  extra: Partial<PushRecord> = {},
-) {
-  return {
-    repositoryName: 'team/api',
-    imageTag: tag,
-    imageDigest: digest,
-    actor: `arn:aws:iam::123456789012:role/ci-${minute}`,
-    sourceIp: '203.0.113.12',
-    registryId: '123456789012',
-    region: 'eu-west-1',
-    eventTime: new Date(Date.UTC(2026, 10, 1, 0, minute)).toISOString(),
-    eventId: `e-${minute}`,
-    errorCode: undefined,
-    ...extra,
-  } satisfies PushRecord;
-}
-
-function history(pushes: readonly PushRecord[]): History {
-  return { kind: 'events', pushesByRepository: groupPushes(pushes) };
-}
-
-describe('reading CloudTrail PutImage records', () => {
-  itWithReferenceEvents(
-    'reads tag, digest, actor, source IP and time from the documented PutImage record',
-    () => {
-      // Prepare
-      const record = loadReferenceEvent('putimage-cloudtrail-docs.json');
-      // Act
-      const parsed = parsePushRecord(JSON.stringify(record));
-      // Assess
-      expect(parsed).toEqual({
-        repositoryName: 'testrepo',
-        imageTag: 'latest',
-        imageDigest: field(record, 'responseElements', 'image', 'imageId', 'imageDigest'),
-        actor: 'arn:aws:sts::123456789012:user/Mary_Major',
-        sourceIp: '203.0.113.12',
-        registryId: '123456789012',
-        region: 'us-east-2',
-        eventTime: '2019-04-15T16:45:00Z',
-        eventId: '2bfd4ee2-2178-4a82-a27d-b12939923f0f',
-        errorCode: undefined,
-      });
-    },
-  );
-
-  itWithReferenceEvents('reads a refused push with its errorCode and no digest', () => {
-    const record = loadReferenceEvent('putimage-cloudtrail-docs.json');
-    record.errorCode = 'ImageTagAlreadyExistsException';
-    record.responseElements = null;
-    expect(parsePushRecord(record)).toMatchObject({
-      imageTag: 'latest',
-      imageDigest: undefined,
-      errorCode: 'ImageTagAlreadyExistsException',
-    });
-  });
-
-  it.each([
-    ['text that is not JSON', '{not json'],
-    [
-      'another event',
-      JSON.stringify({ eventName: 'DeleteRepository', eventTime: 'x', requestParameters: {} }),
-    ],
-    [
-      'a PutImage without a repository',
-      JSON.stringify({ eventName: 'PutImage', eventTime: 'x', requestParameters: {} }),
-    ],
-    ['null', null],
-  ])('skips %s instead of guessing', (_name, value) => {
-    expect(parsePushRecord(value)).toBeUndefined();
-  });
-});
-
-describe('finding moved tags', () => {
-  it('says a tag pushed with two digests moved, how often, by whom last and when', () => {
-    const moved = findMovedTags([
-      push('latest', 'sha256:a', 1),
-      push('latest', 'sha256:b', 2),
-      push('latest', 'sha256:a', 3),
-    ]);
-    expect(moved).toEqual([
-      {
-        tag: 'latest',
-        digests: 2,
-        moves: 2,
-        lastPusher: 'arn:aws:iam::123456789012:role/ci-3',
-        lastPushedAt: push('x', 'y', 3).eventTime,
-      },
-    ]);
-  });
-
-  it('does not count re-pushes of the same digest, failed pushes or pushes by digest only', () => {
-    const moved = findMovedTags([
-      push('v1', 'sha256:a', 1),
-      push('v1', 'sha256:a', 2),
-      push('v1', undefined, 3, { errorCode: 'ImageTagAlreadyExistsException' }),
-      push(undefined, 'sha256:c', 4),
-    ]);
-    expect(moved).toEqual([]);
-  });
-
-  it('orders by event time whatever order LookupEvents returned them in (newest first)', () => {
-    const moved = findMovedTags([push('dev', 'sha256:b', 9), push('dev', 'sha256:a', 1)]);
-    expect(moved[0]?.lastPusher).toBe('arn:aws:iam::123456789012:role/ci-9');
-  });
 });
 
 describe('the verdict per repository', () => {
