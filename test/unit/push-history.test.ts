@@ -55,37 +55,22 @@ describe('reading CloudTrail PutImage records', () => {
 });
 
 describe('finding moved tags', () => {
-  it('says a tag pushed with two digests moved, how often, by whom last and when', () => {
-    const moved = findMovedTags([
-      push('latest', 'sha256:a', 1),
-      push('latest', 'sha256:b', 2),
-      push('latest', 'sha256:a', 3),
-    ]);
+  // Digests in push order (one push a minute): how many distinct, how many moves, the last push's minute.
+  it.each([
+    ['moved, how often, by whom last and when', ['a', 'b', 'a'], 2, 2],
+    ['moved at each change of digest, not at each push', ['a', 'a', 'b', 'b', 'c'], 3, 2],
+    ['moved once when each digest was pushed twice', ['a', 'a', 'b', 'b'], 2, 1],
+  ])('says a tag pushed with more than one digest %s', (_name, digests, distinct, moves) => {
+    const moved = findMovedTags(
+      digests.map((digest, index) => push('latest', `sha256:${digest}`, index + 1)),
+    );
     expect(moved).toEqual([
       {
         tag: 'latest',
-        digests: 2,
-        moves: 2,
-        lastPusher: 'arn:aws:iam::123456789012:role/ci-3',
-        lastPushedAt: pushedAt(3),
-      },
-    ]);
-  });
-
-  it('counts a move only where the digest changed, not a re-push of the same digest', () => {
-    const moved = findMovedTags([
-      push('latest', 'sha256:a', 1),
-      push('latest', 'sha256:a', 2),
-      push('latest', 'sha256:b', 3),
-      push('latest', 'sha256:b', 4),
-    ]);
-    expect(moved).toEqual([
-      {
-        tag: 'latest',
-        digests: 2,
-        moves: 1,
-        lastPusher: 'arn:aws:iam::123456789012:role/ci-4',
-        lastPushedAt: pushedAt(4),
+        digests: distinct,
+        moves,
+        lastPusher: `arn:aws:iam::123456789012:role/ci-${digests.length}`,
+        lastPushedAt: pushedAt(digests.length),
       },
     ]);
   });
