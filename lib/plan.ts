@@ -73,14 +73,16 @@ export function smallestCoveringFilters(
   const wanted = normalizeFilters(tags);
   if (wanted.length === 0) return [];
   // Exact names first, then wildcards by how many tags they cover: the first set found of a size wins.
-  const useful = normalizeFilters(candidates)
+  // Stryker disable next-line MethodExpression: the filter removed is equivalent, a candidate that covers no tag sorts last and is in no smallest cover (only the search is longer).
+  const covering = normalizeFilters(candidates)
     .map((filter) => ({ filter, covers: wanted.filter((tag) => coveringFilters(tag, [filter]).length > 0) }))
-    .filter((entry) => entry.covers.length > 0)
-    .sort(
-      (a, b) =>
-        Number(b.covers.length === 1 && b.covers[0] === b.filter) -
-          Number(a.covers.length === 1 && a.covers[0] === a.filter) || b.covers.length - a.covers.length,
-    );
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `>= 0` are equivalent, as the filter removed above; `false` and `<= 0`, disabled with them, fail every cover test.
+    .filter((entry) => entry.covers.length > 0);
+  const useful = covering.sort(
+    (a, b) =>
+      Number(b.covers.length === 1 && b.covers[0] === b.filter) -
+        Number(a.covers.length === 1 && a.covers[0] === a.filter) || b.covers.length - a.covers.length,
+  );
   for (let size = 1; size <= Math.min(maxFilters, useful.length); size += 1) {
     const found = searchCover(useful, wanted, size, 0, []);
     if (found !== undefined) return normalizeFilters(found);
@@ -96,10 +98,12 @@ function searchCover(
   chosen: string[],
 ): string[] | undefined {
   if (chosen.length === size) return isCoveredBy(wanted, chosen) ? [...chosen] : undefined;
+  // Stryker disable next-line ArithmeticOperator: `useful.length +` is equivalent, the indices past the end hold no entry (only the search is longer); `size + chosen.length`, disabled with it, fails `finds a cover that needs every useful candidate`.
   for (let index = from; index <= useful.length - (size - chosen.length); index += 1) {
     const entry = useful[index];
     if (entry === undefined) continue;
     chosen.push(entry.filter);
+    // Stryker disable next-line ArithmeticOperator: `index - 1` is equivalent, it also tries repeated and unsorted picks, whose sets are smaller or sorted later, so the first cover found is the same.
     const found = searchCover(useful, wanted, size, index + 1, chosen);
     chosen.pop();
     if (found !== undefined) return found;
@@ -161,12 +165,16 @@ export function suggestExclusion(
   // some out is only stricter).
   const kept = base.exclusionFilters
     .filter((filter) => !isCoveredBy([filter], extra))
+    // Stryker disable next-line EqualityOperator: `a <= b` is equivalent, equal filters are the same string whichever comes first; `a >= b`, disabled with it, fails `keeps the broadest target filters that fit beside the moved tags, the name breaking a tie`.
     .sort((a, b) => a.replaceAll('*', '').length - b.replaceAll('*', '').length || (a < b ? -1 : 1));
   const filters = withoutCoveredPatterns([...extra, ...kept.slice(0, MAX_EXCLUSION_FILTERS - extra.length)]);
   const setting: TargetSetting = { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: filters };
+  // A guard: never suggest a setting that is looser than the policy or breaks the pipeline anyway.
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,MethodExpression,BlockStatement: unreachable, the cover is taken from filters the policy permits and covers every moved tag (no brute-force property reaches it); `true`, disabled with them, fails every exclusion test.
   if (!isAtLeastAsStrict(setting, policy) || !moved.every((tag) => isTagMutable(setting, tag))) {
     return {
       kind: 'needs-owner',
+      // Stryker disable next-line StringLiteral: unreachable, as the guard above.
       reason: `no compliant exclusion covers [${needed.join(', ')}]; needs its owner`,
     };
   }
@@ -212,14 +220,10 @@ function doubts(
   }
   // An untagged image is what a moved tag leaves (or a push by digest only): pushed by digest in the
   // window, CloudTrail explains it; otherwise a tag may have moved before the window.
-  const explained = new Set(
-    own.flatMap((push) => (push.imageDigest === undefined ? [] : [push.imageDigest])),
-  );
+  const explained = new Set(own.map((push) => push.imageDigest));
   const unexplained = (untagged ?? []).filter((image) => !explained.has(image.digest));
   if (unexplained.length > 0) {
-    const times = unexplained
-      .flatMap((image) => (image.pushedAt === undefined ? [] : [image.pushedAt]))
-      .sort();
+    const times = unexplained.flatMap((image) => image.pushedAt ?? []).sort();
     const oldest = times[0] === undefined ? '' : `, the oldest pushed ${times[0]}`;
     found.push(`${unexplained.length} untagged image(s)${oldest}: a tag may have moved before the window`);
   }

@@ -7,16 +7,10 @@ import {
   suggestExclusion,
 } from '../../lib/plan.ts';
 import { isAtLeastAsStrict, type MutabilitySetting, type StrictnessPolicy } from '../../lib/policy.ts';
-import {
-  findMovedTags,
-  groupPushes,
-  type History,
-  type PushRecord,
-  parsePushRecord,
-} from '../../lib/push-history.ts';
+import { groupPushes, type History } from '../../lib/push-history.ts';
 import { isCoveredBy } from '../../lib/wildcard.ts';
 import { allTags, bruteMatch, mutableUnder } from '../helpers/brute-force.ts';
-import { field, itWithReferenceEvents, loadReferenceEvent } from '../helpers/fixtures.ts';
+import { history, push } from '../helpers/pushes.ts';
 
 const IMMUTABLE: StrictnessPolicy = { target: { mutability: 'IMMUTABLE', exclusionFilters: [] } };
 const MUTABLE: MutabilitySetting = { mutability: 'MUTABLE', exclusionFilters: [] };
@@ -25,123 +19,34 @@ const candidate = (repositoryName: string, setting: MutabilitySetting = MUTABLE)
   setting,
 });
 
-function push(
-  tag: string | undefined,
-  digest: string | undefined,
-  minute: number,
-  extra: Partial<PushRecord> = {},
-) {
-  return {
-    repositoryName: 'team/api',
-    imageTag: tag,
-    imageDigest: digest,
-    actor: `arn:aws:iam::123456789012:role/ci-${minute}`,
-    sourceIp: '203.0.113.12',
-    registryId: '123456789012',
-    region: 'eu-west-1',
-    eventTime: new Date(Date.UTC(2026, 10, 1, 0, minute)).toISOString(),
-    eventId: `e-${minute}`,
-    errorCode: undefined,
-    ...extra,
-  } satisfies PushRecord;
-}
-
-function history(pushes: readonly PushRecord[]): History {
-  return { kind: 'events', pushesByRepository: groupPushes(pushes) };
-}
-
-describe('reading CloudTrail PutImage records', () => {
-  itWithReferenceEvents(
-    'reads tag, digest, actor, source IP and time from the documented PutImage record',
-    () => {
-      // Prepare
-      const record = loadReferenceEvent('putimage-cloudtrail-docs.json');
-      // Act
-      const parsed = parsePushRecord(JSON.stringify(record));
-      // Assess
-      expect(parsed).toEqual({
-        repositoryName: 'testrepo',
-        imageTag: 'latest',
-        imageDigest: field(record, 'responseElements', 'image', 'imageId', 'imageDigest'),
-        actor: 'arn:aws:sts::123456789012:user/Mary_Major',
-        sourceIp: '203.0.113.12',
-        registryId: '123456789012',
-        region: 'us-east-2',
-        eventTime: '2019-04-15T16:45:00Z',
-        eventId: '2bfd4ee2-2178-4a82-a27d-b12939923f0f',
-        errorCode: undefined,
-      });
-    },
-  );
-
-  itWithReferenceEvents('reads a refused push with its errorCode and no digest', () => {
-    const record = loadReferenceEvent('putimage-cloudtrail-docs.json');
-    record.errorCode = 'ImageTagAlreadyExistsException';
-    record.responseElements = null;
-    expect(parsePushRecord(record)).toMatchObject({
-      imageTag: 'latest',
-      imageDigest: undefined,
-      errorCode: 'ImageTagAlreadyExistsException',
-    });
-  });
-
-  it.each([
-    ['text that is not JSON', '{not json'],
-    [
-      'another event',
-      JSON.stringify({ eventName: 'DeleteRepository', eventTime: 'x', requestParameters: {} }),
-    ],
-    [
-      'a PutImage without a repository',
-      JSON.stringify({ eventName: 'PutImage', eventTime: 'x', requestParameters: {} }),
-    ],
-    ['null', null],
-  ])('skips %s instead of guessing', (_name, value) => {
-    expect(parsePushRecord(value)).toBeUndefined();
-  });
-});
-
-describe('finding moved tags', () => {
-  it('says a tag pushed with two digests moved, how often, by whom last and when', () => {
-    const moved = findMovedTags([
-      push('latest', 'sha256:a', 1),
-      push('latest', 'sha256:b', 2),
-      push('latest', 'sha256:a', 3),
-    ]);
-    expect(moved).toEqual([
-      {
-        tag: 'latest',
-        digests: 2,
-        moves: 2,
-        lastPusher: 'arn:aws:iam::123456789012:role/ci-3',
-        lastPushedAt: push('x', 'y', 3).eventTime,
-      },
-    ]);
-  });
-
-  it('does not count re-pushes of the same digest, failed pushes or pushes by digest only', () => {
-    const moved = findMovedTags([
-      push('v1', 'sha256:a', 1),
-      push('v1', 'sha256:a', 2),
-      push('v1', undefined, 3, { errorCode: 'ImageTagAlreadyExistsException' }),
-      push(undefined, 'sha256:c', 4),
-    ]);
-    expect(moved).toEqual([]);
-  });
-
-  it('orders by event time whatever order LookupEvents returned them in (newest first)', () => {
-    const moved = findMovedTags([push('dev', 'sha256:b', 9), push('dev', 'sha256:a', 1)]);
-    expect(moved[0]?.lastPusher).toBe('arn:aws:iam::123456789012:role/ci-9');
-  });
-});
-
 describe('the verdict per repository', () => {
   it('is safe-to-flip with the target as suggestion when no tag moved', () => {
     const plan = planRepository(candidate('team/api'), history([push('v1', 'sha256:a', 1)]), IMMUTABLE);
-    expect(plan).toMatchObject({
+    expect(plan).toEqual({
       verdict: 'safe-to-flip',
+      movedTags: [],
+      breakingTags: [],
       pushes: 1,
       suggestion: { kind: 'target', setting: IMMUTABLE.target },
+      reason: 'no tag the write makes immutable moved in 1 push(es) of the window',
+    });
+  });
+
+  it('counts only successful tagged pushes: not a failed push nor a push by digest only', () => {
+    const pushes = [
+      push('v1', 'sha256:a', 1),
+      push('v1', undefined, 2, { errorCode: 'ImageTagAlreadyExistsException' }),
+      push(undefined, 'sha256:c', 3),
+      push('v2', 'sha256:d', 4),
+    ];
+    const plan = planRepository(candidate('team/api'), history(pushes), IMMUTABLE);
+    expect(plan).toEqual({
+      verdict: 'safe-to-flip',
+      movedTags: [],
+      breakingTags: [],
+      pushes: 2,
+      suggestion: { kind: 'target', setting: IMMUTABLE.target },
+      reason: 'no tag the write makes immutable moved in 2 push(es) of the window',
     });
   });
 
@@ -156,18 +61,48 @@ describe('the verdict per repository', () => {
       history([push('latest', 'sha256:a', 1), push('latest', 'sha256:b', 2)]),
       IMMUTABLE,
     );
-    expect(plan.verdict).toBe('would-break');
-    expect(plan.movedTags.map((moved) => moved.tag)).toEqual(['latest']);
-    expect(plan.suggestion?.kind).toBe('needs-owner');
+    expect(plan).toEqual({
+      verdict: 'would-break',
+      movedTags: [
+        {
+          tag: 'latest',
+          digests: 2,
+          moves: 1,
+          lastPusher: 'arn:aws:iam::123456789012:role/ci-2',
+          lastPushedAt: push('latest', 'sha256:b', 2).eventTime,
+        },
+      ],
+      breakingTags: ['latest'],
+      pushes: 2,
+      suggestion: {
+        kind: 'needs-owner',
+        reason: 'moved tags [latest] are not within the allowed exclusions; needs its owner',
+      },
+      reason: 'tag(s) latest moved in the window; a push would fail with ImageTagAlreadyExistsException',
+    });
   });
 
   it.each([
-    ['no-history', { kind: 'no-history' } as const],
-    ['unknown', { kind: 'unknown', reason: 'AccessDeniedException' } as const],
-  ])('says %s instead of guessing when CloudTrail cannot tell', (verdict, known) => {
+    [
+      'no-history',
+      { kind: 'no-history' } as const,
+      'CloudTrail holds no PutImage event in this account and region for the window; not guessing',
+    ],
+    [
+      'unknown',
+      { kind: 'unknown', reason: 'AccessDeniedException' } as const,
+      'CloudTrail history unavailable (AccessDeniedException); not guessing',
+    ],
+  ])('says %s instead of guessing when CloudTrail cannot tell', (verdict, known, reason) => {
     const plan = planRepository(candidate('team/api'), known, IMMUTABLE);
-    expect(plan.verdict).toBe(verdict);
-    expect(plan.suggestion).toBeUndefined();
+    expect(plan).toEqual({
+      verdict,
+      movedTags: [],
+      breakingTags: [],
+      pushes: 0,
+      suggestion: undefined,
+      reason,
+    });
   });
 });
 
@@ -184,6 +119,8 @@ describe('judging moved tags against what the write leaves mutable', () => {
       movedTags: [expect.objectContaining({ tag: 'latest' })],
       breakingTags: [],
       suggestion: { kind: 'target', setting: latestTarget.target },
+      reason:
+        'no tag the write makes immutable moved in 2 push(es) of the window; [latest] moved but stay mutable under IMMUTABLE_WITH_EXCLUSION [latest]',
     });
   });
 
@@ -193,8 +130,13 @@ describe('judging moved tags against what the write leaves mutable', () => {
       history([...moves('latest', 1), ...moves('dev', 3)]),
       latestTarget,
     );
-    expect(plan).toMatchObject({ verdict: 'would-break', breakingTags: ['dev'] });
-    expect(plan.reason).toContain('tag(s) dev moved');
+    expect(plan).toMatchObject({
+      verdict: 'would-break',
+      movedTags: [expect.objectContaining({ tag: 'dev' }), expect.objectContaining({ tag: 'latest' })],
+      breakingTags: ['dev'],
+      reason:
+        'tag(s) dev moved in the window; a push would fail with ImageTagAlreadyExistsException; [latest] moved but stay mutable under IMMUTABLE_WITH_EXCLUSION [latest]',
+    });
   });
 
   it('judges per tag against the narrowed write: a tag mutable under the target but not before breaks', () => {
@@ -215,30 +157,59 @@ describe('not calling a repository safe when the plan cannot know', () => {
   });
 
   it.each([
-    ['a push without a digest', history([push('v1', undefined, 1)]), undefined, 'without a digest'],
+    [
+      'a push without a digest',
+      history([push('v1', undefined, 1)]),
+      undefined,
+      'CloudTrail records push(es) of [v1] without a digest: cannot tell whether they moved; not guessing',
+    ],
     [
       'an unreadable record naming it',
       unreadable({ 'team/api': 1 }),
       undefined,
-      '1 CloudTrail PutImage record(s) could not be read',
+      '1 CloudTrail PutImage record(s) could not be read: one may be a push that moved a tag; not guessing',
     ],
     [
       'an unreadable record naming no repository',
       unreadable({}, 2),
       undefined,
-      '2 CloudTrail PutImage record(s)',
+      '2 CloudTrail PutImage record(s) could not be read: one may be a push that moved a tag; not guessing',
     ],
     [
       'an untagged image no push explains',
       history([push('v1', 'sha256:a', 1)]),
       [{ digest: 'sha256:gone', pushedAt: '2026-05-01T00:00:00.000Z' }],
-      'a tag may have moved before the window',
+      '1 untagged image(s), the oldest pushed 2026-05-01T00:00:00.000Z: a tag may have moved before the window; not guessing',
+    ],
+    [
+      'untagged images no push explains, naming the oldest time ECR gave',
+      history([push('v1', 'sha256:a', 1)]),
+      [
+        { digest: 'sha256:new', pushedAt: '2026-05-01T00:00:00.000Z' },
+        { digest: 'sha256:when', pushedAt: undefined },
+        { digest: 'sha256:old', pushedAt: '2026-04-01T00:00:00.000Z' },
+      ],
+      '3 untagged image(s), the oldest pushed 2026-04-01T00:00:00.000Z: a tag may have moved before the window; not guessing',
+    ],
+    [
+      'an untagged image no push explains and ECR gave no time for',
+      history([push('v1', 'sha256:a', 1)]),
+      [{ digest: 'sha256:gone', pushedAt: undefined }],
+      '1 untagged image(s): a tag may have moved before the window; not guessing',
+    ],
+    [
+      'a push without a digest and an unreadable record, naming both',
+      {
+        kind: 'events',
+        pushesByRepository: groupPushes([push('v1', undefined, 1), push('v2', undefined, 2)]),
+        unreadable: { byRepository: new Map([['team/api', 1]]), unattributed: 1 },
+      } satisfies History,
+      undefined,
+      'CloudTrail records push(es) of [v1, v2] without a digest: cannot tell whether they moved; 2 CloudTrail PutImage record(s) could not be read: one may be a push that moved a tag; not guessing',
     ],
   ])('says unknown, never safe, for %s', (_name, known, untagged, reason) => {
     const plan = planRepository(candidate('team/api'), known, IMMUTABLE, untagged);
-    expect(plan.verdict).toBe('unknown');
-    expect(plan.suggestion).toBeUndefined();
-    expect(plan.reason).toContain(reason);
+    expect(plan).toMatchObject({ verdict: 'unknown', breakingTags: [], suggestion: undefined, reason });
   });
 
   it.each([
@@ -251,6 +222,11 @@ describe('not calling a repository safe when the plan cannot know', () => {
     [
       'a push without a digest of a tag the write leaves mutable',
       history([push('latest', undefined, 1)]),
+      undefined,
+    ],
+    [
+      'a failed push, which records no digest',
+      history([push('v1', undefined, 1, { errorCode: 'ImageTagAlreadyExistsException' })]),
       undefined,
     ],
   ])('stays safe for %s', (_name, known, untagged) => {
@@ -271,9 +247,10 @@ describe('not calling a repository safe when the plan cannot know', () => {
       allowedExclusions: ['latest'],
     });
     expect(plan.verdict).toBe('would-break');
-    expect(plan.suggestion).toMatchObject({
+    expect(plan.suggestion).toEqual({
       kind: 'needs-owner',
-      reason: expect.stringContaining('could not be read'),
+      reason:
+        '1 CloudTrail PutImage record(s) could not be read: one may be a push that moved a tag; needs its owner',
     });
   });
 });
@@ -308,10 +285,22 @@ describe('the suggested exclusion', () => {
       ['dev-1', 'dev-2', 'latest'],
     ],
     [
+      'the exact names when there are exactly 5',
+      ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'latest'],
+      ['dev-*', 'latest'],
+      ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'latest'],
+    ],
+    [
       'the fewest covering filters only when the exact names exceed 5',
       ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'latest'],
       ['dev-*', 'latest'],
       ['dev-*', 'latest'],
+    ],
+    [
+      'a wildcard for a tag longer than a filter may be (128 characters)',
+      ['latest', 'x'.repeat(129)],
+      ['latest', 'x*'],
+      ['latest', 'x*'],
     ],
   ])('suggests %s', (_name, moved, allowed, filters) => {
     expect(suggestExclusion(moved, MUTABLE, policy(allowed))).toEqual({
@@ -328,22 +317,126 @@ describe('the suggested exclusion', () => {
     });
   });
 
-  it('needs the owner when a moved tag is outside the allowed exclusions', () => {
-    const suggestion = suggestExclusion(['latest', 'prod'], MUTABLE, policy(['latest']));
-    expect(suggestion).toMatchObject({ kind: 'needs-owner' });
-    expect(suggestion.kind === 'needs-owner' && suggestion.reason).toContain('[prod]');
+  it('suggests the target itself when it already leaves the moved tags mutable', () => {
+    const target = { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] } as const;
+    expect(suggestExclusion(['latest'], MUTABLE, policy([], target))).toEqual({
+      kind: 'target',
+      setting: target,
+    });
   });
 
-  it('needs the owner when more than 5 filters would be needed', () => {
-    const moved = ['a1', 'b1', 'c1', 'd1', 'e1', 'f1'];
-    expect(suggestExclusion(moved, MUTABLE, policy(['a*', 'b*', 'c*', 'd*', 'e*', 'f*'])).kind).toBe(
-      'needs-owner',
-    );
+  it.each([
+    [
+      // Literal lengths 1, 1, 3, 4, 4: `main` is cut; counting the `*` would cut `a*b*c` (5 characters).
+      'the fewest literal characters first, a `*` not counted',
+      ['pr-7'],
+      ['x*', 'abcd', 'main', 'a*b*c', 'y*'],
+      ['a*b*c', 'abcd', 'pr-7', 'x*', 'y*'],
+    ],
+    [
+      // Literal lengths 1, 1, 2, 2, 2: of the three as broad, `m3*` is cut, last by name.
+      'the name breaking a tie',
+      ['pr-7'],
+      ['m1*', 'm3*', 'b*', 'a*', 'm2*'],
+      ['a*', 'b*', 'm1*', 'm2*', 'pr-7'],
+    ],
+    [
+      // `x` is among the moved tags' names already: it takes none of the 3 places left.
+      'none the moved tags cover',
+      ['x', 'pr-7'],
+      ['x', 'ab*', 'cd*', 'ef*', 'gh*'],
+      ['ab*', 'cd*', 'ef*', 'pr-7', 'x'],
+    ],
+  ])(
+    'keeps the broadest target filters that fit beside the moved tags, %s',
+    (_name, moved, targetFilters, filters) => {
+      const target = { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: targetFilters } as const;
+      expect(suggestExclusion(moved, MUTABLE, policy(['pr-*'], target))).toEqual({
+        kind: 'exclusion',
+        setting: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: filters },
+      });
+    },
+  );
+
+  it.each([
+    [
+      'a moved tag is outside the allowed exclusions',
+      ['latest', 'prod'],
+      MUTABLE,
+      ['latest'],
+      'moved tags [prod] are not within the allowed exclusions; needs its owner',
+    ],
+    [
+      'a moved tag is immutable now (it cannot have moved since)',
+      ['latest'],
+      { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*'] },
+      ['latest'],
+      'moved tags [latest] are immutable under IMMUTABLE_WITH_EXCLUSION [dev-*] now; needs its owner',
+    ],
+    [
+      'more than 5 filters would be needed',
+      ['a1', 'b1', 'c1', 'd1', 'e1', 'f1'],
+      MUTABLE,
+      ['a*', 'b*', 'c*', 'd*', 'e*', 'f*'],
+      'moved tags [a1, b1, c1, d1, e1, f1] need more than 5 exclusion filters; needs its owner',
+    ],
+    [
+      // The allowed filter is longer than ECR accepts (128 characters): never suggested.
+      'only a filter ECR would refuse covers a moved tag',
+      ['x'.repeat(140)],
+      MUTABLE,
+      [`${'x'.repeat(130)}*`],
+      `moved tags [${'x'.repeat(140)}] need more than 5 exclusion filters; needs its owner`,
+    ],
+  ])('needs the owner when %s, saying so', (_name, moved, before, allowed, reason) => {
+    expect(suggestExclusion(moved, before, policy(allowed))).toEqual({ kind: 'needs-owner', reason });
   });
 
   it('finds no cover when none exists', () => {
     expect(smallestCoveringFilters(['x'], ['y*'])).toBeUndefined();
     expect(smallestCoveringFilters([], ['y*'])).toEqual([]);
+    expect(smallestCoveringFilters(['a1', 'b1'], ['a*', 'b*'], 1)).toBeUndefined();
+  });
+
+  it.each([
+    ['finds a cover that needs every useful candidate', ['a1', 'b1'], ['a*', 'b*', 'c*'], ['a*', 'b*']],
+    [
+      'prefers exact names over wildcards among covers of one size',
+      ['a1', 'b1'],
+      ['a*', 'b*', 'a1', 'b1'],
+      ['a1', 'b1'],
+    ],
+    [
+      // `*1` and `b*` cover two tags each, yet `a1` comes first: with `*1` it would miss `b2`.
+      'prefers an exact name over a wildcard that covers more tags',
+      ['a1', 'b1', 'b2'],
+      ['*1', 'b*', 'a1', 'b2'],
+      ['a1', 'b*'],
+    ],
+    [
+      // Image tags hold no `*`; the function does not rely on it: `a*` names a tag but covers two.
+      'ranks a candidate that names a tag but covers others as a wildcard',
+      ['a*', 'ab', 'q'],
+      ['*a*', 'a*', 'q'],
+      ['*a*', 'q'],
+    ],
+    [
+      // As above: `a*` with the exact `qb` comes before `*b` with `a*`.
+      'prefers an exact name to a wildcard pair even when a wildcard names a tag',
+      ['a*', 'ab', 'qb'],
+      ['*b', 'a*', 'qb'],
+      ['a*', 'qb'],
+    ],
+    [
+      // `*1` and `a*` cover two tags each, `*2` and `b*` one: `*1` with `*2` would come first by name.
+      'prefers the wildcards that cover more tags among covers of one size',
+      ['a1', 'a2', 'b1'],
+      ['*1', '*2', 'a*', 'b*'],
+      ['*1', 'a*'],
+    ],
+    ['takes a single filter covering every tag over exact names', ['a1', 'a2'], ['a1', 'a2', 'a*'], ['a*']],
+  ])('%s', (_name, tags, candidates, cover) => {
+    expect(smallestCoveringFilters(tags, candidates)).toEqual(cover);
   });
 
   const tagArb = fc.stringMatching(/^[a-c]{1,3}(-[0-9])?$/);
@@ -462,5 +555,30 @@ describe('the staged exemption reason', () => {
     expect(reason).toMatch(allowed);
     const long = stagedExemptionReason(['x'.repeat(300)], '2026-12-31');
     expect(long).toBe('ecr-guard plan: moving tags and 1 more - flip after 2026-12-31');
+  });
+
+  it('names as many tags as fit and counts the others', () => {
+    const tags = ['a', 'b', 'c'].map((letter) => letter.repeat(100));
+    expect(stagedExemptionReason(tags, '2026-12-31')).toBe(
+      `ecr-guard plan: moving tags ${'a'.repeat(100)} and 2 more - flip after 2026-12-31`,
+    );
+  });
+
+  // The head `ecr-guard plan: moving tags ` and the tail ` - flip after 2026-12-31` are 52 characters.
+  it.each([
+    [204, `ecr-guard plan: moving tags ${'t'.repeat(204)} - flip after 2026-12-31`],
+    [205, 'ecr-guard plan: moving tags and 1 more - flip after 2026-12-31'],
+  ])(
+    'keeps a reason of exactly 256 characters whole and shortens one longer (a %i-character tag)',
+    (length, reason) => {
+      expect(stagedExemptionReason(['t'.repeat(length)], '2026-12-31')).toBe(reason);
+    },
+  );
+
+  it('cuts at 256 characters when even the date does not fit', () => {
+    // 43 characters before the date leave 213 of it.
+    expect(stagedExemptionReason(['latest'], '2'.repeat(300))).toBe(
+      `ecr-guard plan: moving tags 1 - flip after ${'2'.repeat(213)}`,
+    );
   });
 });
