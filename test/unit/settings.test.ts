@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import { MAX_EXCLUSION_FILTERS } from '../../lib/policy.ts';
-import { closest, envName, envText, parseText, splitList, validateSettings } from '../../lib/settings.ts';
+import {
+  closest,
+  envName,
+  envText,
+  parseText,
+  settingProblem,
+  splitList,
+  validateSettings,
+} from '../../lib/settings.ts';
 
 describe('reading settings from text', () => {
   it.each([
@@ -69,6 +77,87 @@ describe('validateSettings', () => {
         },
       ],
     });
+  });
+});
+
+describe('tag keys', () => {
+  it.each([
+    ['aws:owner', 'lower case'],
+    ['AWS:owner', 'upper case'],
+    ['Aws:owner', 'mixed case'],
+  ])('refuses %s, a key in the prefix AWS reserves (%s)', (key) => {
+    expect(settingProblem('exemptTagKey', key)).toBe(
+      `'${key}' uses the prefix aws:, which AWS reserves for its own tags`,
+    );
+  });
+
+  it.each(['team/aws:', 'my-aws:reason', 'aws', 'Exempt Reason'])(
+    'accepts %j, which does not start with aws:',
+    (key) => {
+      expect(settingProblem('exemptTagKey', key)).toBeUndefined();
+    },
+  );
+
+  it('names a key with a character AWS refuses, and the characters it takes', () => {
+    expect(settingProblem('exemptExpiryTagKey', 'bad*key')).toBe(
+      "'bad*key' is not a tag key AWS accepts (letters, digits, spaces and _ . : / = + - @)",
+    );
+  });
+
+  it('joins the distinct problems of one value with "; "', () => {
+    expect(settingProblem('exemptTagKey', '')).toBe(
+      "must not be empty; '' is not a tag key AWS accepts (letters, digits, spaces and _ . : / = + - @)",
+    );
+    expect(validateSettings({ exemptTagKey: '' }, envName)).toEqual({
+      ok: false,
+      issues: [
+        {
+          key: 'exemptTagKey',
+          message:
+            "must not be empty; '' is not a tag key AWS accepts (letters, digits, spaces and _ . : / = + - @)",
+        },
+      ],
+    });
+  });
+});
+
+describe('rules between settings', () => {
+  it.each([
+    [
+      'an expiry tag key equal to the exemption tag key',
+      { exemptTagKey: 'exempt', exemptExpiryTagKey: 'exempt' },
+      'exemptExpiryTagKey',
+      "must differ from EXEMPT_TAG_KEY ('exempt'): one tag cannot hold the reason and the expiry",
+    ],
+    [
+      'a Security Hub Region without the Security Hub sync',
+      { securityHubRegion: 'eu-west-1' },
+      'securityHubRegion',
+      'needs SYNC_SECURITY_HUB to be on',
+    ],
+    [
+      'the management account without organisation mode',
+      { includeManagementAccount: true },
+      'includeManagementAccount',
+      'needs ORGANIZATION_MODE to be on',
+    ],
+  ])('refuses %s, naming the setting it needs', (_, input, key, message) => {
+    expect(validateSettings(input, envName)).toEqual({ ok: false, issues: [{ key, message }] });
+  });
+
+  it.each([
+    [
+      'different exemption and expiry tag keys',
+      { exemptTagKey: 'exempt', exemptExpiryTagKey: 'exempt-until' },
+    ],
+    [
+      'a Security Hub Region with the Security Hub sync',
+      { securityHubRegion: 'eu-west-1', syncSecurityHub: true },
+    ],
+    ['the management account with organisation mode', { includeManagementAccount: true, organization: true }],
+    ['the management account left out without organisation mode', { includeManagementAccount: false }],
+  ])('accepts %s', (_, input) => {
+    expect(validateSettings(input, envName).ok).toBe(true);
   });
 });
 

@@ -409,6 +409,32 @@ describe('runSweep over the whole registry', () => {
     },
   );
 
+  it.each([
+    [0, 1, 'failed', 0],
+    [1, 1, 'remediated', 1],
+    [1, 2, 'failed', 1],
+  ])(
+    'retries a throttled write as often as repositoryRetries says: %i retries, throttled %i times, it ends %s',
+    async (repositoryRetries, throttles, outcome, retried) => {
+      const ecr = createMemoryEcr({ 'only-one': 'MUTABLE' });
+      let left = throttles;
+      ecr.failPut = () => (left-- > 0 ? throttled() : undefined);
+      const records: AuditRecord[] = [];
+      const result = await runSweep(FULL, deps(ecr, records, { repositoryRetries }));
+      expect(records.map((record) => record.outcome)).toEqual([outcome]);
+      expect(result.retriedErrors).toBe(retried);
+    },
+  );
+
+  it('fails a listing that hands back a page token it already gave, naming DescribeRepositories', async () => {
+    const ecr = createMemoryEcr(registry(3));
+    const list = ecr.listRepositoryPage.bind(ecr);
+    ecr.listRepositoryPage = async (request) => ({ ...(await list(request)), nextToken: 'same-token' });
+    await expect(runSweep(FULL, deps(ecr, []))).rejects.toThrow(
+      'ECR DescribeRepositories repeated a page token it had already returned (page 2): the listing would never end',
+    );
+  });
+
   it('stops retrying a throttled write once the deadline is near, and records it failed', async () => {
     const ecr = createMemoryEcr({ 'only-one': 'MUTABLE' });
     ecr.failPut = () => throttled();

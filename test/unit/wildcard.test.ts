@@ -36,6 +36,18 @@ describe('matchesWildcard', () => {
     expect(matchesWildcard(pattern, tag)).toBe(expected);
   });
 
+  it.each([
+    ['a*Stryker was here!*b', 'a-b', false],
+    ['a*Stryker was here!*b', 'a-Stryker was here!-b', true],
+    ['a*-*b', 'ab', false],
+    ['a**b', 'ab', true],
+  ])(
+    'takes each middle segment of %j as literal text, whatever it holds: against %j, %s',
+    (pattern, tag, expected) => {
+      expect(matchesWildcard(pattern, tag)).toBe(expected);
+    },
+  );
+
   it('agrees with a regular-expression matcher', () => {
     fc.assert(
       fc.property(patternArb, tagArb, (pattern, tag) => {
@@ -154,6 +166,31 @@ describe('intersectWildcards', () => {
     expect(intersectWildcards(a, b)).toEqual({ filters, exact: true });
   });
 
+  it('drops a filter another one of its answer covers, at every step', () => {
+    // `aaa*a*` (one way of matching) is covered by `aaa*` (another): only `aaa*` is kept.
+    expect(intersectWildcards('aaa*', 'a*a*')).toEqual({ filters: ['aaa*'], exact: true });
+    expect(intersectWildcards('aaa*', 'a*a*', 1)).toEqual({ filters: ['aaa*'], exact: true });
+  });
+
+  it('stays exact when the answer has exactly as many filters as allowed, and not with one fewer allowed', () => {
+    expect(intersectWildcards('dev-*', '*-1', 2)).toEqual({ filters: ['dev-*-1', 'dev-1'], exact: true });
+    expect(intersectWildcards('dev-*', '*-1', 1)).toEqual({ filters: ['dev-*-1'], exact: false });
+    expect(intersectWildcards('a', '*', 1)).toEqual({ filters: ['a'], exact: true });
+  });
+
+  it('solves each sub-problem once, so filters of many wildcards stay within the work limit', () => {
+    // Solving the shared sub-problems again would spend the work limit and give up (exact false).
+    const few = '*a*a*a*a*';
+    const many = `*${'a*'.repeat(10)}`;
+    expect(intersectWildcards(few, many)).toEqual({ filters: [many], exact: true });
+    expect(intersectWildcards(many, few)).toEqual({ filters: [many], exact: true });
+  });
+
+  it('lets an error other than the work limit through (a stack overflow on filters far past 128 characters)', () => {
+    const huge = 'a'.repeat(200_000);
+    expect(() => intersectWildcards(huge, huge)).toThrow(RangeError);
+  });
+
   it('matches exactly the tags both filters match, with filters each covered by both (brute force)', () => {
     const shortPattern = fc.stringMatching(/^[ab*-]{0,5}$/);
     const tags = allTags(['a', 'b', '-', FRESH], 6);
@@ -217,5 +254,24 @@ describe('intersectWildcards', () => {
       exact: true,
     });
     expect(withoutCoveredPatterns(['a*', 'ab', 'a**', 'b'])).toEqual(['a*', 'b']);
+  });
+
+  it('returns the filters kept sorted, whatever their given order', () => {
+    expect(withoutCoveredPatterns(['pr-*', 'b', 'dev-*', 'a*', 'ab'])).toEqual(['a*', 'b', 'dev-*', 'pr-*']);
+    expect(intersectFilterSets(['pr-*', 'dev-*'], ['*'])).toEqual({
+      filters: ['dev-*', 'pr-*'],
+      exact: true,
+    });
+  });
+
+  it('is exact only when every pairwise intersection is, whichever pair is not', () => {
+    expect(intersectFilterSets(['dev-*', 'latest'], ['*-1', 'latest'], 1)).toEqual({
+      filters: ['dev-*-1', 'latest'],
+      exact: false,
+    });
+    expect(intersectFilterSets(['latest', 'dev-*'], ['latest', '*-1'], 1)).toEqual({
+      filters: ['dev-*-1', 'latest'],
+      exact: false,
+    });
   });
 });
