@@ -9,6 +9,7 @@
  * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html).
  */
 import {
+  broadestFirst,
   describeSetting,
   EXCLUSION_FILTER_PATTERN,
   isAtLeastAsStrict,
@@ -73,11 +74,12 @@ export function smallestCoveringFilters(
   const wanted = normalizeFilters(tags);
   if (wanted.length === 0) return [];
   // Exact names first, then wildcards by how many tags they cover: the first set found of a size wins.
-  // Stryker disable next-line MethodExpression: the filter removed is equivalent, a candidate that covers no tag sorts last and is in no smallest cover (only the search is longer).
-  const covering = normalizeFilters(candidates)
-    .map((filter) => ({ filter, covers: wanted.filter((tag) => coveringFilters(tag, [filter]).length > 0) }))
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: `true` and `>= 0` are equivalent, as the filter removed above; `false` and `<= 0`, disabled with them, fail every cover test.
-    .filter((entry) => entry.covers.length > 0);
+  const scored = normalizeFilters(candidates).map((filter) => ({
+    filter,
+    covers: wanted.filter((tag) => coveringFilters(tag, [filter]).length > 0),
+  }));
+  // Stryker disable next-line MethodExpression,ConditionalExpression,EqualityOperator: the filter removed, `true` and `>= 0` are equivalent, a candidate that covers no tag sorts last and is in no smallest cover (only the search is longer); `false` and `<= 0`, disabled with them, fail every cover test.
+  const covering = scored.filter((entry) => entry.covers.length > 0);
   const useful = covering.sort(
     (a, b) =>
       Number(b.covers.length === 1 && b.covers[0] === b.filter) -
@@ -163,10 +165,7 @@ export function suggestExclusion(
   }
   // Then what the write itself leaves mutable, broadest first, as far as ECR's 5 filters go (leaving
   // some out is only stricter).
-  const kept = base.exclusionFilters
-    .filter((filter) => !isCoveredBy([filter], extra))
-    // Stryker disable next-line EqualityOperator: `a <= b` is equivalent, equal filters are the same string whichever comes first; `a >= b`, disabled with it, fails `keeps the broadest target filters that fit beside the moved tags, the name breaking a tie`.
-    .sort((a, b) => a.replaceAll('*', '').length - b.replaceAll('*', '').length || (a < b ? -1 : 1));
+  const kept = base.exclusionFilters.filter((filter) => !isCoveredBy([filter], extra)).sort(broadestFirst);
   const filters = withoutCoveredPatterns([...extra, ...kept.slice(0, MAX_EXCLUSION_FILTERS - extra.length)]);
   const setting: TargetSetting = { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: filters };
   // A guard: never suggest a setting that is looser than the policy or breaks the pipeline anyway.

@@ -175,6 +175,14 @@ export interface NarrowedSetting {
 }
 
 /**
+ * Orders filters the broadest first: fewest literal characters (what a `*` leaves open), then by name, so
+ * that keeping the first few of a list keeps the ones that leave the most tags mutable.
+ */
+// Stryker disable next-line EqualityOperator: `a <= b` is equivalent, two filters that compare equal are the same string, whichever comes first; `a >= b`, disabled with it, fails the tie-break tests of narrowSetting and of the plan's suggestion.
+export const broadestFirst = (a: string, b: string): number =>
+  a.replaceAll('*', '').length - b.replaceAll('*', '').length || (a < b ? -1 : 1);
+
+/**
  * The setting whose mutable tags are those `before` leaves mutable **and** some filter of `allowed`
  * matches: `IMMUTABLE` when no tag is left, else `IMMUTABLE_WITH_EXCLUSION` with filters computed by
  * wildcard intersection (lib/wildcard.ts). So no tag `before` keeps immutable is mutable after it, and
@@ -190,10 +198,7 @@ export interface NarrowedSetting {
 export function narrowSetting(before: MutabilitySetting, allowed: readonly string[]): NarrowedSetting {
   const { filters, exact } = mutableFilters(before, normalizeFilters(allowed));
   const expressible = filters.filter((filter) => EXCLUSION_FILTER_PATTERN.test(filter));
-  // The broadest first: fewest literal characters (what a `*` leaves open), then by name.
-  const kept = [...expressible]
-    .sort((a, b) => a.replaceAll('*', '').length - b.replaceAll('*', '').length || (a < b ? -1 : 1))
-    .slice(0, MAX_EXCLUSION_FILTERS);
+  const kept = [...expressible].sort(broadestFirst).slice(0, MAX_EXCLUSION_FILTERS);
   const setting: TargetSetting =
     kept.length === 0
       ? { mutability: 'IMMUTABLE', exclusionFilters: [] }

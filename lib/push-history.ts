@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/logging-using-cloudtrail.html
  */
 import * as z from 'zod/mini';
+import { jsonOrUndefined } from './validation.ts';
 
 /** One `PutImage` call as CloudTrail recorded it, reduced to what the plan reads. */
 export interface PushRecord {
@@ -54,15 +55,8 @@ const PutImageRecordSchema = z.looseObject({
  * push; undefined when it is not a readable `PutImage` record (it is skipped, not guessed at).
  */
 export function parsePushRecord(record: unknown): PushRecord | undefined {
-  let value = record;
-  if (typeof record === 'string') {
-    try {
-      value = JSON.parse(record);
-      // Stryker disable next-line BlockStatement: the catch block emptied is equivalent, the text left in `value` fails the schema below and is skipped the same.
-    } catch {
-      return undefined;
-    }
-  }
+  // Text that is not JSON reads as undefined, which the schema refuses like any other unreadable record.
+  const value = typeof record === 'string' ? jsonOrUndefined(record) : record;
   const parsed = PutImageRecordSchema.safeParse(value);
   if (!parsed.success) return undefined;
   const data = parsed.data;

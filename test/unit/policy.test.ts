@@ -6,9 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateRepository, evaluateTemplate } from '../../lib/decision.ts';
 import {
+  broadestFirst,
   describeSetting,
   isAtLeastAsStrict,
   isTagMutable,
+  mutableFilters,
   narrowSetting,
   type Policy,
   permittedFilters,
@@ -224,5 +226,87 @@ describe('never looser, tag by tag: a write keeps every tag that was immutable i
         { numRuns: 2000 },
       );
     });
+  });
+});
+
+describe('broadestFirst', () => {
+  it.each([
+    [['abcd', 'x*y*z*'], ['x*y*z*', 'abcd'], 'fewer literal characters first, however many wildcards'],
+    [['dev-*', '*'], ['*', 'dev-*'], 'a lone wildcard first'],
+    [['b*', 'a*', 'c*'], ['a*', 'b*', 'c*'], 'the name breaking a tie'],
+    [['pr-1', 'pr-*'], ['pr-*', 'pr-1'], 'a wildcard before the name it covers'],
+  ])('orders %j as %j: %s', (filters, ordered) => {
+    expect([...filters].sort(broadestFirst)).toEqual(ordered);
+  });
+});
+
+describe('narrowSetting within ECR’s limits', () => {
+  const mutable = { mutability: 'MUTABLE', exclusionFilters: [] };
+
+  it('keeps the broadest 5 filters, by literal characters then name, and says it is not exact', () => {
+    const allowed = ['ggggggg*', 'ccc*', 'a*b*c*d*', 'bb*', 'eeeee', 'x*', 'ffffff*'];
+    expect(narrowSetting(mutable, allowed)).toEqual({
+      setting: {
+        mutability: 'IMMUTABLE_WITH_EXCLUSION',
+        exclusionFilters: ['a*b*c*d*', 'bb*', 'ccc*', 'eeeee', 'x*'],
+      },
+      exact: false,
+    });
+  });
+
+  it('keeps the first 5 names in order when the literal characters tie', () => {
+    const allowed = ['f*', 'e*', 'd*', 'c*', 'b*', 'a*'];
+    expect(narrowSetting(mutable, allowed).setting.exclusionFilters).toEqual(['a*', 'b*', 'c*', 'd*', 'e*']);
+  });
+
+  it('drops a filter longer than ECR’s 128 characters, leaving IMMUTABLE, and says it is not exact', () => {
+    expect(narrowSetting(mutable, [`${'a'.repeat(128)}*`])).toEqual({
+      setting: { mutability: 'IMMUTABLE', exclusionFilters: [] },
+      exact: false,
+    });
+  });
+
+  it('is exact when every filter fits', () => {
+    expect(narrowSetting(mutable, ['latest', 'dev-*'])).toEqual({
+      setting: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+      exact: true,
+    });
+  });
+});
+
+describe('mutableFilters', () => {
+  it.each([
+    [
+      'a value ECR may add later: nothing, not exact',
+      { mutability: 'SOMETHING_NEW', exclusionFilters: [] },
+      ['latest'],
+      { filters: [], exact: false },
+    ],
+    [
+      'IMMUTABLE: nothing, exactly',
+      { mutability: 'IMMUTABLE', exclusionFilters: [] },
+      ['latest'],
+      { filters: [], exact: true },
+    ],
+    [
+      'MUTABLE: every allowed filter, exactly',
+      { mutability: 'MUTABLE', exclusionFilters: [] },
+      ['dev-1', 'dev-*'],
+      { filters: ['dev-*'], exact: true },
+    ],
+    [
+      'MUTABLE_WITH_EXCLUSION: the allowed filters clear of its immutable tags; exact when what was dropped lies inside them',
+      { mutability: 'MUTABLE_WITH_EXCLUSION', exclusionFilters: ['prod-*'] },
+      ['latest', 'prod-1'],
+      { filters: ['latest'], exact: true },
+    ],
+    [
+      'MUTABLE_WITH_EXCLUSION: not exact when a dropped filter only overlaps its immutable tags',
+      { mutability: 'MUTABLE_WITH_EXCLUSION', exclusionFilters: ['prod-*'] },
+      ['latest', 'p*'],
+      { filters: ['latest'], exact: false },
+    ],
+  ])('%s', (_what, before, allowed, expected) => {
+    expect(mutableFilters(before, allowed)).toEqual(expected);
   });
 });
