@@ -178,8 +178,8 @@ export interface NarrowedSetting {
  * Orders filters the broadest first: fewest literal characters (what a `*` leaves open), then by name, so
  * that keeping the first few of a list keeps the ones that leave the most tags mutable.
  */
-// Stryker disable next-line EqualityOperator: `a <= b` is equivalent, two filters that compare equal are the same string, whichever comes first; `a >= b`, disabled with it, fails the tie-break tests of narrowSetting and of the plan's suggestion.
 export const broadestFirst = (a: string, b: string): number =>
+  // Stryker disable next-line EqualityOperator: `a <= b` is equivalent, two filters that compare equal are the same string, whichever comes first; `a >= b`, disabled with it, fails the tie-break tests of narrowSetting and of the plan's suggestion.
   a.replaceAll('*', '').length - b.replaceAll('*', '').length || (a < b ? -1 : 1);
 
 /**

@@ -552,3 +552,43 @@ describe('policy properties', () => {
     );
   });
 });
+
+describe('the reason of a decision, word for word', () => {
+  const withLatest: Policy = {
+    target: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] },
+    exemptRepositories: [],
+  };
+
+  it.each([
+    [
+      'a remediation to the target itself says nothing of what it writes',
+      { mutability: 'MUTABLE', exclusionFilters: [] },
+      withLatest,
+      'rule target: MUTABLE allows tags to be overwritten; target is IMMUTABLE_WITH_EXCLUSION [dev-*, latest]',
+    ],
+    [
+      'a narrowed remediation that ECR filters say exactly names what it writes, nothing more',
+      { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'x'] },
+      withLatest,
+      "rule target: filters [x] of IMMUTABLE_WITH_EXCLUSION [latest, x] are not covered by the target's filters; target is IMMUTABLE_WITH_EXCLUSION [dev-*, latest]; writes IMMUTABLE_WITH_EXCLUSION [latest]: only tags mutable before and allowed stay mutable",
+    ],
+    [
+      'every filter outside the target is named, comma-separated',
+      { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['a', 'b'] },
+      IMMUTABLE_POLICY,
+      "rule target: filters [a, b] of IMMUTABLE_WITH_EXCLUSION [a, b] are not covered by the target's filters; target is IMMUTABLE",
+    ],
+    [
+      'a filter the policy permits itself is named alone, one inside a broader filter with it',
+      { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'lx'] },
+      {
+        target: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest'] },
+        allowedExclusions: ['l*'],
+        exemptRepositories: [],
+      },
+      'rule at-least-as-strict: every filter is covered by the target or the allowed exclusions (latest, lx within l*); target is IMMUTABLE_WITH_EXCLUSION [latest]',
+    ],
+  ] as const)('%s', (_name, setting, policy, reason) => {
+    expect(evaluateRepository(facts(setting), policy, NOW).reason).toBe(reason);
+  });
+});

@@ -582,3 +582,57 @@ describe('the staged exemption reason', () => {
     );
   });
 });
+
+describe('reasons that name several tags or doubts', () => {
+  const moves = (tag: string, from: number) => [push(tag, 'sha256:a', from), push(tag, 'sha256:b', from + 1)];
+  const edgeAndLatest: StrictnessPolicy = {
+    target: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['edge', 'latest'] },
+  };
+
+  it('lists every breaking and every harmless moved tag, comma-separated', () => {
+    const known = history([
+      ...moves('dev', 1),
+      ...moves('edge', 3),
+      ...moves('latest', 5),
+      ...moves('prod', 7),
+    ]);
+    const plan = planRepository(candidate('team/api'), known, edgeAndLatest);
+    expect(plan.breakingTags).toEqual(['dev', 'prod']);
+    expect(plan.reason).toBe(
+      'tag(s) dev, prod moved in the window; a push would fail with ImageTagAlreadyExistsException; [edge, latest] moved but stay mutable under IMMUTABLE_WITH_EXCLUSION [edge, latest]',
+    );
+  });
+
+  it('leaves a breaking repository to its owner with every doubt, semicolon-separated', () => {
+    const known: History = {
+      kind: 'events',
+      pushesByRepository: groupPushes([...moves('dev', 1), push('v1', undefined, 3)]),
+      unreadable: { byRepository: new Map([['team/api', 1]]), unattributed: 0 },
+    };
+    expect(planRepository(candidate('team/api'), known, IMMUTABLE).suggestion).toEqual({
+      kind: 'needs-owner',
+      reason:
+        'CloudTrail records push(es) of [v1] without a digest: cannot tell whether they moved; 1 CloudTrail PutImage record(s) could not be read: one may be a push that moved a tag; needs its owner',
+    });
+  });
+
+  it.each([
+    [
+      'moved tags outside the allowed exclusions',
+      ['latest', 'prod', 'stage'],
+      MUTABLE,
+      'moved tags [prod, stage] are not within the allowed exclusions; needs its owner',
+    ],
+    [
+      'moved tags immutable now',
+      ['dev', 'latest'],
+      { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['x-*'] },
+      'moved tags [dev, latest] are immutable under IMMUTABLE_WITH_EXCLUSION [x-*] now; needs its owner',
+    ],
+  ])('names the %s, comma-separated', (_name, moved, before, reason) => {
+    expect(suggestExclusion(moved, before, { ...IMMUTABLE, allowedExclusions: ['latest'] })).toEqual({
+      kind: 'needs-owner',
+      reason,
+    });
+  });
+});
