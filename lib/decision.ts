@@ -148,8 +148,10 @@ function describeCoverage(filters: readonly string[], policy: StrictnessPolicy):
   return normalizeFilters(filters)
     .map((filter) => {
       const cover = coveringFilters(filter, permitted);
-      // Stryker disable next-line ConditionalExpression: `cover[0] === undefined` as `false` is unreachable, only a compliant setting's filters are described and each has a cover (the check is for the type of cover[0]).
-      return cover.includes(filter) || cover[0] === undefined ? filter : `${filter} within ${cover[0]}`;
+      const first = cover[0];
+      // Stryker disable next-line ConditionalExpression: `false` is unreachable, only a compliant setting's filters are described and each has a cover (the check is for the type of `first`); `true`, disabled with it, fails `a filter the policy permits itself is named alone, one inside a broader filter with it`.
+      if (first === undefined) return filter;
+      return cover.includes(filter) ? filter : `${filter} within ${first}`;
     })
     .join(', ');
 }
