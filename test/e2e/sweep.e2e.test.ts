@@ -146,7 +146,9 @@ describe('dist/sweep and the CLI against ECR', () => {
     for (const line of remediated)
       expect(line).toMatchObject({ dryRun: false, before: MUTABLE, after: IMMUTABLE });
     const exempt = audit.filter((line) => line.outcome === 'exempt');
-    expect(exempt.map((line) => [line.repositoryName, line.before, line.after])).toEqual([
+    // Records come in the order the pages are decided, which ECR (and moto) do not promise: compare by name.
+    const exemptRows = exempt.map((line) => [String(line.repositoryName), line.before, line.after] as const);
+    expect(exemptRows.sort(([a], [b]) => a.localeCompare(b))).toEqual([
       ['sandbox/a', MUTABLE, MUTABLE],
       ['sandbox/b', MUTABLE, MUTABLE],
     ]);
