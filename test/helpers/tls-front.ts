@@ -54,7 +54,10 @@ export async function startTlsFront(port: number, dir: string): Promise<TlsFront
   );
   if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr}`);
   const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (socket) => {
-    const upstream = connect(port, '127.0.0.1');
+    // No Nagle on either leg: a request written in two pieces (headers, then body) would otherwise wait
+    // for the server's delayed ACK of the first (up to 40 ms on Linux) before the second is passed on.
+    socket.setNoDelay(true);
+    const upstream = connect({ port, host: '127.0.0.1', noDelay: true });
     socket.pipe(upstream).pipe(socket);
     socket.on('error', () => upstream.destroy());
     upstream.on('error', () => socket.destroy());
