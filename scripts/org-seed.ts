@@ -25,6 +25,19 @@ export const ORG_ACCOUNTS = {
 export const REPOSITORIES_PER_ACCOUNT_REGION = 6;
 export const MUTABLE_EVERY = 2;
 
+/**
+ * The exemptions of the demo organisation, as flags of every command: repositories under `sandbox/` by
+ * name, and the exemption tags (reason and expiry) the seed puts on some repositories.
+ */
+export const ORG_POLICY_FLAGS = [
+  '--exempt-repository',
+  'sandbox/**',
+  '--exempt-tag-key',
+  'ecr-guard:exempt',
+  '--exempt-expiry-tag-key',
+  'ecr-guard:exempt-until',
+] as const;
+
 export function orgSeed(): OrganizationSeedRequest {
   const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
   const memberRole = (account: string) => ({

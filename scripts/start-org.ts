@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emulatorAdmin, startEmulator } from '../emulator/index.ts';
-import { MANAGEMENT_ACCESS_KEY, ORG_ACCOUNTS, ORG_REGIONS, orgSeed } from './org-seed.ts';
+import { MANAGEMENT_ACCESS_KEY, ORG_ACCOUNTS, ORG_POLICY_FLAGS, ORG_REGIONS, orgSeed } from './org-seed.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,15 +56,9 @@ type Out = {
   readonly table: (rows: readonly string[][]) => void;
 };
 
-/** The exemptions of the demo organisation, as flags of every command. */
-const POLICY_FLAGS = [
-  '--exempt-repository',
-  'sandbox/**',
-  '--exempt-tag-key',
-  'ecr-guard:exempt',
-  '--exempt-expiry-tag-key',
-  'ecr-guard:exempt-until',
-];
+/** A command line as a user would type it: words with shell wildcards in single quotes. */
+const commandText = (words: readonly string[]) =>
+  words.map((word) => (/[*?[\]]/.test(word) ? `'${word}'` : word)).join(' ');
 
 export interface OrganizationDemo {
   /** The evidence report of the organisation as HTML at `file` (relative to the project); throws when it is not as expected. */
@@ -105,12 +99,12 @@ export async function organizationDemo(out: Out): Promise<OrganizationDemo> {
       region: ORG_REGIONS[1],
       repositories: [{ name: 'sandbox/scratch', imageTagMutability: 'MUTABLE' }],
     });
-    const command = `ecr-guard sweep --org ${regions.join(' ')} --exempt-repository 'sandbox/**' --exempt-tag-key ecr-guard:exempt --exempt-expiry-tag-key ecr-guard:exempt-until --json`;
+    const command = `ecr-guard sweep --org ${regions.join(' ')} ${commandText(ORG_POLICY_FLAGS)} --json`;
     out.heading(`4. organisation: ${command}`);
     console.log(
       `  as the management account ${ORG_ACCOUNTS.management}; ${ORG_ACCOUNTS.legacy} (legacy) has no member role, ${ORG_ACCOUNTS.closed} (closed) is SUSPENDED`,
     );
-    const { code, stdout } = await runCli(['sweep', '--org', ...regions, ...POLICY_FLAGS, '--json'], env);
+    const { code, stdout } = await runCli(['sweep', '--org', ...regions, ...ORG_POLICY_FLAGS, '--json'], env);
     const lines: SummaryLine[] = stdout
       .trim()
       .split('\n')
@@ -177,11 +171,11 @@ async function writeReport(
   const target = path.join(root, file);
   mkdirSync(path.dirname(target), { recursive: true });
   out.heading(
-    `6. evidence report: ecr-guard report --org ${regions.join(' ')} --exempt-repository 'sandbox/**' --exempt-tag-key ecr-guard:exempt --exempt-expiry-tag-key ecr-guard:exempt-until --output ${file}`,
+    `6. evidence report: ecr-guard report --org ${regions.join(' ')} ${commandText(ORG_POLICY_FLAGS)} --output ${file}`,
   );
   const started = Date.now();
   const { code, stderr } = await runCli(
-    ['report', '--org', ...regions, ...POLICY_FLAGS, '--output', target],
+    ['report', '--org', ...regions, ...ORG_POLICY_FLAGS, '--output', target],
     env,
     'pipe',
   );

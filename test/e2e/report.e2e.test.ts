@@ -26,6 +26,7 @@ import {
 import {
   MANAGEMENT_ACCESS_KEY,
   ORG_ACCOUNTS,
+  ORG_POLICY_FLAGS,
   ORG_REGIONS,
   ORG_ROLE_NAME,
   orgSeed,
@@ -39,14 +40,6 @@ const { management, payments, analytics, legacy, closed } = ORG_ACCOUNTS;
 const HOME_REGION = 'eu-west-1';
 const BUCKET = 'guard-results';
 const REGION_FLAGS = ORG_REGIONS.flatMap((region) => ['--region', region]);
-const POLICY_FLAGS = [
-  '--exempt-repository',
-  'sandbox/**',
-  '--exempt-tag-key',
-  'ecr-guard:exempt',
-  '--exempt-expiry-tag-key',
-  'ecr-guard:exempt-until',
-];
 /** The same policy as the functions read it. */
 const POLICY_ENV = {
   EXEMPT_REPOSITORIES: 'sandbox/**',
@@ -200,7 +193,7 @@ describe('ecr-guard report, end to end against the emulator organisation', () =>
     const { code, stderr } = await report([
       '--org',
       ...REGION_FLAGS,
-      ...POLICY_FLAGS,
+      ...ORG_POLICY_FLAGS,
       '--format',
       'json',
       '--output',
@@ -266,7 +259,7 @@ describe('ecr-guard report, end to end against the emulator organisation', () =>
 
   it('writes the HTML page, the data it shows and its hash included, and exits 0 however non-compliant the data', async () => {
     const file = path.join(work, 'live.html');
-    const { code } = await report(['--org', ...REGION_FLAGS, ...POLICY_FLAGS, '--output', file]);
+    const { code } = await report(['--org', ...REGION_FLAGS, ...ORG_POLICY_FLAGS, '--output', file]);
     expect(code).toBe(0);
     const html = readFileSync(file, 'utf8');
     const hash = /<code id="sha256">([0-9a-f]{64})<\/code>/.exec(html)?.[1];
@@ -285,7 +278,7 @@ describe('ecr-guard report, end to end against the emulator organisation', () =>
   it('gives the same matrix and exemptions from a saved CLI --json file of the same state', async () => {
     // Prepare: the sweep's dry run saved as JSON lines.
     const saved = await runBuiltCli(
-      ['sweep', '--dry-run', '--org', ...REGION_FLAGS, ...POLICY_FLAGS, '--json'],
+      ['sweep', '--dry-run', '--org', ...REGION_FLAGS, ...ORG_POLICY_FLAGS, '--json'],
       env(),
     );
     expect(saved.code).toBe(1); // legacy's role cannot be assumed
@@ -294,7 +287,15 @@ describe('ecr-guard report, end to end against the emulator organisation', () =>
     const live = await liveReport();
     // Act
     const file = path.join(work, 'saved.json');
-    const { code } = await report(['--from', lines, ...POLICY_FLAGS, '--format', 'json', '--output', file]);
+    const { code } = await report([
+      '--from',
+      lines,
+      ...ORG_POLICY_FLAGS,
+      '--format',
+      'json',
+      '--output',
+      file,
+    ]);
     // Assess
     expect(code).toBe(0);
     const fromFile = readJson(file);
