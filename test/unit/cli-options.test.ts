@@ -5,31 +5,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regionsOf } from '../../bin/context.ts';
 import { configFromOptions, parseCommonOptions } from '../../bin/options.ts';
-import { runCli } from '../../bin/program.ts';
 import { type FlagScope, SETTINGS, settingRows } from '../../lib/settings.ts';
 import { startTestEmulator, type TestEmulator } from '../emulator/helpers.ts';
 import { runNode } from '../helpers/child-process.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { projectRoot } from '../helpers/fixtures.ts';
 
-async function cli(args: readonly string[], env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const code = await runCli(args, { stdout, stderr, env });
-  return { code, stdout: out, stderr: err };
-}
+const cli = (args: readonly string[], env: Record<string, string> = {}) => runCliInProcess(args, { env });
 
 /** Runs bin/ecr-guard.ts in a child process with exactly `env` (plus PATH), no shared AWS config. */
 function cliProcess(args: readonly string[], env: Record<string, string>) {

@@ -2,12 +2,10 @@
  * The organisation wiring of the functions and the CLI: where a sweep payload acts, what the scope function
  * answers (inline or through S3), how the CLI's exit code reads an organisation run, and the usage errors.
  */
-import { PassThrough } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EXIT, exitCodeOf, mostSevere } from '../../bin/exit-codes.ts';
-import { runCli } from '../../bin/program.ts';
 import { createScopeHandler } from '../../functions/scope/handler.ts';
 import type { MemberEcrRequest } from '../../functions/shared/member-ecr.ts';
 import { createSweepHandler } from '../../functions/sweep/handler.ts';
@@ -15,6 +13,7 @@ import { parseSweepTarget } from '../../functions/sweep/target.ts';
 import { emptyCounts } from '../../lib/audit.ts';
 import type { OrganizationLister } from '../../lib/scope.ts';
 import { createScopeItemWriter, type ScopeItem } from '../../lib/scope-items.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { createMemoryEcr } from '../helpers/memory-ecr.ts';
 import { auditorFactory, testConfig, testLogger, testMetrics } from '../helpers/runtime.ts';
 
@@ -250,17 +249,8 @@ describe('the CLI over several accounts', () => {
     },
     { args: ['sweep', '--org', '--role-name', 'bad role'], message: '--role-name: must be an IAM role name' },
   ])('refuses $args with exit 2 naming the flag', async ({ args, message }) => {
-    const stderr = new PassThrough();
-    let text = '';
-    stderr.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    const code = await runCli([...args, '--region', 'eu-west-1'], {
-      stdout: new PassThrough(),
-      stderr,
-      env: {},
-    });
+    const { code, stderr } = await runCliInProcess([...args, '--region', 'eu-west-1']);
     expect(code).toBe(EXIT.usage);
-    expect(text).toContain(message);
+    expect(stderr).toContain(message);
   });
 });

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import {
   DescribeImagesCommand,
   ECRClient,
@@ -14,13 +13,13 @@ import {
   planExitCode,
   planRegion,
 } from '../../bin/commands/plan-region.ts';
-import { runCli } from '../../bin/program.ts';
 import type { AuditRecord } from '../../lib/audit.ts';
 import { type CloudTrailAdapter, LookupFailedError } from '../../lib/cloudtrail.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
 import { ECR_ACTIONS } from '../../lib/iam-actions.ts';
 import type { PushRecord, UntaggedImage } from '../../lib/push-history.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { createMemoryEcr, type MemoryEcr } from '../helpers/memory-ecr.ts';
 import { testConfig } from '../helpers/runtime.ts';
 
@@ -455,16 +454,11 @@ describe('plan options', () => {
   });
 
   it('is a usage error (exit 2) through the CLI', async () => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let err = '';
-    stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
+    const { code, stderr } = await runCliInProcess(['plan', '--days', '120'], {
+      env: { AWS_REGION: 'eu-west-1' },
     });
-    expect(
-      await runCli(['plan', '--days', '120'], { stdout, stderr, env: { AWS_REGION: 'eu-west-1' } }),
-    ).toBe(2);
-    expect(err).toContain('--days');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--days');
   });
 });
 

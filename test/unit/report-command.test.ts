@@ -6,28 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../bin/program.ts';
 import { describeScope } from '../../bin/report-live.ts';
 import { parseSavedSources } from '../../bin/report-saved.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { testConfig } from '../helpers/runtime.ts';
 
-async function cli(args: readonly string[], options: { tty?: boolean } = {}) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: options.tty === true });
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  stderr.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const code = await runCli(args, { stdout, stderr, env: {} });
-  return { code, stdout: out, stderr: err };
-}
+const cli = runCliInProcess;
 
 const ORGANIZATION = testConfig().organization;
 const lines = (accountId: string, regions: readonly string[]) =>
