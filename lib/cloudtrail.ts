@@ -141,8 +141,8 @@ export function createCloudTrailAdapter(
         const page = output.Events ?? [];
         events += page.length;
         for (const event of page) {
-          const push =
-            event.CloudTrailEvent === undefined ? undefined : parsePushRecord(event.CloudTrailEvent);
+          // A missing CloudTrailEvent reads as unreadable like any other (parsePushRecord takes unknown).
+          const push = parsePushRecord(event.CloudTrailEvent);
           if (push !== undefined) {
             pushes.push(push);
             continue;

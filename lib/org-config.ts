@@ -23,12 +23,11 @@ export function scopeRequestOf(
   regions: readonly string[],
   ownAccountId?: string,
 ): ScopeRequest {
-  const accounts =
-    organization.accounts.length > 0 || isMultiAccount(organization)
-      ? organization.accounts
-      : ownAccountId === undefined
-        ? []
-        : [ownAccountId];
+  const accounts = isMultiAccount(organization)
+    ? organization.accounts
+    : ownAccountId === undefined
+      ? []
+      : [ownAccountId];
   return parseScopeRequest({
     organization: organization.enabled,
     ...(accounts.length > 0 ? { accounts: [...accounts] } : {}),

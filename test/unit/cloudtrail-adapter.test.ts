@@ -135,14 +135,18 @@ describe('the CloudTrail adapter', () => {
             eventTime: 'x',
             requestParameters: { omitted: true },
           }),
-          Resources: [{ ResourceType: 'AWS::ECR::Repository', ResourceName: 'shop/web' }],
+          Resources: [
+            { ResourceType: 'AWS::IAM::Role', ResourceName: 'ci' },
+            { ResourceType: 'AWS::ECR::Repository', ResourceName: 'shop/web' },
+          ],
         },
         { EventName: 'PutImage', CloudTrailEvent: '{not json' },
+        { EventName: 'PutImage', Resources: [{ ResourceType: 'AWS::IAM::Role', ResourceName: 'deployer' }] },
       ],
     });
     const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
     const result = await adapter.lookupPushes({ days: 7, now: NOW });
-    expect(result).toMatchObject({ events: 3, unreadable: 2 });
+    expect(result).toMatchObject({ events: 4, unreadable: 3 });
     expect([...result.unreadableByRepository]).toEqual([['shop/web', 1]]);
   });
 
@@ -162,9 +166,69 @@ describe('the CloudTrail adapter', () => {
     trailMock.on(LookupEventsCommand).resolves({ Events: [], NextToken: 'same' });
     const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
     await expect(adapter.lookupPushes({ days: 7, now: NOW })).rejects.toMatchObject({
+      name: 'LookupFailedError',
+      service: 'cloudtrail',
+      operation: 'LookupEvents',
       code: 'RepeatedPageTokenError',
+      retryable: false,
       calls: 2,
     });
+  });
+
+  it('passes the abort signal on to each call, so an abort also cancels the request in flight', async () => {
+    trailMock.on(LookupEventsCommand).resolves({ Events: [] });
+    const interrupt = new AbortController();
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
+    await adapter.lookupPushes({ days: 7, now: NOW, signal: interrupt.signal });
+    // The mock's types list the command alone; the client's send takes its options second.
+    const sent: readonly unknown[] = trailMock.send.firstCall.args;
+    expect(sent[1]).toEqual({ abortSignal: interrupt.signal });
+  });
+
+  it('fails the pass naming LookupEvents when the wait between retries fails', async () => {
+    trailMock
+      .on(LookupEventsCommand)
+      .rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }));
+    const clock = fakeClock();
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), {
+      now: clock.now,
+      limiter: createRateLimiter(1000, clock),
+      sleep: () => Promise.reject(Object.assign(new Error('interrupted'), { name: 'AbortError' })),
+    });
+    await expect(adapter.lookupPushes({ days: 7, now: NOW })).rejects.toMatchObject({
+      name: 'LookupFailedError',
+      service: 'cloudtrail',
+      operation: 'LookupEvents',
+      code: 'AbortError',
+      calls: 1,
+    });
+  });
+
+  it('waits on real timers when given no clock (the CLI’s adapter)', async () => {
+    trailMock
+      .on(LookupEventsCommand)
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }))
+      .resolves({ Events: [putImage('a', 'latest', 'sha256:1', 1)] });
+    // No backoff and a clock a second ahead at every reading: the waits are of 0 ms, on setTimeout.
+    let seconds = 0;
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), {
+      random: () => 0,
+      now: () => {
+        seconds += 1;
+        return seconds * 1000;
+      },
+    });
+    expect(await adapter.lookupPushes({ days: 7, now: NOW })).toMatchObject({ events: 1, calls: 2 });
+  });
+
+  it.each([
+    [1, '2026-11-29T00:00:00Z'],
+    [90, '2026-09-01T00:00:00Z'],
+  ])('accepts a window of %s days, from %s', async (days, start) => {
+    trailMock.on(LookupEventsCommand).resolves({ Events: [] });
+    const adapter = createCloudTrailAdapter(new CloudTrailClient({ region: 'eu-west-1' }), fakeClock());
+    expect(await adapter.lookupPushes({ days, now: NOW })).toMatchObject({ events: 0, calls: 1 });
+    expect(trailMock).toHaveReceivedCommandWith(LookupEventsCommand, { StartTime: new Date(start) });
   });
 
   it.each([0, 91, 1.5])('refuses a window of %s days', async (days) => {

@@ -85,7 +85,10 @@ describe('createOrganizationsAdapter', () => {
       orgMock.on(DescribeOrganizationCommand).resolves({ Organization: { Id: 'o-abcdef1234' } });
       await expect(adapter().describeOrganization()).rejects.toMatchObject({
         name: 'AwsCallError',
+        service: 'organizations',
+        operation: 'DescribeOrganization',
         code: 'NoManagementAccount',
+        retryable: false,
       });
     });
   });
@@ -268,6 +271,37 @@ describe('createOrganizationsAdapter', () => {
       const accounts = await adapter().listAccountsUnder(['r-root']);
       expect(accounts.map((a) => a.accountId).sort()).toEqual([A, B, C, D]);
       expect(sleeps).toHaveLength(1);
+    });
+
+    it('skips a child OU listed without an id', async () => {
+      orgMock
+        .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'r-root' })
+        .resolves({ OrganizationalUnits: [{ Name: 'no id' }, { Id: 'ou-ab12-sandbox0' }] });
+      const accounts = await adapter().listAccountsUnder(['r-root']);
+      expect(accounts.map((a) => a.accountId)).toEqual([A, D]);
+      const parents = orgMock
+        .commandCalls(ListAccountsForParentCommand)
+        .map((call) => call.args[0].input.ParentId);
+      expect(parents).toEqual(['r-root', 'ou-ab12-sandbox0', 'ou-ab12-sandbox0']);
+    });
+
+    it('keeps an account listed under two OUs (moved during the walk) once, as first listed', async () => {
+      orgMock
+        .on(ListAccountsForParentCommand, { ParentId: 'ou-ab12-prodeu00' })
+        .resolves({ Accounts: [{ Id: B, Name: 'moved', State: 'SUSPENDED' }] });
+      const accounts = await adapter().listAccountsUnder(['r-root']);
+      expect(accounts.map((a) => a.accountId)).toEqual([A, B, D]);
+      expect(accounts[1]).toEqual({ accountId: B, name: undefined, state: 'ACTIVE' });
+    });
+
+    it('translates a failed OU listing into an AwsCallError naming ListOrganizationalUnitsForParent', async () => {
+      orgMock.on(ListOrganizationalUnitsForParentCommand).rejects(accessDenied());
+      await expect(adapter().listAccountsUnder(['r-root'])).rejects.toMatchObject({
+        service: 'organizations',
+        operation: 'ListOrganizationalUnitsForParent',
+        code: 'AccessDeniedException',
+        retryable: false,
+      });
     });
 
     it('translates an unknown parent into an AwsCallError naming the operation', async () => {
