@@ -289,6 +289,7 @@ export function planFindingUpdates(input: SyncInput): SyncPlan {
     };
     const key = JSON.stringify([
       need.action,
+      // Stryker disable next-line LogicalOperator: `&&` is equivalent, the status follows from the action (release: NEW, suppress-*: SUPPRESSED, note-remediated: none), so the action in the key already keeps apart what the status would.
       need.workflowStatus ?? null,
       need.note,
       Object.entries(userDefinedFields).sort(),

@@ -114,7 +114,8 @@ export function createSecurityHubSink(options: SecurityHubSinkOptions): AuditPub
     let problem: string | undefined;
     const warn = () => {
       totals.failed += failed;
-      if (problem === undefined && failed === 0) return;
+      // Every problem leaves something unsynced (failed > 0): nothing unsynced is nothing to say.
+      if (failed === 0) return;
       options.logger.warn('Security Hub sync incomplete', {
         ...where,
         syncRegion: options.syncRegion ?? group.region,

@@ -198,6 +198,7 @@ describe('the Security Hub sink', () => {
 
   it.each([
     ['a page of 45 decisions, part of the registry', 45, 45, false, [20, 20, 5]],
+    ['a page of 40 decisions, part of the registry', 40, 40, false, [20, 20]],
     ['the whole registry of 45 decisions', 45, 45, true, [undefined]],
     ['3 decisions among 500 repositories, all of the registry', 3, 500, true, [3]],
   ] as const)('reads %s in the fewest calls: %j', async (_name, decided, repositories, complete, reads) => {
@@ -313,6 +314,13 @@ describe('the Security Hub sink', () => {
 });
 
 describe('the Security Hub sink, edges', () => {
+  it('keeps what it is handed for the settle, counting nothing published or failed yet', async () => {
+    const hub = recordingHub([finding('a')]);
+    const { sink } = sinkOver(hub);
+    expect(await sink.publish([decision('a', 'exempt')])).toEqual({ published: 0, failed: 0 });
+    expect(hub.reads).toEqual([]);
+  });
+
   it('logs nothing when every decided finding is synced', async () => {
     const { sink, log } = sinkOver(recordingHub([finding('a')]));
     expect(await settle(sink, [decision('a', 'exempt')])).toMatchObject({ published: 1, failed: 0 });
