@@ -536,6 +536,11 @@ describe('planFindingUpdates, edges', () => {
     expect(result.outcome).toBe('note-remediated');
   });
 
+  it('marks a finding under the key ecr-immutability-guard', () => {
+    const { update } = single(record('app', 'remediated', { after: IMMUTABLE }), finding('app'));
+    expect(update?.userDefinedFields).toEqual({ 'ecr-immutability-guard': 'remediated' });
+  });
+
   it('names the caller as the notes’ author, cut to 512 characters', () => {
     const rec = record('app', 'remediated', { after: IMMUTABLE });
     const named = planFindingUpdates({

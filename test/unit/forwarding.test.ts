@@ -138,6 +138,30 @@ describe('createForwardingRuleReader', () => {
     expect(await reader().read(FORWARDING_RULE_NAME)).toEqual({ exists: false });
   });
 
+  it('names DescribeRule in the AwsCallError of a rule it may not read', async () => {
+    events.on(DescribeRuleCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(reader().read(FORWARDING_RULE_NAME)).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'DescribeRule',
+      code: 'AccessDeniedException',
+    });
+  });
+
+  it('fails a listing that repeats a page token as an AwsCallError that is not worth retrying', async () => {
+    events.on(DescribeRuleCommand).resolves({ State: 'ENABLED' });
+    events.on(ListTargetsByRuleCommand).resolves({ Targets: [], NextToken: 'loop' });
+    await expect(reader().read(FORWARDING_RULE_NAME)).rejects.toMatchObject({
+      name: 'AwsCallError',
+      code: 'RepeatedPageTokenError',
+      retryable: false,
+    });
+  });
+
   it('reads a rule that does not exist as a fact', async () => {
     events
       .on(DescribeRuleCommand)
