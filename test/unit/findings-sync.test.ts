@@ -9,6 +9,7 @@ import { type AuditRecord, type Outcome, repositoryRecord } from '../../lib/audi
 import { MAX_NOTE_LENGTH } from '../../lib/finding-notes.ts';
 import {
   type ControlFinding,
+  decidesFinding,
   FINDING_OUTCOMES,
   type FindingOutcome,
   type FindingUpdate,
@@ -470,12 +471,142 @@ describe('planFindingUpdates, properties', () => {
 });
 
 describe('repositoryArnOf', () => {
-  it('builds the ARN of a record that has none, in the Region’s partition', () => {
-    const base = { ...record('app', 'gone'), repositoryArn: undefined };
-    expect(repositoryArnOf(base)).toBe(arn('app'));
-    expect(repositoryArnOf({ ...base, region: 'cn-north-1' })).toBe(
-      `arn:aws-cn:ecr:cn-north-1:${ACCOUNT}:repository/app`,
+  const base = { ...record('app', 'gone'), repositoryArn: undefined };
+
+  it('takes the record’s own ARN', () => {
+    expect(repositoryArnOf({ ...base, repositoryArn: 'arn:aws:ecr:us-east-1:1:repository/own' })).toBe(
+      'arn:aws:ecr:us-east-1:1:repository/own',
     );
-    expect(repositoryArnOf({ ...base, registryId: undefined })).toBeUndefined();
+  });
+
+  it.each([
+    [REGION, arn('app')],
+    ['cn-north-1', `arn:aws-cn:ecr:cn-north-1:${ACCOUNT}:repository/app`],
+    ['us-gov-west-1', `arn:aws-us-gov:ecr:us-gov-west-1:${ACCOUNT}:repository/app`],
+  ])('builds the ARN of a record in %s that has none, in the Region’s partition', (region, expected) => {
+    expect(repositoryArnOf({ ...base, region })).toBe(expected);
+  });
+
+  it.each(['registryId', 'region', 'repositoryName'] as const)(
+    'builds no ARN for a record without its %s',
+    (field) => {
+      expect(repositoryArnOf({ ...base, [field]: undefined })).toBeUndefined();
+    },
+  );
+});
+
+describe('planFindingUpdates, edges', () => {
+  it('takes nothing from a creation template’s record', () => {
+    const template: AuditRecord = {
+      ...record('legacy/a', 'exempt', { reason: NAME_EXEMPTION }),
+      templatePrefix: 'legacy',
+    };
+    expect(decidesFinding(template)).toBe(false);
+    expect(single(template, finding('legacy/a')).outcome).toBe('no-decision');
+  });
+
+  it('judges a compliant record by its setting before when it has none after', () => {
+    const rec: AuditRecord = { ...record('app', 'compliant', { before: IMMUTABLE }), after: undefined };
+    expect(single(rec, finding('app')).outcome).toBe('in-line');
+  });
+
+  it('suppresses the failing finding of a repository compliant at a setting it was not told', () => {
+    const rec: AuditRecord = { ...record('app', 'compliant'), before: undefined, after: undefined };
+    expect(single(rec, finding('app')).outcome).toBe('suppress-compliant');
+  });
+
+  it('suppresses again a finding a person moved back to NEW, although it still holds the guard’s note', () => {
+    const first = single(record('legacy/a', 'exempt', { reason: NAME_EXEMPTION }), finding('legacy/a'));
+    const reopened = finding('legacy/a', { marker: 'suppressed', note: first.update?.note.text });
+    const again = single(record('legacy/a', 'exempt', { reason: NAME_EXEMPTION }), reopened);
+    expect(again.outcome).toBe('suppress-exempt');
+    expect(again.update?.workflowStatus).toBe('SUPPRESSED');
+  });
+
+  it.each([
+    ['marked remediated without a note', { marker: 'remediated' }],
+    ['holding the same remediation note without the guard’s marker', { marker: 'released', same: true }],
+  ])('notes a remediation on a finding %s', (_name, options) => {
+    const rec = record('app', 'remediated', { after: IMMUTABLE });
+    const earlier = single(rec, finding('app')).update?.note.text;
+    const result = single(
+      rec,
+      finding('app', { marker: options.marker, note: 'same' in options ? earlier : undefined }),
+    );
+    expect(result.outcome).toBe('note-remediated');
+  });
+
+  it('marks a finding under the key ecr-immutability-guard', () => {
+    const { update } = single(record('app', 'remediated', { after: IMMUTABLE }), finding('app'));
+    expect(update?.userDefinedFields).toEqual({ 'ecr-immutability-guard': 'remediated' });
+  });
+
+  it('names the caller as the notes’ author, cut to 512 characters', () => {
+    const rec = record('app', 'remediated', { after: IMMUTABLE });
+    const named = planFindingUpdates({
+      records: [rec],
+      findings: [finding('app')],
+      policy: POLICY,
+      now: NOW,
+      updatedBy: 'ecr-guard cli',
+    });
+    expect(named.updates[0]?.note.updatedBy).toBe('ecr-guard cli');
+    const long = planFindingUpdates({
+      records: [rec],
+      findings: [finding('app')],
+      policy: POLICY,
+      now: NOW,
+      updatedBy: 'u'.repeat(600),
+    });
+    expect(long.updates[0]?.note.updatedBy).toHaveLength(MAX_NOTE_LENGTH);
+  });
+
+  it.each([
+    ['49 other fields', 49, undefined],
+    ['49 other fields and its own marker', 49, 'released'],
+  ])('marks a finding that holds %s (50 fields in all)', (_name, count, marker) => {
+    const fields = Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${index}`, 'v']));
+    const result = plan(
+      [record('legacy/a', 'exempt', { reason: NAME_EXEMPTION })],
+      [finding('legacy/a', { fields, marker })],
+    );
+    expect(result.outcomes['suppress-exempt']).toBe(1);
+    expect(Object.keys(result.updates[0]?.userDefinedFields ?? {})).toHaveLength(50);
+  });
+
+  it('counts each decided repository without a finding once, and no repository it did not decide', () => {
+    const result = plan(
+      [
+        record('app', 'remediated', { after: IMMUTABLE }),
+        record('new', 'compliant', { before: IMMUTABLE }),
+        record('newer', 'exempt', { reason: NAME_EXEMPTION }),
+        record('deleted', 'gone'),
+      ],
+      [finding('app')],
+    );
+    expect(result.decidedWithoutFinding).toBe(2);
+  });
+
+  it('sends one update to findings whose other fields are the same in another order', () => {
+    const result = plan(
+      [
+        record('legacy/a', 'exempt', { reason: NAME_EXEMPTION }),
+        record('legacy/b', 'exempt', { reason: NAME_EXEMPTION }),
+      ],
+      [
+        finding('legacy/a', { fields: { owner: 'team-a', cost: 'c1' } }),
+        finding('legacy/b', { fields: { cost: 'c1', owner: 'team-a' } }),
+      ],
+    );
+    expect(result.updates.map((update) => update.findings.length)).toEqual([2]);
+  });
+
+  it('sends 200 findings in exactly 2 calls of 100', () => {
+    const names = Array.from({ length: 200 }, (_, index) => `legacy/r${index}`);
+    const result = plan(
+      names.map((name) => record(name, 'exempt', { reason: NAME_EXEMPTION })),
+      names.map((name) => finding(name)),
+    );
+    expect(result.updates.map((update) => update.findings.length)).toEqual([100, 100]);
   });
 });

@@ -112,6 +112,56 @@ describe('createForwardingRuleReader', () => {
     expect(FORWARDING_RULE_ACTIONS).toEqual(['events:DescribeRule', 'events:ListTargetsByRule']);
   });
 
+  it('reads a page without targets and skips a target without an ARN', async () => {
+    events.on(DescribeRuleCommand).resolves({ State: 'ENABLED' });
+    events
+      .on(ListTargetsByRuleCommand)
+      .resolvesOnce({ NextToken: 'next' })
+      .resolvesOnce({
+        Targets: [
+          { Id: 'no-arn', Arn: undefined },
+          { Id: 'b', Arn: BUS },
+        ],
+      });
+    expect(await reader().read(FORWARDING_RULE_NAME)).toEqual({
+      exists: true,
+      state: 'ENABLED',
+      targetArns: [BUS],
+    });
+  });
+
+  it('reads a rule deleted while its targets were listed as not existing', async () => {
+    events.on(DescribeRuleCommand).resolves({ State: 'ENABLED' });
+    events
+      .on(ListTargetsByRuleCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Rule does not exist', $metadata: {} }));
+    expect(await reader().read(FORWARDING_RULE_NAME)).toEqual({ exists: false });
+  });
+
+  it('names DescribeRule in the AwsCallError of a rule it may not read', async () => {
+    events.on(DescribeRuleCommand).rejects(
+      Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(reader().read(FORWARDING_RULE_NAME)).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'DescribeRule',
+      code: 'AccessDeniedException',
+    });
+  });
+
+  it('fails a listing that repeats a page token as an AwsCallError that is not worth retrying', async () => {
+    events.on(DescribeRuleCommand).resolves({ State: 'ENABLED' });
+    events.on(ListTargetsByRuleCommand).resolves({ Targets: [], NextToken: 'loop' });
+    await expect(reader().read(FORWARDING_RULE_NAME)).rejects.toMatchObject({
+      name: 'AwsCallError',
+      code: 'RepeatedPageTokenError',
+      retryable: false,
+    });
+  });
+
   it('reads a rule that does not exist as a fact', async () => {
     events
       .on(DescribeRuleCommand)

@@ -14,7 +14,7 @@ import {
   SecurityHubServiceException,
 } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsCallError } from '../../lib/errors.ts';
 import type { FindingUpdate } from '../../lib/findings-sync.ts';
 import { SECURITY_HUB_ACTIONS } from '../../lib/iam-actions.ts';
@@ -287,7 +287,141 @@ describe('the Security Hub adapter', () => {
   });
 });
 
+describe('the Security Hub adapter, edges', () => {
+  beforeEach(() => hubMock.reset());
+  afterEach(() => vi.useRealTimers());
+  const arn = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
+  const concurrent = (id: string) => ({
+    FindingIdentifier: { Id: id, ProductArn: PRODUCT },
+    ErrorCode: 'ConcurrentUpdateError',
+    ErrorMessage: 'Concurrent finding updates detected',
+  });
+
+  it('reads a finding without a record state as ACTIVE', async () => {
+    hubMock.on(GetFindingsCommand).resolves({ Findings: [raw('a', { RecordState: undefined })] });
+    const pass = await adapterWith().findControlFindings({ accountId: ACCOUNT, region: REGION });
+    expect(pass).toMatchObject({ unreadable: 0, outside: 0 });
+    expect(pass.findings.map((finding) => finding.id)).toEqual(['finding/a']);
+  });
+
+  it('reads the findings of 20 repositories in one call', async () => {
+    const resourceIds = Array.from({ length: 20 }, (_, index) => arn(`r${index}`));
+    hubMock.on(GetFindingsCommand).resolves({ Findings: [raw('r0')] });
+    const pass = await adapterWith().findControlFindings({ accountId: ACCOUNT, region: REGION, resourceIds });
+    expect(pass.findings).toHaveLength(1);
+    expect(hubMock.commandCalls(GetFindingsCommand)[0]?.args[0].input.Filters?.ResourceId).toHaveLength(20);
+  });
+
+  it('names the limit and the count when it refuses resource ids', async () => {
+    await expect(
+      adapterWith().findControlFindings({ accountId: ACCOUNT, region: REGION, resourceIds: [] }),
+    ).rejects.toThrow('resourceIds must name 1 to 20 resources, got 0');
+  });
+
+  it('spaces its calls on the real clock when given none', async () => {
+    vi.useFakeTimers();
+    hubMock
+      .on(GetFindingsCommand)
+      .resolvesOnce({ Findings: [], NextToken: 'p2' })
+      .resolvesOnce({ Findings: [] });
+    const pass = createSecurityHubAdapter(new SecurityHubClient({ region: REGION })).findControlFindings({
+      accountId: ACCOUNT,
+      region: REGION,
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(hubMock.commandCalls(GetFindingsCommand)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(332);
+    expect(hubMock.commandCalls(GetFindingsCommand)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(await pass).toMatchObject({ pages: 2, calls: 2 });
+  });
+
+  it('sends 200 findings in exactly 2 calls', async () => {
+    hubMock.on(BatchUpdateFindingsCommand).callsFake((input: { FindingIdentifiers: unknown[] }) => ({
+      ProcessedFindings: input.FindingIdentifiers,
+    }));
+    const result = await adapterWith().updateFindings([update(200)]);
+    expect(result).toEqual({ processed: 200, unprocessed: [], batches: 2, calls: 2 });
+  });
+
+  it('counts nothing processed from an answer that lists no findings, and names what it was not told', async () => {
+    hubMock
+      .on(BatchUpdateFindingsCommand)
+      .resolvesOnce({})
+      .resolvesOnce({
+        ProcessedFindings: [],
+        UnprocessedFindings: [
+          { FindingIdentifier: undefined, ErrorCode: undefined, ErrorMessage: undefined },
+        ],
+      });
+    expect(await adapterWith().updateFindings([update(1), update(1)])).toEqual({
+      processed: 0,
+      unprocessed: [{ id: '', productArn: '', errorCode: 'Unknown', errorMessage: '' }],
+      batches: 2,
+      calls: 2,
+    });
+  });
+
+  it.each([
+    [undefined, 3],
+    [0, 1],
+    [1, 2],
+  ])(
+    'sends findings that stay unprocessed by a concurrent update again at most %s times (default 2): %i calls',
+    async (unprocessedRetries, calls) => {
+      hubMock
+        .on(BatchUpdateFindingsCommand)
+        .resolves({ ProcessedFindings: [], UnprocessedFindings: [concurrent('finding/r0')] });
+      const result = await adapterWith(
+        fakeClock(),
+        unprocessedRetries === undefined ? {} : { unprocessedRetries },
+      ).updateFindings([update(1)]);
+      expect(result).toEqual({
+        processed: 0,
+        unprocessed: [
+          {
+            id: 'finding/r0',
+            productArn: PRODUCT,
+            errorCode: 'ConcurrentUpdateError',
+            errorMessage: 'Concurrent finding updates detected',
+          },
+        ],
+        batches: calls,
+        calls,
+      });
+    },
+  );
+
+  it('sends again a finding left unprocessed by an internal failure', async () => {
+    hubMock
+      .on(BatchUpdateFindingsCommand)
+      .resolvesOnce({
+        UnprocessedFindings: [{ ...concurrent('finding/r0'), ErrorCode: 'InternalFailure' }],
+      })
+      .resolvesOnce({ ProcessedFindings: [{ Id: 'finding/r0', ProductArn: PRODUCT }] });
+    expect(await adapterWith().updateFindings([update(1)])).toMatchObject({ processed: 1, unprocessed: [] });
+  });
+});
+
 describe('readControlFinding', () => {
+  it('reads a finding without Region, compliance, note or user-defined fields', () => {
+    expect(
+      readControlFinding(
+        raw('a', { Region: undefined, Compliance: undefined, Note: undefined, UserDefinedFields: undefined }),
+      ),
+    ).toEqual({
+      id: 'finding/a',
+      productArn: PRODUCT,
+      accountId: ACCOUNT,
+      region: '',
+      resourceId: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/a`,
+      complianceStatus: undefined,
+      workflowStatus: 'NEW',
+      noteText: undefined,
+      userDefinedFields: {},
+    });
+  });
+
   it.each([
     ['no Id', { Id: undefined }],
     ['no ProductArn', { ProductArn: '' }],

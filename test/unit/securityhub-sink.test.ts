@@ -72,7 +72,10 @@ function finding(name: string, account = ACCOUNT, region = REGION): ControlFindi
  * A Security Hub adapter over `findings`, recording each read and update; `failing` fails that operation
  * (`second-read`: every read after the first).
  */
-function recordingHub(findings: readonly ControlFinding[], failing?: 'read' | 'second-read' | 'update') {
+function recordingHub(
+  findings: readonly ControlFinding[],
+  failing?: 'read' | 'second-read' | 'update' | 'first-of-each-update',
+) {
   const reads: { accountId: string; region: string; resourceIds: readonly string[] | undefined }[] = [];
   const updates: FindingUpdate[] = [];
   let updateCalls = 0;
@@ -95,8 +98,21 @@ function recordingHub(findings: readonly ControlFinding[], failing?: 'read' | 's
       updateCalls += 1;
       if (failing === 'update') throw Object.assign(new Error('fault'), { name: 'InternalException' });
       updates.push(...batch);
-      const processed = batch.reduce((sum, update) => sum + update.findings.length, 0);
-      return { processed, unprocessed: [], batches: batch.length, calls: batch.length };
+      const unprocessed =
+        failing === 'first-of-each-update'
+          ? batch.flatMap(({ findings: [first] }) =>
+              first === undefined
+                ? []
+                : [{ ...first, errorCode: 'FindingNotFound', errorMessage: 'Finding Not Found' }],
+            )
+          : [];
+      const sent = batch.reduce((sum, update) => sum + update.findings.length, 0);
+      return {
+        processed: sent - unprocessed.length,
+        unprocessed,
+        batches: batch.length,
+        calls: batch.length,
+      };
     },
   };
   return { adapter, reads, updates, updateCalls: () => updateCalls };
@@ -182,6 +198,7 @@ describe('the Security Hub sink', () => {
 
   it.each([
     ['a page of 45 decisions, part of the registry', 45, 45, false, [20, 20, 5]],
+    ['a page of 40 decisions, part of the registry', 40, 40, false, [20, 20]],
     ['the whole registry of 45 decisions', 45, 45, true, [undefined]],
     ['3 decisions among 500 repositories, all of the registry', 3, 500, true, [3]],
   ] as const)('reads %s in the fewest calls: %j', async (_name, decided, repositories, complete, reads) => {
@@ -293,5 +310,143 @@ describe('the Security Hub sink', () => {
     expect(sink.settleMs?.()).toBe(2_100);
     await sink.settle?.({ complete: false });
     expect(sink.settleMs?.()).toBe(0);
+  });
+});
+
+describe('the Security Hub sink, edges', () => {
+  it('keeps what it is handed for the settle, counting nothing published or failed yet', async () => {
+    const hub = recordingHub([finding('a')]);
+    const { sink } = sinkOver(hub);
+    expect(await sink.publish([decision('a', 'exempt')])).toEqual({ published: 0, failed: 0 });
+    expect(hub.reads).toEqual([]);
+  });
+
+  it('logs nothing when every decided finding is synced', async () => {
+    const { sink, log } = sinkOver(recordingHub([finding('a')]));
+    expect(await settle(sink, [decision('a', 'exempt')])).toMatchObject({ published: 1, failed: 0 });
+    expect(log.warn).not.toHaveBeenCalled();
+  });
+
+  it('starts its calls with exactly 3 s left', async () => {
+    const hub = recordingHub([finding('a')]);
+    const { sink } = sinkOver(hub, { remainingMs: () => 3_000 });
+    expect(await settle(sink, [decision('a', 'exempt')])).toMatchObject({ published: 1, failed: 0 });
+  });
+
+  it('sends no update once the deadline is near after the reads, counting the findings it leaves', async () => {
+    const hub = recordingHub([finding('a'), finding('b')]);
+    let left = 10_000;
+    const { sink, log } = sinkOver(hub, { remainingMs: () => left });
+    await sink.publish([decision('a', 'exempt'), decision('b', 'remediated')]);
+    const read = hub.adapter.findControlFindings.bind(hub.adapter);
+    hub.adapter.findControlFindings = async (scope) => {
+      const pass = await read(scope);
+      left = 2_999;
+      return pass;
+    };
+    expect(await sink.settle?.({ complete: false })).toMatchObject({ published: 0, failed: 2 });
+    expect(hub.updateCalls()).toBe(0);
+    expect(log.warn).toHaveBeenCalledWith('Security Hub sync incomplete', {
+      accountId: ACCOUNT,
+      region: REGION,
+      syncRegion: REGION,
+      errorCode: 'Deadline',
+      unsynced: 2,
+    });
+  });
+
+  it('names the error of a failed update in its warning', async () => {
+    const hub = recordingHub([finding('a')], 'update');
+    const { sink, log } = sinkOver(hub, { syncRegion: 'us-east-2' });
+    await settle(sink, [decision('a', 'exempt')]);
+    expect(log.warn).toHaveBeenCalledWith('Security Hub sync incomplete', {
+      accountId: ACCOUNT,
+      region: REGION,
+      syncRegion: 'us-east-2',
+      errorCode: 'InternalException',
+      unsynced: 1,
+    });
+  });
+
+  it('counts the findings Security Hub left unprocessed as failed', async () => {
+    const hub = recordingHub([finding('a'), finding('b'), finding('c')], 'first-of-each-update');
+    const { sink, log } = sinkOver(hub);
+    const result = await settle(sink, [
+      decision('a', 'exempt'),
+      { ...decision('b', 'exempt'), reason: decision('a', 'exempt').reason },
+      decision('c', 'remediated'),
+    ]);
+    expect(result).toMatchObject({ published: 1, failed: 2, details: { batches: 2 } });
+    expect(log.warn).toHaveBeenCalledWith('Security Hub sync incomplete', {
+      accountId: ACCOUNT,
+      region: REGION,
+      syncRegion: REGION,
+      errorCode: undefined,
+      unsynced: 2,
+    });
+  });
+
+  it('counts a finding with no room for the guard’s marker as failed', async () => {
+    const full = {
+      ...finding('a'),
+      userDefinedFields: Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`k${index}`, 'v'])),
+    };
+    const { sink, log } = sinkOver(recordingHub([full]));
+    const result = await settle(sink, [decision('a', 'exempt')]);
+    expect(result).toMatchObject({ published: 0, failed: 1, details: { 'fields-full': 1 } });
+    expect(log.warn).toHaveBeenCalledWith(
+      'Security Hub sync incomplete',
+      expect.objectContaining({ errorCode: undefined, unsynced: 1 }),
+    );
+  });
+
+  it('places a record without an account id in its registry’s account', async () => {
+    const hub = recordingHub([finding('a')]);
+    const { sink } = sinkOver(hub);
+    const result = await settle(sink, [{ ...decision('a', 'exempt'), accountId: undefined }]);
+    expect(hub.reads.map(({ accountId }) => accountId)).toEqual([ACCOUNT]);
+    expect(result).toMatchObject({ published: 1, failed: 0 });
+  });
+
+  it.each([
+    ['account', { accountId: undefined, registryId: undefined }],
+    ['Region', { region: undefined, repositoryArn: undefined }],
+    ['repository ARN', { repositoryArn: undefined, repositoryName: undefined }],
+  ])(
+    'counts a decision without its %s as failed, once, and a gone repository without it not at all',
+    async (_name, missing) => {
+      const hub = recordingHub([finding('a')]);
+      const { sink, log } = sinkOver(hub);
+      const result = await settle(sink, [
+        { ...decision('a', 'exempt'), ...missing },
+        { ...decision('b', 'gone'), ...missing },
+      ]);
+      expect(result).toMatchObject({ published: 0, failed: 1 });
+      expect(hub.reads).toEqual([]);
+      expect(log.warn).toHaveBeenCalledWith('Security Hub sync: decisions without account or region', {
+        unplaced: 1,
+      });
+      expect(await sink.settle?.({ complete: false })).toMatchObject({ published: 0, failed: 0 });
+      expect(log.warn).toHaveBeenCalledOnce();
+    },
+  );
+
+  it('drops the decision of a repository found gone later in the invocation', async () => {
+    const hub = recordingHub([finding('a')]);
+    const { sink, regions } = sinkOver(hub);
+    const result = await settle(sink, [decision('a', 'exempt'), decision('a', 'gone')]);
+    expect(regions).toEqual([]);
+    expect(hub.reads).toEqual([]);
+    expect(result).toMatchObject({ published: 0, failed: 0 });
+  });
+
+  it.each([
+    [{ decided: 20, repositories: 100 }, true, true],
+    [{ decided: 20, repositories: 101 }, true, false],
+    [{ decided: 21, repositories: 200 }, true, true],
+    [{ decided: 21, repositories: 201 }, true, false],
+    [{ decided: 100, repositories: 100 }, false, false],
+  ])('reads %j whole when the records cover the registry (%s): %s', (group, complete, whole) => {
+    expect(readsWhole(group, complete)).toBe(whole);
   });
 });
