@@ -77,7 +77,11 @@ describe('a matrix cell', () => {
     ],
     [
       'an incomplete sweep, by its counts (its code is not shown)',
-      summary({ status: 'incomplete', code: 'Timeout', counts: counts({ compliant: 3, 'would-remediate': 1 }) }),
+      summary({
+        status: 'incomplete',
+        code: 'Timeout',
+        counts: counts({ compliant: 3, 'would-remediate': 1 }),
+      }),
       'incomplete',
       '3 compliant, 1 would-remediate',
     ],

@@ -25,9 +25,9 @@ const shownIn: Record<
   (text: string) => { notes: readonly string[]; madeAt: string | null }
 > = {
   html: (text) => ({
-    notes: [...(/<section id="notes">(.*?)<\/section>/s.exec(text)?.[1] ?? '').matchAll(/<li>(.*?)<\/li>/g)].map(
-      (match) => match[1] ?? '',
-    ),
+    notes: [
+      ...(/<section id="notes">(.*?)<\/section>/s.exec(text)?.[1] ?? '').matchAll(/<li>(.*?)<\/li>/g),
+    ].map((match) => match[1] ?? ''),
     madeAt: /<span id="made-at">(.*?)<\/span>/.exec(text)?.[1] ?? null,
   }),
   md: (text) => ({

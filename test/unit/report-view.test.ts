@@ -112,7 +112,9 @@ describe('the columns of the report’s tables', () => {
       Actor: 'arn:aws:iam::111111111111:user/bob',
       Reason: "push to tag 'v1' refused",
     });
-    expect(shown(RECORD_COLUMNS.blockedOverwrites, { ...blocked, imageTag: null, actor: null })).toMatchObject({
+    expect(
+      shown(RECORD_COLUMNS.blockedOverwrites, { ...blocked, imageTag: null, actor: null }),
+    ).toMatchObject({
       Tag: '—',
       Actor: '—',
     });
@@ -146,14 +148,20 @@ describe('the columns of the report’s tables', () => {
   });
 
   it('show a failure’s error code, or a dash without one', () => {
-    const failed = record(A, 'eu-west-1', 'app', { outcome: 'failed', errorCode: 'Throttling', reason: 'gave up' });
+    const failed = record(A, 'eu-west-1', 'app', {
+      outcome: 'failed',
+      errorCode: 'Throttling',
+      reason: 'gave up',
+    });
     expect(shown(RECORD_COLUMNS.failures, failed)).toEqual({
       Region: 'eu-west-1',
       Repository: 'app',
       'Error code': 'Throttling',
       Reason: 'gave up',
     });
-    expect(shown(RECORD_COLUMNS.failures, { ...failed, errorCode: null })).toMatchObject({ 'Error code': '—' });
+    expect(shown(RECORD_COLUMNS.failures, { ...failed, errorCode: null })).toMatchObject({
+      'Error code': '—',
+    });
   });
 
   it('show a source in words, with when and by whom, or that it does not say', () => {
@@ -172,7 +180,9 @@ describe('the columns of the report’s tables', () => {
       'Gathered at': '2026-06-01T00:00:00.000Z',
       'Gathered by': 'arn:aws:states:eu-west-1:111111111111:stateMachine:org',
     });
-    expect(columns({ kind: 'cli-json-lines', detail: 'run.jsonl', gatheredAt: null, gatheredBy: null })).toEqual({
+    expect(
+      columns({ kind: 'cli-json-lines', detail: 'run.jsonl', gatheredAt: null, gatheredBy: null }),
+    ).toEqual({
       Source: 'saved CLI --json output',
       What: 'run.jsonl',
       'Gathered at': 'unknown: the source does not record when its data was gathered',
@@ -188,7 +198,11 @@ describe('the columns of the report’s tables', () => {
 describe('the instant exemptions are measured from', () => {
   it('is the latest gathering time by the clock, not by the text, ignoring what is not a time', () => {
     // 2026-06-02T01:00:00+05:00 is 2026-06-01T20:00Z: earlier than the Z time, although later as text.
-    const sources = [source('2026-06-01T21:00:00Z'), source('2026-06-02T01:00:00+05:00'), source('yesterday')];
+    const sources = [
+      source('2026-06-01T21:00:00Z'),
+      source('2026-06-02T01:00:00+05:00'),
+      source('yesterday'),
+    ];
     expect(asOfOf(data({ sources }), undefined)).toEqual({ at: '2026-06-01T21:00:00Z', basis: 'gathered' });
     expect(asOfOf(data({ sources: [...sources].reverse() }), undefined)).toEqual({
       at: '2026-06-01T21:00:00Z',
