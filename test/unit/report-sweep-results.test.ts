@@ -108,6 +108,7 @@ describe('readResultWriterFiles', () => {
     ],
     ['epoch seconds', [1_780_272_000], '2026-06-01T00:00:00.000Z'],
     ['epoch milliseconds', [1_780_272_000_500], '2026-06-01T00:00:00.500Z'],
+    ['10¹² as milliseconds, not seconds', [1_000_000_000_000], '2001-09-09T01:46:40.000Z'],
     [
       'a known start, not one that is no time',
       ['not a time', '2026-06-01T00:00:00Z'],

@@ -259,19 +259,20 @@ describe('the exemptions', () => {
 
   it('lists those that end beyond 30 days by expiry, after the soon ones and before those without one', () => {
     const rows = [
-      record(A, 'eu-west-1', 'never'),
-      record(A, 'eu-west-1', 'late', { reason: until('2027-03-01') }),
-      record(A, 'eu-west-1', 'later', { reason: until('2027-12-01') }),
-      record(A, 'eu-west-1', 'soon', { reason: until('2026-06-20') }),
-      record(A, 'eu-west-1', 'past', { reason: until('2026-05-01') }),
+      record(A, 'eu-west-1', 'a-never'),
+      record(A, 'eu-west-1', 'x-march', { reason: until('2027-03-01') }),
+      record(A, 'eu-west-1', 'w-december', { reason: until('2027-12-01') }),
+      record(A, 'eu-west-1', 'y-soon', { reason: until('2026-06-20') }),
+      record(A, 'eu-west-1', 'z-past', { reason: until('2026-05-01') }),
     ];
+    // The names sort the other way round: only the expiry orders them.
     const view = viewOf({ ...data(), records: rows });
     expect(view.exemptions.map((row) => [row.subject, row.soon])).toEqual([
-      ['past', true],
-      ['soon', true],
-      ['late', false],
-      ['later', false],
-      ['never', false],
+      ['z-past', true],
+      ['y-soon', true],
+      ['x-march', false],
+      ['w-december', false],
+      ['a-never', false],
     ]);
   });
 
@@ -325,6 +326,20 @@ describe('the view of a data set', () => {
       ['absent', 'compliant', 'absent', 'compliant'],
       ['skipped', 'compliant', 'absent', 'compliant'],
       ['absent', 'absent', 'absent', 'absent'],
+    ]);
+  });
+
+  it('lists an account that only records name in its place by number, and one no summary names', () => {
+    const view = viewOf(
+      data({
+        accountRegions: [summary(B, 'eu-west-1', { accountName: null }), summary(C, 'eu-west-1')],
+        records: [record(A, 'eu-west-1', 'x', { outcome: 'failed' })],
+      }),
+    );
+    expect(view.accounts).toEqual([
+      { accountId: A, accountName: null },
+      { accountId: B, accountName: null },
+      { accountId: C, accountName: null },
     ]);
   });
 
