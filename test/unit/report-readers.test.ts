@@ -95,11 +95,12 @@ describe('readCliJsonLines', () => {
       { message: 'm'.repeat(100), level: 'INFO' },
       { level: 'DEBUG' },
       42,
+      null,
     ]);
     expect(notes).toEqual([
       `f.jsonl:1: the run reported an error: ${JSON.stringify(odd).slice(0, 200)}`,
       `f.jsonl:2: 2 lines of log message "${'m'.repeat(80)}" are not part of the report (the first here)`,
-      'f.jsonl:4: 2 lines of type null are not part of the report (the first here)',
+      'f.jsonl:4: 3 lines of type null are not part of the report (the first here)',
     ]);
   });
 
@@ -123,6 +124,17 @@ describe('readCliJsonLines', () => {
     ]);
     expect(notes).toEqual([
       "f.jsonl: holds CLI lines and the functions' audit log lines; shown as the CLI's, which record no time",
+    ]);
+  });
+
+  it.each([
+    ['an audit line', audit()],
+    ['a summary line', regionSummary('eu-west-1')],
+    ['a total line', { type: 'total', result: 'succeeded' }],
+  ])('takes a file of audit log lines with %s for the CLI’s', (_name, line) => {
+    const { data } = read([logLine({ function_arn: 'arn:f1' }), line]);
+    expect(data.sources).toEqual([
+      { kind: 'cli-json-lines', detail: 'f.jsonl', gatheredAt: null, gatheredBy: null },
     ]);
   });
 
