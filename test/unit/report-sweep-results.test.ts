@@ -173,9 +173,22 @@ describe('readResultWriterFiles', () => {
 
 describe('stateMachineOfMapRun', () => {
   it.each([
+    [
+      'a label that holds a slash, by the name before the first',
+      `${MAP_RUN.replace('Sweep:1', 'Sweep/x:1')}`,
+    ],
+    ['a partition, Region and account as the ARN names them', MAP_RUN],
+  ])('names the state machine of %s', (_name, arn) => {
+    expect(stateMachineOfMapRun(arn)).toBe('arn:aws:states:eu-west-1:111111111111:stateMachine:org-sweep');
+  });
+
+  it.each([
     ['text before the ARN', `see ${MAP_RUN}`],
     ['an account of 11 digits', 'arn:aws:states:eu-west-1:11111111111:mapRun:org/Map:1'],
     ['a Map Run without its label', 'arn:aws:states:eu-west-1:111111111111:mapRun:org:1'],
+    ['a name with a colon before its label', 'arn:aws:states:eu-west-1:111111111111:mapRun:org:x/Map:1'],
+    ['an account of 13 digits', 'arn:aws:states:eu-west-1:1111111111111:mapRun:org/Map:1'],
+    ['an empty state machine name', 'arn:aws:states:eu-west-1:111111111111:mapRun:/Map:1'],
     ['a state machine ARN', 'arn:aws:states:eu-west-1:111111111111:stateMachine:org'],
   ])('names none for %s', (_name, arn) => {
     expect(stateMachineOfMapRun(arn)).toBeNull();
