@@ -103,7 +103,7 @@ describe('readResultWriterFiles', () => {
   it.each([
     [
       'the earliest of ISO starts',
-      ['2026-06-01T00:00:05Z', '2026-06-01T00:00:01Z'],
+      ['2026-06-01T00:00:03Z', '2026-06-01T00:00:01Z', '2026-06-01T00:00:05Z'],
       '2026-06-01T00:00:01.000Z',
     ],
     ['epoch seconds', [1_780_272_000], '2026-06-01T00:00:00.000Z'],
@@ -198,6 +198,7 @@ describe('stateMachineOfMapRun', () => {
 describe('isResultWriterManifest', () => {
   it.each([
     ['a manifest with blank lines around it', '\n  {"ResultFiles":{}}\n\n', true],
+    ['a manifest saved with a byte order mark', '\uFEFF{"ResultFiles":{}}', true],
     ['JSON null', 'null', false],
     ['an array holding a manifest', '[{"ResultFiles":{}}]', false],
     ['a string', '"ResultFiles"', false],
