@@ -6,6 +6,7 @@
 import {
   buildEvidence,
   type EvidenceData,
+  type ReportAccountRegion,
   type ReportPolicy,
   type ReportRecord,
   zeroCounts,
@@ -21,7 +22,8 @@ export const POLICY: ReportPolicy = {
   exemptExpiryTagKey: 'until',
 };
 
-export const record = (values: Partial<ReportRecord>): ReportRecord => ({
+/** A record of the report, exempt by name unless `values` say otherwise. */
+export const reportRecord = (values: Partial<ReportRecord>): ReportRecord => ({
   outcome: 'exempt',
   accountId: A,
   region: 'eu-west-1',
@@ -34,6 +36,23 @@ export const record = (values: Partial<ReportRecord>): ReportRecord => ({
   actor: null,
   imageTag: null,
   errorCode: null,
+  ...values,
+});
+
+/** A completed account-region of one compliant repository, unless `values` say otherwise. */
+export const accountRegion = (
+  accountId: string,
+  region: string,
+  values: Partial<ReportAccountRegion> = {},
+): ReportAccountRegion => ({
+  accountId,
+  accountName: null,
+  region,
+  status: 'completed',
+  counts: { ...zeroCounts(), compliant: 1 },
+  scanned: 1,
+  code: null,
+  reason: null,
   ...values,
 });
 
@@ -64,12 +83,18 @@ export function reportData(values: Partial<Omit<EvidenceData, 'schema'>> = {}): 
       },
     ],
     records: [
-      record({ subject: 'legacy/a' }),
-      record({ subject: 'b', reason: "rule exempt-tag: ex='why' until 2026-06-10" }),
-      record({ subject: 'c', outcome: 'failed', errorCode: 'E', reason: 'bad' }),
-      record({ subject: 'd', accountId: B, outcome: 'failed', reason: 'worse' }),
-      record({ subject: 'e', outcome: 'blocked-overwrite', imageTag: 'v1', actor: 'bob', reason: 'refused' }),
-      record({
+      reportRecord({ subject: 'legacy/a' }),
+      reportRecord({ subject: 'b', reason: "rule exempt-tag: ex='why' until 2026-06-10" }),
+      reportRecord({ subject: 'c', outcome: 'failed', errorCode: 'E', reason: 'bad' }),
+      reportRecord({ subject: 'd', accountId: B, outcome: 'failed', reason: 'worse' }),
+      reportRecord({
+        subject: 'e',
+        outcome: 'blocked-overwrite',
+        imageTag: 'v1',
+        actor: 'bob',
+        reason: 'refused',
+      }),
+      reportRecord({
         subject: 'f',
         outcome: 'would-remediate',
         dryRun: true,

@@ -4,8 +4,9 @@
  * report, and how several reads are merged.
  */
 import { describe, expect, it } from 'vitest';
-import { buildEvidence, type ReportPolicy, type ReportRecord, zeroCounts } from '../../lib/report.ts';
+import { buildEvidence, type ReportPolicy, zeroCounts } from '../../lib/report.ts';
 import { mergeReads, type ReadResult, readCliJsonLines } from '../../lib/report-readers.ts';
+import { accountRegion, reportRecord } from '../helpers/report-data.ts';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -170,30 +171,9 @@ describe('readCliJsonLines', () => {
 });
 
 describe('mergeReads', () => {
-  const place = (accountId: string, region: string) => ({
-    accountId,
-    accountName: null,
-    region,
-    status: 'completed' as const,
-    counts: zeroCounts(),
-    scanned: 0,
-    code: null,
-    reason: null,
-  });
-  const record = (accountId: string, region: string, subject: string): ReportRecord => ({
-    outcome: 'failed',
-    accountId,
-    region,
-    subject,
-    reason: 'r',
-    before: null,
-    after: null,
-    trigger: 'sweep',
-    dryRun: false,
-    actor: null,
-    imageTag: null,
-    errorCode: null,
-  });
+  const place = (accountId: string, region: string) => accountRegion(accountId, region);
+  const record = (accountId: string, region: string, subject: string) =>
+    reportRecord({ accountId, region, subject, outcome: 'failed', reason: 'r' });
   const source = (detail: string) => ({
     kind: 'cli-json-lines' as const,
     detail,

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   buildEvidence,
   type EvidenceData,
-  type ReportAccountRegion,
   type ReportCounts,
   type ReportPolicy,
   type ReportRecord,
@@ -22,6 +21,7 @@ import {
   SOURCE_COLUMNS,
   viewOf,
 } from '../../lib/report-view.ts';
+import { accountRegion, reportRecord } from '../helpers/report-data.ts';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -35,46 +35,9 @@ const POLICY: ReportPolicy = {
 };
 const counts = (values: Partial<ReportCounts> = {}): ReportCounts => ({ ...zeroCounts(), ...values });
 
-function summary(
-  accountId: string,
-  region: string,
-  values: Partial<ReportAccountRegion> = {},
-): ReportAccountRegion {
-  return {
-    accountId,
-    accountName: null,
-    region,
-    status: 'completed',
-    counts: counts({ compliant: 1 }),
-    scanned: 1,
-    code: null,
-    reason: null,
-    ...values,
-  };
-}
-
-function record(
-  accountId: string,
-  region: string,
-  subject: string,
-  values: Partial<ReportRecord> = {},
-): ReportRecord {
-  return {
-    outcome: 'exempt',
-    accountId,
-    region,
-    subject,
-    reason: "rule exempt-name: repository name matches 'legacy/**'",
-    before: null,
-    after: null,
-    trigger: 'sweep',
-    dryRun: false,
-    actor: null,
-    imageTag: null,
-    errorCode: null,
-    ...values,
-  };
-}
+const summary = accountRegion;
+const record = (accountId: string, region: string, subject: string, values: Partial<ReportRecord> = {}) =>
+  reportRecord({ accountId, region, subject, ...values });
 
 const source = (gatheredAt: string | null): ReportSource => ({
   kind: 'live-dry-run',
