@@ -55,10 +55,9 @@ export const UNKNOWN_WHO = 'unknown: the source does not record who gathered it'
  * The instant the exemptions' "expiring within 30 days" is measured from: when the data was gathered (the
  * latest of the sources that say), else when the report was made, else none (no exemption is then "soon").
  */
-export interface AsOf {
-  readonly at: string | null;
-  readonly basis: 'gathered' | 'made' | 'unknown';
-}
+export type AsOf =
+  | { readonly at: string; readonly basis: 'gathered' | 'made' }
+  | { readonly at: null; readonly basis: 'unknown' };
 
 /** What a view needs besides the data: when the report is made (not part of the data, nor of its hash). */
 export interface ViewOptions {
@@ -173,9 +172,9 @@ export function asOfOf(data: EvidenceData, madeAt: string | undefined): AsOf {
 export function exemptionOrderText(asOf: AsOf): string {
   const from =
     asOf.basis === 'gathered'
-      ? `of ${asOf.at ?? ''} (when the data was gathered)`
+      ? `of ${asOf.at} (when the data was gathered)`
       : asOf.basis === 'made'
-        ? `of ${asOf.at ?? ''} (when this report was made: the source does not say when its data was gathered)`
+        ? `of ${asOf.at} (when this report was made: the source does not say when its data was gathered)`
         : 'of a time the source does not record (none is marked)';
   return `Those expiring within ${EXPIRING_SOON_DAYS} days ${from} first, soonest first; then by expiry; then those without one.`;
 }

@@ -12,12 +12,14 @@ import { parseManifest, parseResultFile, RESULT_STATUSES } from '../../lib/org-r
 import {
   buildEvidence,
   canonicalJson,
+  compareText,
   type EvidenceData,
   evidenceHash,
   type ReportAccountRegion,
   type ReportCounts,
   type ReportRecord,
   reportPolicy,
+  toReportRecord,
   zeroCounts,
 } from '../../lib/report.ts';
 import { CELL_KINDS, CELL_LEGEND, cellOf } from '../../lib/report-cells.ts';
@@ -994,5 +996,114 @@ describe('the formats, with hostile values', () => {
     expect(renderMarkdown(viewOf(empty))).toContain(UNKNOWN_WHO);
     expect(renderHtml(viewOf(empty))).toContain(UNKNOWN_WHEN);
     expect(JSON.parse(renderEvidence(empty, 'json'))).toMatchObject({ summary: { matrix: [] } });
+  });
+});
+
+describe('the data set’s parts (lib/report.ts)', () => {
+  const base: AuditRecord = {
+    outcome: 'failed',
+    repositoryName: 'app',
+    repositoryArn: undefined,
+    registryId: B,
+    region: 'eu-west-1',
+    accountId: A,
+    before: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['v*', 'latest'] },
+    after: undefined,
+    trigger: 'event',
+    dryRun: true,
+    reason: 'gave up',
+    actor: 'arn:aws:iam::111111111111:user/bob',
+    imageTag: 'v1',
+    errorCode: 'Throttling',
+  };
+
+  it('names the policy with its allowed exclusions sorted, and none when it has no exemption tag', () => {
+    expect(
+      reportPolicy({
+        target: { mutability: 'IMMUTABLE', exclusionFilters: [] },
+        allowedExclusions: ['nightly-*', 'latest'],
+        exemptRepositories: ['z/**', 'a/**'],
+        exemptTag: { key: 'exempt' },
+      }),
+    ).toEqual({
+      target: 'IMMUTABLE',
+      allowedExclusions: ['latest', 'nightly-*'],
+      exemptRepositories: ['z/**', 'a/**'],
+      exemptTagKey: 'exempt',
+      exemptExpiryTagKey: null,
+    });
+    expect(
+      reportPolicy({ target: { mutability: 'IMMUTABLE', exclusionFilters: [] }, exemptRepositories: [] }),
+    ).toMatchObject({ allowedExclusions: [], exemptTagKey: null, exemptExpiryTagKey: null });
+  });
+
+  it('keeps of an audit record what the report shows, and nothing of the outcomes it only counts', () => {
+    expect(toReportRecord(base)).toEqual({
+      outcome: 'failed',
+      accountId: A,
+      region: 'eu-west-1',
+      subject: 'app',
+      reason: 'gave up',
+      before: 'IMMUTABLE_WITH_EXCLUSION [latest, v*]',
+      after: null,
+      trigger: 'event',
+      dryRun: true,
+      actor: 'arn:aws:iam::111111111111:user/bob',
+      imageTag: 'v1',
+      errorCode: 'Throttling',
+    });
+    for (const outcome of ['compliant', 'gone', 'ignored', 'exemption-staged'] as const)
+      expect(toReportRecord({ ...base, outcome })).toBeUndefined();
+  });
+
+  it.each([
+    ['the registry when the record names no account', { accountId: undefined }, { accountId: B }],
+    [
+      'unknown place and an unnamed subject when the record says neither',
+      { accountId: undefined, registryId: undefined, region: undefined, repositoryName: undefined },
+      { accountId: 'unknown', region: 'unknown', subject: '(unnamed)' },
+    ],
+    [
+      'a creation template by its prefix',
+      { templatePrefix: 'team-a/' },
+      { subject: 'creation template team-a/' },
+    ],
+    [
+      'null for what the record does not hold',
+      { actor: undefined, imageTag: undefined, errorCode: undefined, before: undefined },
+      { actor: null, imageTag: null, errorCode: null, before: null },
+    ],
+  ] as const)('shows %s', (_name, values, shown) => {
+    expect(toReportRecord({ ...base, ...values })).toMatchObject(shown);
+  });
+
+  it('orders records of one repository by outcome, then reason, and equal text as equal', () => {
+    const data = buildEvidence({
+      policy: POLICY,
+      sources: [],
+      accountRegions: [],
+      records: [
+        record(A, 'r', 'x', { outcome: 'remediated', reason: 'b' }),
+        record(A, 'r', 'x', { outcome: 'remediated', reason: 'a' }),
+        record(A, 'r', 'x', { outcome: 'exempt', reason: 'c' }),
+      ],
+    });
+    expect(data.records.map((entry) => [entry.outcome, entry.reason])).toEqual([
+      ['exempt', 'c'],
+      ['remediated', 'a'],
+      ['remediated', 'b'],
+    ]);
+    expect([compareText('a', 'b'), compareText('b', 'a'), compareText('a', 'a')]).toEqual([-1, 1, 0]);
+  });
+
+  it('keeps arrays in order and null as null in the canonical JSON, and hashes its UTF-8 bytes', () => {
+    expect(canonicalJson({ b: [3, 1, 2], a: null })).toBe('{"a":null,"b":[3,1,2]}');
+    const data = buildEvidence({ policy: POLICY, sources: [], accountRegions: [], records: [] });
+    const named = { ...data, policy: { ...data.policy, target: 'IMMUTABLE ’ü' } };
+    expect(evidenceHash(named)).toBe(
+      createHash('sha256')
+        .update(Buffer.from(canonicalJson(named), 'utf8'))
+        .digest('hex'),
+    );
   });
 });
