@@ -5,27 +5,30 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { repositoryRecord } from '../../lib/audit.ts';
 import { createAuditSinks } from '../../lib/audit-sinks.ts';
+import type { AwsClientConfig } from '../../lib/aws-client-config.ts';
 import { SECURITY_HUB_SYNC_FAILURES_METRIC } from '../../lib/outcomes.ts';
 import { testConfig, testLogger } from '../helpers/runtime.ts';
 
 const eventsMock = mockClient(EventBridgeClient);
 const hubMock = mockClient(SecurityHubClient);
 
+const clientConfig = (region: string): AwsClientConfig => ({
+  region,
+  maxAttempts: 1,
+  retryMode: 'standard',
+  requestHandler: { connectionTimeout: 100, requestTimeout: 100, throwOnRequestTimeout: true },
+});
+
 /** The sinks of `env`, and the Region of every client they made. */
-async function sinksOf(env: Record<string, string>) {
+async function sinksOf(env: Record<string, string>, config = clientConfig) {
   const made: Promise<string>[] = [];
   const sinks = await createAuditSinks(
     testConfig(env),
     {
-      config: (region) => ({
-        region,
-        maxAttempts: 1,
-        retryMode: 'standard',
-        requestHandler: { connectionTimeout: 100, requestTimeout: 100, throwOnRequestTimeout: true },
-      }),
+      config,
       homeRegion: 'eu-west-1',
       onClient: (client) => {
         if (client instanceof EventBridgeClient || client instanceof SecurityHubClient)
@@ -102,6 +105,60 @@ describe('the audit sinks from settings', () => {
     }
     expect(await regions()).toEqual(expected);
     expect(hubMock.commandCalls(GetFindingsCommand)).toHaveLength(4);
+    sinks.destroy();
+  });
+
+  it('load the Security Hub client again in the next invocation when it could not be made', async () => {
+    hubMock.on(GetFindingsCommand).resolves({ Findings: [] });
+    let refuse = true;
+    const { sinks, regions } = await sinksOf({ SYNC_SECURITY_HUB: 'true' }, (region) => {
+      if (refuse) {
+        refuse = false;
+        throw new Error('no credentials');
+      }
+      return clientConfig(region);
+    });
+    const [first] = sinks.create();
+    await first?.publish([exempt('us-east-1')]);
+    expect(await first?.settle?.({ complete: false })).toMatchObject({ published: 0, failed: 1 });
+    const [second] = sinks.create();
+    await second?.publish([exempt('us-east-1')]);
+    expect(await second?.settle?.({ complete: false })).toMatchObject({ failed: 0 });
+    expect(await regions()).toEqual(['us-east-1']);
+    expect(hubMock.commandCalls(GetFindingsCommand)).toHaveLength(1);
+  });
+
+  it('destroy every client they made, once', async () => {
+    hubMock.on(GetFindingsCommand).resolves({ Findings: [] });
+    const clients: { destroy(): void }[] = [];
+    const sinks = await createAuditSinks(
+      testConfig({ AUDIT_EVENT_BUS_NAME: 'audit', SYNC_SECURITY_HUB: 'true' }),
+      { config: clientConfig, homeRegion: 'eu-west-1', onClient: (client) => clients.push(client) },
+      { logger: testLogger().logger },
+    );
+    const [, hub] = sinks.create();
+    await hub?.publish([exempt('us-east-1')]);
+    await hub?.settle?.({ complete: false });
+    const destroyed = clients.map((client) => vi.spyOn(client, 'destroy'));
+    expect(destroyed).toHaveLength(2);
+    sinks.destroy();
+    sinks.destroy();
+    for (const destroy of destroyed) expect(destroy).toHaveBeenCalledTimes(1);
+  });
+
+  it('are made without a client hook too', async () => {
+    eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    hubMock.on(GetFindingsCommand).resolves({ Findings: [] });
+    const sinks = await createAuditSinks(
+      testConfig({ AUDIT_EVENT_BUS_NAME: 'audit', SYNC_SECURITY_HUB: 'true' }),
+      { config: clientConfig, homeRegion: 'eu-west-1' },
+      { logger: testLogger().logger },
+    );
+    const [events, hub] = sinks.create();
+    expect(await events?.publish([exempt('eu-west-1')])).toEqual({ published: 1, failed: 0 });
+    await hub?.publish([exempt('eu-west-1')]);
+    expect(await hub?.settle?.({ complete: false })).toMatchObject({ failed: 0 });
+    expect(hubMock.commandCalls(GetFindingsCommand)).toHaveLength(1);
     sinks.destroy();
   });
 });
