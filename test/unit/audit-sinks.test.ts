@@ -130,10 +130,17 @@ describe('the audit sinks from settings', () => {
 
   it('destroy every client they made, once', async () => {
     hubMock.on(GetFindingsCommand).resolves({ Findings: [] });
-    const clients: { destroy(): void }[] = [];
+    const clients: (EventBridgeClient | SecurityHubClient)[] = [];
     const sinks = await createAuditSinks(
       testConfig({ AUDIT_EVENT_BUS_NAME: 'audit', SYNC_SECURITY_HUB: 'true' }),
-      { config: clientConfig, homeRegion: 'eu-west-1', onClient: (client) => clients.push(client) },
+      {
+        config: clientConfig,
+        homeRegion: 'eu-west-1',
+        onClient: (client) => {
+          if (client instanceof EventBridgeClient || client instanceof SecurityHubClient)
+            clients.push(client);
+        },
+      },
       { logger: testLogger().logger },
     );
     const [, hub] = sinks.create();
