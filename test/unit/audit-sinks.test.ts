@@ -3,7 +3,11 @@
  * bus is set, Security Hub when the sync is on, each client made once in the Region it works in.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  BatchUpdateFindingsCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { repositoryRecord } from '../../lib/audit.ts';
@@ -167,5 +171,73 @@ describe('the audit sinks from settings', () => {
     expect(await hub?.settle?.({ complete: false })).toMatchObject({ failed: 0 });
     expect(hubMock.commandCalls(GetFindingsCommand)).toHaveLength(1);
     sinks.destroy();
+  });
+
+  describe('note the time of a remediation on its finding', () => {
+    const remediated = repositoryRecord(
+      {
+        repositoryName: 'team/app',
+        repositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/team/app',
+        registryId: '123456789012',
+        setting: { mutability: 'MUTABLE', exclusionFilters: [] },
+      },
+      'remediated',
+      'set to IMMUTABLE',
+      { trigger: 'sweep', dryRun: false, region: 'us-east-1' },
+      { after: { mutability: 'IMMUTABLE', exclusionFilters: [] } },
+    );
+
+    /** The note the sink wrote on the repository's failed ECR.2 finding, with `now` given or not. */
+    async function noteWritten(now?: () => Date): Promise<string | undefined> {
+      hubMock.on(GetFindingsCommand).resolves({
+        Findings: [
+          {
+            SchemaVersion: '2018-10-08',
+            Id: 'finding-1',
+            ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
+            GeneratorId: 'security-control/ECR.2',
+            AwsAccountId: '123456789012',
+            Region: 'us-east-1',
+            CreatedAt: '2026-01-01T00:00:00Z',
+            UpdatedAt: '2026-01-01T00:00:00Z',
+            Title: 'ECR private repositories should have tag immutability configured',
+            Description: 'ECR.2',
+            Resources: [{ Type: 'AwsEcrRepository', Id: remediated.repositoryArn }],
+            Compliance: { Status: 'FAILED', SecurityControlId: 'ECR.2' },
+            Workflow: { Status: 'NEW' },
+            RecordState: 'ACTIVE',
+          },
+        ],
+      });
+      hubMock.on(BatchUpdateFindingsCommand).resolves({
+        ProcessedFindings: [
+          { Id: 'finding-1', ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub' },
+        ],
+        UnprocessedFindings: [],
+      });
+      const sinks = await createAuditSinks(
+        testConfig({ SYNC_SECURITY_HUB: 'true' }),
+        { config: clientConfig, homeRegion: 'eu-west-1' },
+        { logger: testLogger().logger, now },
+      );
+      const [hub] = sinks.create();
+      await hub?.publish([remediated]);
+      expect(await hub?.settle?.({ complete: false })).toMatchObject({ published: 1, failed: 0 });
+      sinks.destroy();
+      return hubMock.commandCalls(BatchUpdateFindingsCommand)[0]?.args[0].input.Note?.Text;
+    }
+
+    it('from the clock given', async () => {
+      const note = await noteWritten(() => new Date('2026-06-01T12:00:00.000Z'));
+      expect(note).toMatch(/; at 2026-06-01T12:00:00\.000Z$/);
+    });
+
+    it('from the system clock by default', async () => {
+      const before = Date.now();
+      const note = await noteWritten();
+      const at = Date.parse(/; at (\S+)$/.exec(note ?? '')?.[1] ?? '');
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(Date.now());
+    });
   });
 });
