@@ -163,6 +163,19 @@ describe('audit event publisher', () => {
     expect(log.error).not.toHaveBeenCalled();
   });
 
+  it('retries an entry that carries an ErrorCode, even beside an EventId', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ EventId: '1' }, { EventId: '2', ErrorCode: 'InternalFailure' }],
+      })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '3' }] });
+    expect(await publisher().publish([record(1), record(2)])).toEqual({ published: 2, failed: 0 });
+    const retried = ebMock.commandCalls(PutEventsCommand)[1]?.args[0].input.Entries ?? [];
+    expect(retried.map((entry) => JSON.parse(entry.Detail ?? '{}').repositoryName)).toEqual(['repo-2']);
+  });
+
   it('calls no more when every entry has an EventId, whatever FailedEntryCount says', async () => {
     ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ EventId: '1' }] });
     expect(await publisher().publish([record(1)])).toEqual({ published: 1, failed: 0 });
