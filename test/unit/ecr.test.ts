@@ -17,6 +17,10 @@ import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError } from '../../lib/errors.ts';
 import { requiredEcrActions } from '../../lib/iam-actions.ts';
 
+// The adapter's default sleep, recorded and answered at once (no test waits on the clock).
+const timers = vi.hoisted(() => ({ setTimeout: vi.fn(async (_ms: number) => undefined) }));
+vi.mock('node:timers/promises', () => timers);
+
 const ecrMock = mockClient(ECRClient);
 const noSleep = async () => {};
 
@@ -277,7 +281,10 @@ async function thrown(call: Promise<unknown>): Promise<unknown> {
 }
 
 describe('the ECR adapter describing one repository', () => {
-  beforeEach(() => ecrMock.reset());
+  beforeEach(() => {
+    ecrMock.reset();
+    timers.setTimeout.mockClear();
+  });
   const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it.each([
@@ -310,6 +317,18 @@ describe('the ECR adapter describing one repository', () => {
     });
     expect(sleep.mock.calls).toEqual([[10], [20]]);
     expect(ecrMock).toHaveReceivedCommandTimes(DescribeRepositoriesCommand, 3);
+  });
+
+  it('sleeps on node’s timers when given no sleep of its own', async () => {
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .rejectsOnce(notFound('new'))
+      .resolves({ repositories: [repository('new')] });
+    const ecr = createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { creationRetryDelaysMs: [1000] });
+    expect(await ecr.describeRepository({ repositoryName: 'new' }, { awaitCreation: true })).toMatchObject({
+      kind: 'found',
+    });
+    expect(timers.setTimeout.mock.calls).toEqual([[1000]]);
   });
 
   it('does not wait for a repository that is not being created', async () => {
