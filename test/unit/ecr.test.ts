@@ -639,6 +639,8 @@ describe('the ECR adapter reading', () => {
       operation: 'DescribeImages',
       code: 'RepeatedNextToken',
       retryable: false,
+      message:
+        'ecr:DescribeImages failed with RepeatedNextToken: ECR DescribeImages repeated a page token it had already returned (page 2): the listing would never end',
     });
   });
 });
