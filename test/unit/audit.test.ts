@@ -23,6 +23,11 @@ const FACTS: RepositoryFacts = {
   registryId: '123456789012',
   setting: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] },
 };
+/** FACTS' setting as records write it: filters sorted. */
+const FACTS_SETTING = {
+  imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+  exclusionFilters: ['dev-*', 'latest'],
+};
 const TEMPLATE: TemplateFacts = {
   prefix: 'team-a',
   registryId: '123456789012',
@@ -87,10 +92,7 @@ describe('audit record builders', () => {
       reason: "staged exemption k='v' e='2027-01-31'",
     });
     expect(record.after).toEqual(record.before);
-    expect(record.before).toEqual({
-      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-      exclusionFilters: ['dev-*', 'latest'],
-    });
+    expect(record.before).toEqual(FACTS_SETTING);
   });
 
   it('repositoryRecord writes settings with sorted filters, and after = before unless given', () => {
@@ -100,8 +102,8 @@ describe('audit record builders', () => {
       repositoryArn: FACTS.repositoryArn,
       registryId: '123456789012',
       region: 'eu-west-1',
-      before: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
-      after: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+      before: FACTS_SETTING,
+      after: FACTS_SETTING,
       trigger: 'sweep',
       dryRun: false,
       reason: 'ok',
@@ -160,8 +162,8 @@ describe('audit record builders', () => {
       repositoryArn: FACTS.repositoryArn,
       registryId: '123456789012',
       region: 'eu-west-1',
-      before: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
-      after: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+      before: FACTS_SETTING,
+      after: FACTS_SETTING,
       trigger: 'sweep',
       dryRun: false,
       reason:
@@ -252,7 +254,7 @@ describe('audit record builders', () => {
     expect(exclusionSetRecord(FACTS, after, "kept 'release-1' mutable", SCOPE)).toMatchObject({
       outcome: 'remediated',
       reason: "kept 'release-1' mutable",
-      before: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+      before: FACTS_SETTING,
       after: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['release-*'] },
     });
   });

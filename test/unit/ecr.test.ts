@@ -608,21 +608,16 @@ describe('the ECR adapter reading', () => {
         { digest: 'sha256:b', pushedAt: undefined },
       ],
     });
+    const page = (nextToken: string | undefined) => ({
+      registryId: '123456789012',
+      repositoryName: 'team/app',
+      filter: { tagStatus: 'UNTAGGED' },
+      maxResults: 1000,
+      nextToken,
+    });
     expect(ecrMock.commandCalls(DescribeImagesCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        registryId: '123456789012',
-        repositoryName: 'team/app',
-        filter: { tagStatus: 'UNTAGGED' },
-        maxResults: 1000,
-        nextToken: undefined,
-      },
-      {
-        registryId: '123456789012',
-        repositoryName: 'team/app',
-        filter: { tagStatus: 'UNTAGGED' },
-        maxResults: 1000,
-        nextToken: 'page-2',
-      },
+      page(undefined),
+      page('page-2'),
     ]);
   });
 
