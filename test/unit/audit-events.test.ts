@@ -99,4 +99,92 @@ describe('audit event publisher', () => {
       AUDIT_DETAIL_TYPES.enforced,
     ]);
   });
+
+  it('tells each partial rejection with its codes, retries up to 3 attempts in all, and tells the loss', async () => {
+    ebMock.on(PutEventsCommand).resolves({
+      FailedEntryCount: 3,
+      Entries: [
+        { ErrorCode: 'ThrottlingException' },
+        { ErrorCode: 'ThrottlingException' },
+        { ErrorCode: 'InternalFailure' },
+      ],
+    });
+    const log = testLogger();
+    const events = createAuditPublisher(new EventBridgeClient({ region: 'eu-west-1' }), {
+      eventBusName: 'audit',
+      logger: log.logger,
+    });
+    expect(await events.publish([record(1), record(2), record(3)])).toEqual({ published: 0, failed: 3 });
+    expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(3);
+    expect(log.warn.mock.calls).toEqual(
+      [1, 2, 3].map((attempt) => [
+        'audit events partially rejected',
+        { attempt, failed: 3, codes: ['ThrottlingException', 'InternalFailure'] },
+      ]),
+    );
+    expect(log.error).toHaveBeenCalledExactlyOnceWith('audit events lost after retries', { failed: 3 });
+  });
+
+  it('makes as many attempts as asked, telling the code of each failed call', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    const log = testLogger();
+    const events = createAuditPublisher(new EventBridgeClient({ region: 'eu-west-1' }), {
+      eventBusName: 'audit',
+      logger: log.logger,
+      attempts: 2,
+    });
+    expect(await events.publish([record(1)])).toEqual({ published: 0, failed: 1 });
+    expect(log.warn.mock.calls).toEqual([
+      ['audit events could not be published', { attempt: 1, errorCode: 'ThrottlingException' }],
+      ['audit events could not be published', { attempt: 2, errorCode: 'ThrottlingException' }],
+    ]);
+  });
+
+  it('retries an entry the answer gives no result for, as failed', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: '1' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '2' }] });
+    const log = testLogger();
+    const events = createAuditPublisher(new EventBridgeClient({ region: 'eu-west-1' }), {
+      eventBusName: 'audit',
+      logger: log.logger,
+    });
+    expect(await events.publish([record(1), record(2)])).toEqual({ published: 2, failed: 0 });
+    const retried = ebMock.commandCalls(PutEventsCommand)[1]?.args[0].input.Entries ?? [];
+    expect(retried.map((entry) => JSON.parse(entry.Detail ?? '{}').repositoryName)).toEqual(['repo-2']);
+    expect(log.warn).toHaveBeenCalledExactlyOnceWith('audit events partially rejected', {
+      attempt: 1,
+      failed: 1,
+      codes: [],
+    });
+    expect(log.error).not.toHaveBeenCalled();
+  });
+
+  it('retries an entry that carries an ErrorCode, even beside an EventId', async () => {
+    ebMock
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ EventId: '1' }, { EventId: '2', ErrorCode: 'InternalFailure' }],
+      })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '3' }] });
+    expect(await publisher().publish([record(1), record(2)])).toEqual({ published: 2, failed: 0 });
+    const retried = ebMock.commandCalls(PutEventsCommand)[1]?.args[0].input.Entries ?? [];
+    expect(retried.map((entry) => JSON.parse(entry.Detail ?? '{}').repositoryName)).toEqual(['repo-2']);
+  });
+
+  it('calls no more when every entry has an EventId, whatever FailedEntryCount says', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ EventId: '1' }] });
+    expect(await publisher().publish([record(1)])).toEqual({ published: 1, failed: 0 });
+    expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(1);
+  });
+
+  it('names no resource for a record without a repository ARN', async () => {
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    await publisher().publish([{ ...record(1, 'failed'), repositoryArn: undefined }]);
+    expect(ebMock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Resources).toEqual([]);
+  });
 });

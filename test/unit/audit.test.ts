@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   blockedOverwriteRecord,
+  exclusionSetRecord,
   exemptionStagedRecord,
   failedRecord,
   goneRecord,
@@ -11,7 +12,7 @@ import {
   templateRecord,
   templatesUnlistedRecord,
 } from '../../lib/audit.ts';
-import { AwsCallError } from '../../lib/errors.ts';
+import { AwsCallError, CallTimeoutError } from '../../lib/errors.ts';
 import type { EventContext } from '../../lib/events.ts';
 import type { RepositoryFacts, TemplateFacts } from '../../lib/policy.ts';
 
@@ -21,6 +22,11 @@ const FACTS: RepositoryFacts = {
   repositoryArn: 'arn:aws:ecr:eu-west-1:123456789012:repository/app',
   registryId: '123456789012',
   setting: { mutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['latest', 'dev-*'] },
+};
+/** FACTS' setting as records write it: filters sorted. */
+const FACTS_SETTING = {
+  imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+  exclusionFilters: ['dev-*', 'latest'],
 };
 const TEMPLATE: TemplateFacts = {
   prefix: 'team-a',
@@ -65,6 +71,20 @@ describe('audit record builders', () => {
     });
   });
 
+  it('blockedOverwriteRecord says "a tag" when the event named none', () => {
+    const overwrite = {
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      repositoryName: 'app',
+      imageTag: undefined,
+      errorCode: 'ImageTagAlreadyExistsException',
+    };
+    expect(blockedOverwriteRecord(overwrite, { trigger: 'event', dryRun: false }, CONTEXT)).toMatchObject({
+      reason: 'push to a tag refused with ImageTagAlreadyExistsException: the tag is immutable',
+      imageTag: undefined,
+    });
+  });
+
   it('exemptionStagedRecord keeps the setting unchanged (before = after) and the given reason', () => {
     const record = exemptionStagedRecord(FACTS, "staged exemption k='v' e='2027-01-31'", SCOPE);
     expect(record).toMatchObject({
@@ -72,10 +92,7 @@ describe('audit record builders', () => {
       reason: "staged exemption k='v' e='2027-01-31'",
     });
     expect(record.after).toEqual(record.before);
-    expect(record.before).toEqual({
-      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
-      exclusionFilters: ['dev-*', 'latest'],
-    });
+    expect(record.before).toEqual(FACTS_SETTING);
   });
 
   it('repositoryRecord writes settings with sorted filters, and after = before unless given', () => {
@@ -85,8 +102,8 @@ describe('audit record builders', () => {
       repositoryArn: FACTS.repositoryArn,
       registryId: '123456789012',
       region: 'eu-west-1',
-      before: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
-      after: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['dev-*', 'latest'] },
+      before: FACTS_SETTING,
+      after: FACTS_SETTING,
       trigger: 'sweep',
       dryRun: false,
       reason: 'ok',
@@ -119,6 +136,43 @@ describe('audit record builders', () => {
       reason,
       errorCode,
       before: undefined,
+    });
+  });
+
+  it('failedRecord names no operation for a call to another service than ECR (the account was not reached)', () => {
+    const denied = new AwsCallError('sts', 'AssumeRole', 'AccessDenied', false);
+    expect(failedRecord({ repositoryName: 'app', registryId: '123456789012' }, denied, SCOPE)).toMatchObject({
+      reason: 'failed with AccessDenied',
+      errorCode: 'AccessDenied',
+    });
+  });
+
+  it('failedRecord adds what a call that got no answer says: the endpoint and the limit', () => {
+    const timeout = new CallTimeoutError(
+      'no answer from https://api.ecr.eu-west-1.amazonaws.com within 5000 ms',
+      'https://api.ecr.eu-west-1.amazonaws.com',
+      5000,
+    );
+    const error = new AwsCallError('ecr', 'DescribeRepositories', 'CallTimeoutError', true, {
+      cause: timeout,
+    });
+    expect(failedRecord(FACTS, error, SCOPE, CONTEXT)).toEqual({
+      outcome: 'failed',
+      repositoryName: 'app',
+      repositoryArn: FACTS.repositoryArn,
+      registryId: '123456789012',
+      region: 'eu-west-1',
+      before: FACTS_SETTING,
+      after: FACTS_SETTING,
+      trigger: 'sweep',
+      dryRun: false,
+      reason:
+        'DescribeRepositories failed with CallTimeoutError: no answer from https://api.ecr.eu-west-1.amazonaws.com within 5000 ms',
+      errorCode: 'CallTimeoutError',
+      eventId: 'event-1',
+      eventName: 'PutImageTagMutability',
+      actor: CONTEXT.actor,
+      sourceIp: '192.0.2.1',
     });
   });
 
@@ -179,9 +233,29 @@ describe('audit record builders', () => {
       false,
     );
     expect(templatesUnlistedRecord('123456789012', denied, SCOPE)).toMatchObject({
+      errorCode: 'AccessDeniedException',
       outcome: 'failed',
       templatePrefix: '*',
       reason: 'DescribeRepositoryCreationTemplates failed with AccessDeniedException',
+    });
+  });
+
+  it('a template record carries errorCode only when given one', () => {
+    const compliant = templateRecord(TEMPLATE, 'compliant', 'ok', SCOPE);
+    expect(compliant).not.toHaveProperty('errorCode');
+    expect(templateRecord(TEMPLATE, 'failed', 'x', SCOPE, { errorCode: 'Boom' })).toHaveProperty(
+      'errorCode',
+      'Boom',
+    );
+  });
+
+  it('exclusionSetRecord is remediated, with after as ECR answered the write', () => {
+    const after = { mutability: 'IMMUTABLE_WITH_EXCLUSION' as const, exclusionFilters: ['release-*'] };
+    expect(exclusionSetRecord(FACTS, after, "kept 'release-1' mutable", SCOPE)).toMatchObject({
+      outcome: 'remediated',
+      reason: "kept 'release-1' mutable",
+      before: FACTS_SETTING,
+      after: { imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION', exclusionFilters: ['release-*'] },
     });
   });
 });

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
+  ACCOUNT_DIMENSION,
   AUDIT_MESSAGE,
   type AuditPublisher,
   type AuditRecord,
@@ -148,6 +149,15 @@ describe('the auditor publishes', () => {
     expect(batches.map((batch) => batch.length)).toEqual([10, 10, 3]);
   });
 
+  it('hands a sink no empty batch: nothing is left for the flush after exactly 10 records', async () => {
+    const { publisher, batches } = recordingPublisher();
+    const { auditor } = setup({ publisher });
+    for (let index = 0; index < 10; index++) auditor.record(record(index));
+    await auditor.flush();
+    await auditor.flush();
+    expect(batches.map((batch) => batch.length)).toEqual([10]);
+  });
+
   it('counts audit events it could not publish as a metric, without failing', async () => {
     const { publisher } = recordingPublisher(1);
     const { auditor, addMetric } = setup({ publisher });
@@ -259,5 +269,83 @@ describe('the auditor hands records to a list of sinks', () => {
     auditor.record(record(1, 'remediated'));
     expect(await auditor.flush()).toEqual([{ name: 'auditEvents', published: 1, failed: 0 }]);
     expect(auditor.counts.remediated).toBe(1);
+  });
+
+  it('counts what a sink took since the last flush as failed when its settle throws', async () => {
+    const taken: AuditRecord[] = [];
+    const settling: AuditPublisher = {
+      name: 'settling',
+      failureMetric: 'SettlingFailures',
+      accepts: () => true,
+      async publish(records) {
+        taken.push(...records);
+        return { published: records.length, failed: 0 };
+      },
+      async settle() {
+        throw new Error('bug');
+      },
+    };
+    const { auditor, addMetric } = withSinks([settling]);
+    for (let index = 0; index < 3; index++) auditor.record(record(index, 'compliant'));
+    expect(await auditor.flush()).toEqual([{ name: 'settling', published: 3, failed: 3 }]);
+    expect(addMetric).toHaveBeenCalledWith('SettlingFailures', 'Count', 3);
+    auditor.record(record(4, 'compliant'));
+    expect(await auditor.flush()).toEqual([{ name: 'settling', published: 1, failed: 1 }]);
+  });
+
+  it('reports details only for a sink that gave some', async () => {
+    const findings = settlingSink({ published: 0, failed: 0 });
+    const { auditor } = withSinks([recordingPublisher().publisher, findings.sink]);
+    expect(await auditor.flush()).toStrictEqual([
+      { name: 'auditEvents', published: 0, failed: 0 },
+      { name: 'findings', published: 0, failed: 0 },
+    ]);
+  });
+});
+
+describe('the auditor’s per-account metrics', () => {
+  /** An auditor whose per-account documents (Powertools singleMetric) are kept as what was added to each. */
+  function withAccountMetrics() {
+    const { metrics } = testMetrics();
+    const documents: { dimensions: unknown[][]; metrics: unknown[][] }[] = [];
+    const singleMetric = vi.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+      const single = testMetrics();
+      const addDimension = vi.spyOn(single.metrics, 'addDimension');
+      documents.push({ dimensions: addDimension.mock.calls, metrics: single.addMetric.mock.calls });
+      return single.metrics;
+    });
+    const auditor = createAuditor({ metrics, logCompliant: true });
+    return { auditor, singleMetric, documents };
+  }
+
+  it('are added only for the outcomes seen, each in a document of its own under the account', async () => {
+    const { auditor, documents } = withAccountMetrics();
+    auditor.record(record(1, 'remediated'));
+    auditor.record(record(2, 'remediated'));
+    auditor.record(record(3, 'compliant'));
+    await auditor.flush({ memberAccountId: '210987654321' });
+    expect(documents).toEqual([
+      {
+        dimensions: [[ACCOUNT_DIMENSION, '210987654321']],
+        metrics: [[OUTCOME_METRICS.compliant, 'Count', 1]],
+      },
+      {
+        dimensions: [[ACCOUNT_DIMENSION, '210987654321']],
+        metrics: [[OUTCOME_METRICS.remediated, 'Count', 2]],
+      },
+    ]);
+  });
+
+  it('are not added for the function’s own account', async () => {
+    const { auditor, singleMetric } = withAccountMetrics();
+    auditor.record(record(1, 'remediated'));
+    await auditor.flush();
+    expect(singleMetric).not.toHaveBeenCalled();
+  });
+
+  it('are skipped without metrics (the CLI), a member account or not', async () => {
+    const auditor = createAuditor({ logCompliant: true });
+    auditor.record(record(1, 'remediated'));
+    expect(await auditor.flush({ memberAccountId: '210987654321' })).toEqual([]);
   });
 });

@@ -191,6 +191,27 @@ describe('enforceRepository', () => {
   });
 });
 
+describe('the event fields of the record', () => {
+  it.each<[string, string, MutabilitySetting, Partial<EnforceOptions>, AuditRecord['outcome']]>([
+    ['a compliant repository', 'app', IMMUTABLE, {}, 'compliant'],
+    ['a repository exempt by name', 'sandbox/tool', MUTABLE, {}, 'exempt'],
+    ['a repository in dry-run', 'app', MUTABLE, { dryRun: true }, 'would-remediate'],
+  ])('are copied from the event context for %s', async (_case, name, current, extra, outcome) => {
+    const record = await enforceRepository(
+      repository(name, current),
+      options(fakeEcr(), { trigger: 'event', ...extra }),
+      CONTEXT,
+    );
+    expect(record).toMatchObject({
+      outcome,
+      eventId: 'event-1',
+      eventName: 'CreateRepository',
+      actor: CONTEXT.actor,
+      sourceIp: '192.0.2.1',
+    });
+  });
+});
+
 describe('enforceTemplate', () => {
   const templateFields = { templatePrefix: 'team-a', repositoryName: undefined, repositoryArn: undefined };
 
