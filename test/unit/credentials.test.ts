@@ -171,6 +171,31 @@ describe('createMemberCredentials', () => {
     await expect(provider?.()).rejects.toMatchObject({ code: 'Throttling' });
   });
 
+  it('after a failed refresh, tries again after failureTtlMs or at the old credentials’ expiry, whichever comes first', async () => {
+    answerWithKeys(clock);
+    const credentials = create({ retries: 0 });
+    const provider = credentials.providerFor(MEMBER);
+    await provider?.();
+    stsMock.on(AssumeRoleCommand).rejects(stsError('Throttling', 400));
+    const keyAt = async (minutes: number) => {
+      clock.now = T0 + minutes * MINUTE;
+      return (await provider?.())?.accessKeyId;
+    };
+
+    expect(await keyAt(56)).toBe('ASIA1');
+    expect(await keyAt(56.9)).toBe('ASIA1');
+    expect(credentials.assumeRoleCalls).toBe(2);
+    // The failure is remembered for failureTtlMs (1 minute), well before the keys expire at 60.
+    expect(await keyAt(57)).toBe('ASIA1');
+    expect(credentials.assumeRoleCalls).toBe(3);
+    // From 59.5, a minute of failureTtlMs would run past the expiry: the expiry comes first.
+    expect(await keyAt(59.5)).toBe('ASIA1');
+    expect(await keyAt(59.99)).toBe('ASIA1');
+    expect(credentials.assumeRoleCalls).toBe(4);
+    await expect(keyAt(60)).rejects.toMatchObject({ code: 'Throttling' });
+    expect(credentials.assumeRoleCalls).toBe(5);
+  });
+
   it('fails an account whose role cannot be assumed with STS’s code, not retried, remembered briefly', async () => {
     stsMock.on(AssumeRoleCommand).rejects(stsError('AccessDenied', 403));
     const credentials = create();
@@ -216,9 +241,49 @@ describe('createMemberCredentials', () => {
     expect(credentials.assumeRoleCalls).toBe(3);
   });
 
-  it('fails clearly when STS answers without complete credentials', async () => {
-    stsMock.on(AssumeRoleCommand).resolves({ Credentials: undefined });
-    await expect(create().ensure(MEMBER)).rejects.toMatchObject({ code: 'IncompleteCredentials' });
+  it.each([
+    ['no credentials', undefined],
+    ['no access key', { AccessKeyId: '', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(T0) }],
+    [
+      'no secret key',
+      { AccessKeyId: 'ASIA', SecretAccessKey: '', SessionToken: 't', Expiration: new Date(T0) },
+    ],
+    [
+      'no session token',
+      { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: '', Expiration: new Date(T0) },
+    ],
+  ])('fails clearly, not retried, when STS answers with %s', async (_case, answer) => {
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: answer });
+    const error = await create()
+      .ensure(MEMBER)
+      .catch((caught: unknown) => caught);
+    const roleArn = `arn:aws:iam::${MEMBER}:role/EcrImmutabilityGuardMember`;
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error).toMatchObject({
+      message: `sts:AssumeRole failed with IncompleteCredentials: AssumeRole of ${roleArn} returned no complete credentials`,
+      service: 'sts',
+      operation: 'AssumeRole',
+      code: 'IncompleteCredentials',
+      retryable: false,
+    });
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+  });
+
+  it('keeps credentials without an expiry for the whole run', async () => {
+    stsMock.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: undefined },
+    });
+    const credentials = create();
+    await credentials.ensure(MEMBER);
+    clock.now = T0 + 24 * 60 * MINUTE;
+    await credentials.ensure(MEMBER);
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+  });
+
+  it('gives each account one provider, however often it is asked', () => {
+    const credentials = create();
+    expect(credentials.providerFor(MEMBER)).toBe(credentials.providerFor(MEMBER));
+    expect(credentials.providerFor(OTHER)).not.toBe(credentials.providerFor(MEMBER));
   });
 
   it('is usable as an SDK client’s credentials', async () => {
@@ -266,6 +331,11 @@ describe('sessionNameFor', () => {
     expect(sessionNameFor('3f9c2a1b')).toBe('ecr-immutability-guard-3f9c2a1b');
     expect(sessionNameFor('a b/c')).toBe('ecr-immutability-guard-a-b-c');
   });
+
+  it('is the prefix alone for an empty run id, and keeps 41 characters of a long one', () => {
+    expect(sessionNameFor('')).toBe('ecr-immutability-guard');
+    expect(sessionNameFor('r'.repeat(50))).toBe(`ecr-immutability-guard-${'r'.repeat(41)}`);
+  });
 });
 
 describe('partitions and IAM', () => {
@@ -277,6 +347,7 @@ describe('partitions and IAM', () => {
     ['us-iso-east-1', 'aws-iso'],
     ['us-isob-east-1', 'aws-iso-b'],
     ['eu-isoe-west-1', 'aws-iso-e'],
+    ['us-isof-south-1', 'aws-iso-f'],
   ])('puts %s in the %s partition', (region, partition) => {
     expect(partitionOf(region)).toBe(partition);
   });
