@@ -8,14 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callWithRetries, isRetryableAwsError, translateAwsError } from '../../lib/aws-call.ts';
 import { isRetryableAnswer, retry } from '../../lib/aws-retry.ts';
 import { AwsCallError, CallTimeoutError, errorCodeOf } from '../../lib/errors.ts';
-
-function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
-  return Object.assign(new Error(`${name} happened`), {
-    name,
-    $fault: fault,
-    $metadata: { httpStatusCode: status },
-  });
-}
+import { sdkError } from '../helpers/sdk-error.ts';
 
 describe('isRetryableAwsError, the one classifier of every service (the SDK retry strategy’s own)', () => {
   it.each([

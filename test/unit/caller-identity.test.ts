@@ -7,18 +7,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readCallerIdentity } from '../../lib/caller-identity.ts';
 import { AwsCallError } from '../../lib/errors.ts';
+import { sdkError } from '../helpers/sdk-error.ts';
 
 const stsMock = mockClient(STSClient);
 const ACCOUNT = '123456789012';
 const ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/Auditor/jane`;
-
-function stsError(name: string, status: number) {
-  return Object.assign(new Error(`${name} happened`), {
-    name,
-    $fault: 'client',
-    $metadata: { httpStatusCode: status },
-  });
-}
 
 describe('readCallerIdentity', () => {
   const sts = new STSClient({ region: 'eu-west-1' });
@@ -58,7 +51,7 @@ describe('readCallerIdentity', () => {
   });
 
   it('translates a permanent error into an AwsCallError naming the call', async () => {
-    stsMock.on(GetCallerIdentityCommand).rejects(stsError('InvalidClientTokenId', 403));
+    stsMock.on(GetCallerIdentityCommand).rejects(sdkError('InvalidClientTokenId', 403));
     await expect(readCallerIdentity(sts)).rejects.toMatchObject({
       message: 'sts:GetCallerIdentity failed with InvalidClientTokenId: InvalidClientTokenId happened',
       code: 'InvalidClientTokenId',
@@ -72,7 +65,7 @@ describe('readCallerIdentity', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     stsMock
       .on(GetCallerIdentityCommand)
-      .rejectsOnce(stsError('Throttling', 400))
+      .rejectsOnce(sdkError('Throttling', 400))
       .resolves({ Account: ACCOUNT, Arn: ARN });
     await expect(readCallerIdentity(sts)).resolves.toEqual({ accountId: ACCOUNT, arn: ARN });
     expect(stsMock).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 2);

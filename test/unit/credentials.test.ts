@@ -15,6 +15,7 @@ import {
 } from '../../lib/credentials.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
 import { STS_ACTIONS } from '../../lib/iam-actions.ts';
+import { sdkError } from '../helpers/sdk-error.ts';
 
 const stsMock = mockClient(STSClient);
 
@@ -23,14 +24,6 @@ const MEMBER = '222222222222';
 const OTHER = '333333333333';
 const T0 = Date.parse('2026-11-30T03:00:00Z');
 const MINUTE = 60_000;
-
-function stsError(name: string, status: number) {
-  return Object.assign(new Error(`${name} happened`), {
-    name,
-    $fault: 'client',
-    $metadata: { httpStatusCode: status },
-  });
-}
 
 /** STS answers with numbered keys expiring `lifetimeMs` after the fake clock's current time. */
 function answerWithKeys(clock: { now: number }, lifetimeMs = 60 * MINUTE) {
@@ -161,7 +154,7 @@ describe('createMemberCredentials', () => {
     answerWithKeys(clock);
     const provider = create({ retries: 0 }).providerFor(MEMBER);
     await provider?.();
-    stsMock.on(AssumeRoleCommand).rejects(stsError('Throttling', 400));
+    stsMock.on(AssumeRoleCommand).rejects(sdkError('Throttling', 400));
     clock.now = T0 + 56 * MINUTE;
     expect((await provider?.())?.accessKeyId).toBe('ASIA1');
     clock.now = T0 + 56.5 * MINUTE;
@@ -176,7 +169,7 @@ describe('createMemberCredentials', () => {
     const credentials = create({ retries: 0 });
     const provider = credentials.providerFor(MEMBER);
     await provider?.();
-    stsMock.on(AssumeRoleCommand).rejects(stsError('Throttling', 400));
+    stsMock.on(AssumeRoleCommand).rejects(sdkError('Throttling', 400));
     const keyAt = async (minutes: number) => {
       clock.now = T0 + minutes * MINUTE;
       return (await provider?.())?.accessKeyId;
@@ -197,7 +190,7 @@ describe('createMemberCredentials', () => {
   });
 
   it('fails an account whose role cannot be assumed with STS’s code, not retried, remembered briefly', async () => {
-    stsMock.on(AssumeRoleCommand).rejects(stsError('AccessDenied', 403));
+    stsMock.on(AssumeRoleCommand).rejects(sdkError('AccessDenied', 403));
     const credentials = create();
     const error = await credentials.ensure(MEMBER).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AwsCallError);
@@ -218,7 +211,7 @@ describe('createMemberCredentials', () => {
     ['RegionDisabledException', 403],
     ['ExpiredTokenException', 400],
   ])('translates %s without retrying', async (code, status) => {
-    stsMock.on(AssumeRoleCommand).rejects(stsError(code, status));
+    stsMock.on(AssumeRoleCommand).rejects(sdkError(code, status));
     await expect(create().ensure(MEMBER)).rejects.toMatchObject({ code, retryable: false });
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
   });
@@ -226,8 +219,8 @@ describe('createMemberCredentials', () => {
   it('retries throttling with backoff, counting each request', async () => {
     stsMock
       .on(AssumeRoleCommand)
-      .rejectsOnce(stsError('Throttling', 400))
-      .rejectsOnce(stsError('Throttling', 400))
+      .rejectsOnce(sdkError('Throttling', 400))
+      .rejectsOnce(sdkError('Throttling', 400))
       .resolves({
         Credentials: {
           AccessKeyId: 'ASIA',
