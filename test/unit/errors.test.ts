@@ -18,29 +18,31 @@ import {
 describe('the error hierarchy', () => {
   const cause = new Error('underlying');
 
+  // Each error is built inside its test (a factory per row), not while the table is read.
   it.each([
-    ['GuardError', new GuardError('it broke', { cause }), 'it broke'],
+    ['GuardError', () => new GuardError('it broke', { cause }), 'it broke'],
     [
       'ValidationError',
-      new ValidationError('invalid settings', ['a: too long', 'b: required'], { cause }),
+      () => new ValidationError('invalid settings', ['a: too long', 'b: required'], { cause }),
       'invalid settings: a: too long; b: required',
     ],
     [
       'InvalidEventError',
-      new InvalidEventError(['detail.eventName: required'], { cause }),
+      () => new InvalidEventError(['detail.eventName: required'], { cause }),
       'invalid event: detail.eventName: required',
     ],
     [
       'InvalidInputError',
-      new InvalidInputError(['mode: must be "sweep"', 'dryRun: must be a boolean'], { cause }),
+      () => new InvalidInputError(['mode: must be "sweep"', 'dryRun: must be a boolean'], { cause }),
       'invalid input: mode: must be "sweep"; dryRun: must be a boolean',
     ],
     [
       'ConfigError',
-      new ConfigError('MAX_CONCURRENCY', 'must be a positive integer, got "0"', { cause }),
+      () => new ConfigError('MAX_CONCURRENCY', 'must be a positive integer, got "0"', { cause }),
       'MAX_CONCURRENCY: must be a positive integer, got "0"',
     ],
-  ])('a %s carries its own name, its message and its cause', (name, error, message) => {
+  ])('a %s carries its own name, its message and its cause', (name, build, message) => {
+    const error = build();
     expect(error).toBeInstanceOf(GuardError);
     expect(error.name).toBe(name);
     expect(error.message).toBe(message);
@@ -95,7 +97,7 @@ describe('the error hierarchy', () => {
 });
 
 describe('callTimeoutOf', () => {
-  const timeout = new CallTimeoutError('no answer within 1 s', undefined, 1000);
+  const newTimeout = () => new CallTimeoutError('no answer within 1 s', undefined, 1000);
   /** `error` wrapped `levels` times, each wrapper's cause the one inside. */
   const wrapped = (error: unknown, levels: number): unknown =>
     Array.from({ length: levels }).reduce<unknown>(
@@ -104,11 +106,12 @@ describe('callTimeoutOf', () => {
     );
 
   it.each([0, 1, 4])('finds the time-out %i causes deep', (levels) => {
+    const timeout = newTimeout();
     expect(callTimeoutOf(wrapped(timeout, levels))).toBe(timeout);
   });
 
   it('looks no deeper than five errors (a cause chain may loop)', () => {
-    expect(callTimeoutOf(wrapped(timeout, 5))).toBeUndefined();
+    expect(callTimeoutOf(wrapped(newTimeout(), 5))).toBeUndefined();
     const looped = new Error('outer');
     looped.cause = new Error('inner', { cause: looped });
     expect(callTimeoutOf(looped)).toBeUndefined();
@@ -129,11 +132,6 @@ describe('errorCodeOf', () => {
     Object.assign(new Error(`${name} happened`), { name }, extra);
 
   it.each([
-    [
-      'a translated call error: its AWS code',
-      new AwsCallError('ecr', 'ListImages', 'ServerException', true),
-      'ServerException',
-    ],
     ['an SDK exception: its name', named('RepositoryNotFoundException'), 'RepositoryNotFoundException'],
     [
       'a request the SDK timed out: TimeoutError, not the socket code',
@@ -171,5 +169,11 @@ describe('errorCodeOf', () => {
     ['undefined: unknown', undefined, 'UnknownError'],
   ])('reads %s', (_case, error, code) => {
     expect(errorCodeOf(error)).toBe(code);
+  });
+
+  it('reads a translated call error’s AWS code', () => {
+    expect(errorCodeOf(new AwsCallError('ecr', 'ListImages', 'ServerException', true))).toBe(
+      'ServerException',
+    );
   });
 });
