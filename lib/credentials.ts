@@ -223,6 +223,7 @@ export function createMemberCredentials(
     if (current !== undefined && (current.pending || now() < current.staleAt)) return current.promise;
     const previous = current;
     const entry: CacheEntry = {
+      // Stryker disable next-line BooleanLiteral: `false` is equivalent, a pending entry's staleAt is +Infinity, so it is served either way, and both handlers set pending false before the entry can become a later `previous`.
       pending: true,
       staleAt: Number.POSITIVE_INFINITY,
       promise: assume(accountId).then(

@@ -12,7 +12,8 @@ z.config(en());
 /** Formats zod issues as `path.to.field: message`, prefixed with `prefix` (e.g. `detail`). */
 export function formatIssues(error: z.core.$ZodError, prefix: readonly (string | number)[] = []): string[] {
   return error.issues.map((issue) => {
-    const path = [...prefix, ...issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part))];
+    // String(): a symbol key would make join() throw; a number joins the same either way.
+    const path = [...prefix, ...issue.path.map(String)];
     return `${path.length > 0 ? path.join('.') : '(input)'}: ${issue.message}`;
   });
 }

@@ -4,18 +4,11 @@
  * (lib/aws-retry.ts).
  */
 import { IDPCommunicationErrorException } from '@aws-sdk/client-sts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { callWithRetries, isRetryableAwsError, translateAwsError } from '../../lib/aws-call.ts';
-import { retry } from '../../lib/aws-retry.ts';
+import { isRetryableAnswer, retry } from '../../lib/aws-retry.ts';
 import { AwsCallError, CallTimeoutError, errorCodeOf } from '../../lib/errors.ts';
-
-function sdkError(name: string, status: number | undefined, fault: 'client' | 'server' = 'client') {
-  return Object.assign(new Error(`${name} happened`), {
-    name,
-    $fault: fault,
-    $metadata: { httpStatusCode: status },
-  });
-}
+import { sdkError } from '../helpers/sdk-error.ts';
 
 describe('isRetryableAwsError, the one classifier of every service (the SDK retry strategy’s own)', () => {
   it.each([
@@ -40,6 +33,21 @@ describe('isRetryableAwsError, the one classifier of every service (the SDK retr
     ['an Organizations access denied', sdkError('AccessDeniedException', 400), false],
     ['a region not enabled', sdkError('RegionDisabledException', 403), false],
     ['a string', 'boom', false],
+    [
+      'a thrown object shaped like throttling that is not an Error',
+      { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 429 } },
+      false,
+    ],
+    [
+      'throttling whose cause is not an Error (not what the SDK throws)',
+      Object.assign(sdkError('ThrottlingException', 429), { cause: 'slow down' }),
+      false,
+    ],
+    [
+      'throttling with an Error as its cause',
+      Object.assign(sdkError('ThrottlingException', 429), { cause: new Error('slow down') }),
+      true,
+    ],
   ])('%s: %s', (_case, error, retryable) => {
     expect(isRetryableAwsError(error)).toBe(retryable);
   });
@@ -142,5 +150,125 @@ describe('retry', () => {
       retry(outOfTime.call, { sleep, isRetryable: () => true, canRetry: () => outOfTime.calls() < 2 }),
     ).rejects.toBe(transient);
     expect(outOfTime.calls()).toBe(2);
+  });
+});
+
+describe('isRetryableAnswer, what the loop above the SDK retries', () => {
+  it.each([
+    [
+      'a retryable answer (throttling)',
+      new AwsCallError('ecr', 'ListImages', 'ThrottlingException', true),
+      true,
+    ],
+    [
+      'a retryable answer (a server fault)',
+      new AwsCallError('sts', 'AssumeRole', 'InternalFailure', true),
+      true,
+    ],
+    ['a permanent error', new AwsCallError('ecr', 'ListImages', 'AccessDeniedException', false), false],
+    ['an error not translated yet', sdkError('ThrottlingException', 400), false],
+  ])('%s: %s', (_case, error, retryable) => {
+    expect(isRetryableAnswer(error)).toBe(retryable);
+  });
+
+  it.each([
+    'TimeoutError',
+    'CallTimeoutError',
+    'EndpointConnectionError',
+    'ETIMEDOUT',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+  ])('a call that went unanswered (%s) is left to the SDK’s retries within its time limit', (code) => {
+    expect(isRetryableAnswer(new AwsCallError('ecr', 'ListImages', code, true))).toBe(false);
+  });
+});
+
+describe('retry with its defaults', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  const alwaysFailing = () => {
+    let calls = 0;
+    return {
+      call: async (): Promise<never> => {
+        calls += 1;
+        throw new Error('throttled');
+      },
+      calls: () => calls,
+    };
+  };
+
+  it('retries 3 times, from a 500 ms ceiling doubled per attempt', async () => {
+    const delays: number[] = [];
+    const op = alwaysFailing();
+    await expect(
+      retry(op.call, {
+        isRetryable: () => true,
+        random: () => 1,
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+      }),
+    ).rejects.toThrow('throttled');
+    expect(op.calls()).toBe(4);
+    expect(delays).toEqual([500, 1000, 2000]);
+  });
+
+  it('caps the ceiling at 20 s', async () => {
+    const delays: number[] = [];
+    await expect(
+      retry(alwaysFailing().call, {
+        retries: 7,
+        isRetryable: () => true,
+        random: () => 1,
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+      }),
+    ).rejects.toThrow('throttled');
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 20_000]);
+  });
+
+  it('draws the jitter from Math.random', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.25);
+    const delays: number[] = [];
+    await expect(
+      retry(alwaysFailing().call, {
+        retries: 2,
+        isRetryable: () => true,
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+      }),
+    ).rejects.toThrow('throttled');
+    expect(delays).toEqual([125, 250]);
+  });
+
+  it('waits the backoff out on a real timer before the next attempt', async () => {
+    let calls = 0;
+    const retried = retry(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('throttled');
+        return calls;
+      },
+      { isRetryable: () => true, baseDelayMs: 20, random: () => 1 },
+    );
+    // A 20 ms timer cannot have fired by the end of this turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toBe(1);
+    await expect(retried).resolves.toBe(2);
+  });
+
+  it('goes on retrying while canRetry says yes', async () => {
+    const op = alwaysFailing();
+    await expect(
+      retry(op.call, { retries: 2, sleep: async () => {}, isRetryable: () => true, canRetry: () => true }),
+    ).rejects.toThrow('throttled');
+    expect(op.calls()).toBe(3);
   });
 });

@@ -15,6 +15,7 @@ import {
 } from '../../lib/credentials.ts';
 import { AwsCallError, InvalidInputError } from '../../lib/errors.ts';
 import { STS_ACTIONS } from '../../lib/iam-actions.ts';
+import { sdkError } from '../helpers/sdk-error.ts';
 
 const stsMock = mockClient(STSClient);
 
@@ -23,14 +24,6 @@ const MEMBER = '222222222222';
 const OTHER = '333333333333';
 const T0 = Date.parse('2026-11-30T03:00:00Z');
 const MINUTE = 60_000;
-
-function stsError(name: string, status: number) {
-  return Object.assign(new Error(`${name} happened`), {
-    name,
-    $fault: 'client',
-    $metadata: { httpStatusCode: status },
-  });
-}
 
 /** STS answers with numbered keys expiring `lifetimeMs` after the fake clock's current time. */
 function answerWithKeys(clock: { now: number }, lifetimeMs = 60 * MINUTE) {
@@ -161,7 +154,7 @@ describe('createMemberCredentials', () => {
     answerWithKeys(clock);
     const provider = create({ retries: 0 }).providerFor(MEMBER);
     await provider?.();
-    stsMock.on(AssumeRoleCommand).rejects(stsError('Throttling', 400));
+    stsMock.on(AssumeRoleCommand).rejects(sdkError('Throttling', 400));
     clock.now = T0 + 56 * MINUTE;
     expect((await provider?.())?.accessKeyId).toBe('ASIA1');
     clock.now = T0 + 56.5 * MINUTE;
@@ -171,8 +164,33 @@ describe('createMemberCredentials', () => {
     await expect(provider?.()).rejects.toMatchObject({ code: 'Throttling' });
   });
 
+  it('after a failed refresh, tries again after failureTtlMs or at the old credentials’ expiry, whichever comes first', async () => {
+    answerWithKeys(clock);
+    const credentials = create({ retries: 0 });
+    const provider = credentials.providerFor(MEMBER);
+    await provider?.();
+    stsMock.on(AssumeRoleCommand).rejects(sdkError('Throttling', 400));
+    const keyAt = async (minutes: number) => {
+      clock.now = T0 + minutes * MINUTE;
+      return (await provider?.())?.accessKeyId;
+    };
+
+    expect(await keyAt(56)).toBe('ASIA1');
+    expect(await keyAt(56.9)).toBe('ASIA1');
+    expect(credentials.assumeRoleCalls).toBe(2);
+    // The failure is remembered for failureTtlMs (1 minute), well before the keys expire at 60.
+    expect(await keyAt(57)).toBe('ASIA1');
+    expect(credentials.assumeRoleCalls).toBe(3);
+    // From 59.5, a minute of failureTtlMs would run past the expiry: the expiry comes first.
+    expect(await keyAt(59.5)).toBe('ASIA1');
+    expect(await keyAt(59.99)).toBe('ASIA1');
+    expect(credentials.assumeRoleCalls).toBe(4);
+    await expect(keyAt(60)).rejects.toMatchObject({ code: 'Throttling' });
+    expect(credentials.assumeRoleCalls).toBe(5);
+  });
+
   it('fails an account whose role cannot be assumed with STS’s code, not retried, remembered briefly', async () => {
-    stsMock.on(AssumeRoleCommand).rejects(stsError('AccessDenied', 403));
+    stsMock.on(AssumeRoleCommand).rejects(sdkError('AccessDenied', 403));
     const credentials = create();
     const error = await credentials.ensure(MEMBER).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AwsCallError);
@@ -193,7 +211,7 @@ describe('createMemberCredentials', () => {
     ['RegionDisabledException', 403],
     ['ExpiredTokenException', 400],
   ])('translates %s without retrying', async (code, status) => {
-    stsMock.on(AssumeRoleCommand).rejects(stsError(code, status));
+    stsMock.on(AssumeRoleCommand).rejects(sdkError(code, status));
     await expect(create().ensure(MEMBER)).rejects.toMatchObject({ code, retryable: false });
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
   });
@@ -201,8 +219,8 @@ describe('createMemberCredentials', () => {
   it('retries throttling with backoff, counting each request', async () => {
     stsMock
       .on(AssumeRoleCommand)
-      .rejectsOnce(stsError('Throttling', 400))
-      .rejectsOnce(stsError('Throttling', 400))
+      .rejectsOnce(sdkError('Throttling', 400))
+      .rejectsOnce(sdkError('Throttling', 400))
       .resolves({
         Credentials: {
           AccessKeyId: 'ASIA',
@@ -216,9 +234,49 @@ describe('createMemberCredentials', () => {
     expect(credentials.assumeRoleCalls).toBe(3);
   });
 
-  it('fails clearly when STS answers without complete credentials', async () => {
-    stsMock.on(AssumeRoleCommand).resolves({ Credentials: undefined });
-    await expect(create().ensure(MEMBER)).rejects.toMatchObject({ code: 'IncompleteCredentials' });
+  it.each([
+    ['no credentials', undefined],
+    ['no access key', { AccessKeyId: '', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(T0) }],
+    [
+      'no secret key',
+      { AccessKeyId: 'ASIA', SecretAccessKey: '', SessionToken: 't', Expiration: new Date(T0) },
+    ],
+    [
+      'no session token',
+      { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: '', Expiration: new Date(T0) },
+    ],
+  ])('fails clearly, not retried, when STS answers with %s', async (_case, answer) => {
+    stsMock.on(AssumeRoleCommand).resolves({ Credentials: answer });
+    const error = await create()
+      .ensure(MEMBER)
+      .catch((caught: unknown) => caught);
+    const roleArn = `arn:aws:iam::${MEMBER}:role/EcrImmutabilityGuardMember`;
+    expect(error).toBeInstanceOf(AwsCallError);
+    expect(error).toMatchObject({
+      message: `sts:AssumeRole failed with IncompleteCredentials: AssumeRole of ${roleArn} returned no complete credentials`,
+      service: 'sts',
+      operation: 'AssumeRole',
+      code: 'IncompleteCredentials',
+      retryable: false,
+    });
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+  });
+
+  it('keeps credentials without an expiry for the whole run', async () => {
+    stsMock.on(AssumeRoleCommand).resolves({
+      Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's', SessionToken: 't', Expiration: undefined },
+    });
+    const credentials = create();
+    await credentials.ensure(MEMBER);
+    clock.now = T0 + 24 * 60 * MINUTE;
+    await credentials.ensure(MEMBER);
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+  });
+
+  it('gives each account one provider, however often it is asked', () => {
+    const credentials = create();
+    expect(credentials.providerFor(MEMBER)).toBe(credentials.providerFor(MEMBER));
+    expect(credentials.providerFor(OTHER)).not.toBe(credentials.providerFor(MEMBER));
   });
 
   it('is usable as an SDK client’s credentials', async () => {
@@ -266,6 +324,11 @@ describe('sessionNameFor', () => {
     expect(sessionNameFor('3f9c2a1b')).toBe('ecr-immutability-guard-3f9c2a1b');
     expect(sessionNameFor('a b/c')).toBe('ecr-immutability-guard-a-b-c');
   });
+
+  it('is the prefix alone for an empty run id, and keeps 41 characters of a long one', () => {
+    expect(sessionNameFor('')).toBe('ecr-immutability-guard');
+    expect(sessionNameFor('r'.repeat(50))).toBe(`ecr-immutability-guard-${'r'.repeat(41)}`);
+  });
 });
 
 describe('partitions and IAM', () => {
@@ -277,6 +340,7 @@ describe('partitions and IAM', () => {
     ['us-iso-east-1', 'aws-iso'],
     ['us-isob-east-1', 'aws-iso-b'],
     ['eu-isoe-west-1', 'aws-iso-e'],
+    ['us-isof-south-1', 'aws-iso-f'],
   ])('puts %s in the %s partition', (region, partition) => {
     expect(partitionOf(region)).toBe(partition);
   });
