@@ -2,7 +2,7 @@
  * The evidence report as one HTML page (lib/report-html.ts), part by part: what each part says, exactly, in
  * which element, and how a value is escaped.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ReportPolicy } from '../../lib/report.ts';
 import { escapeHtml, renderHtml } from '../../lib/report-html.ts';
 import { viewOf } from '../../lib/report-view.ts';
@@ -17,8 +17,14 @@ const CELL = (kind: string, symbol: string, label: string, detail: string, extra
   `<td class="cell kind-${kind}" data-kind="${kind}"${extra}><span class="symbol" aria-hidden="true">${symbol}</span><span class="label">${label}</span><div class="detail">${detail}</div></td>`;
 
 describe('renderHtml', () => {
-  const view = viewOf(data(), { madeAt: '2026-06-02T00:00:00Z' });
-  const html = renderHtml(view, ['a <note>']);
+  // Rendered before each test, not while the file is collected: a mutant is switched on only when the
+  // tests run (docs/reliability.md, "Mutation testing").
+  let view = viewOf(data(), { madeAt: '2026-06-02T00:00:00Z' });
+  let html = '';
+  beforeEach(() => {
+    view = viewOf(data(), { madeAt: '2026-06-02T00:00:00Z' });
+    html = renderHtml(view, ['a <note>']);
+  });
 
   it('names the page by when the data is of, or without a time when there is none', () => {
     expect(html).toContain('<title>ECR tag immutability evidence, 2026-06-01T00:00:00Z</title>');

@@ -2,7 +2,7 @@
  * The evidence report in Markdown (lib/report-markdown.ts), section by section: what each says, exactly,
  * and how a value is escaped.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ReportPolicy } from '../../lib/report.ts';
 import { escapeMarkdown, renderMarkdown } from '../../lib/report-markdown.ts';
 import { viewOf } from '../../lib/report-view.ts';
@@ -18,7 +18,12 @@ function section(markdown: string, title: string): string | undefined {
 }
 
 describe('renderMarkdown', () => {
-  const markdown = renderMarkdown(viewOf(data(), { madeAt: '2026-06-02T00:00:00Z' }), ['a *note*']);
+  // Rendered before each test, not while the file is collected: a mutant is switched on only when the
+  // tests run (docs/reliability.md, "Mutation testing").
+  let markdown = '';
+  beforeEach(() => {
+    markdown = renderMarkdown(viewOf(data(), { madeAt: '2026-06-02T00:00:00Z' }), ['a *note*']);
+  });
 
   it('starts with the title, the sources and when the report was made', () => {
     expect(markdown.split('\n\n## ')[0]).toBe(
