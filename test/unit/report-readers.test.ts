@@ -105,6 +105,11 @@ describe('readCliJsonLines', () => {
     ]);
   });
 
+  it('notes a line of another type by its type, whatever message it carries', () => {
+    const { notes } = read([{ type: 'progress', message: 'ecr-guard audit' }]);
+    expect(notes).toEqual(['f.jsonl:1: a line of type "progress" is not part of the report']);
+  });
+
   it('notes no missing summaries when there are no records either', () => {
     expect(read([{ type: 'total', result: 'succeeded' }]).notes).toEqual([]);
   });
