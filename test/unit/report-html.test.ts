@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ReportPolicy } from '../../lib/report.ts';
 import { escapeHtml, renderHtml } from '../../lib/report-html.ts';
 import { viewOf } from '../../lib/report-view.ts';
-import { reportData as data, POLICY } from '../helpers/report-data.ts';
+import { reportData as data, POLICY, reportRecord } from '../helpers/report-data.ts';
 
 /** The element that opens with `<tag id="id"`, whole (its tag holds no element of the same name). */
 function element(html: string, tag: string, id: string): string | undefined {
@@ -171,6 +171,29 @@ describe('renderHtml', () => {
       '<section id="remediations"><h2>Remediations, by account</h2><p class="note">No remediations in this data.</p></section>',
       '<section id="failures"><h2>Failures, by account</h2><p class="note">No repository failed in this data.</p></section>',
     ]);
+  });
+
+  it('writes rows and notes one after the other, nothing between them', () => {
+    const two = data({
+      sources: [
+        { kind: 'live-dry-run', detail: 'one', gatheredAt: '2026-06-01T00:00:00Z', gatheredBy: 'me' },
+        { kind: 'live-dry-run', detail: 'two', gatheredAt: '2026-06-01T00:00:00Z', gatheredBy: 'me' },
+      ],
+      records: [
+        reportRecord({ outcome: 'failed', subject: 'x', errorCode: 'E', reason: 'bad' }),
+        reportRecord({ outcome: 'failed', subject: 'y', errorCode: 'F', reason: 'worse' }),
+      ],
+    });
+    const page = renderHtml(viewOf(two), ['one', 'two']);
+    expect(element(page, 'table', 'sources')).toContain(
+      '<td class="mono">one</td><td>2026-06-01T00:00:00Z</td><td>me</td></tr><tr data-source="live-dry-run">',
+    );
+    expect(element(page, 'section', 'failures')).toContain(
+      '<td>bad</td></tr><tr><td class="nowrap">eu-west-1</td><td>y</td>',
+    );
+    expect(element(page, 'section', 'notes')).toBe(
+      '<section id="notes"><h2>About the source</h2><ul><li>one</li><li>two</li></ul></section>',
+    );
   });
 
   it('shows the notes on the source, escaped, and no such section without notes', () => {

@@ -33,7 +33,15 @@ describe('renderMarkdown', () => {
         'Report made at 2026-06-02T00:00:00Z (not part of the data or its hash).',
       ].join('\n\n'),
     );
-    expect(renderMarkdown(viewOf(data()))).not.toContain('Report made at');
+    const undated = renderMarkdown(viewOf(data()));
+    expect(undated).not.toContain('Report made at');
+    // Nothing in its place: the sources' table is followed by the policy.
+    expect(undated.split('\n\n## ')[0]).toBe(
+      [
+        '# ECR tag immutability: evidence',
+        '| Source | What | Gathered at | Gathered by |\n| --- | --- | --- | --- |\n| live dry run (nothing written) | acct | 2026-06-01T00:00:00Z | me |',
+      ].join('\n\n'),
+    );
   });
 
   it('names the policy, its allowed exclusions and its exemption tag with its expiry tag', () => {
@@ -138,6 +146,11 @@ describe('renderMarkdown', () => {
       'No remediations in this data.',
       'No repository failed in this data.',
     ]);
+  });
+
+  it('lists several notes a line each', () => {
+    const notes = renderMarkdown(viewOf(data()), ['one', 'two']);
+    expect(section(notes, 'About the source')).toBe('- one\n- two');
   });
 
   it('ends with the notes on the source, escaped, and has no such section without notes', () => {
