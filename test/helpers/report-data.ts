@@ -1,12 +1,14 @@
 /**
- * A small evidence report data set for the format tests (test/unit/report-markdown.test.ts,
- * test/unit/report-html.test.ts): two accounts in two Regions, one of them failed, and a record of every
- * table (exemptions, refused overwrites, remediations, failures).
+ * The evidence report's test data (test/unit/report*.test.ts): its accounts, a policy with nothing in it, counts,
+ * a record and an account-region with defaults, and a small data set for the format tests
+ * (test/unit/report-markdown.test.ts, test/unit/report-html.test.ts): two accounts in two Regions, one of them
+ * failed, and a record of every table (exemptions, refused overwrites, remediations, failures).
  */
 import {
   buildEvidence,
   type EvidenceData,
   type ReportAccountRegion,
+  type ReportCounts,
   type ReportPolicy,
   type ReportRecord,
   zeroCounts,
@@ -21,6 +23,21 @@ export const POLICY: ReportPolicy = {
   exemptTagKey: 'ex',
   exemptExpiryTagKey: 'until',
 };
+
+/** The policy of the target alone: no allowed exclusions, no exemption rules. */
+export const PLAIN_POLICY: ReportPolicy = {
+  target: 'IMMUTABLE',
+  allowedExclusions: [],
+  exemptRepositories: [],
+  exemptTagKey: null,
+  exemptExpiryTagKey: null,
+};
+
+/** Counts of the outcomes, zero unless `values` say otherwise. */
+export const reportCounts = (values: Partial<ReportCounts> = {}): ReportCounts => ({
+  ...zeroCounts(),
+  ...values,
+});
 
 /** A record of the report, exempt by name unless `values` say otherwise. */
 export const reportRecord = (values: Partial<ReportRecord>): ReportRecord => ({
@@ -49,7 +66,7 @@ export const accountRegion = (
   accountName: null,
   region,
   status: 'completed',
-  counts: { ...zeroCounts(), compliant: 1 },
+  counts: reportCounts({ compliant: 1 }),
   scanned: 1,
   code: null,
   reason: null,

@@ -16,6 +16,7 @@ import { translateAwsError } from '../../lib/aws-call.ts';
 import { createEcrAdapter } from '../../lib/ecr.ts';
 import { AwsCallError } from '../../lib/errors.ts';
 import { requiredEcrActions } from '../../lib/iam-actions.ts';
+import { sdkError } from '../helpers/sdk-error.ts';
 
 // The adapter's default sleep, recorded and answered at once (no test waits on the clock).
 const timers = vi.hoisted(() => ({ setTimeout: vi.fn(async (_ms: number) => undefined) }));
@@ -23,6 +24,8 @@ vi.mock('node:timers/promises', () => timers);
 
 const ecrMock = mockClient(ECRClient);
 const noSleep = async () => {};
+/** The adapter under test, over a fresh client the mock answers, sleeping no time between its retries. */
+const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
 function repository(name: string, mutability = 'MUTABLE') {
   return {
@@ -40,17 +43,8 @@ function notFound(name: string) {
   });
 }
 
-function sdkError(name: string, status: number, fault: 'client' | 'server' = 'client') {
-  return Object.assign(new Error(`${name} happened`), {
-    name,
-    $metadata: { httpStatusCode: status },
-    $fault: fault,
-  });
-}
-
 describe('createEcrAdapter', () => {
   beforeEach(() => ecrMock.reset());
-  const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it('describes one repository by name and passes the registry id through', async () => {
     ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [repository('team/app')] });
@@ -285,7 +279,6 @@ describe('the ECR adapter describing one repository', () => {
     ecrMock.reset();
     timers.setTimeout.mockClear();
   });
-  const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it.each([
     ['no list', {}],
@@ -343,7 +336,6 @@ describe('the ECR adapter describing one repository', () => {
 
 describe('the ECR adapter listing repositories', () => {
   beforeEach(() => ecrMock.reset());
-  const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it.each([
     [50, 50],
@@ -372,7 +364,6 @@ describe('the ECR adapter listing repositories', () => {
 
 describe('the ECR adapter describing repositories by name', () => {
   beforeEach(() => ecrMock.reset());
-  const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it('takes 100 names, refuses 101', async () => {
     ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [] });
@@ -450,7 +441,6 @@ describe('the ECR adapter describing repositories by name', () => {
 
 describe('the ECR adapter writing', () => {
   beforeEach(() => ecrMock.reset());
-  const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it('records the setting ECR answered with, filters included', async () => {
     ecrMock.on(PutImageTagMutabilityCommand).resolves({
@@ -530,7 +520,6 @@ describe('the ECR adapter writing', () => {
 
 describe('the ECR adapter reading', () => {
   beforeEach(() => ecrMock.reset());
-  const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it('reads tags without a value as empty, skips tags without a key, and answers none for no list', async () => {
     ecrMock
@@ -642,7 +631,6 @@ describe('the ECR adapter reading', () => {
 
 describe('the ECR adapter names the operation that failed', () => {
   beforeEach(() => ecrMock.reset());
-  const adapter = () => createEcrAdapter(new ECRClient({ region: 'eu-west-1' }), { sleep: noSleep });
 
   it.each([
     ['DescribeRepositories', 'describing one', () => adapter().describeRepository({ repositoryName: 'a' })],

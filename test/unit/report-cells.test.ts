@@ -3,24 +3,13 @@
  * words each format prints in the cell, exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { type ReportAccountRegion, type ReportCounts, zeroCounts } from '../../lib/report.ts';
+import type { ReportAccountRegion } from '../../lib/report.ts';
 import { cellOf } from '../../lib/report-cells.ts';
+import { A, accountRegion, reportCounts as counts } from '../helpers/report-data.ts';
 
-const counts = (values: Partial<ReportCounts> = {}): ReportCounts => ({ ...zeroCounts(), ...values });
-
-function summary(values: Partial<ReportAccountRegion>): ReportAccountRegion {
-  return {
-    accountId: '111111111111',
-    accountName: null,
-    region: 'eu-west-1',
-    status: 'completed',
-    counts: counts(),
-    scanned: 0,
-    code: null,
-    reason: null,
-    ...values,
-  };
-}
+/** A completed account-region that scanned nothing, unless `values` say otherwise. */
+const summary = (values: Partial<ReportAccountRegion>) =>
+  accountRegion(A, 'eu-west-1', { counts: counts(), scanned: 0, ...values });
 
 describe('a matrix cell', () => {
   it.each([

@@ -5,15 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildEvidence, type EvidenceData } from '../../lib/report.ts';
 import { REPORT_FORMATS, renderEvidence } from '../../lib/report-formats.ts';
+import { PLAIN_POLICY } from '../helpers/report-data.ts';
 
 const DATA: EvidenceData = buildEvidence({
-  policy: {
-    target: 'IMMUTABLE',
-    allowedExclusions: [],
-    exemptRepositories: [],
-    exemptTagKey: null,
-    exemptExpiryTagKey: null,
-  },
+  policy: PLAIN_POLICY,
   sources: [{ kind: 'live-dry-run', detail: 'account 111111111111', gatheredAt: null, gatheredBy: null }],
   accountRegions: [],
   records: [],

@@ -4,19 +4,17 @@
  * report, and how several reads are merged.
  */
 import { describe, expect, it } from 'vitest';
-import { buildEvidence, type ReportPolicy, zeroCounts } from '../../lib/report.ts';
+import { buildEvidence } from '../../lib/report.ts';
 import { mergeReads, type ReadResult, readCliJsonLines } from '../../lib/report-readers.ts';
-import { accountRegion, reportRecord } from '../helpers/report-data.ts';
+import {
+  A,
+  accountRegion,
+  B,
+  reportCounts as counts,
+  PLAIN_POLICY as POLICY,
+  reportRecord,
+} from '../helpers/report-data.ts';
 
-const A = '111111111111';
-const B = '222222222222';
-const POLICY: ReportPolicy = {
-  target: 'IMMUTABLE',
-  allowedExclusions: [],
-  exemptRepositories: [],
-  exemptTagKey: null,
-  exemptExpiryTagKey: null,
-};
 const context = { policy: POLICY, file: 'f.jsonl' };
 const read = (lines: readonly unknown[]) =>
   readCliJsonLines(
@@ -38,7 +36,7 @@ const audit = (values: Record<string, unknown> = {}) => ({
 const regionSummary = (region: string, values: Record<string, unknown> = {}) => ({
   type: 'summary',
   region,
-  counts: { ...zeroCounts(), compliant: 2 },
+  counts: counts({ compliant: 2 }),
   scanned: 2,
   ...values,
 });
@@ -69,8 +67,8 @@ describe('readCliJsonLines', () => {
   it('shows a single-account summary as the CLI ran it: stopped, failed, or completed', () => {
     const { data } = read([
       '   ',
-      regionSummary('r1', { interrupted: true, counts: { ...zeroCounts(), failed: 1 } }),
-      regionSummary('r2', { counts: { ...zeroCounts(), failed: 3 }, scanned: 3 }),
+      regionSummary('r1', { interrupted: true, counts: counts({ failed: 1 }) }),
+      regionSummary('r2', { counts: counts({ failed: 3 }), scanned: 3 }),
       regionSummary('r3', { interrupted: false }),
     ]);
     expect(

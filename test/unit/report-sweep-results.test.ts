@@ -6,24 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../lib/errors.ts';
 import type { ChildExecution, ResultFile, ResultStatus } from '../../lib/org-results.ts';
-import { type ReportCounts, type ReportPolicy, zeroCounts } from '../../lib/report.ts';
 import {
   isResultWriterManifest,
   readResultWriterFiles,
   type SkippedScopeAccount,
   stateMachineOfMapRun,
 } from '../../lib/report-sweep-results.ts';
+import { A, reportCounts as counts, PLAIN_POLICY as POLICY } from '../helpers/report-data.ts';
 
-const A = '111111111111';
-const POLICY: ReportPolicy = {
-  target: 'IMMUTABLE',
-  allowedExclusions: [],
-  exemptRepositories: [],
-  exemptTagKey: null,
-  exemptExpiryTagKey: null,
-};
 const MAP_RUN = 'arn:aws:states:eu-west-1:111111111111:mapRun:org-sweep/Sweep:1';
-const counts = (values: Partial<ReportCounts> = {}): ReportCounts => ({ ...zeroCounts(), ...values });
 const outcome = (region: string, values: Record<string, unknown> = {}) =>
   JSON.stringify({ accountId: A, region, counts: counts({ compliant: 1 }), scanned: 1, pages: 1, ...values });
 const input = (region: string) => JSON.stringify({ accountId: A, region });
@@ -154,7 +145,7 @@ describe('readResultWriterFiles', () => {
           accountName,
           region,
           status: 'skipped',
-          counts: zeroCounts(),
+          counts: counts(),
           scanned: 0,
           code,
           reason,

@@ -7,11 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   buildEvidence,
   type EvidenceData,
-  type ReportCounts,
   type ReportPolicy,
   type ReportRecord,
   type ReportSource,
-  zeroCounts,
 } from '../../lib/report.ts';
 import {
   asOfOf,
@@ -21,10 +19,8 @@ import {
   SOURCE_COLUMNS,
   viewOf,
 } from '../../lib/report-view.ts';
-import { accountRegion, reportRecord } from '../helpers/report-data.ts';
+import { A, accountRegion, B, reportCounts as counts, reportRecord } from '../helpers/report-data.ts';
 
-const A = '111111111111';
-const B = '222222222222';
 const C = '333333333333';
 const POLICY: ReportPolicy = {
   target: 'IMMUTABLE',
@@ -33,8 +29,6 @@ const POLICY: ReportPolicy = {
   exemptTagKey: 'ecr-guard:exempt',
   exemptExpiryTagKey: 'ecr-guard:until',
 };
-const counts = (values: Partial<ReportCounts> = {}): ReportCounts => ({ ...zeroCounts(), ...values });
-
 const summary = accountRegion;
 const record = (accountId: string, region: string, subject: string, values: Partial<ReportRecord> = {}) =>
   reportRecord({ accountId, region, subject, ...values });

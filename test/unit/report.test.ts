@@ -34,9 +34,8 @@ import {
   stateMachineOfMapRun,
 } from '../../lib/report-sweep-results.ts';
 import { UNKNOWN_WHEN, UNKNOWN_WHO, viewOf } from '../../lib/report-view.ts';
+import { A, accountRegion, B, reportCounts as counts, reportRecord } from '../helpers/report-data.ts';
 
-const A = '111111111111';
-const B = '222222222222';
 const AT = '2026-06-01T00:00:00.000Z';
 const POLICY = reportPolicy({
   target: { mutability: 'IMMUTABLE', exclusionFilters: [] },
@@ -45,48 +44,13 @@ const POLICY = reportPolicy({
   exemptTag: { key: 'ecr-guard:exempt', expiryKey: 'ecr-guard:until' },
 });
 
-const counts = (values: Partial<ReportCounts> = {}): ReportCounts => ({ ...zeroCounts(), ...values });
+/** A completed account-region of ten compliant repositories, unless `values` say otherwise. */
+const entry = (accountId: string, region: string, values: Partial<ReportAccountRegion> = {}) =>
+  accountRegion(accountId, region, { counts: counts({ compliant: 10 }), scanned: 10, ...values });
 
-function entry(
-  accountId: string,
-  region: string,
-  values: Partial<ReportAccountRegion> = {},
-): ReportAccountRegion {
-  return {
-    accountId,
-    accountName: null,
-    region,
-    status: 'completed',
-    counts: counts({ compliant: 10 }),
-    scanned: 10,
-    code: null,
-    reason: null,
-    ...values,
-  };
-}
-
-function record(
-  accountId: string,
-  region: string,
-  subject: string,
-  values: Partial<ReportRecord> = {},
-): ReportRecord {
-  return {
-    outcome: 'exempt',
-    accountId,
-    region,
-    subject,
-    reason: "rule exempt-name: repository name matches 'legacy/**'",
-    before: 'MUTABLE',
-    after: 'MUTABLE',
-    trigger: 'sweep',
-    dryRun: false,
-    actor: null,
-    imageTag: null,
-    errorCode: null,
-    ...values,
-  };
-}
+/** A record exempt by name, its setting MUTABLE before and after, unless `values` say otherwise. */
+const record = (accountId: string, region: string, subject: string, values: Partial<ReportRecord> = {}) =>
+  reportRecord({ before: 'MUTABLE', after: 'MUTABLE', accountId, region, subject, ...values });
 
 const tagExemption = (value: string, until: string) =>
   `rule exempt-tag: ecr-guard:exempt='${value}' until ${until}`;
